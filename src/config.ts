@@ -1,0 +1,103 @@
+// The only module that reads process.env. One TypeBox schema, validated at boot.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Optional(Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')])),
+  PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_PATH: Type.Optional(Type.String({ minLength: 1 })),
+  SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  COOKIE_SECURE: Type.Optional(Bool),
+  DEMO: Type.Optional(Bool),
+  DEMO_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  SIMULATOR: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
+  LOG_LEVEL: Type.Optional(
+    Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  ),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** ':memory:' for tests. */
+  databasePath: string;
+  sessionSecret: string;
+  cookieSecure: boolean;
+  demo: boolean;
+  demoPassword: string;
+  simulator: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const truthy = (v: string | undefined, def: boolean) => (v === undefined ? def : v === 'true' || v === '1');
+
+/** Reads and validates the environment; throws ConfigError with every problem in one message. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked = Object.fromEntries(
+    Object.keys(EnvSchema.properties).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]),
+  );
+  if (!Value.Check(EnvSchema, picked)) {
+    const problems = [...Value.Errors(EnvSchema, picked)].map(
+      (e) => `${e.instancePath.slice(1) || 'environment'}: ${e.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = picked as Static<typeof EnvSchema>;
+  const nodeEnv = e.NODE_ENV ?? 'development';
+  const production = nodeEnv === 'production';
+  const port = Number(e.PORT ?? 3000);
+  if (port < 0 || port > 65535) throw new ConfigError('Invalid configuration:\n  PORT: must be between 0 and 65535');
+  if (production && !e.SESSION_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)');
+  }
+  const databasePath = e.DATABASE_PATH ?? './data/sitewatt.db';
+  return {
+    env: nodeEnv,
+    port,
+    host: e.HOST ?? '127.0.0.1',
+    databasePath,
+    sessionSecret: e.SESSION_SECRET ?? localSessionSecret(databasePath),
+    cookieSecure: truthy(e.COOKIE_SECURE, production),
+    demo: truthy(e.DEMO, !production),
+    demoPassword: e.DEMO_PASSWORD ?? 'sitewatt-demo',
+    simulator: (e.SIMULATOR ?? 'on') === 'on',
+    logLevel: e.LOG_LEVEL ?? 'info',
+  };
+}
+
+/** Outside production, a secret is generated once and kept beside the database so sessions survive restarts. */
+function localSessionSecret(databasePath: string): string {
+  if (databasePath === ':memory:') return randomBytes(32).toString('hex');
+  const file = join(dirname(databasePath), '.session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(databasePath), { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** A config for tests: in-memory database, no demo, no simulator. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    env: 'test',
+    port: 0,
+    host: '127.0.0.1',
+    databasePath: ':memory:',
+    sessionSecret: 'test-secret-test-secret-test-secret-0123',
+    cookieSecure: false,
+    demo: false,
+    demoPassword: 'sitewatt-demo',
+    simulator: false,
+    logLevel: 'silent',
+    ...overrides,
+  };
+}

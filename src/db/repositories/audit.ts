@@ -1,0 +1,59 @@
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { auditLog } from '../schema.js';
+
+export interface AuditEntry {
+  actorId: string | null;
+  siteId: string | null;
+  entityType: 'site' | 'device' | 'metric' | 'membership' | 'user';
+  entityId: string;
+  action: 'create' | 'update' | 'delete';
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: number;
+  actorId: string | null;
+  siteId: string | null;
+  entityType: string;
+  entityId: string;
+  action: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Called inside the transaction of the change it records, so both commit or neither does. */
+export function writeAudit(tx: Pick<Db, 'insert'>, entry: AuditEntry, at = Date.now()): void {
+  tx.insert(auditLog)
+    .values({
+      at,
+      actorId: entry.actorId,
+      siteId: entry.siteId,
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      action: entry.action,
+      before: entry.before === undefined ? null : JSON.stringify(entry.before),
+      after: entry.after === undefined ? null : JSON.stringify(entry.after),
+    })
+    .run();
+}
+
+export function auditRepository(db: Db) {
+  return {
+    /** Newest first; `before` is the id cursor. */
+    async list(filter: { siteId?: string; entityId?: string }, limit: number, beforeId?: number): Promise<AuditRecord[]> {
+      const conds: SQL[] = [];
+      if (filter.siteId) conds.push(eq(auditLog.siteId, filter.siteId));
+      if (filter.entityId) conds.push(eq(auditLog.entityId, filter.entityId));
+      if (beforeId !== undefined) conds.push(lt(auditLog.id, beforeId));
+      const rows = db.select().from(auditLog).where(and(...conds)).orderBy(desc(auditLog.id)).limit(limit).all();
+      return rows.map((r) => ({
+        ...r,
+        before: r.before === null ? null : JSON.parse(r.before),
+        after: r.after === null ? null : JSON.parse(r.after),
+      }));
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { Db } from '../client.js';
+import { auditRepository } from './audit.js';
+import { devicesRepository } from './devices.js';
+import { metricsRepository } from './metrics.js';
+import { sessionsRepository } from './sessions.js';
+import { sitesRepository } from './sites.js';
+import { tokensRepository } from './tokens.js';
+import { usersRepository } from './users.js';
+
+/** Every repository over one database: the seam where a PostgreSQL implementation would plug in. */
+export function createRepositories(db: Db) {
+  return {
+    users: usersRepository(db),
+    sessions: sessionsRepository(db),
+    tokens: tokensRepository(db),
+    sites: sitesRepository(db),
+    devices: devicesRepository(db),
+    metrics: metricsRepository(db),
+    audit: auditRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;

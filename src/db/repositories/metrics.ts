@@ -1,0 +1,117 @@
+import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { newId } from '../ids.js';
+import { devices, metrics } from '../schema.js';
+import { writeAudit } from './audit.js';
+
+export interface MetricInput {
+  key: string;
+  name: string;
+  unit: string;
+  kind: 'gauge' | 'counter';
+  intervalSeconds: number;
+}
+
+export interface MetricRow extends MetricInput {
+  pk: number;
+  id: string;
+  deviceId: string;
+  siteId: string;
+  latestTs: number | null;
+  latestValue: number | null;
+  latestReceivedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const metricCols = {
+  pk: metrics.pk,
+  id: metrics.id,
+  deviceId: metrics.deviceId,
+  siteId: metrics.siteId,
+  key: metrics.key,
+  name: metrics.name,
+  unit: metrics.unit,
+  kind: metrics.kind,
+  intervalSeconds: metrics.intervalSeconds,
+  latestTs: metrics.latestTs,
+  latestValue: metrics.latestValue,
+  latestReceivedAt: metrics.latestReceivedAt,
+  createdAt: metrics.createdAt,
+  updatedAt: metrics.updatedAt,
+};
+
+export type MetricChange = { status: 'ok'; metric: MetricRow } | { status: 'not_found' } | { status: 'key_taken' } | { status: 'last' };
+
+export function metricsRepository(db: Db) {
+  const find = (tx: Pick<Db, 'select'>, id: string): MetricRow | null => tx.select(metricCols).from(metrics).where(eq(metrics.id, id)).get() ?? null;
+  const keyTaken = (tx: Pick<Db, 'select'>, deviceId: string, key: string, exceptId?: string) =>
+    !!tx.select({ id: metrics.id }).from(metrics).where(and(eq(metrics.deviceId, deviceId), eq(metrics.key, key), exceptId ? ne(metrics.id, exceptId) : undefined)).get();
+  return {
+    async findById(id: string): Promise<MetricRow | null> {
+      return find(db, id);
+    },
+    async findManyByIds(ids: string[]): Promise<MetricRow[]> {
+      if (ids.length === 0) return [];
+      const out: MetricRow[] = [];
+      // Chunked to stay under SQLite's bound-parameter limit.
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        out.push(...db.select(metricCols).from(metrics).where(inList(chunk)).all());
+      }
+      return out;
+    },
+    async listByDevice(deviceId: string): Promise<MetricRow[]> {
+      return db.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
+    },
+    async listBySite(siteId: string): Promise<(MetricRow & { deviceName: string })[]> {
+      return db
+        .select({ ...metricCols, deviceName: devices.name })
+        .from(metrics)
+        .innerJoin(devices, eq(devices.id, metrics.deviceId))
+        .where(eq(metrics.siteId, siteId))
+        .orderBy(asc(devices.name), asc(metrics.pk))
+        .all();
+    },
+    async create(device: { id: string; siteId: string }, input: MetricInput, actorId: string | null): Promise<MetricChange> {
+      return db.transaction((tx): MetricChange => {
+        if (keyTaken(tx, device.id, input.key)) return { status: 'key_taken' };
+        const now = Date.now();
+        const id = newId('met');
+        tx.insert(metrics).values({ id, deviceId: device.id, siteId: device.siteId, ...input, createdAt: now, updatedAt: now }).run();
+        const metric = find(tx, id)!;
+        writeAudit(tx, { actorId, siteId: device.siteId, entityType: 'metric', entityId: id, action: 'create', after: audited(metric) });
+        return { status: 'ok', metric };
+      });
+    },
+    async update(id: string, patch: Partial<MetricInput>, actorId: string | null): Promise<MetricChange> {
+      return db.transaction((tx): MetricChange => {
+        const before = find(tx, id);
+        if (!before) return { status: 'not_found' };
+        if (patch.key !== undefined && keyTaken(tx, before.deviceId, patch.key, id)) return { status: 'key_taken' };
+        tx.update(metrics).set({ ...patch, updatedAt: Date.now() }).where(eq(metrics.id, id)).run();
+        const metric = find(tx, id)!;
+        writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'metric', entityId: id, action: 'update', before: audited(before), after: audited(metric) });
+        return { status: 'ok', metric };
+      });
+    },
+    /** Refuses to delete a device's last metric (checked inside the transaction, so two deletes cannot race past it). */
+    async delete(id: string, actorId: string | null): Promise<MetricChange> {
+      return db.transaction((tx): MetricChange => {
+        const before = find(tx, id);
+        if (!before) return { status: 'not_found' };
+        const siblings = tx.select({ n: count() }).from(metrics).where(eq(metrics.deviceId, before.deviceId)).get()!.n;
+        if (siblings <= 1) return { status: 'last' };
+        tx.delete(metrics).where(eq(metrics.id, id)).run();
+        writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'metric', entityId: id, action: 'delete', before: audited(before) });
+        return { status: 'ok', metric: before };
+      });
+    },
+  };
+}
+
+const audited = (m: MetricRow) => ({ id: m.id, deviceId: m.deviceId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });
+
+const inList = (ids: string[]) => inArray(metrics.id, ids);
+
+export type MetricsRepository = ReturnType<typeof metricsRepository>;

@@ -1,0 +1,107 @@
+import { and, asc, count, eq, gt, or } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { newId } from '../ids.js';
+import { siteMembers, sites, users } from '../schema.js';
+import { writeAudit } from './audit.js';
+import { decodeCursor, toPage, type Page } from './page.js';
+
+export type Role = 'viewer' | 'technician';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+  active: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Membership {
+  siteId: string;
+  siteName: string;
+  role: Role;
+}
+
+const publicCols = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  isAdmin: users.isAdmin,
+  active: users.active,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+};
+
+export function usersRepository(db: Db) {
+  return {
+    async findById(id: string): Promise<User | null> {
+      return db.select(publicCols).from(users).where(eq(users.id, id)).get() ?? null;
+    },
+    async findByEmailWithHash(email: string): Promise<(User & { passwordHash: string }) | null> {
+      return db.select({ ...publicCols, passwordHash: users.passwordHash }).from(users).where(eq(users.email, email)).get() ?? null;
+    },
+    async emailTaken(email: string, exceptId?: string): Promise<boolean> {
+      const row = db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
+      return !!row && row.id !== exceptId;
+    },
+    async list(limit: number, cursor?: string): Promise<Page<User> | null> {
+      const key = decodeCursor(cursor);
+      if (key === null) return null;
+      const where = key ? or(gt(users.email, String(key[0])), and(eq(users.email, String(key[0])), gt(users.id, key[1]))) : undefined;
+      const rows = db.select(publicCols).from(users).where(where).orderBy(asc(users.email), asc(users.id)).limit(limit + 1).all();
+      return toPage(rows, limit, (u) => [u.email, u.id]);
+    },
+    async create(input: { email: string; name: string; passwordHash: string; isAdmin: boolean }, actorId: string | null): Promise<User> {
+      const now = Date.now();
+      const row = { id: newId('usr'), ...input, active: true, createdAt: now, updatedAt: now };
+      return db.transaction((tx) => {
+        tx.insert(users).values(row).run();
+        const { passwordHash: _omit, ...user } = row;
+        writeAudit(tx, { actorId, siteId: null, entityType: 'user', entityId: row.id, action: 'create', after: user });
+        return user;
+      });
+    },
+    async update(
+      id: string,
+      patch: Partial<{ email: string; name: string; passwordHash: string; isAdmin: boolean; active: boolean }>,
+      actorId: string | null,
+    ): Promise<User | null> {
+      return db.transaction((tx) => {
+        const before = tx.select(publicCols).from(users).where(eq(users.id, id)).get();
+        if (!before) return null;
+        tx.update(users).set({ ...patch, updatedAt: Date.now() }).where(eq(users.id, id)).run();
+        const after = tx.select(publicCols).from(users).where(eq(users.id, id)).get()!;
+        const { passwordHash, ...audited } = patch;
+        writeAudit(tx, {
+          actorId, siteId: null, entityType: 'user', entityId: id, action: 'update',
+          before, after: passwordHash ? { ...after, password: 'changed' } : { ...after, ...audited },
+        });
+        return after;
+      });
+    },
+    async delete(id: string, actorId: string | null): Promise<boolean> {
+      return db.transaction((tx) => {
+        const before = tx.select(publicCols).from(users).where(eq(users.id, id)).get();
+        if (!before) return false;
+        tx.delete(users).where(eq(users.id, id)).run();
+        writeAudit(tx, { actorId, siteId: null, entityType: 'user', entityId: id, action: 'delete', before });
+        return true;
+      });
+    },
+    async memberships(userId: string): Promise<Membership[]> {
+      return db
+        .select({ siteId: siteMembers.siteId, siteName: sites.name, role: siteMembers.role })
+        .from(siteMembers)
+        .innerJoin(sites, eq(sites.id, siteMembers.siteId))
+        .where(eq(siteMembers.userId, userId))
+        .orderBy(asc(sites.name))
+        .all();
+    },
+    async count(): Promise<number> {
+      return db.select({ n: count() }).from(users).get()!.n;
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof usersRepository>;

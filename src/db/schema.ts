@@ -1,0 +1,154 @@
+// Tables in camelCase, columns in snake_case (Drizzle's better-sqlite3 example).
+// Public ids are opaque strings; metrics also carry an integer `pk` so the readings
+// table stays compact (see README, "Storage").
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const createdAt = () => integer('created_at', { mode: 'number' }).notNull();
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
+});
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    sid: text('sid').primaryKey(),
+    data: text('data').notNull(),
+    userId: text('user_id'),
+    expiresAt: integer('expires_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('sessions_expires_at_idx').on(t.expiresAt), index('sessions_user_id_idx').on(t.userId)],
+);
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    prefix: text('prefix').notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer('expires_at', { mode: 'number' }),
+    lastUsedAt: integer('last_used_at', { mode: 'number' }),
+  },
+  (t) => [uniqueIndex('api_tokens_token_hash_idx').on(t.tokenHash), index('api_tokens_user_id_idx').on(t.userId)],
+);
+
+export const sites = sqliteTable(
+  'sites',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    latitude: real('latitude'),
+    longitude: real('longitude'),
+    timezone: text('timezone').notNull().default('UTC'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('sites_name_idx').on(t.name, t.id)],
+);
+
+export const siteMembers = sqliteTable(
+  'site_members',
+  {
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['viewer', 'technician'] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.userId] }), index('site_members_user_idx').on(t.userId)],
+);
+
+export const devices = sqliteTable(
+  'devices',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    manufacturer: text('manufacturer'),
+    model: text('model'),
+    serialNumber: text('serial_number'),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('devices_site_idx').on(t.siteId, t.name, t.id)],
+);
+
+export const metrics = sqliteTable(
+  'metrics',
+  {
+    pk: integer('pk').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    deviceId: text('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    siteId: text('site_id').notNull(),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    unit: text('unit').notNull(),
+    kind: text('kind', { enum: ['gauge', 'counter'] }).notNull(),
+    intervalSeconds: integer('interval_seconds').notNull(),
+    // Latest reading by timestamp, kept up to date at ingestion so the feed is one row read.
+    latestTs: integer('latest_ts'),
+    latestValue: real('latest_value'),
+    latestReceivedAt: integer('latest_received_at'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('metrics_id_idx').on(t.id),
+    uniqueIndex('metrics_device_key_idx').on(t.deviceId, t.key),
+    index('metrics_site_idx').on(t.siteId),
+  ],
+);
+
+// Declared here for Drizzle's queries; the migration creates it WITHOUT ROWID
+// (the primary key is the clustered index), which roughly halves its size.
+export const readings = sqliteTable(
+  'readings',
+  {
+    metricPk: integer('metric_pk')
+      .notNull()
+      .references(() => metrics.pk, { onDelete: 'cascade' }),
+    ts: integer('ts').notNull(),
+    value: real('value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metricPk, t.ts] })],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    actorId: text('actor_id'),
+    siteId: text('site_id'),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    action: text('action', { enum: ['create', 'update', 'delete'] }).notNull(),
+    before: text('before'),
+    after: text('after'),
+  },
+  (t) => [index('audit_site_idx').on(t.siteId, t.id), index('audit_entity_idx').on(t.entityId, t.id)],
+);
+

@@ -1,0 +1,55 @@
+// The one error catalog (after fastify's lib/errors.js). Services throw these; the error
+// handlers turn them into application/problem+json (API) or an error page (HTML).
+import createError from '@fastify/error';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An error that carries field-level details (validation). */
+export interface DetailedError extends Error {
+  code: string;
+  statusCode: number;
+  errors?: FieldError[];
+}
+
+const E = (code: string, message: string, status: number) => createError(`SW_${code}`, message, status);
+
+export const errors = {
+  UNAUTHENTICATED: E('UNAUTHENTICATED', 'Authentication required', 401),
+  INVALID_CREDENTIALS: E('INVALID_CREDENTIALS', 'Invalid email or password', 401),
+  FORBIDDEN: E('FORBIDDEN', 'You are not allowed to %s', 403),
+  SITE_NOT_FOUND: E('SITE_NOT_FOUND', 'Site not found', 404),
+  DEVICE_NOT_FOUND: E('DEVICE_NOT_FOUND', 'Device not found', 404),
+  METRIC_NOT_FOUND: E('METRIC_NOT_FOUND', 'Metric not found', 404),
+  USER_NOT_FOUND: E('USER_NOT_FOUND', 'User not found', 404),
+  MEMBER_NOT_FOUND: E('MEMBER_NOT_FOUND', 'Membership not found', 404),
+  TOKEN_NOT_FOUND: E('TOKEN_NOT_FOUND', 'Token not found', 404),
+  SUBSCRIPTION_NOT_FOUND: E('SUBSCRIPTION_NOT_FOUND', 'Subscription not found', 404),
+  NOT_FOUND: E('NOT_FOUND', 'Not found', 404),
+  EMAIL_TAKEN: E('EMAIL_TAKEN', 'A user with this email already exists', 409),
+  METRIC_KEY_TAKEN: E('METRIC_KEY_TAKEN', 'This device already has a metric with key "%s"', 409),
+  PRECONDITION_FAILED: E('PRECONDITION_FAILED', 'The resource was changed by someone else (ETag mismatch)', 412),
+  LAST_METRIC: E('LAST_METRIC', 'A device must keep at least one metric', 409),
+  VALIDATION_FAILED: E('VALIDATION_FAILED', '%s', 422),
+  BAD_REQUEST: E('BAD_REQUEST', '%s', 400),
+  RATE_LIMITED: E('RATE_LIMITED', 'Too many requests', 429),
+  TOO_MANY_STREAMS: E('TOO_MANY_STREAMS', 'Too many open streams', 429),
+} as const;
+
+/** Builds a 422 with field errors: `invalid([{path: '/name', message: 'is required'}])`. */
+export function invalid(fieldErrors: FieldError[], detail = 'The request has invalid fields'): DetailedError {
+  const err = new errors.VALIDATION_FAILED(detail) as DetailedError;
+  err.errors = fieldErrors;
+  return err;
+}
+
+export function badRequest(detail: string, fieldErrors?: FieldError[]): DetailedError {
+  const err = new errors.BAD_REQUEST(detail) as DetailedError;
+  if (fieldErrors) err.errors = fieldErrors;
+  return err;
+}
+
+/** Stable code without the SW_ prefix, e.g. SITE_NOT_FOUND. */
+export const publicCode = (code: string) => code.replace(/^SW_/, '');

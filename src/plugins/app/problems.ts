@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyRequest } from 'fastify';
+import { publicCode, type FieldError } from '../../errors.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable',
+  409: 'Conflict', 412: 'Precondition Failed', 413: 'Content Too Large', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** Fastify's own client errors, mapped to our stable codes. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
+const kebab = (code: string) => code.toLowerCase().replace(/_/g, '-');
+
+/** Ajv errors as JSON-pointer paths relative to the part that failed (body, query, params). */
+function fieldErrors(error: FastifyError): FieldError[] {
+  return (error.validation ?? []).map((v) => {
+    const params = v.params as Record<string, unknown>;
+    const extra = params.missingProperty ?? params.additionalProperty;
+    const path = `${v.instancePath}${extra ? `/${String(extra)}` : ''}` || '/';
+    const message = params.additionalProperty ? 'is not an allowed field' : params.missingProperty ? 'is required' : (v.message ?? 'is invalid');
+    return { path, message };
+  });
+}
+
+/** Turns any error into problem details; 5xx details never leave the server. */
+export function toProblem(error: FastifyError, request: FastifyRequest): Problem {
+  if (error.validation) {
+    // A well-formed body with wrong content is 422; a wrong query string or path is 400.
+    const status = error.validationContext === 'body' ? 422 : 400;
+    const errors = fieldErrors(error);
+    const where = error.validationContext === 'body' ? 'body' : error.validationContext === 'querystring' ? 'query string' : error.validationContext;
+    const detail = `Invalid ${where}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`;
+    return { type: 'urn:sitewatt:problem:validation-failed', title: TITLES[status], status, detail, code: 'VALIDATION_FAILED', errors };
+  }
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+    return { type: 'urn:sitewatt:problem:internal', title: TITLES[status] ?? 'Server Error', status, detail: 'Something went wrong on our side.', code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL' };
+  }
+  const code = error.code?.startsWith('SW_') ? publicCode(error.code) : (FASTIFY_CODES[error.code] ?? (status === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST'));
+  const problem: Problem = { type: `urn:sitewatt:problem:${kebab(code)}`, title: TITLES[status] ?? 'Error', status, detail: error.message, code };
+  const withErrors = error as FastifyError & { errors?: FieldError[] };
+  if (withErrors.errors) problem.errors = withErrors.errors;
+  return problem;
+}

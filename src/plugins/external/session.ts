@@ -1,0 +1,61 @@
+import cookie from '@fastify/cookie';
+import session, { type SessionStore } from '@fastify/session';
+import type { Session } from 'fastify';
+import fp from 'fastify-plugin';
+import type { SessionsRepository } from '../../db/repositories/sessions.js';
+
+declare module 'fastify' {
+  interface Session {
+    userId?: string;
+    /** Epoch ms of sign-in, for the absolute lifetime. */
+    createdAt?: number;
+    returnTo?: string;
+  }
+}
+
+export const SESSION_COOKIE = 'sitewatt.sid';
+export const IDLE_TIMEOUT_MS = 30 * 60_000;
+export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60_000;
+
+type Callback = (err?: unknown) => void;
+type CallbackSession = (err: unknown, result?: Session | null) => void;
+
+/** The persistent store: sessions live in SQLite, so they survive restarts. */
+export class SqliteSessionStore implements SessionStore {
+  constructor(private readonly repo: SessionsRepository) {}
+
+  set(sid: string, value: Session, cb: Callback) {
+    const idle = value.cookie.expires ? new Date(value.cookie.expires).getTime() : Date.now() + IDLE_TIMEOUT_MS;
+    const absolute = value.createdAt ? value.createdAt + ABSOLUTE_TIMEOUT_MS : idle;
+    this.repo.set(sid, JSON.stringify(value), value.userId ?? null, Math.min(idle, absolute)).then(() => cb(), cb);
+  }
+
+  get(sid: string, cb: CallbackSession) {
+    this.repo.get(sid).then((data) => cb(null, data ? (JSON.parse(data) as Session) : null), cb);
+  }
+
+  destroy(sid: string, cb: Callback) {
+    this.repo.destroy(sid).then(() => cb(), cb);
+  }
+}
+
+export default fp(
+  async (app, opts: { secret: string; secure: boolean; repo: SessionsRepository }) => {
+    await app.register(cookie);
+    await app.register(session, {
+      secret: opts.secret,
+      cookieName: SESSION_COOKIE,
+      store: new SqliteSessionStore(opts.repo),
+      saveUninitialized: false,
+      // Rolling: each response pushes the idle expiry 30 minutes out (cookie and row).
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: opts.secure, maxAge: IDLE_TIMEOUT_MS, path: '/' },
+    });
+    // Expired rows are pruned at boot and every 10 minutes.
+    const prune = () => opts.repo.prune().catch((err: unknown) => app.log.warn({ err }, 'session prune failed'));
+    await prune();
+    const timer = setInterval(prune, 10 * 60_000).unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  },
+  { name: 'session' },
+);

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { NoContent, pickProblems } from '../../../schemas/common.js';
+import { LoginBody, UserSchema } from '../../../schemas/users.js';
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with email and password; sets the session cookie',
+        security: [],
+        body: LoginBody,
+        response: { 200: Type.Object({ user: UserSchema }), ...pickProblems(400, 401, 422, 429) },
+      },
+    },
+    async (request) => {
+      const user = await app.services.auth.login(request.body.email, request.body.password);
+      // A new session id at sign-in defeats session fixation.
+      await request.session.regenerate();
+      request.session.userId = user.id;
+      request.session.createdAt = Date.now();
+      return { user };
+    },
+  );
+
+  app.post(
+    '/logout',
+    { schema: { tags: ['auth'], summary: 'Sign out: the session is destroyed on the server', response: { 204: NoContent } } },
+    async (request, reply) => {
+      if (request.session.userId) await request.session.destroy();
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,31 @@
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import { errors } from '../../errors.js';
+import { toProblem } from '../../plugins/app/problems.js';
+import auth from './auth/index.js';
+import devices, { siteDevices } from './devices/index.js';
+import me from './me/index.js';
+import metrics from './metrics/index.js';
+import sites from './sites/index.js';
+import users from './users/index.js';
+
+/** Everything under /api: JSON only, errors as application/problem+json. */
+const api: FastifyPluginAsync = async (app) => {
+  app.setErrorHandler<FastifyError>(async (error, request, reply) => {
+    const problem = toProblem(error, request);
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="sitewatt"');
+    return reply.code(problem.status).type('application/problem+json').send(problem);
+  });
+  app.setNotFoundHandler(async () => {
+    throw new errors.NOT_FOUND();
+  });
+
+  await app.register(auth, { prefix: '/auth' });
+  await app.register(me, { prefix: '/me' });
+  await app.register(sites, { prefix: '/sites' });
+  await app.register(siteDevices, { prefix: '/sites/:siteId/devices' });
+  await app.register(devices, { prefix: '/devices' });
+  await app.register(metrics, { prefix: '/metrics' });
+  await app.register(users, { prefix: '/users' });
+};
+
+export default api;

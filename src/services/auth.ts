@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Repositories } from '../db/repositories/index.js';
+import { errors } from '../errors.js';
+import { verifyPassword } from './passwords.js';
+import type { Actor } from './policy.js';
+import { iso, userView } from './views.js';
+
+/** Tokens are random; only their SHA-256 is stored (a high-entropy secret needs no slow hash). */
+export const hashToken = (raw: string) => createHash('sha256').update(raw).digest('hex');
+const TOKEN_PREFIX = 'sw_';
+
+export function authService(repos: Repositories) {
+  return {
+    /** Same error, same work, for an unknown email, a wrong password and a deactivated account. */
+    async login(email: string, password: string) {
+      const user = await repos.users.findByEmailWithHash(email.trim().toLowerCase());
+      const ok = await verifyPassword(user?.passwordHash ?? null, password);
+      if (!user || !ok || !user.active) throw new errors.INVALID_CREDENTIALS();
+      const { passwordHash: _h, ...rest } = user;
+      return userView(rest);
+    },
+
+    /** The acting user with their site roles, or null when the account is gone or deactivated. */
+    async loadActor(userId: string): Promise<Actor | null> {
+      const user = await repos.users.findById(userId);
+      if (!user || !user.active) return null;
+      const memberships = await repos.users.memberships(userId);
+      return { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, roles: new Map(memberships.map((m) => [m.siteId, m.role])) };
+    },
+
+    /** The user id behind a bearer token, or null for an unknown, revoked or expired one. */
+    async resolveToken(raw: string, now = Date.now()): Promise<string | null> {
+      if (!raw.startsWith(TOKEN_PREFIX)) return null;
+      const token = await repos.tokens.findByHash(hashToken(raw));
+      if (!token || (token.expiresAt !== null && token.expiresAt <= now)) return null;
+      await repos.tokens.touch(token.id, token.lastUsedAt, now);
+      return token.userId;
+    },
+
+    async me(actor: Actor) {
+      const user = await repos.users.findById(actor.id);
+      if (!user) throw new errors.UNAUTHENTICATED();
+      return { ...userView(user), memberships: await repos.users.memberships(actor.id) };
+    },
+
+    async createToken(actor: Actor, input: { name: string; expiresInDays?: number }) {
+      const raw = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+      const expiresAt = input.expiresInDays ? Date.now() + input.expiresInDays * 86_400_000 : null;
+      const token = await repos.tokens.create({
+        userId: actor.id, name: input.name.trim(), tokenHash: hashToken(raw), prefix: raw.slice(0, 8), expiresAt,
+      });
+      return { ...tokenView(token), token: raw };
+    },
+
+    async listTokens(actor: Actor) {
+      return (await repos.tokens.listForUser(actor.id)).map(tokenView);
+    },
+
+    async revokeToken(actor: Actor, tokenId: string) {
+      if (!(await repos.tokens.delete(actor.id, tokenId))) throw new errors.TOKEN_NOT_FOUND();
+    },
+  };
+}
+
+const tokenView = (t: { id: string; name: string; prefix: string; createdAt: number; expiresAt: number | null; lastUsedAt: number | null }) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  createdAt: iso(t.createdAt),
+  expiresAt: t.expiresAt === null ? null : iso(t.expiresAt),
+  lastUsedAt: t.lastUsedAt === null ? null : iso(t.lastUsedAt),
+});
+
+export type AuthService = ReturnType<typeof authService>;

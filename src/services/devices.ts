@@ -1,0 +1,89 @@
+import type { DeviceInput } from '../db/repositories/devices.js';
+import type { Repositories } from '../db/repositories/index.js';
+import { errors, invalid } from '../errors.js';
+import { defaultMetricsFor, type DeviceType } from './device-types.js';
+import { withMetricDefaults, type NewMetric } from './metrics.js';
+import { requireManageDevices, requireView, type Actor } from './policy.js';
+import { invalidCursor } from './users.js';
+import { deviceEtag, deviceView, metricView } from './views.js';
+
+export type CreateDeviceInput = { name: string; type: DeviceType; manufacturer?: string | null; model?: string | null; serialNumber?: string | null; metrics?: NewMetric[] };
+export type UpdateDeviceInput = Partial<Omit<CreateDeviceInput, 'metrics'>>;
+
+const siteNotFound = () => new errors.SITE_NOT_FOUND();
+const deviceNotFound = () => new errors.DEVICE_NOT_FOUND();
+
+/** Parses If-Match (`"v3"`, `W/"v3"` or `*`) into the expected version; garbage never matches. */
+export function expectedVersion(ifMatch: string | undefined): number | undefined {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
+  const m = /^(?:W\/)?"v(\d+)"$/.exec(ifMatch.trim());
+  return m ? Number(m[1]) : -1;
+}
+
+export function devicesService(repos: Repositories) {
+  async function loadVisible(actor: Actor, deviceId: string) {
+    const device = await repos.devices.findById(deviceId);
+    requireView(actor, device?.siteId, deviceNotFound);
+    return device!;
+  }
+
+  const withMetrics = async (device: Awaited<ReturnType<typeof loadVisible>>) => {
+    const now = Date.now();
+    return { ...deviceView(device), metrics: (await repos.metrics.listByDevice(device.id)).map((m) => metricView(m, now)), etag: deviceEtag(device) };
+  };
+
+  return {
+    async list(actor: Actor, siteId: string, page: { limit: number; cursor?: string }) {
+      requireView(actor, siteId, siteNotFound);
+      if (!(await repos.sites.findById(siteId))) throw siteNotFound();
+      const result = await repos.devices.list(siteId, page.limit, page.cursor);
+      if (!result) throw invalidCursor();
+      return { items: result.items.map(deviceView), nextCursor: result.nextCursor };
+    },
+
+    async get(actor: Actor, deviceId: string) {
+      return withMetrics(await loadVisible(actor, deviceId));
+    },
+
+    async create(actor: Actor, siteId: string, input: CreateDeviceInput) {
+      requireManageDevices(actor, siteId, siteNotFound, 'add devices to this site');
+      if (!(await repos.sites.findById(siteId))) throw siteNotFound();
+      const metrics = input.metrics?.map(withMetricDefaults) ?? defaultMetricsFor(input.type);
+      if (metrics.length === 0) throw invalid([{ path: '/metrics', message: 'A device needs at least one metric; omit the list to get the defaults for its type' }]);
+      const dup = metrics.findIndex((m, i) => metrics.findIndex((o) => o.key === m.key) !== i);
+      if (dup >= 0) throw invalid([{ path: `/metrics/${dup}/key`, message: `Duplicate metric key "${metrics[dup].key}"` }]);
+      const { metrics: _m, ...fields } = input;
+      const { device } = await repos.devices.create(siteId, normalize(fields) as DeviceInput, metrics, actor.id);
+      return withMetrics(device);
+    },
+
+    async update(actor: Actor, deviceId: string, patch: UpdateDeviceInput, ifMatch?: string) {
+      const current = await loadVisible(actor, deviceId);
+      requireManageDevices(actor, current.siteId, deviceNotFound, 'change devices on this site');
+      const result = await repos.devices.update(deviceId, normalize(patch), expectedVersion(ifMatch), actor.id);
+      if (result.status === 'not_found') throw deviceNotFound();
+      if (result.status === 'stale') throw new errors.PRECONDITION_FAILED();
+      return withMetrics(result.device);
+    },
+
+    async delete(actor: Actor, deviceId: string, ifMatch?: string) {
+      const current = await loadVisible(actor, deviceId);
+      requireManageDevices(actor, current.siteId, deviceNotFound, 'delete devices on this site');
+      const expected = expectedVersion(ifMatch);
+      if (expected !== undefined && expected !== current.version) throw new errors.PRECONDITION_FAILED();
+      if (!(await repos.devices.delete(deviceId, actor.id))) throw deviceNotFound();
+    },
+  };
+}
+
+/** Trims text fields; an empty optional field is stored as null. */
+function normalize<T extends UpdateDeviceInput>(input: T): T {
+  const out: Record<string, unknown> = { ...input };
+  for (const k of ['name', 'manufacturer', 'model', 'serialNumber'] as const) {
+    const v = out[k];
+    if (typeof v === 'string') out[k] = k === 'name' ? v.trim() : v.trim() || null;
+  }
+  return out as T;
+}
+
+export type DevicesService = ReturnType<typeof devicesService>;

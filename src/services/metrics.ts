@@ -1,0 +1,75 @@
+import type { Repositories } from '../db/repositories/index.js';
+import type { MetricChange, MetricInput } from '../db/repositories/metrics.js';
+import { errors } from '../errors.js';
+import { requireManageDevices, requireView, type Actor } from './policy.js';
+import { metricView } from './views.js';
+
+/** A metric as clients send it: kind and interval may be left out. */
+export type NewMetric = Omit<MetricInput, 'kind' | 'intervalSeconds'> & Partial<Pick<MetricInput, 'kind' | 'intervalSeconds'>>;
+
+export const withMetricDefaults = (m: NewMetric): MetricInput => ({ ...m, name: m.name.trim(), kind: m.kind ?? 'gauge', intervalSeconds: m.intervalSeconds ?? 60 });
+
+const deviceNotFound = () => new errors.DEVICE_NOT_FOUND();
+const metricNotFound = () => new errors.METRIC_NOT_FOUND();
+
+function unwrap(result: MetricChange, key?: string) {
+  switch (result.status) {
+    case 'ok':
+      return metricView(result.metric);
+    case 'not_found':
+      throw metricNotFound();
+    case 'key_taken':
+      throw new errors.METRIC_KEY_TAKEN(key ?? '');
+    case 'last':
+      throw new errors.LAST_METRIC();
+  }
+}
+
+export function metricsService(repos: Repositories) {
+  async function loadVisible(actor: Actor, metricId: string) {
+    const metric = await repos.metrics.findById(metricId);
+    requireView(actor, metric?.siteId, metricNotFound);
+    return metric!;
+  }
+
+  return {
+    async get(actor: Actor, metricId: string) {
+      return metricView(await loadVisible(actor, metricId));
+    },
+
+    async listByDevice(actor: Actor, deviceId: string) {
+      const device = await repos.devices.findById(deviceId);
+      requireView(actor, device?.siteId, deviceNotFound);
+      const now = Date.now();
+      return (await repos.metrics.listByDevice(deviceId)).map((m) => metricView(m, now));
+    },
+
+    /** Every metric of a site with its latest value, in one call (the dashboard's poll). */
+    async siteLatest(actor: Actor, siteId: string) {
+      requireView(actor, siteId, () => new errors.SITE_NOT_FOUND());
+      if (!(await repos.sites.findById(siteId))) throw new errors.SITE_NOT_FOUND();
+      const now = Date.now();
+      return (await repos.metrics.listBySite(siteId)).map((m) => ({ ...metricView(m, now), deviceName: m.deviceName }));
+    },
+
+    async create(actor: Actor, deviceId: string, input: NewMetric) {
+      const device = await repos.devices.findById(deviceId);
+      requireManageDevices(actor, device?.siteId, deviceNotFound, 'add metrics on this site');
+      return unwrap(await repos.metrics.create(device!, withMetricDefaults(input), actor.id), input.key);
+    },
+
+    async update(actor: Actor, metricId: string, patch: Partial<MetricInput>) {
+      const metric = await loadVisible(actor, metricId);
+      requireManageDevices(actor, metric.siteId, metricNotFound, 'change metrics on this site');
+      return unwrap(await repos.metrics.update(metricId, patch, actor.id), patch.key);
+    },
+
+    async delete(actor: Actor, metricId: string) {
+      const metric = await loadVisible(actor, metricId);
+      requireManageDevices(actor, metric.siteId, metricNotFound, 'delete metrics on this site');
+      unwrap(await repos.metrics.delete(metricId, actor.id));
+    },
+  };
+}
+
+export type MetricsService = ReturnType<typeof metricsService>;

@@ -1,0 +1,51 @@
+// The one access policy. Every route, page, export and stream asks these functions,
+// so JSON, HTML, CSV and SSE cannot disagree about who sees what.
+import { errors } from '../errors.js';
+import type { Role } from '../db/repositories/users.js';
+
+export interface Actor {
+  id: string;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+  /** siteId -> role, loaded once per request. */
+  roles: ReadonlyMap<string, Role>;
+}
+
+export type Access = 'admin' | Role | null;
+
+export function accessTo(actor: Actor, siteId: string): Access {
+  if (actor.isAdmin) return 'admin';
+  return actor.roles.get(siteId) ?? null;
+}
+
+export const canView = (actor: Actor, siteId: string) => accessTo(actor, siteId) !== null;
+
+export function canManageDevices(actor: Actor, siteId: string): boolean {
+  const access = accessTo(actor, siteId);
+  return access === 'admin' || access === 'technician';
+}
+
+/**
+ * A site the actor cannot see is answered exactly like a missing one: `notFound` is the
+ * same error the caller throws for an unknown id, so nothing reveals that it exists.
+ */
+export function requireView(actor: Actor, siteId: string | undefined, notFound: () => Error): void {
+  if (siteId === undefined || !canView(actor, siteId)) throw notFound();
+}
+
+/** Visible but not allowed (a viewer writing): 403. Invisible: the caller's 404. */
+export function requireManageDevices(actor: Actor, siteId: string | undefined, notFound: () => Error, action: string): void {
+  requireView(actor, siteId, notFound);
+  if (!canManageDevices(actor, siteId!)) throw new errors.FORBIDDEN(action);
+}
+
+export function requireAdmin(actor: Actor, action: string): void {
+  if (!actor.isAdmin) throw new errors.FORBIDDEN(action);
+}
+
+/** Admin-only actions on a named site: non-members get the site's 404, members get 403. */
+export function requireSiteAdmin(actor: Actor, siteId: string, action: string): void {
+  requireView(actor, siteId, () => new errors.SITE_NOT_FOUND());
+  requireAdmin(actor, action);
+}

@@ -1,0 +1,96 @@
+import type { Repositories } from '../db/repositories/index.js';
+import type { SiteInput } from '../db/repositories/sites.js';
+import type { Role } from '../db/repositories/users.js';
+import { errors } from '../errors.js';
+import { accessTo, requireAdmin, requireSiteAdmin, requireView, type Actor } from './policy.js';
+import { invalidCursor } from './users.js';
+import { assertCoordinates, assertTimeZone } from './validate.js';
+import { iso, siteView } from './views.js';
+
+export type CreateSiteInput = Partial<SiteInput> & { name: string };
+
+const notFound = () => new errors.SITE_NOT_FOUND();
+
+export function sitesService(repos: Repositories) {
+  async function load(actor: Actor, siteId: string) {
+    requireView(actor, siteId, notFound);
+    const site = await repos.sites.findById(siteId);
+    if (!site) throw notFound();
+    return site;
+  }
+
+  return {
+    async list(actor: Actor, query: { q?: string; limit: number; cursor?: string }) {
+      const page = await repos.sites.list({ visibleTo: actor.isAdmin ? null : actor.id, ...query, q: query.q?.trim() || undefined });
+      if (!page) throw invalidCursor();
+      return { items: page.items.map((s) => siteView(s, accessTo(actor, s.id))), nextCursor: page.nextCursor };
+    },
+
+    async get(actor: Actor, siteId: string) {
+      return siteView(await load(actor, siteId), accessTo(actor, siteId));
+    },
+
+    async create(actor: Actor, input: CreateSiteInput) {
+      requireAdmin(actor, 'create sites');
+      assertTimeZone(input.timezone);
+      assertCoordinates({ latitude: input.latitude ?? null, longitude: input.longitude ?? null });
+      const site = await repos.sites.create(
+        { name: input.name.trim(), description: input.description ?? '', latitude: input.latitude ?? null, longitude: input.longitude ?? null, timezone: input.timezone ?? 'UTC' },
+        actor.id,
+      );
+      return siteView(site, 'admin');
+    },
+
+    async update(actor: Actor, siteId: string, patch: Partial<SiteInput>) {
+      requireSiteAdmin(actor, siteId, 'change sites');
+      assertTimeZone(patch.timezone);
+      const current = await load(actor, siteId);
+      assertCoordinates({ latitude: patch.latitude !== undefined ? patch.latitude : current.latitude, longitude: patch.longitude !== undefined ? patch.longitude : current.longitude });
+      const site = await repos.sites.update(siteId, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) }, actor.id);
+      if (!site) throw notFound();
+      return siteView(site, 'admin');
+    },
+
+    async delete(actor: Actor, siteId: string) {
+      requireSiteAdmin(actor, siteId, 'delete sites');
+      if (!(await repos.sites.delete(siteId, actor.id))) throw notFound();
+    },
+
+    async members(actor: Actor, siteId: string) {
+      requireSiteAdmin(actor, siteId, 'manage site members');
+      await load(actor, siteId);
+      return (await repos.sites.members(siteId)).map((m) => ({ ...m, createdAt: iso(m.createdAt) }));
+    },
+
+    async setMember(actor: Actor, siteId: string, userId: string, role: Role) {
+      requireSiteAdmin(actor, siteId, 'manage site members');
+      await load(actor, siteId);
+      if (!(await repos.users.findById(userId))) throw new errors.USER_NOT_FOUND();
+      const { member, created } = await repos.sites.setMember(siteId, userId, role, actor.id);
+      return { member: { ...member, createdAt: iso(member.createdAt) }, created };
+    },
+
+    async removeMember(actor: Actor, siteId: string, userId: string) {
+      requireSiteAdmin(actor, siteId, 'manage site members');
+      await load(actor, siteId);
+      if (!(await repos.sites.removeMember(siteId, userId, actor.id))) throw new errors.MEMBER_NOT_FOUND();
+    },
+
+    /** The audit trail: technicians of the site and admins; viewers get 403. */
+    async audit(actor: Actor, siteId: string, query: { limit: number; cursor?: string; entityId?: string }) {
+      await load(actor, siteId);
+      const access = accessTo(actor, siteId);
+      if (access !== 'admin' && access !== 'technician') throw new errors.FORBIDDEN('read the audit log');
+      const before = query.cursor === undefined ? undefined : Number.parseInt(query.cursor, 36);
+      if (before !== undefined && !(before > 0)) throw invalidCursor();
+      const rows = await repos.audit.list({ siteId, entityId: query.entityId }, query.limit + 1, before);
+      const items = rows.slice(0, query.limit);
+      return {
+        items: items.map((r) => ({ ...r, id: String(r.id), at: iso(r.at) })),
+        nextCursor: rows.length > query.limit ? items[items.length - 1].id.toString(36) : null,
+      };
+    },
+  };
+}
+
+export type SitesService = ReturnType<typeof sitesService>;

@@ -1,0 +1,64 @@
+import type { Repositories } from '../db/repositories/index.js';
+import { errors, invalid } from '../errors.js';
+import { hashPassword } from './passwords.js';
+import { requireAdmin, type Actor } from './policy.js';
+import { userView } from './views.js';
+
+export interface CreateUserInput {
+  email: string;
+  name: string;
+  password: string;
+  isAdmin?: boolean;
+}
+
+export type UpdateUserInput = Partial<{ email: string; name: string; password: string; isAdmin: boolean; active: boolean }>;
+
+export function usersService(repos: Repositories) {
+  return {
+    async list(actor: Actor, page: { limit: number; cursor?: string }) {
+      requireAdmin(actor, 'list users');
+      const result = await repos.users.list(page.limit, page.cursor);
+      if (!result) throw invalidCursor();
+      return { items: result.items.map(userView), nextCursor: result.nextCursor };
+    },
+
+    async create(actor: Actor, input: CreateUserInput) {
+      requireAdmin(actor, 'create users');
+      const email = input.email.trim().toLowerCase();
+      if (await repos.users.emailTaken(email)) throw new errors.EMAIL_TAKEN();
+      const user = await repos.users.create(
+        { email, name: input.name.trim(), passwordHash: await hashPassword(input.password), isAdmin: input.isAdmin ?? false },
+        actor.id,
+      );
+      return userView(user);
+    },
+
+    async update(actor: Actor, userId: string, input: UpdateUserInput) {
+      requireAdmin(actor, 'change users');
+      // An admin cannot lock themselves out; another admin must do it.
+      if (userId === actor.id && (input.active === false || input.isAdmin === false)) {
+        throw invalid([{ path: input.active === false ? '/active' : '/isAdmin', message: 'You cannot deactivate or demote yourself' }]);
+      }
+      const email = input.email?.trim().toLowerCase();
+      if (email && (await repos.users.emailTaken(email, userId))) throw new errors.EMAIL_TAKEN();
+      const { password, ...rest } = input;
+      const patch = { ...rest, ...(email ? { email } : {}), ...(rest.name ? { name: rest.name.trim() } : {}), ...(password ? { passwordHash: await hashPassword(password) } : {}) };
+      const user = await repos.users.update(userId, patch, actor.id);
+      if (!user) throw new errors.USER_NOT_FOUND();
+      // A deactivated account or a new password ends every open session of that user.
+      if (input.active === false || password) await repos.sessions.destroyForUser(userId);
+      return userView(user);
+    },
+
+    async delete(actor: Actor, userId: string) {
+      requireAdmin(actor, 'delete users');
+      if (userId === actor.id) throw invalid([{ path: '/userId', message: 'You cannot delete yourself' }]);
+      if (!(await repos.users.delete(userId, actor.id))) throw new errors.USER_NOT_FOUND();
+      await repos.sessions.destroyForUser(userId);
+    },
+  };
+}
+
+export const invalidCursor = () => new errors.BAD_REQUEST('The cursor is not valid; start again without it');
+
+export type UsersService = ReturnType<typeof usersService>;

@@ -1,0 +1,79 @@
+// A fresh app on a fresh in-memory database (migrations applied) for every test.
+import type { InjectOptions } from 'fastify';
+import { buildApp, type App } from '../../src/app.js';
+import { testConfig, type Config } from '../../src/config.js';
+import { hashToken } from '../../src/services/auth.js';
+import { hashPassword } from '../../src/services/passwords.js';
+import type { DeviceType } from '../../src/services/device-types.js';
+import { defaultMetricsFor } from '../../src/services/device-types.js';
+
+export const PASSWORD = 'correct horse battery';
+let passwordHash: Promise<string> | undefined;
+
+export async function buildTestApp(overrides: Partial<Config> = {}): Promise<App> {
+  const app = await buildApp(testConfig(overrides));
+  await app.ready();
+  return app;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  token: string;
+}
+
+let seq = 0;
+const unique = (prefix: string) => `${prefix}-${++seq}-${Math.random().toString(36).slice(2, 7)}`;
+
+/** A user with PASSWORD and a bearer token (tokens skip argon2, which keeps tests fast). */
+export async function createUser(app: App, opts: { isAdmin?: boolean; email?: string; name?: string } = {}): Promise<TestUser> {
+  passwordHash ??= hashPassword(PASSWORD);
+  const email = opts.email ?? `${unique('user')}@example.com`;
+  const user = await app.repos.users.create({ email, name: opts.name ?? email.split('@')[0], passwordHash: await passwordHash, isAdmin: opts.isAdmin ?? false }, null);
+  const token = `sw_test_${unique('tok')}`;
+  await app.repos.tokens.create({ userId: user.id, name: 'test', tokenHash: hashToken(token), prefix: token.slice(0, 8), expiresAt: null });
+  return { id: user.id, email, token };
+}
+
+export async function createSite(app: App, opts: { name?: string; timezone?: string } = {}) {
+  return app.repos.sites.create({ name: opts.name ?? unique('Site'), description: '', latitude: 52.5, longitude: 13.4, timezone: opts.timezone ?? 'Europe/Berlin' }, null);
+}
+
+export async function addMember(app: App, siteId: string, userId: string, role: 'viewer' | 'technician') {
+  await app.repos.sites.setMember(siteId, userId, role, null);
+}
+
+export async function createDevice(app: App, siteId: string, opts: { name?: string; type?: DeviceType } = {}) {
+  const type = opts.type ?? 'battery';
+  return app.repos.devices.create(siteId, { name: opts.name ?? unique('Device'), type, manufacturer: null, model: null, serialNumber: null }, defaultMetricsFor(type), null);
+}
+
+/** The usual cast of a site: admin, technician, viewer, and a member of another site only. */
+export async function createWorld(app: App) {
+  const site = await createSite(app, { name: 'Main Site' });
+  const otherSite = await createSite(app, { name: 'Other Site' });
+  const admin = await createUser(app, { isAdmin: true });
+  const technician = await createUser(app);
+  const viewer = await createUser(app);
+  const outsider = await createUser(app);
+  await addMember(app, site.id, technician.id, 'technician');
+  await addMember(app, site.id, viewer.id, 'viewer');
+  await addMember(app, otherSite.id, outsider.id, 'technician');
+  const { device, metrics } = await createDevice(app, site.id, { name: 'Main Battery' });
+  return { site, otherSite, admin, technician, viewer, outsider, device, metrics };
+}
+
+/** Injects as a user via their bearer token (or anonymously with null). */
+export function injectAs(app: App, user: TestUser | null, opts: InjectOptions) {
+  const headers = { ...(opts.headers ?? {}), ...(user ? { authorization: `Bearer ${user.token}` } : {}) };
+  return app.inject({ ...opts, headers });
+}
+
+/** Signs in through the API and returns the Cookie header value. */
+export async function loginCookie(app: App, email: string, password = PASSWORD): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === 'sitewatt.sid');
+  if (!cookie) throw new Error('no session cookie');
+  return `${cookie.name}=${cookie.value}`;
+}

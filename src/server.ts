@@ -1,9 +1,9 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { startBackground } from './startup.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { prepare, simulator } from './startup.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (err) {
@@ -15,7 +15,8 @@ try {
 }
 
 const app = await buildApp(config);
-await startBackground(app);
+const { seeded } = await prepare(app);
+const sim = simulator(app);
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error');
@@ -24,3 +25,4 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
 });
 
 await app.listen({ port: config.port, host: config.host });
+sim.run(seeded);

@@ -1,12 +1,35 @@
 import type { App } from './app.js';
 import { seedDemo } from './seed/demo.js';
+import { simulatorService } from './services/simulator.js';
 
-/** What the real server does after building and before listening: demo data, later the simulator. */
-export async function startBackground(app: App): Promise<void> {
-  if (app.config.demo) {
-    const seeded = await seedDemo(app.repos, app.config.demoPassword, app.log);
-    // The demo credentials are meant to be seen (issue #2); only ever in demo mode.
-    if (seeded) app.log.info(`Demo accounts: admin@example.com, tech@example.com, viewer@example.com (password "${app.config.demoPassword}")`);
-    else app.log.info('Demo mode: the database already has data; demo accounts unchanged');
-  }
+const DAY = 86_400_000;
+
+/** Demo data before listening; the simulator's backfill and ticks after (they do not block start-up). */
+export async function prepare(app: App): Promise<{ seeded: boolean }> {
+  if (!app.config.demo) return { seeded: false };
+  const seeded = await seedDemo(app.repos, app.config.demoPassword, app.log);
+  // The demo credentials are meant to be seen (issue #2); only ever in demo mode.
+  if (seeded) app.log.info(`Demo accounts: admin@example.com, tech@example.com, viewer@example.com (password "${app.config.demoPassword}")`);
+  else app.log.info('Demo mode: the database already has data; demo accounts unchanged');
+  return { seeded };
+}
+
+/** Call before listen (it adds a shutdown hook); `run` after listen. */
+export function simulator(app: App) {
+  const sim = simulatorService(app.repos, app.services.readings, app.log);
+  app.addHook('preClose', async () => sim.stop());
+  return {
+    run: (seeded: boolean) => (app.config.simulator ? runSimulator(app, sim, seeded) : undefined),
+  };
+}
+
+function runSimulator(app: App, sim: ReturnType<typeof simulatorService>, seeded: boolean): void {
+  void (async () => {
+    const now = Date.now();
+    const resume = seeded ? null : await sim.resumeFrom();
+    // First start: 30 days of history. A restart: fill the gap since the last reading (at most 30 days).
+    const from = resume === null ? now - 30 * DAY : Math.max(now - 30 * DAY, resume + 60_000);
+    if (now - from > 60_000) await sim.backfill(from, now);
+    sim.start(10_000);
+  })().catch((err: unknown) => app.log.error({ err }, 'simulator failed'));
 }

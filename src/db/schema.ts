@@ -152,3 +152,54 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_site_idx').on(t.siteId, t.id), index('audit_entity_idx').on(t.entityId, t.id)],
 );
 
+
+// Hourly roll-ups (UTC hours) of readings, kept up to date at ingestion, so long windows read
+// one row per metric-hour instead of sixty readings. WITHOUT ROWID in the migration.
+export const rollupsHourly = sqliteTable(
+  'rollups_1h',
+  {
+    metricPk: integer('metric_pk')
+      .notNull()
+      .references(() => metrics.pk, { onDelete: 'cascade' }),
+    start: integer('start').notNull(),
+    count: integer('count').notNull(),
+    sum: real('sum').notNull(),
+    min: real('min').notNull(),
+    max: real('max').notNull(),
+    first: real('first').notNull(),
+    last: real('last').notNull(),
+    firstTs: integer('first_ts').notNull(),
+    lastTs: integer('last_ts').notNull(),
+    deltaIn: real('delta_in').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metricPk, t.start] })],
+);
+
+export const subscriptions = sqliteTable(
+  'subscriptions',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('subscriptions_owner_idx').on(t.ownerId, t.name)],
+);
+
+// A deleted metric (or device) leaves every subscription through the cascade.
+export const subscriptionMetrics = sqliteTable(
+  'subscription_metrics',
+  {
+    subscriptionId: text('subscription_id')
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: 'cascade' }),
+    metricPk: integer('metric_pk')
+      .notNull()
+      .references(() => metrics.pk, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriptionId, t.metricPk] }), index('subscription_metrics_metric_idx').on(t.metricPk)],
+);

@@ -1,17 +1,29 @@
 import type { Repositories } from '../db/repositories/index.js';
 import { authService } from './auth.js';
 import { devicesService } from './devices.js';
+import { LiveHub } from './live.js';
 import { metricsService } from './metrics.js';
+import { readingsService } from './readings.js';
 import { sitesService } from './sites.js';
+import { streamsService, type StreamOptions } from './streams.js';
+import { subscriptionsService } from './subscriptions.js';
+import { timeseriesService } from './timeseries.js';
 import { usersService } from './users.js';
 
-export function createServices(repos: Repositories) {
+export function createServices(repos: Repositories, hub = new LiveHub(), streamOptions?: StreamOptions) {
+  const auth = authService(repos);
+  const subscriptions = subscriptionsService(repos, hub);
   return {
-    auth: authService(repos),
-    users: usersService(repos),
-    sites: sitesService(repos),
+    hub,
+    auth,
+    users: usersService(repos, hub),
+    sites: sitesService(repos, hub),
     devices: devicesService(repos),
     metrics: metricsService(repos),
+    readings: readingsService(repos, hub),
+    subscriptions,
+    timeseries: timeseriesService(repos, subscriptions),
+    streams: streamsService(hub, auth, subscriptions, streamOptions),
   };
 }
 

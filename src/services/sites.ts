@@ -2,6 +2,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import type { SiteInput } from '../db/repositories/sites.js';
 import type { Role } from '../db/repositories/users.js';
 import { errors } from '../errors.js';
+import type { LiveHub } from './live.js';
 import { accessTo, requireAdmin, requireSiteAdmin, requireView, type Actor } from './policy.js';
 import { invalidCursor } from './users.js';
 import { assertCoordinates, assertTimeZone } from './validate.js';
@@ -11,7 +12,7 @@ export type CreateSiteInput = Partial<SiteInput> & { name: string };
 
 const notFound = () => new errors.SITE_NOT_FOUND();
 
-export function sitesService(repos: Repositories) {
+export function sitesService(repos: Repositories, hub: LiveHub) {
   async function load(actor: Actor, siteId: string) {
     requireView(actor, siteId, notFound);
     const site = await repos.sites.findById(siteId);
@@ -54,6 +55,7 @@ export function sitesService(repos: Repositories) {
     async delete(actor: Actor, siteId: string) {
       requireSiteAdmin(actor, siteId, 'delete sites');
       if (!(await repos.sites.delete(siteId, actor.id))) throw notFound();
+      hub.accessChanged(null);
     },
 
     async members(actor: Actor, siteId: string) {
@@ -67,6 +69,7 @@ export function sitesService(repos: Repositories) {
       await load(actor, siteId);
       if (!(await repos.users.findById(userId))) throw new errors.USER_NOT_FOUND();
       const { member, created } = await repos.sites.setMember(siteId, userId, role, actor.id);
+      hub.accessChanged(userId);
       return { member: { ...member, createdAt: iso(member.createdAt) }, created };
     },
 
@@ -74,6 +77,7 @@ export function sitesService(repos: Repositories) {
       requireSiteAdmin(actor, siteId, 'manage site members');
       await load(actor, siteId);
       if (!(await repos.sites.removeMember(siteId, userId, actor.id))) throw new errors.MEMBER_NOT_FOUND();
+      hub.accessChanged(userId);
     },
 
     /** The audit trail: technicians of the site and admins; viewers get 403. */
@@ -81,7 +85,8 @@ export function sitesService(repos: Repositories) {
       await load(actor, siteId);
       const access = accessTo(actor, siteId);
       if (access !== 'admin' && access !== 'technician') throw new errors.FORBIDDEN('read the audit log');
-      const before = query.cursor === undefined ? undefined : Number.parseInt(query.cursor, 36);
+      // parseInt alone would read "abc!" as "abc": only a cursor we made is accepted.
+      const before = query.cursor === undefined ? undefined : /^[0-9a-z]{1,12}$/.test(query.cursor) ? Number.parseInt(query.cursor, 36) : NaN;
       if (before !== undefined && !(before > 0)) throw invalidCursor();
       const rows = await repos.audit.list({ siteId, entityId: query.entityId }, query.limit + 1, before);
       const items = rows.slice(0, query.limit);

@@ -1,5 +1,6 @@
 import type { Repositories } from '../db/repositories/index.js';
 import { errors, invalid } from '../errors.js';
+import type { LiveHub } from './live.js';
 import { hashPassword } from './passwords.js';
 import { requireAdmin, type Actor } from './policy.js';
 import { userView } from './views.js';
@@ -13,7 +14,7 @@ export interface CreateUserInput {
 
 export type UpdateUserInput = Partial<{ email: string; name: string; password: string; isAdmin: boolean; active: boolean }>;
 
-export function usersService(repos: Repositories) {
+export function usersService(repos: Repositories, hub: LiveHub) {
   return {
     async list(actor: Actor, page: { limit: number; cursor?: string }) {
       requireAdmin(actor, 'list users');
@@ -47,6 +48,7 @@ export function usersService(repos: Repositories) {
       if (!user) throw new errors.USER_NOT_FOUND();
       // A deactivated account or a new password ends every open session of that user.
       if (input.active === false || password) await repos.sessions.destroyForUser(userId);
+      if (input.active === false || input.isAdmin === false) hub.accessChanged(userId);
       return userView(user);
     },
 
@@ -55,6 +57,7 @@ export function usersService(repos: Repositories) {
       if (userId === actor.id) throw invalid([{ path: '/userId', message: 'You cannot delete yourself' }]);
       if (!(await repos.users.delete(userId, actor.id))) throw new errors.USER_NOT_FOUND();
       await repos.sessions.destroyForUser(userId);
+      hub.accessChanged(userId);
     },
   };
 }

@@ -63,16 +63,12 @@ describe('bucketStarts', () => {
     expect(bucketStartOf(at('2024-01-03T12:00:00Z'), '1w', 'Europe/Berlin')).toBe(at('2023-12-31T23:00:00Z'));
   });
 
-  it('When the window is 10 years of days or 10,000 minutes, then it is computed in a few milliseconds', () => {
+  // Speed is measured in bench/, never in timed tests; this checks the counts only.
+  it('When the window is 10 years of Berlin days or 10,000 minutes, then every bucket is there', () => {
     const from = at('2014-12-31T23:00:00Z'); // 2015-01-01 00:00 in Berlin
     const to = at('2024-12-31T23:00:00Z');
-    bucketStarts(from, to, '1d', 'Europe/Berlin'); // first call fills the zone's offset cache
-    let t0 = performance.now();
     expect(bucketStarts(from, to, '1d', 'Europe/Berlin')).toHaveLength(3653);
-    expect(performance.now() - t0).toBeLessThan(30);
-    t0 = performance.now();
     expect(bucketStarts(from, from + 10_000 * 60_000, '1m', 'UTC')).toHaveLength(10_000);
-    expect(performance.now() - t0).toBeLessThan(30);
   });
 });
 

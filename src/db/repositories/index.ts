@@ -1,9 +1,12 @@
 import type { Db } from '../client.js';
 import { auditRepository } from './audit.js';
 import { devicesRepository } from './devices.js';
+import { fleetRepository } from './fleet.js';
 import { metricsRepository } from './metrics.js';
+import { readingsRepository } from './readings.js';
 import { sessionsRepository } from './sessions.js';
 import { sitesRepository } from './sites.js';
+import { subscriptionsRepository } from './subscriptions.js';
 import { tokensRepository } from './tokens.js';
 import { usersRepository } from './users.js';
 
@@ -17,6 +20,9 @@ export function createRepositories(db: Db) {
     devices: devicesRepository(db),
     metrics: metricsRepository(db),
     audit: auditRepository(db),
+    readings: readingsRepository(db),
+    fleet: fleetRepository(db),
+    subscriptions: subscriptionsRepository(db),
   };
 }
 

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
-import { devices, metrics } from '../schema.js';
+import { devices, metrics, sites } from '../schema.js';
 import { writeAudit } from './audit.js';
 
 export interface MetricInput {
@@ -41,6 +41,12 @@ export const metricCols = {
   updatedAt: metrics.updatedAt,
 };
 
+export interface MetricInContext extends MetricRow {
+  deviceName: string;
+  siteName: string;
+  siteTimezone: string;
+}
+
 export type MetricChange = { status: 'ok'; metric: MetricRow } | { status: 'not_found' } | { status: 'key_taken' } | { status: 'last' };
 
 export function metricsRepository(db: Db) {
@@ -60,6 +66,17 @@ export function metricsRepository(db: Db) {
         out.push(...db.select(metricCols).from(metrics).where(inList(chunk)).all());
       }
       return out;
+    },
+    /** Metrics with their device and site names and the site's zone (labels, time series). */
+    async findInContext(ids: string[]): Promise<MetricInContext[]> {
+      if (ids.length === 0) return [];
+      return db
+        .select({ ...metricCols, deviceName: devices.name, siteName: sites.name, siteTimezone: sites.timezone })
+        .from(metrics)
+        .innerJoin(devices, eq(devices.id, metrics.deviceId))
+        .innerJoin(sites, eq(sites.id, metrics.siteId))
+        .where(inList(ids))
+        .all();
     },
     async listByDevice(deviceId: string): Promise<MetricRow[]> {
       return db.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();

@@ -19,6 +19,10 @@ export default fp(
     app.decorate('db', db);
     app.decorate('repos', repos);
     app.decorate('services', createServices(repos));
+    // Streams end before the server stops waiting for connections (graceful shutdown).
+    app.addHook('preClose', async () => {
+      app.services.hub.close();
+    });
     app.addHook('onClose', async () => {
       db.$client.close();
     });

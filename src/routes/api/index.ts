@@ -5,7 +5,10 @@ import auth from './auth/index.js';
 import devices, { siteDevices } from './devices/index.js';
 import me from './me/index.js';
 import metrics from './metrics/index.js';
+import metricTimeseries from './metrics/timeseries.js';
+import readings from './readings/index.js';
 import sites from './sites/index.js';
+import subscriptions from './subscriptions/index.js';
 import users from './users/index.js';
 
 /** Everything under /api: JSON only, errors as application/problem+json. */
@@ -25,6 +28,9 @@ const api: FastifyPluginAsync = async (app) => {
   await app.register(siteDevices, { prefix: '/sites/:siteId/devices' });
   await app.register(devices, { prefix: '/devices' });
   await app.register(metrics, { prefix: '/metrics' });
+  await app.register(metricTimeseries, { prefix: '/metrics' });
+  await app.register(readings, { prefix: '/readings' });
+  await app.register(subscriptions, { prefix: '/subscriptions' });
   await app.register(users, { prefix: '/users' });
 };
 

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { requireActor } from '../../../plugins/app/auth.js';
+import { pickProblems } from '../../../schemas/common.js';
+import { SubscriptionParams } from '../../../schemas/subscriptions.js';
+
+/** GET /api/subscriptions/:subscriptionId/stream: Server-Sent Events. */
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/:subscriptionId/stream',
+    {
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Live readings of the subscription (Server-Sent Events)',
+        description:
+          'Events `reading` with data `{metricId, timestamp, value}` and an id; send `Last-Event-ID` to resume without a gap. An `event: reset` means the gap cannot be filled: reload the history. Heartbeat comment every 15 s. At most 10 open streams per user (429).',
+        params: SubscriptionParams,
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: {
+          200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } },
+          ...pickProblems(400, 401, 404, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const raw = reply.raw;
+      let started = false;
+      // Headers go out with the first bytes, so a 404 or 429 from open() is still a normal problem reply.
+      const close = await app.services.streams.open(actor, request.params.subscriptionId, request.headers['last-event-id'], {
+        write(chunk) {
+          if (!started) {
+            started = true;
+            reply.hijack();
+            raw.writeHead(200, {
+              'content-type': 'text/event-stream; charset=utf-8',
+              'cache-control': 'no-cache, no-transform',
+              connection: 'keep-alive',
+              'x-accel-buffering': 'no',
+              'x-content-type-options': 'nosniff',
+            });
+          }
+          raw.write(chunk);
+        },
+        end() {
+          raw.end();
+        },
+      });
+      request.raw.on('close', close);
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,61 @@
+import type { Repositories } from '../db/repositories/index.js';
+import type { ReadingRow } from '../db/repositories/readings.js';
+import { errors, invalid, type FieldError } from '../errors.js';
+import type { LiveHub } from './live.js';
+import { canManageDevices, canView, type Actor } from './policy.js';
+
+export interface ReadingInput {
+  metricId: string;
+  timestamp: string;
+  value: number;
+}
+
+export const MAX_BATCH = 10_000;
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function readingsService(repos: Repositories, hub: LiveHub) {
+  return {
+    /**
+     * Validates the whole batch first, then writes it in one transaction and publishes it to live
+     * streams. Any invalid reading refuses the batch (422, each offending index and why).
+     */
+    async ingest(actor: Actor, readings: ReadingInput[], now = Date.now()) {
+      const ids = [...new Set(readings.map((r) => r.metricId))];
+      const metrics = new Map((await repos.metrics.findManyByIds(ids)).map((m) => [m.id, m]));
+      const problems: FieldError[] = [];
+      const forbidden = new Set<string>();
+      const rows: (ReadingRow & { metricId: string })[] = [];
+      readings.forEach((r, i) => {
+        const metric = metrics.get(r.metricId);
+        // An invisible metric is reported exactly like an unknown one.
+        if (!metric || !canView(actor, metric.siteId)) {
+          problems.push({ path: `/readings/${i}/metricId`, message: `Unknown metric "${r.metricId}"` });
+          return;
+        }
+        if (!canManageDevices(actor, metric.siteId)) forbidden.add(r.metricId);
+        const ts = ISO.test(r.timestamp) ? Date.parse(r.timestamp) : Number.NaN;
+        if (!Number.isFinite(ts)) problems.push({ path: `/readings/${i}/timestamp`, message: 'Not an ISO 8601 timestamp with a zone, e.g. 2026-01-31T12:00:00Z' });
+        else if (ts > now + FUTURE_TOLERANCE_MS) problems.push({ path: `/readings/${i}/timestamp`, message: 'More than 5 minutes in the future' });
+        else if (ts < 0) problems.push({ path: `/readings/${i}/timestamp`, message: 'Before 1970' });
+        if (typeof r.value !== 'number' || !Number.isFinite(r.value)) problems.push({ path: `/readings/${i}/value`, message: 'Must be a finite number' });
+        rows.push({ metricPk: metric.pk, metricId: metric.id, ts, value: r.value });
+      });
+      if (problems.length > 0) throw invalid(problems, `${new Set(problems.map((p) => p.path.split('/')[2])).size} of ${readings.length} readings are invalid; nothing was stored`);
+      if (forbidden.size > 0) throw new errors.FORBIDDEN(`write readings for ${[...forbidden].join(', ')}`);
+      return { stored: await this.write(rows, { now }) };
+    },
+
+    /**
+     * The write half of ingestion, shared by the API and the simulator: one transaction for
+     * readings, roll-ups and latest values, then the live fan-out (skipped for backfills).
+     */
+    async write(rows: (ReadingRow & { metricId: string })[], opts: { now?: number; live?: boolean } = {}) {
+      const stored = await repos.readings.ingest(rows, opts.now ?? Date.now());
+      if (opts.live !== false) hub.publish(rows.map((r) => ({ metricPk: r.metricPk, metricId: r.metricId, ts: r.ts, value: r.value })));
+      return stored;
+    },
+  };
+}
+
+export type ReadingsService = ReturnType<typeof readingsService>;

@@ -1,0 +1,123 @@
+// Aligned time series for one metric or a subscription. Buckets come from src/timeseries;
+// data comes from hourly roll-ups when every bucket edge is a UTC hour, else from raw readings,
+// so a year costs about as much as a day (README, "Time series").
+import type { MetricInContext } from '../db/repositories/metrics.js';
+import type { Repositories } from '../db/repositories/index.js';
+import { badRequest, errors } from '../errors.js';
+import { aggregateSeries, partialFromReading, type Aggregation, type Partial } from '../timeseries/aggregate.js';
+import { bucketEnd, bucketStarts, countBuckets } from '../timeseries/buckets.js';
+import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } from '../timeseries/interval.js';
+import { requireView, type Actor } from './policy.js';
+import type { SubscriptionsService } from './subscriptions.js';
+import { iso } from './views.js';
+
+export interface SeriesQuery {
+  from?: string;
+  to?: string;
+  interval?: IntervalParam;
+  agg?: Aggregation;
+  tz?: string;
+  maxPoints?: number;
+}
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const MAX_WINDOW_MS = 3653 * DAY; // ten years
+
+export interface Window {
+  from: number;
+  to: number;
+  interval: Interval;
+  tz: string;
+  starts: number[];
+  end: number;
+}
+
+/** Validates and resolves the window; every refusal is a 400 that says why. */
+export function resolveWindow(q: SeriesQuery, defaultTz: string, now = Date.now()): Window {
+  const to = q.to ? Date.parse(q.to) : now;
+  const from = q.from ? Date.parse(q.from) : to - DAY;
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw badRequest('from and to must be ISO 8601 timestamps');
+  if (from >= to) throw badRequest('from must be before to', [{ path: '/from', message: 'must be before to' }]);
+  if (to - from > MAX_WINDOW_MS) throw badRequest('The window is longer than 10 years', [{ path: '/from', message: 'window over 10 years' }]);
+  const tz = q.tz ?? defaultTz;
+  if (!isValidTimeZone(tz)) throw badRequest(`Unknown time zone "${tz}"`, [{ path: '/tz', message: 'unknown IANA time zone' }]);
+  const maxPoints = q.maxPoints ?? 1000;
+  let interval: Interval | null;
+  if (!q.interval || q.interval === 'auto') {
+    interval = chooseInterval(from, to, maxPoints, tz);
+    if (!interval) throw badRequest(`Even monthly buckets exceed maxPoints (${maxPoints}) for this window`, [{ path: '/maxPoints', message: 'too small for this window' }]);
+  } else {
+    interval = q.interval;
+    const n = countBuckets(from, to, interval, tz, maxPoints);
+    if (n > maxPoints) {
+      throw badRequest(`Interval ${interval} gives more than maxPoints (${maxPoints}) buckets for this window; choose a longer interval, a shorter window or interval=auto`, [
+        { path: '/interval', message: 'too many buckets' },
+      ]);
+    }
+  }
+  const starts = bucketStarts(from, to, interval, tz);
+  const end = bucketEnd(starts[starts.length - 1], interval, tz);
+  return { from, to, interval, tz, starts, end };
+}
+
+export const defaultAgg = (kind: string): Aggregation => (kind === 'counter' ? 'delta' : 'avg');
+
+export function timeseriesService(repos: Repositories, subscriptions: SubscriptionsService) {
+  async function valuesOf(m: MetricInContext, w: Window, agg: Aggregation): Promise<(number | null)[]> {
+    const hourAligned = w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && w.starts.every((s) => s % HOUR === 0) && w.end % HOUR === 0;
+    const partials: Partial[] = hourAligned
+      ? await repos.readings.hourly(m.pk, w.starts[0], w.end)
+      : (await repos.readings.raw(m.pk, w.starts[0], w.end)).map(([ts, v]) => partialFromReading(ts, v));
+    const previous = agg === 'delta' ? await repos.readings.previous(m.pk, w.starts[0]) : null;
+    return aggregateSeries(partials, w.starts, w.end, agg, { previous });
+  }
+
+  async function build(metrics: MetricInContext[], q: SeriesQuery, defaultTz: string, unavailable: string[] = []) {
+    const w = resolveWindow(q, defaultTz);
+    const series = [];
+    for (const m of metrics) {
+      const agg = q.agg ?? defaultAgg(m.kind);
+      series.push({
+        metricId: m.id, deviceId: m.deviceId, deviceName: m.deviceName, siteId: m.siteId, siteName: m.siteName,
+        key: m.key, name: m.name, unit: m.unit, kind: m.kind, agg, values: await valuesOf(m, w, agg),
+      });
+    }
+    return {
+      from: iso(w.from), to: iso(w.to), interval: w.interval, tz: w.tz, agg: q.agg ?? 'default',
+      timestamps: w.starts.map(iso), series, unavailable,
+    };
+  }
+
+  return {
+    async forMetric(actor: Actor, metricId: string, q: SeriesQuery) {
+      const [m] = await repos.metrics.findInContext([metricId]);
+      requireView(actor, m?.siteId, () => new errors.METRIC_NOT_FOUND());
+      return build([m], q, m.siteTimezone);
+    },
+
+    /** Default zone: the first metric's site (the usual case is one zone); pass tz to choose. */
+    async forSubscription(actor: Actor, subscriptionId: string, q: SeriesQuery) {
+      const { metrics, unavailable } = await subscriptions.resolve(actor, subscriptionId);
+      return build(metrics, q, metrics[0]?.siteTimezone ?? 'UTC', unavailable);
+    },
+  };
+}
+
+export type TimeSeries = Awaited<ReturnType<ReturnType<typeof timeseriesService>['forMetric']>>;
+
+const csvCell = (s: string) => {
+  // A leading = + - @ would be run as a formula by spreadsheets (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+/** One row per bucket; one column per series, named by site, device, metric and unit. */
+export function toCsv(ts: TimeSeries): string {
+  const header = ['timestamp', ...ts.series.map((s) => `${s.siteName} / ${s.deviceName} / ${s.name}${s.unit ? ` (${s.unit})` : ''} [${s.agg}]`)];
+  const lines = [header.map(csvCell).join(',')];
+  ts.timestamps.forEach((t, i) => {
+    lines.push([t, ...ts.series.map((s) => (s.values[i] === null ? '' : String(s.values[i])))].join(','));
+  });
+  return `${lines.join('\r\n')}\r\n`;
+}

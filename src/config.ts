@@ -17,6 +17,10 @@ export const EnvSchema = Type.Object({
   DEMO: Type.Optional(Bool),
   DEMO_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   SIMULATOR: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('pretty'), Type.Literal('json')])),
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -34,6 +38,14 @@ export interface Config {
   demoPassword: string;
   simulator: boolean;
   logLevel: string;
+  /** Human-readable logs (terminals) or JSON lines (everything else). */
+  logPretty: boolean;
+  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string;
+  /** Bearer token for GET /metrics; without one the endpoint is off (404). */
+  metricsToken: string | null;
+  /** Raw readings older than this are deleted (hourly roll-ups are kept); 0 keeps everything. */
+  retentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -71,7 +83,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoPassword: e.DEMO_PASSWORD ?? 'sitewatt-demo',
     simulator: (e.SIMULATOR ?? 'on') === 'on',
     logLevel: e.LOG_LEVEL ?? 'info',
+    logPretty: (e.LOG_FORMAT ?? (process.stdout.isTTY && !production ? 'pretty' : 'json')) === 'pretty',
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    metricsToken: e.METRICS_TOKEN ?? null,
+    retentionDays: Number(e.RETENTION_DAYS ?? 0),
   };
+}
+
+function parseTrustProxy(v: string | undefined): boolean | number | string {
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true') return true;
+  if (/^[0-9]+$/.test(v)) return Number(v);
+  return v; // comma-separated addresses or CIDRs
 }
 
 /** Outside production, a secret is generated once and kept beside the database so sessions survive restarts. */
@@ -98,6 +121,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     demoPassword: 'sitewatt-demo',
     simulator: false,
     logLevel: 'silent',
+    logPretty: false,
+    trustProxy: false,
+    metricsToken: null,
+    retentionDays: 0,
     ...overrides,
   };
 }

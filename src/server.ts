@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { prepare, simulator } from './startup.js';
+import { prepare, retention, simulator } from './startup.js';
 
 let config: Config;
 try {
@@ -17,6 +17,7 @@ try {
 const app = await buildApp(config);
 const { seeded } = await prepare(app);
 const sim = simulator(app);
+retention(app);
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error');

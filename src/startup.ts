@@ -1,5 +1,6 @@
 import type { App } from './app.js';
 import { seedDemo } from './seed/demo.js';
+import { retentionService } from './services/retention.js';
 import { simulatorService } from './services/simulator.js';
 
 const DAY = 86_400_000;
@@ -32,4 +33,18 @@ function runSimulator(app: App, sim: ReturnType<typeof simulatorService>, seeded
     if (now - from > 60_000) await sim.backfill(from, now);
     sim.start(10_000);
   })().catch((err: unknown) => app.log.error({ err }, 'simulator failed'));
+}
+
+/** Applies the raw-reading retention at start and every hour. Call before listen. */
+export function retention(app: App): void {
+  if (app.config.retentionDays <= 0) return;
+  const service = retentionService(app.repos, app.config.retentionDays);
+  const run = () =>
+    service
+      .apply()
+      .then((deleted) => deleted > 0 && app.log.info({ deleted, retentionDays: app.config.retentionDays }, 'old raw readings deleted'))
+      .catch((err: unknown) => app.log.warn({ err }, 'retention failed'));
+  const timer = setInterval(run, 3_600_000).unref();
+  app.addHook('onReady', async () => void run());
+  app.addHook('preClose', async () => clearInterval(timer));
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Repositories } from '../db/repositories/index.js';
 import { errors } from '../errors.js';
+import { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import type { Actor } from './policy.js';
 import { iso, userView } from './views.js';
@@ -9,13 +10,23 @@ import { iso, userView } from './views.js';
 export const hashToken = (raw: string) => createHash('sha256').update(raw).digest('hex');
 const TOKEN_PREFIX = 'sw_';
 
-export function authService(repos: Repositories) {
+export function authService(repos: Repositories, throttle = new LoginThrottle()) {
   return {
-    /** Same error, same work, for an unknown email, a wrong password and a deactivated account. */
+    /**
+     * Same error, same work, for an unknown email, a wrong password and a deactivated account.
+     * Too many failures on one account: 429 with a retry time (src/services/login-throttle.ts).
+     */
     async login(email: string, password: string) {
-      const user = await repos.users.findByEmailWithHash(email.trim().toLowerCase());
+      const key = email.trim().toLowerCase();
+      const wait = throttle.retryAfter(key);
+      if (wait > 0) throw Object.assign(new errors.RATE_LIMITED(), { retryAfter: wait });
+      const user = await repos.users.findByEmailWithHash(key);
       const ok = await verifyPassword(user?.passwordHash ?? null, password);
-      if (!user || !ok || !user.active) throw new errors.INVALID_CREDENTIALS();
+      if (!user || !ok || !user.active) {
+        throttle.fail(key);
+        throw new errors.INVALID_CREDENTIALS();
+      }
+      throttle.succeed(key);
       const { passwordHash: _h, ...rest } = user;
       return userView(rest);
     },

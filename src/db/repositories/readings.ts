@@ -45,6 +45,9 @@ export function readingsRepository(db: Db) {
   const rollupRange = c.prepare<[number, number, number], [number, number, number, number, number, number, number, number, number, number]>(
     'SELECT start, count, sum, min, max, first, last, first_ts, last_ts, delta_in FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start',
   ).raw(true);
+  // Per metric, so each delete is a range of the primary key and the write lock is held briefly.
+  const metricPks = c.prepare<[], [number]>('SELECT pk FROM metrics').raw(true);
+  const purge = c.prepare('DELETE FROM readings WHERE metric_pk = ? AND ts < ?');
   const before = c.prepare<[number, number], { ts: number; value: number }>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts < ? ORDER BY ts DESC LIMIT 1');
 
   function refreshHour(metricPk: number, start: number) {
@@ -88,6 +91,15 @@ export function readingsRepository(db: Db) {
       return rollupRange.all(metricPk, from, to).map(([start, count, sum, min, max, first, last, firstTs, lastTs, deltaIn]) => ({
         start, count, sum, min, max, first, last, firstTs, lastTs, deltaIn,
       }));
+    },
+    /** Deletes raw readings older than `ts` (roll-ups stay); returns how many went. */
+    async deleteBefore(ts: number): Promise<number> {
+      let total = 0;
+      for (const [pk] of metricPks.all()) {
+        total += purge.run(pk, ts).changes;
+        await new Promise((r) => setImmediate(r)); // let requests in between metrics
+      }
+      return total;
     },
     /** The last reading before `ts`, for counters' first delta. */
     async previous(metricPk: number, ts: number): Promise<{ ts: number; value: number } | null> {

@@ -16,6 +16,8 @@ const api: FastifyPluginAsync = async (app) => {
   app.setErrorHandler<FastifyError>(async (error, request, reply) => {
     const problem = toProblem(error, request);
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="sitewatt"');
+    const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
+    if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
     return reply.code(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler(async () => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { LOGIN_RATE_LIMIT } from '../../../plugins/external/rate-limit.js';
 import { NoContent, pickProblems } from '../../../schemas/common.js';
 import { LoginBody, UserSchema } from '../../../schemas/users.js';
 
@@ -7,6 +8,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/login',
     {
+      config: { rateLimit: LOGIN_RATE_LIMIT },
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password; sets the session cookie',

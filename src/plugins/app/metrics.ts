@@ -1,0 +1,46 @@
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { timingSafeEqual } from 'node:crypto';
+
+/**
+ * Prometheus metrics at GET /metrics, behind METRICS_TOKEN (no token configured: 404).
+ * One registry per app instance, so tests and several apps in one process do not collide.
+ */
+export default fp(
+  async (app) => {
+    const registry = new Registry();
+    const requests = new Counter({ name: 'sitewatt_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
+    const latency = new Histogram({
+      name: 'sitewatt_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+    });
+    const ingested = new Counter({ name: 'sitewatt_readings_ingested_total', help: 'Readings committed (live path)', registers: [registry] });
+    new Gauge({ name: 'sitewatt_open_streams', help: 'Open SSE streams', registers: [registry], collect() { this.set(app.services.streams.openCount); } });
+    new Gauge({
+      name: 'sitewatt_database_bytes', help: 'SQLite database size', registers: [registry],
+      collect() {
+        const c = app.db.$client;
+        this.set(Number(c.pragma('page_count', { simple: true })) * Number(c.pragma('page_size', { simple: true })));
+      },
+    });
+    app.services.hub.onReadings((batch) => ingested.inc(batch.length));
+
+    app.addHook('onResponse', async (request, reply) => {
+      // The route pattern, not the URL: ids must not explode the label set.
+      const route = request.routeOptions.url ?? 'unknown';
+      requests.inc({ method: request.method, route, status: reply.statusCode });
+      latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    });
+
+    const expected = app.config.metricsToken ? Buffer.from(`Bearer ${app.config.metricsToken}`) : null;
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (!expected) return reply.code(404).type('text/plain').send('Not found');
+      const given = Buffer.from(request.headers.authorization ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('Unauthorized');
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  },
+  { name: 'metrics', dependencies: ['database'] },
+);

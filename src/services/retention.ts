@@ -1,0 +1,16 @@
+import type { Repositories } from '../db/repositories/index.js';
+
+const DAY = 86_400_000;
+
+/**
+ * Raw readings older than the retention are deleted; hourly roll-ups stay, so charts of an hour
+ * or longer keep working for old windows (shorter intervals show gaps there).
+ */
+export function retentionService(repos: Repositories, retentionDays: number) {
+  return {
+    async apply(now = Date.now()): Promise<number> {
+      if (retentionDays <= 0) return 0;
+      return repos.readings.deleteBefore(now - retentionDays * DAY);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { LoginThrottle } from '../../src/services/login-throttle.js';
+import { buildTestApp, createUser, PASSWORD } from '../helpers/app.js';
+
+describe('LoginThrottle', () => {
+  it('When an account has 20 failures within 15 minutes, then it must wait until the oldest ages out, never longer', () => {
+    const t = new LoginThrottle(20, 15 * 60_000);
+    const t0 = 1_000_000;
+    for (let i = 0; i < 20; i++) t.fail('a@example.com', t0 + i * 1000);
+    expect(t.retryAfter('a@example.com', t0 + 20_000)).toBe(15 * 60 - 20);
+    expect(t.retryAfter('b@example.com', t0 + 20_000)).toBe(0);
+    expect(t.retryAfter('a@example.com', t0 + 15 * 60_000 + 1)).toBe(0);
+  });
+
+  it('When the right password comes in before the limit, then the failures are forgotten', () => {
+    const t = new LoginThrottle(3, 60_000);
+    t.fail('a', 0);
+    t.fail('a', 1);
+    t.succeed('a');
+    t.fail('a', 2);
+    expect(t.retryAfter('a', 3)).toBe(0);
+  });
+});
+
+describe('POST /api/auth/login throttling', () => {
+  it('When one account gets 20 wrong passwords, then the 21st attempt (even with the right password) gets 429 with Retry-After', async () => {
+    const app: App = await buildTestApp();
+    try {
+      const user = await createUser(app);
+      const attempt = (password: string, ip: string) =>
+        app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password }, remoteAddress: ip });
+      // Spread over addresses so the per-address limit (30/min) is not what stops it.
+      for (let i = 0; i < 20; i++) expect((await attempt('wrong password!', `10.0.0.${i}`)).statusCode).toBe(401);
+      const blocked = await attempt(PASSWORD, '10.0.1.1');
+      expect(blocked.statusCode).toBe(429);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(blocked.json().code).toBe('RATE_LIMITED');
+    } finally {
+      await app.close();
+    }
+  });
+});

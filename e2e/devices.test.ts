@@ -1,0 +1,88 @@
+/// <reference lib="dom" />
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { open, shot, signIn, start, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await start();
+}, 60_000);
+afterAll(() => h?.close());
+
+async function openSite(page: Page, name: string) {
+  await page.getByRole('link', { name }).click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+/** Readings written the way devices send them, through the readings service. */
+async function writeReadings(metricKey: string, deviceName: string, values: { minutesAgo: number; value: number }[]) {
+  const admin = (await h.app.services.auth.loadActor((await h.app.repos.users.findByEmailWithHash('admin@example.com'))!.id))!;
+  const site = (await h.app.services.sites.list(admin, { q: 'Rotterdam', limit: 1 })).items[0];
+  const metric = (await h.app.services.metrics.siteLatest(admin, site.id)).find((m) => m.deviceName === deviceName && m.key === metricKey)!;
+  await h.app.services.readings.ingest(admin, values.map((v) => ({ metricId: metric.id, timestamp: new Date(Date.now() - v.minutesAgo * 60_000).toISOString(), value: v.value })));
+}
+
+describe('Devices in the browser', { timeout: 90_000 }, () => {
+  it('When a technician adds a device with an invalid field, fixes it, edits and deletes it, then each step shows', async () => {
+    const { page, problems } = await open(h);
+    await signIn(page, 'tech@example.com');
+    await openSite(page, 'Rotterdam Harbour Microgrid');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('E2E Inverter');
+    await page.getByLabel('Type').selectOption('inverter');
+    await expect.poll(() => page.getByLabel('Metric name').first().inputValue()).toBe('AC power');
+    await page.getByLabel('Key').first().fill('AC Power');
+    await page.getByRole('button', { name: 'Create device' }).click();
+    const error = page.getByText('Key must match pattern');
+    await error.waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('E2E Inverter');
+    expect(await page.getByLabel('Key').first().getAttribute('aria-invalid')).toBe('true');
+    await shot(page, 'device-form-error-desktop');
+    await page.getByLabel('Key').first().fill('ac_power');
+    await page.getByRole('button', { name: 'Create device' }).click();
+    await page.getByRole('heading', { level: 1, name: 'E2E Inverter' }).waitFor();
+
+    await page.getByRole('button', { name: 'Edit device' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('E2E Inverter Renamed');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { level: 1, name: 'E2E Inverter Renamed' }).waitFor();
+    expect(await page.getByRole('region', { name: 'Change history' }).textContent()).toContain('E2E Inverter → E2E Inverter Renamed');
+
+    await page.getByRole('button', { name: 'Delete device' }).click();
+    await page.getByText('and all their readings').waitFor();
+    await page.getByRole('button', { name: 'Yes, delete this device' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Rotterdam Harbour Microgrid' }).waitFor();
+    expect(await page.getByRole('link', { name: 'E2E Inverter Renamed' }).count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('When a viewer looks around, then there is no way to edit', async () => {
+    const { page, problems } = await open(h);
+    await signIn(page, 'viewer@example.com');
+    await openSite(page, 'Rotterdam Harbour Microgrid');
+    expect(await page.getByRole('button', { name: 'Add device' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Harbour Battery' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Harbour Battery' }).waitFor();
+    expect(await page.getByRole('button', { name: /Edit|Delete/ }).count()).toBe(0);
+    expect(await page.getByRole('region', { name: 'Change history' }).count()).toBe(0);
+    const res = await page.goto(page.url().replace(/\/devices\/.*/, '/sites/') + 'x/devices/new');
+    expect(res?.status()).toBe(404);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('When a reading arrives, then the site page shows it without a reload', async () => {
+    const { page, problems } = await open(h);
+    await signIn(page, 'viewer@example.com');
+    await openSite(page, 'Rotterdam Harbour Microgrid');
+    const before = await page.evaluate(() => performance.timeOrigin);
+    await writeReadings('soc', 'Harbour Battery', [{ minutesAgo: 0, value: 77.7 }]);
+    const battery = page.getByRole('article', { name: 'Harbour Battery' });
+    await expect.poll(() => battery.getByRole('row', { name: /State of charge/ }).textContent(), { timeout: 15_000, interval: 500 }).toContain('77.7');
+    expect(await battery.getByRole('row', { name: /State of charge/ }).textContent()).toContain('fresh');
+    expect(await page.evaluate(() => performance.timeOrigin)).toBe(before);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});

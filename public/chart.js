@@ -1,0 +1,110 @@
+// Device charts: one uPlot per metric, fed by GET /api/metrics/:id/timeseries
+// ({interval, agg, timestamps: ISO[], series: [{metricId, name, unit, values}]}).
+// If the call fails, the chart says so and the page keeps its table of latest values.
+'use strict';
+
+(() => {
+  const section = document.querySelector('[data-charts]');
+  if (!section || typeof uPlot === 'undefined') return;
+  const form = section.querySelector('#chart-window');
+  const status = section.querySelector('#chart-status');
+  const range = form.elements.namedItem('range');
+  const fromInput = form.elements.namedItem('from');
+  const toInput = form.elements.namedItem('to');
+  const HOURS = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 };
+  const plots = new Map();
+
+  // datetime-local works in local time without a zone; toISOString converts it to UTC.
+  const localValue = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+
+  function windowNow() {
+    if (range.value === 'custom') {
+      const from = new Date(fromInput.value);
+      const to = toInput.value ? new Date(toInput.value) : new Date();
+      if (Number.isNaN(from.getTime()) || !(from < to)) return null;
+      return { from, to };
+    }
+    const to = new Date();
+    return { from: new Date(to.getTime() - HOURS[range.value] * 3_600_000), to };
+  }
+
+  function syncCustomInputs() {
+    const custom = range.value === 'custom';
+    fromInput.closest('label').hidden = !custom;
+    toInput.closest('label').hidden = !custom;
+    if (custom && !fromInput.value) {
+      const w = { from: new Date(Date.now() - 86_400_000), to: new Date() };
+      fromInput.value = localValue(w.from);
+      toInput.value = localValue(w.to);
+    }
+  }
+
+  function size(el) {
+    return { width: Math.max(280, el.clientWidth), height: 220 };
+  }
+
+  async function draw(el, w) {
+    const id = el.dataset.metricId;
+    const points = Math.min(1000, Math.max(100, Math.round(el.clientWidth)));
+    const url = `/api/metrics/${encodeURIComponent(id)}/timeseries?from=${w.from.toISOString()}&to=${w.to.toISOString()}&interval=auto&maxPoints=${points}`;
+    const res = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+    if (!res.ok) throw new Error(`the server answered ${res.status}`);
+    const body = await res.json();
+    const xs = body.timestamps.map((t) => Date.parse(t) / 1000);
+    const series = body.series[0] ?? { values: [] };
+    const data = [xs, series.values];
+    plots.get(id)?.destroy();
+    el.textContent = '';
+    const unit = el.dataset.unit;
+    const opts = {
+      ...size(el),
+      series: [{}, { label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`, stroke: '#1e88e5', width: 2, spanGaps: false }],
+      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', label: unit }],
+      legend: { show: true },
+    };
+    plots.set(id, new uPlot(opts, data, el));
+    return { points: xs.length, interval: body.interval, agg: body.agg };
+  }
+
+  async function drawAll() {
+    const w = windowNow();
+    if (!w) {
+      status.textContent = 'Choose a start before the end for a custom window.';
+      return;
+    }
+    status.textContent = 'Loading charts…';
+    const charts = [...section.querySelectorAll('[data-chart]')];
+    const results = await Promise.allSettled(charts.map((el) => draw(el, w)));
+    let failed = 0;
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        failed++;
+        plots.get(charts[i].dataset.metricId)?.destroy();
+        plots.delete(charts[i].dataset.metricId);
+        charts[i].textContent = `Chart unavailable (${r.reason.message}).`;
+      }
+    });
+    const ok = results.find((r) => r.status === 'fulfilled');
+    status.textContent = failed === charts.length
+      ? 'Charts are unavailable right now; the latest values are listed below.'
+      : `Showing ${w.from.toLocaleString()} – ${w.to.toLocaleString()}${ok ? `, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}` : ''}.`;
+  }
+
+  range.addEventListener('change', () => {
+    syncCustomInputs();
+    if (range.value !== 'custom') drawAll();
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    drawAll();
+  });
+  let resizeTimer;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      for (const el of section.querySelectorAll('[data-chart]')) plots.get(el.dataset.metricId)?.setSize(size(el));
+    }, 200);
+  });
+  syncCustomInputs();
+  drawAll();
+})();

@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fp from 'fastify-plugin';
+
+/** The folder holding package.json: the same from src/ (tsx) and from dist/src/ (built). */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('package.json not found above ' + import.meta.url);
+    dir = up;
+  }
+  return dir;
+}
+
+/**
+ * Our own assets under /assets/, and the pinned htmx, uPlot and Pico builds from node_modules
+ * at our own origin (never a CDN: the CSP allows 'self' only, and the versions are the lockfile's).
+ */
+export default fp(
+  async (app) => {
+    const root = projectRoot();
+    const modules = join(root, 'node_modules');
+    const common = { maxAge: '1h', index: false, wildcard: false } as const;
+    await app.register(fastifyStatic, { ...common, root: join(root, 'public'), prefix: '/assets/' });
+    const vendor = [
+      { prefix: '/assets/vendor/htmx/', root: join(modules, 'htmx.org/dist'), allowedPath: (p: string) => p === '/htmx.min.js' },
+      { prefix: '/assets/vendor/uplot/', root: join(modules, 'uplot/dist'), allowedPath: (p: string) => p === '/uPlot.iife.min.js' || p === '/uPlot.min.css' },
+      { prefix: '/assets/vendor/pico/', root: join(modules, '@picocss/pico/css'), allowedPath: (p: string) => p === '/pico.min.css' },
+    ];
+    // Only the first registration decorates reply.sendFile.
+    for (const v of vendor) await app.register(fastifyStatic, { ...common, ...v, decorateReply: false });
+  },
+  { name: 'static' },
+);

@@ -1,0 +1,97 @@
+// Add and edit a device. An invalid form comes back with 422 and each message beside its field;
+// a stale edit (someone saved first) comes back with 412 and says so instead of overwriting.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { errors } from '../../../errors.js';
+import { CreateDeviceBody, DeviceParams, DeviceType, UpdateDeviceBody } from '../../../schemas/devices.js';
+import { SiteParams } from '../../../schemas/sites.js';
+import { DEVICE_TYPES, defaultMetricsFor, type DeviceType as Kind } from '../../../services/device-types.js';
+import { requireManageDevices, type Actor } from '../../../services/policy.js';
+import { fieldName, fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
+import { actorOf, redirect, render } from '../render.js';
+
+const EditForm = Type.Object({ ...UpdateDeviceBody.properties, version: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+const TypeQuery = Type.Object({ type: Type.Optional(DeviceType) });
+const templates = (mode: 'new' | 'edit') => ({ page: `pages/devices/${mode}`, partial: 'partials/devices/form' });
+const common = { types: DEVICE_TYPES, fieldName };
+
+const blank = (type: Kind = 'battery') => ({ name: '', type, manufacturer: '', model: '', serialNumber: '', metrics: defaultMetricsFor(type) });
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  /** The site, if the actor may add devices there: 404 for outsiders, 403 for viewers. */
+  async function manageableSite(actor: Actor, siteId: string) {
+    const site = await app.services.sites.get(actor, siteId);
+    requireManageDevices(actor, site.id, () => new errors.SITE_NOT_FOUND(), 'add devices to this site');
+    return site;
+  }
+
+  async function showNew(request: FastifyRequest, reply: FastifyReply, siteId: string, values: object, errs: Errors, status = 200) {
+    const site = await manageableSite(actorOf(request), siteId);
+    const data = { ...common, title: `Add a device to ${site.name}`, site, mode: 'new', action: `/sites/${site.id}/devices`, values, errors: errs };
+    return render(request, reply, templates('new'), data, status);
+  }
+
+  app.get('/sites/:siteId/devices/new', { schema: { params: SiteParams, querystring: TypeQuery } }, async (request, reply) =>
+    showNew(request, reply, request.params.siteId, blank(request.query.type), {}),
+  );
+
+  // The metric rows a type proposes (the type select asks for them), and one empty row.
+  app.get('/sites/:siteId/devices/new/rows', { schema: { params: SiteParams, querystring: TypeQuery } }, async (request, reply) => {
+    await manageableSite(actorOf(request), request.params.siteId);
+    const rows = defaultMetricsFor(request.query.type ?? 'other').map((m, i) => ({ index: i, m }));
+    return reply.type('text/html; charset=utf-8').send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName }));
+  });
+  app.get('/sites/:siteId/devices/new/row', { schema: { params: SiteParams } }, async (request, reply) => {
+    await manageableSite(actorOf(request), request.params.siteId);
+    // A time-based index sorts after the existing rows and never collides with them.
+    const rows = [{ index: Date.now(), m: { key: '', name: '', unit: '', kind: 'gauge', intervalSeconds: 60 } }];
+    return reply.type('text/html; charset=utf-8').send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName }));
+  });
+
+  app.post(
+    '/sites/:siteId/devices',
+    { schema: { params: SiteParams, body: CreateDeviceBody }, attachValidation: true, preValidation: fromForm(CreateDeviceBody) },
+    async (request, reply) => {
+      let errs = validationErrors(request);
+      if (!errs) {
+        try {
+          const device = await app.services.devices.create(actorOf(request), request.params.siteId, request.body);
+          return redirect(request, reply, `/devices/${device.id}`);
+        } catch (err) {
+          errs = serviceErrors(err);
+        }
+      }
+      return showNew(request, reply, request.params.siteId, request.body, errs, 422);
+    },
+  );
+
+  async function showEdit(request: FastifyRequest, reply: FastifyReply, deviceId: string, values: object | null, errs: Errors, status = 200, stale = false) {
+    const actor = actorOf(request);
+    const { etag: _e, ...device } = await app.services.devices.get(actor, deviceId);
+    const site = await app.services.sites.get(actor, device.siteId);
+    requireManageDevices(actor, site.id, () => new errors.DEVICE_NOT_FOUND(), 'change devices on this site');
+    // After a stale save the form keeps what was typed but carries the current version, so saving again is a deliberate choice.
+    const data = { ...common, title: `Edit ${device.name}`, site, device, mode: 'edit', action: `/devices/${device.id}`, values: { ...(values ?? device), version: device.version }, errors: errs, stale };
+    return render(request, reply, templates('edit'), data, status);
+  }
+
+  app.get('/devices/:deviceId/edit', { schema: { params: DeviceParams } }, async (request, reply) => showEdit(request, reply, request.params.deviceId, null, {}));
+
+  app.post('/devices/:deviceId', { schema: { params: DeviceParams, body: EditForm }, attachValidation: true, preValidation: fromForm(EditForm) }, async (request, reply) => {
+    let errs = validationErrors(request);
+    if (!errs) {
+      const { version, ...patch } = request.body;
+      try {
+        await app.services.devices.update(actorOf(request), request.params.deviceId, patch, `"v${version}"`);
+        return redirect(request, reply, `/devices/${request.params.deviceId}`);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SW_PRECONDITION_FAILED') return showEdit(request, reply, request.params.deviceId, request.body, {}, 412, true);
+        errs = serviceErrors(err);
+      }
+    }
+    return showEdit(request, reply, request.params.deviceId, request.body, errs, 422);
+  });
+};
+
+export default routes;

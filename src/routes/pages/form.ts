@@ -1,0 +1,87 @@
+// HTML forms post flat text fields; the services take the JSON bodies' shapes. These helpers
+// turn one into the other using the same TypeBox schema, so a form field has the JSON field's name
+// (`metrics[2][key]` for an array of objects) and the same validation message.
+import type { FastifyRequest } from 'fastify';
+import type { DetailedError, FieldError } from '../../errors.js';
+import { toProblem } from '../../plugins/app/problems.js';
+
+type Schema = { type?: string | string[]; anyOf?: Schema[]; enum?: unknown[]; properties?: Record<string, Schema>; items?: Schema; const?: unknown };
+type Flat = Record<string, unknown>;
+
+function types(s: Schema): Set<string> {
+  const out = new Set<string>();
+  const t = s.type;
+  if (Array.isArray(t)) t.forEach((x) => out.add(x));
+  else if (t) out.add(t);
+  if (s.enum || typeof s.const === 'string') out.add('string');
+  for (const sub of s.anyOf ?? []) types(sub).forEach((x) => out.add(x));
+  return out;
+}
+
+const objectSchema = (s: Schema) => (s.properties ? s : s.anyOf?.find((x) => x.properties));
+
+/** `a[0][b]=1` → `{a: {0: {b: '1'}}}`. */
+function unflatten(flat: Flat): Flat {
+  const out: Flat = {};
+  for (const [name, value] of Object.entries(flat)) {
+    const parts = name.replace(/\]/g, '').split('[');
+    let node = out;
+    parts.forEach((p, i) => {
+      if (i === parts.length - 1) node[p] = Array.isArray(value) ? value[value.length - 1] : value;
+      else node = (node[p] ??= {}) as Flat;
+    });
+  }
+  return out;
+}
+
+function coerce(schema: Schema, raw: unknown): unknown {
+  const t = types(schema);
+  if (t.has('array') && raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    // Rows can be removed from the middle: keep their order, close the gaps.
+    const rows = Object.entries(raw as Flat).sort(([a], [b]) => Number(a) - Number(b));
+    return rows.map(([, v]) => coerce(schema.items ?? {}, v));
+  }
+  const obj = objectSchema(schema);
+  if (obj?.properties && raw && typeof raw === 'object') {
+    const out: Flat = {};
+    for (const [k, v] of Object.entries(raw as Flat)) {
+      const c = coerce(obj.properties[k] ?? {}, v);
+      if (c !== undefined) out[k] = c;
+    }
+    return out;
+  }
+  if (typeof raw !== 'string') return raw;
+  if (raw.trim() === '' && !t.has('string')) return t.has('null') ? null : undefined;
+  if ((t.has('number') || t.has('integer')) && !t.has('string')) return Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  if (t.has('boolean') && !t.has('string')) return raw === 'true' || raw === 'on' ? true : raw === 'false' ? false : raw;
+  return raw;
+}
+
+/** A preValidation hook: the parsed form becomes the JSON body the route's schema validates. */
+export function fromForm(schema: object) {
+  return async (request: FastifyRequest) => {
+    if (request.body && typeof request.body === 'object' && String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) request.body = coerce(schema as Schema, unflatten(request.body as Flat));
+  };
+}
+
+export type Errors = Record<string, string>;
+
+const byPath = (list: FieldError[]): Errors => Object.fromEntries(list.map((e) => [e.path, e.message]));
+
+/** The schema's complaints (route option attachValidation), keyed by JSON pointer. */
+export function validationErrors(request: FastifyRequest): Errors | null {
+  const err = request.validationError;
+  if (!err) return null;
+  return byPath(toProblem(err as Parameters<typeof toProblem>[0], request).errors ?? [{ path: '', message: err.message }]);
+}
+
+/** A domain refusal the form can show beside a field (422, 409); anything else is rethrown. */
+export function serviceErrors(err: unknown, fieldFor: Record<string, string> = {}): Errors {
+  const e = err as DetailedError;
+  if (e?.statusCode === 422 && e.errors) return byPath(e.errors);
+  if (e?.statusCode === 409 || e?.statusCode === 422) return { [fieldFor[e.code] ?? '']: e.message };
+  throw err;
+}
+
+/** `/metrics/2/key` → `metrics[2][key]`: the form field a JSON pointer names. */
+export const fieldName = (pointer: string) => pointer.slice(1).split('/').map((p, i) => (i === 0 ? p : `[${p}]`)).join('');

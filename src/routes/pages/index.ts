@@ -1,0 +1,68 @@
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../../errors.js';
+import { toProblem } from '../../plugins/app/problems.js';
+import csrf from '../../plugins/external/csrf.js';
+import formbody from '../../plugins/external/formbody.js';
+import account from './account/index.js';
+import admin from './admin/index.js';
+import devices from './devices/index.js';
+import login from './login/index.js';
+import { baseData } from './render.js';
+import sites from './sites/index.js';
+
+const TITLES: Record<number, string> = { 400: 'Bad request', 403: 'Not allowed', 404: 'Page not found', 409: 'Conflict', 412: 'Changed meanwhile', 422: 'Invalid input', 429: 'Too many requests' };
+
+/** Friendly words for what went wrong; 5xx never says more than "our side". */
+function explain(status: number, problem: { code: string; detail: string }): string {
+  if (problem.code === 'BAD_REQUEST' && /csrf/i.test(problem.detail)) return 'This form has expired or did not come from Sitewatt. Reload the page and try again.';
+  if (status === 404) return 'There is nothing here, or you do not have access to it.';
+  if (status === 403) return `You do not have permission for this. ${problem.detail}.`;
+  if (status >= 500) return 'Something went wrong on our side. Please try again in a moment.';
+  return problem.detail;
+}
+
+function loginUrl(request: FastifyRequest) {
+  const here = request.htmx.currentUrl ? new URL(request.htmx.currentUrl).pathname : request.method === 'GET' ? request.url : '/sites';
+  return `/login?next=${encodeURIComponent(here)}`;
+}
+
+async function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // @fastify/csrf-protection's refusals are 403 with their own codes.
+  const csrfRefused = error.code?.startsWith('FST_CSRF_');
+  const problem = csrfRefused ? { status: 403, code: 'BAD_REQUEST', detail: 'csrf' } : toProblem(error, request);
+  if (problem.status === 401) return request.htmx.request ? reply.header('hx-redirect', loginUrl(request)).code(204).send() : reply.redirect(loginUrl(request), 303);
+  const data = { ...baseData(request, reply), status: problem.status, title: TITLES[problem.status] ?? 'Something went wrong', message: explain(problem.status, problem) };
+  const html = await reply.viewAsync(request.htmx.partial ? 'errors/fragment' : 'errors/page', data);
+  return reply.code(problem.status).type('text/html; charset=utf-8').send(html);
+}
+
+/**
+ * The HTML pages (hidden from OpenAPI): forms and CSRF in this scope only, anonymous visitors
+ * sent to /login and back, errors as a page or, for htmx, a fragment in place.
+ */
+const pages: FastifyPluginAsync = async (app) => {
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
+  await app.register(formbody);
+  await app.register(csrf);
+
+  app.setErrorHandler<FastifyError>(renderError);
+  app.setNotFoundHandler(async () => {
+    throw new errors.NOT_FOUND();
+  });
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.config?.public || request.actor) return;
+    if (request.htmx.request) return reply.header('hx-redirect', loginUrl(request)).code(204).send();
+    return reply.redirect(loginUrl(request), 303);
+  });
+
+  app.get('/', async (_request, reply) => reply.redirect('/sites', 303));
+  await app.register(login);
+  await app.register(sites);
+  await app.register(devices);
+  await app.register(account);
+  await app.register(admin);
+};
+
+export default pages;

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { SiteParams } from '../../../schemas/sites.js';
+import { canManageDevices } from '../../../services/policy.js';
+import { actorOf, render } from '../render.js';
+import { byDevice, summarize } from './summary.js';
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/sites', { schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 120 })) }) } }, async (request, reply) => {
+    const actor = actorOf(request);
+    const q = request.query.q?.trim() ?? '';
+    const { items } = await app.services.sites.list(actor, { q: q || undefined, limit: 200 });
+    const sites = await Promise.all(items.map(async (site) => ({ ...site, summary: summarize(await app.services.metrics.siteLatest(actor, site.id)) })));
+    return render(request, reply, { page: 'pages/sites/index', partial: 'partials/sites/list' }, { title: 'Your sites', sites, q });
+  });
+
+  // The device list polls this URL every 10 s (htmx), so the values on screen stay current.
+  app.get('/sites/:siteId', { schema: { params: SiteParams } }, async (request, reply) => {
+    const actor = actorOf(request);
+    const site = await app.services.sites.get(actor, request.params.siteId);
+    const [devices, metrics] = await Promise.all([
+      app.services.devices.list(actor, site.id, { limit: 200 }),
+      app.services.metrics.siteLatest(actor, site.id),
+    ]);
+    const grouped = byDevice(metrics);
+    const data = {
+      title: site.name,
+      site,
+      canEdit: canManageDevices(actor, site.id),
+      devices: devices.items.map((d) => ({ ...d, metrics: grouped.get(d.id) ?? [] })),
+      summary: summarize(metrics),
+      now: new Date().toISOString(),
+    };
+    return render(request, reply, { page: 'pages/sites/show', partial: 'partials/sites/devices' }, data);
+  });
+};
+
+export default routes;

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { buildTestApp, createWorld } from '../../helpers/app.js';
+import { csrfOf, HX, signIn } from '../../helpers/pages.js';
+
+let app: App;
+let w: Awaited<ReturnType<typeof createWorld>>;
+beforeEach(async () => {
+  app = await buildTestApp();
+  w = await createWorld(app);
+});
+afterEach(() => app.close());
+
+const formHeaders = (cookie: string) => ({ cookie, 'content-type': 'application/x-www-form-urlencoded' });
+
+describe('GET /login', () => {
+  it('When someone anonymous opens a page, then they are sent to /login with the page to come back to', async () => {
+    const res = await app.inject({ url: `/sites/${w.site.id}` });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/login?next=${encodeURIComponent(`/sites/${w.site.id}`)}`);
+  });
+
+  it('When the login page is shown, then it is HTML with Vary, a strict CSP and no demo credentials outside demo mode', async () => {
+    const res = await app.inject({ url: '/login' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers.vary).toMatch(/HX-Request/);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['content-security-policy']).not.toMatch(/unsafe-(inline|eval)/);
+    expect(res.body).toContain('<label for="login-email">Email</label>');
+    expect(res.body).not.toContain('Demo accounts');
+  });
+
+  it('When the app runs in demo mode, then the demo credentials are shown', async () => {
+    const demo = await buildTestApp({ demo: true });
+    const res = await demo.inject({ url: '/login' });
+    expect(res.body).toContain('Demo accounts');
+    await demo.close();
+  });
+});
+
+describe('POST /login', () => {
+  it('When the password is wrong, then the form comes back with 401 and a clear message, keeping the email', async () => {
+    const page = await app.inject({ url: '/login' });
+    const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+    const res = await app.inject({ method: 'POST', url: '/login', headers: { ...formHeaders(cookie), ...HX }, payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=nope` });
+    expect(res.statusCode).toBe(401);
+    expect(res.body).toContain('The email or password is not right');
+    expect(res.body).toContain(`value="${w.viewer.email}"`);
+    expect(res.body).not.toContain('<html');
+  });
+
+  it('When the form has no CSRF token, then it is refused with 403', async () => {
+    const page = await app.inject({ url: '/login' });
+    const res = await app.inject({ method: 'POST', url: '/login', headers: formHeaders(`sitewatt.sid=${page.cookies[0].value}`), payload: `email=${encodeURIComponent(w.viewer.email)}&password=x` });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('This form has expired');
+  });
+
+  it('When next points to another origin, then sign-in still lands on /sites', async () => {
+    const page = await app.inject({ url: '/login' });
+    const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+    const res = await app.inject({ method: 'POST', url: '/login', headers: formHeaders(cookie), payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=correct%20horse%20battery&next=%2F%2Fevil.example` });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/sites');
+  });
+});
+
+describe('POST /logout', () => {
+  it('When a user signs out, then the session ends and pages send them to /login', async () => {
+    const b = await signIn(app, w.viewer.email);
+    const res = await b.post('/logout', {});
+    expect(res.statusCode).toBe(303);
+    expect((await b.get('/sites')).statusCode).toBe(303);
+  });
+
+  it('When sign-out comes without the CSRF token, then it is refused', async () => {
+    const b = await signIn(app, w.viewer.email);
+    expect((await b.post('/logout', {}, { csrf: null })).statusCode).toBe(403);
+    expect((await b.get('/sites')).statusCode).toBe(200);
+  });
+});
+
+describe('JSON API', () => {
+  it('When a form body is sent to /api, then it is refused with 415: forms exist only for pages', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a&password=b' });
+    expect(res.statusCode).toBe(415);
+  });
+});

@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { buildTestApp, createWorld } from '../../helpers/app.js';
+import { HX, signIn } from '../../helpers/pages.js';
+
+let app: App;
+let w: Awaited<ReturnType<typeof createWorld>>;
+beforeEach(async () => {
+  app = await buildTestApp();
+  w = await createWorld(app);
+});
+afterEach(() => app.close());
+
+const metricRow = (i: number, m: { key: string; name: string; unit: string }) => ({ [`metrics[${i}][key]`]: m.key, [`metrics[${i}][name]`]: m.name, [`metrics[${i}][unit]`]: m.unit, [`metrics[${i}][kind]`]: 'gauge', [`metrics[${i}][intervalSeconds]`]: '60' });
+
+describe('GET /devices/:deviceId', () => {
+  it('When a technician opens a device, then details, charts, edit controls and the change history are shown', async () => {
+    const res = await (await signIn(app, w.technician.email)).get(`/devices/${w.device.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.vary).toMatch(/HX-Request/);
+    expect(res.body).toContain('<h1>Main Battery</h1>');
+    expect(res.body).toContain('data-chart');
+    expect(res.body).toContain('/assets/chart.js');
+    expect(res.body).toContain('Edit device');
+    expect(res.body).toContain('Change history');
+  });
+
+  it('When a viewer opens a device, then there are no edit controls and no audit trail', async () => {
+    const res = await (await signIn(app, w.viewer.email)).get(`/devices/${w.device.id}`);
+    expect(res.statusCode).toBe(200);
+    for (const word of ['Edit device', 'Delete device', 'Change history']) expect(res.body).not.toContain(word);
+  });
+
+  it('When a non-member opens a device, then it is a 404 page', async () => {
+    expect((await (await signIn(app, w.outsider.email)).get(`/devices/${w.device.id}`)).statusCode).toBe(404);
+  });
+});
+
+describe('Add a device', () => {
+  it('When a technician opens the form, then the battery metrics are proposed', async () => {
+    const res = await (await signIn(app, w.technician.email)).get(`/sites/${w.site.id}/devices/new`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('value="soc"');
+    expect(res.body).toContain('<label for="device-name">Name');
+  });
+
+  it('When the type changes, then the rows of that type come back as a partial', async () => {
+    const res = await (await signIn(app, w.technician.email)).get(`/sites/${w.site.id}/devices/new/rows?type=wind_turbine`, HX);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('value="wind_speed"');
+  });
+
+  it('When a viewer opens the form, then it is 403', async () => {
+    const res = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}/devices/new`);
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('Not allowed');
+  });
+
+  it('When a metric key is invalid, then the form comes back with 422, the message beside the field and the input kept', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/sites/${w.site.id}/devices`, { name: 'New Inverter', type: 'inverter', manufacturer: 'SMA', model: '', serialNumber: '', ...metricRow(0, { key: 'power', name: 'Power', unit: 'kW' }), ...metricRow(5, { key: 'Bad Key', name: 'Energy', unit: 'kWh' }) }, { headers: HX });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).not.toContain('<html');
+    expect(res.body).toContain('value="New Inverter"');
+    expect(res.body).toContain('value="Bad Key"');
+    expect(res.body).toMatch(/id="m1-key-error" class="field-error">Key must match pattern/);
+    expect(await app.repos.devices.list(w.site.id, 50)).toMatchObject({ items: [{ name: 'Main Battery' }] });
+  });
+
+  it('When the form is valid, then the device is created and the browser goes to its page', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/sites/${w.site.id}/devices`, { name: 'New Meter', type: 'meter', manufacturer: '', model: '', serialNumber: '', ...metricRow(3, { key: 'power', name: 'Power', unit: 'kW' }) });
+    expect(res.statusCode).toBe(303);
+    const id = res.headers.location!.split('/').pop()!;
+    const device = await app.services.devices.get((await app.services.auth.loadActor(w.admin.id))!, id);
+    expect(device).toMatchObject({ name: 'New Meter', manufacturer: null, metrics: [{ key: 'power', intervalSeconds: 60 }] });
+  });
+
+  it('When the CSRF token is missing, then nothing is created', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/sites/${w.site.id}/devices`, { name: 'X', type: 'meter' }, { csrf: null });
+    expect(res.statusCode).toBe(403);
+  });
+
+  it('When a viewer posts the form, then it is 403', async () => {
+    const b = await signIn(app, w.viewer.email);
+    expect((await b.post(`/sites/${w.site.id}/devices`, { name: 'X', type: 'meter' })).statusCode).toBe(403);
+  });
+});
+
+describe('Edit and delete a device', () => {
+  it('When someone else saved first, then the edit says so with 412 and nothing is overwritten', async () => {
+    const b = await signIn(app, w.technician.email);
+    await app.repos.devices.update(w.device.id, { name: 'Renamed elsewhere' }, undefined, null);
+    const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: 'My name', type: 'battery', manufacturer: '', model: '', serialNumber: '' }, { headers: HX });
+    expect(res.statusCode).toBe(412);
+    expect(res.body).toContain('Someone else changed this device');
+    expect(res.body).toContain('value="My name"');
+    expect((await app.repos.devices.findById(w.device.id))?.name).toBe('Renamed elsewhere');
+  });
+
+  it('When the edit is current, then it is saved', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: 'Big Battery', type: 'battery', manufacturer: 'ACME', model: '', serialNumber: '' });
+    expect(res.statusCode).toBe(303);
+    expect((await app.repos.devices.findById(w.device.id))?.name).toBe('Big Battery');
+  });
+
+  it('When a name is emptied, then 422 with the message beside Name', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: '', type: 'battery' });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('id="device-name-error"');
+  });
+
+  it('When deleting, then the confirmation names the metrics and readings that go with it; confirming deletes', async () => {
+    const b = await signIn(app, w.technician.email);
+    const confirm = await b.get(`/devices/${w.device.id}/delete`);
+    expect(confirm.statusCode).toBe(200);
+    expect(confirm.body).toMatch(/2 metrics.*all their readings/s);
+    const res = await b.post(`/devices/${w.device.id}/delete`, {});
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/sites/${w.site.id}`);
+    expect(await app.repos.devices.findById(w.device.id)).toBeNull();
+  });
+
+  it('When a viewer opens the delete confirmation, then it is 403', async () => {
+    expect((await (await signIn(app, w.viewer.email)).get(`/devices/${w.device.id}/delete`)).statusCode).toBe(403);
+  });
+});

@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { buildTestApp, createWorld } from '../../helpers/app.js';
+import { HX, signIn } from '../../helpers/pages.js';
+
+let app: App;
+let w: Awaited<ReturnType<typeof createWorld>>;
+beforeEach(async () => {
+  app = await buildTestApp();
+  w = await createWorld(app);
+});
+afterEach(() => app.close());
+
+describe('GET /sites', () => {
+  it('When a viewer lists sites, then they see exactly their site with device count and power', async () => {
+    const power = w.metrics.find((m) => m.key === 'power')!;
+    app.db.$client.prepare('UPDATE metrics SET latest_ts = ?, latest_value = ? WHERE id = ?').run(Date.now(), 12.5, power.id);
+    const res = await (await signIn(app, w.viewer.email)).get('/sites');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers.vary).toMatch(/HX-Request/);
+    expect(res.body).toContain('Main Site');
+    expect(res.body).not.toContain('Other Site');
+    expect(res.body).toMatch(/1 device</);
+    expect(res.body).toContain('12.5 kW');
+  });
+
+  it('When htmx searches by name, then only the list partial comes back', async () => {
+    const b = await signIn(app, w.admin.email);
+    const res = await b.get('/sites?q=other', HX);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.vary).toMatch(/HX-Request/);
+    expect(res.body).not.toContain('<html');
+    expect(res.body).toContain('Other Site');
+    expect(res.body).not.toContain('Main Site');
+  });
+
+  it('When htmx restores history, then it gets the full page', async () => {
+    const res = await (await signIn(app, w.admin.email)).get('/sites', { ...HX, 'hx-history-restore-request': 'true' });
+    expect(res.body).toContain('<html');
+  });
+});
+
+describe('GET /sites/:siteId', () => {
+  it('When a technician opens the site, then devices, metrics and "Add device" are shown', async () => {
+    const res = await (await signIn(app, w.technician.email)).get(`/sites/${w.site.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Main Battery');
+    expect(res.body).toContain('State of charge');
+    expect(res.body).toContain('>Add device<');
+    expect(res.body).toContain('hx-trigger="every 10s"');
+  });
+
+  it('When a viewer opens the site, then there is no edit control at all', async () => {
+    const res = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Main Battery');
+    for (const word of ['Add device', 'Edit', 'Delete', '/devices/new']) expect(res.body).not.toContain(word);
+  });
+
+  it('When the poll asks (htmx), then only the devices partial comes back, with Vary', async () => {
+    const res = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}`, HX);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.vary).toMatch(/HX-Request/);
+    expect(res.body.trim()).toMatch(/^<section id="site-devices"/);
+    expect(res.body).not.toContain('<html');
+  });
+
+  it('When a non-member opens the site, then they get the same 404 page as for a missing site', async () => {
+    const b = await signIn(app, w.outsider.email);
+    const hidden = await b.get(`/sites/${w.site.id}`);
+    const missing = await b.get('/sites/site_doesnotexist');
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.headers['content-type']).toMatch(/^text\/html/);
+    expect(hidden.body).toContain('Page not found');
+    expect(hidden.body).not.toContain('Main Site');
+    expect(hidden.body.replace(/content="[^"]+"|value="[^"]+"/g, '')).toBe(missing.body.replace(/content="[^"]+"|value="[^"]+"/g, ''));
+  });
+
+  it('When htmx asks for a hidden site, then an in-place error fragment comes back', async () => {
+    const res = await (await signIn(app, w.outsider.email)).get(`/sites/${w.site.id}`, HX);
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain('role="alert"');
+    expect(res.body).not.toContain('<html');
+  });
+});
+
+describe('Not found', () => {
+  it('When a signed-in user opens an unknown URL, then a friendly 404 page without a stack trace is shown', async () => {
+    const res = await (await signIn(app, w.viewer.email)).get('/no/such/page');
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.body).toContain('Back to your sites');
+    expect(res.body).not.toMatch(/at .*\.ts:\d+/);
+  });
+});

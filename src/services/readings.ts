@@ -12,7 +12,18 @@ export interface ReadingInput {
 
 export const MAX_BATCH = 10_000;
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Epoch ms of an ISO 8601 timestamp with a zone, or NaN. */
+function parseTimestamp(s: string): number {
+  const m = ISO.exec(s);
+  if (!m) return Number.NaN;
+  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
+  // Date.parse rolls 2026-02-30 over to March 2: a reading must be stored where it says it is.
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) return Number.NaN;
+  return Date.parse(s);
+}
 
 export function readingsService(repos: Repositories, hub: LiveHub) {
   return {
@@ -34,7 +45,7 @@ export function readingsService(repos: Repositories, hub: LiveHub) {
           return;
         }
         if (!canManageDevices(actor, metric.siteId)) forbidden.add(r.metricId);
-        const ts = ISO.test(r.timestamp) ? Date.parse(r.timestamp) : Number.NaN;
+        const ts = parseTimestamp(r.timestamp);
         if (!Number.isFinite(ts)) problems.push({ path: `/readings/${i}/timestamp`, message: 'Not an ISO 8601 timestamp with a zone, e.g. 2026-01-31T12:00:00Z' });
         else if (ts > now + FUTURE_TOLERANCE_MS) problems.push({ path: `/readings/${i}/timestamp`, message: 'More than 5 minutes in the future' });
         else if (ts < 0) problems.push({ path: `/readings/${i}/timestamp`, message: 'Before 1970' });

@@ -1,0 +1,289 @@
+// Server-Sent Events over a real socket: inject() cannot show a response that never ends.
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { streamsService } from '../../../src/services/streams.js';
+import { buildTestApp, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
+import { siteLikeMain, type World } from './support.js';
+
+let app: App;
+let w: World;
+let port: number;
+let closed: boolean;
+const clients: Stream[] = [];
+
+beforeEach(async () => {
+  app = await buildTestApp();
+  w = await createWorld(app);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as AddressInfo).port;
+  closed = false;
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  if (!closed) await app.close();
+});
+
+interface SseEvent {
+  id?: string;
+  event?: string;
+  data?: string;
+}
+
+interface Stream {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+  events: SseEvent[];
+  ended: Promise<void>;
+  /** Resolves once `n` events of type `type` have arrived; rejects after `ms`. */
+  waitFor(type: string, n: number, ms?: number): Promise<SseEvent[]>;
+  close(): void;
+}
+
+function parse(text: string): SseEvent[] {
+  return text
+    .split('\n\n')
+    .slice(0, -1) // the last piece is an unfinished event (or empty)
+    .map((block) => {
+      const e: SseEvent = {};
+      for (const line of block.split('\n')) {
+        const m = /^(id|event|data): (.*)$/.exec(line);
+        if (m) e[m[1] as keyof SseEvent] = m[2];
+      }
+      return e;
+    })
+    .filter((e) => e.event !== undefined);
+}
+
+/** Opens the stream; resolves when the status line and headers have arrived. */
+function open(user: TestUser, subscriptionId: string, lastEventId?: string, ms = 10_000): Promise<Stream> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${user.token}`, accept: 'text/event-stream' };
+    if (lastEventId) headers['last-event-id'] = lastEventId;
+    const req: ClientRequest = request({ host: '127.0.0.1', port, path: `/api/subscriptions/${subscriptionId}/stream`, headers, agent: false });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error('no response headers in time'));
+    }, ms);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.on('response', (res) => {
+      clearTimeout(timer);
+      let body = '';
+      const waiters = new Set<() => void>();
+      let endResolve!: () => void;
+      const ended = new Promise<void>((r) => (endResolve = r));
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        for (const check of [...waiters]) check();
+      });
+      res.on('end', endResolve);
+      res.on('close', endResolve);
+      res.on('error', () => undefined);
+      const stream: Stream = {
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        get body() {
+          return body;
+        },
+        get events() {
+          return parse(body);
+        },
+        ended,
+        waitFor(type, n, wait = 8000) {
+          return new Promise((ok, fail) => {
+            const check = () => {
+              const found = parse(body).filter((e) => e.event === type);
+              if (found.length >= n) {
+                waiters.delete(check);
+                clearTimeout(t);
+                ok(found);
+              }
+            };
+            const t = setTimeout(() => {
+              waiters.delete(check);
+              fail(new Error(`waited ${wait} ms for ${n} "${type}" events; got:\n${body}`));
+            }, wait);
+            waiters.add(check);
+            check();
+          });
+        },
+        close() {
+          req.destroy();
+        },
+      };
+      clients.push(stream);
+      resolve(stream);
+    });
+    req.end();
+  });
+}
+
+const T0 = Date.parse('2026-01-15T10:00:00Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+
+async function ingest(...readings: [string, number, number][]) {
+  const payload = { readings: readings.map(([metricId, minutes, value]) => ({ metricId, timestamp: at(minutes), value })) };
+  const res = await injectAs(app, w.admin, { method: 'POST', url: '/api/readings', payload });
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+async function subscribe(user: TestUser, metricIds: string[]) {
+  const res = await injectAs(app, user, { method: 'POST', url: '/api/subscriptions', payload: { name: 'Live', metricIds } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+}
+
+const data = (e: SseEvent) => JSON.parse(e.data ?? 'null') as { metricId: string; timestamp: string; value: number };
+const tick = (ms = 150) => new Promise((r) => setTimeout(r, ms));
+
+describe('GET /api/subscriptions/:subscriptionId/stream', () => {
+  it('When a reading of a subscribed metric is ingested, then the open stream gets an event with its id, metric, timestamp and value', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const s = await open(w.technician, sub);
+    expect(s.status).toBe(200);
+    expect(s.headers['content-type']).toMatch(/^text\/event-stream/);
+    await ingest([w.metrics[0].id, 0, 42.5]);
+    const [e] = await s.waitFor('reading', 1);
+    expect(e.id).toMatch(/^[0-9a-f]+-\d+$/);
+    expect(data(e)).toEqual({ metricId: w.metrics[0].id, timestamp: at(0), value: 42.5 });
+  });
+
+  it('When a client reconnects with the Last-Event-ID of its first event, then it gets exactly the readings it missed and then new ones', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id, w.metrics[1].id]);
+    const first = await open(w.technician, sub);
+    await ingest([w.metrics[0].id, 0, 1]);
+    const [e1] = await first.waitFor('reading', 1);
+    first.close();
+    await first.ended;
+
+    await ingest([w.metrics[0].id, 1, 2]);
+    await ingest([w.metrics[1].id, 1, 3], [w.metrics[0].id, 2, 4]);
+    const again = await open(w.technician, sub, e1.id);
+    await again.waitFor('reading', 3);
+    await ingest([w.metrics[0].id, 3, 5]);
+    const events = await again.waitFor('reading', 4);
+    await tick();
+    expect(again.events.map(data).map((d) => d.value)).toEqual([2, 3, 4, 5]);
+    // Ids keep increasing, so the client's next Last-Event-ID is always the newest.
+    const seqs = events.map((e) => Number(e.id!.split('-')[1]));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(4);
+  });
+
+  it('When the Last-Event-ID is unknown (another server start), then the stream begins with a reset event', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const s = await open(w.technician, sub, 'deadbeef-17');
+    const [reset] = await s.waitFor('reset', 1);
+    expect(reset.id).toMatch(/^[0-9a-f]+-\d+$/);
+    expect(s.events.filter((e) => e.event === 'reading')).toEqual([]);
+  });
+
+  it('When readings of metrics outside the subscription are ingested, then they are not sent', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const s = await open(w.technician, sub);
+    await ingest([w.metrics[1].id, 0, 111]);
+    await ingest([w.metrics[0].id, 0, 1]);
+    await s.waitFor('reading', 1);
+    await tick();
+    expect(s.events.map(data)).toEqual([{ metricId: w.metrics[0].id, timestamp: at(0), value: 1 }]);
+  });
+
+  it('When a user opens an 11th stream, then it gets 429; closing one frees a place', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const ten: Stream[] = [];
+    for (let i = 0; i < 10; i++) ten.push(await open(w.technician, sub));
+    expect(ten.map((s) => s.status)).toEqual(Array(10).fill(200));
+    const eleventh = await open(w.technician, sub);
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await eleventh.ended;
+    expect(JSON.parse(eleventh.body)).toMatchObject({ status: 429, code: 'TOO_MANY_STREAMS' });
+    // Another user is not affected.
+    const other = await open(w.viewer, await subscribe(w.viewer, [w.metrics[0].id]));
+    expect(other.status).toBe(200);
+
+    ten[0].close();
+    await ten[0].ended;
+    let next: Stream | undefined;
+    for (let i = 0; i < 20 && next?.status !== 200; i++) {
+      await tick(50);
+      next = await open(w.technician, sub);
+    }
+    expect(next!.status).toBe(200);
+  });
+
+  it("When the owner loses a site's membership, then that site's readings stop arriving on the open stream", async () => {
+    const twin = await siteLikeMain(app, w);
+    const sub = await subscribe(w.technician, [w.metrics[0].id, twin.metrics[0].id]);
+    const s = await open(w.technician, sub);
+    await ingest([twin.metrics[0].id, 0, 1]);
+    await s.waitFor('reading', 1);
+
+    const removed = await injectAs(app, w.admin, { method: 'DELETE', url: `/api/sites/${twin.site.id}/members/${w.technician.id}` });
+    expect(removed.statusCode).toBe(204);
+    await tick(50);
+    await ingest([twin.metrics[0].id, 1, 2]);
+    await ingest([w.metrics[0].id, 1, 3]);
+    await s.waitFor('reading', 2);
+    await tick();
+    expect(s.events.map(data).map((d) => [d.metricId, d.value])).toEqual([[twin.metrics[0].id, 1], [w.metrics[0].id, 3]]);
+  });
+
+  it('When the server closes, then open streams end', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const a = await open(w.technician, sub);
+    const b = await open(w.technician, sub);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('streams did not end')), 5000)));
+    closed = true;
+    await Promise.race([Promise.all([app.close(), a.ended, b.ended]), timeout]);
+    clearTimeout(timer);
+    expect(app.services.streams.openCount).toBe(0);
+  });
+  it('When the owner replaces the metric set, then the open stream follows the new set; when the owner deletes it, the stream ends', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const s = await open(w.technician, sub);
+    const patched = await injectAs(app, w.technician, { method: 'PATCH', url: `/api/subscriptions/${sub}`, payload: { metricIds: [w.metrics[1].id] } });
+    expect(patched.statusCode).toBe(200);
+    await tick(50);
+    await ingest([w.metrics[0].id, 0, 1], [w.metrics[1].id, 0, 2]);
+    await s.waitFor('reading', 1);
+    await tick();
+    expect(s.events.map(data).map((d) => d.value)).toEqual([2]);
+
+    expect((await injectAs(app, w.technician, { method: 'DELETE', url: `/api/subscriptions/${sub}` })).statusCode).toBe(204);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([s.ended, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('stream did not end')), 3000)))]);
+    clearTimeout(timer);
+    expect(app.services.streams.openCount).toBe(0);
+  });
+});
+
+describe('streamsService', () => {
+  it('When a stream is idle, then it sends a comment heartbeat at the configured period, and nothing after it is closed', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const { hub, auth, subscriptions } = app.services;
+    const streams = streamsService(hub, auth, subscriptions, { maxPerUser: 1, heartbeatMs: 20 });
+    const chunks: string[] = [];
+    let ended = 0;
+    const actor = (await auth.loadActor(w.technician.id))!;
+    const close = await streams.open(actor, sub, undefined, { write: (c) => chunks.push(c), end: () => ended++ });
+    await expect(streams.open(actor, sub, undefined, { write: () => undefined, end: () => undefined })).rejects.toMatchObject({ statusCode: 429 });
+    await tick(120);
+    expect(chunks[0]).toMatch(/^retry: \d+\n/);
+    expect(chunks.filter((c) => c === ': heartbeat\n\n').length).toBeGreaterThanOrEqual(2);
+    close();
+    close(); // idempotent
+    const after = chunks.length;
+    await tick(60);
+    expect(chunks.length).toBe(after);
+    expect(ended).toBe(1);
+    expect(streams.openCount).toBe(0);
+  });
+});

@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { LiveReading } from '../../src/services/live.js';
+import type { Actor } from '../../src/services/policy.js';
+import { buildTestApp, createWorld } from '../helpers/app.js';
+
+type World = Awaited<ReturnType<typeof createWorld>>;
+
+let app: App;
+let w: World;
+let tech: Actor;
+
+beforeEach(async () => {
+  app = await buildTestApp();
+  w = await createWorld(app);
+  tech = (await app.services.auth.loadActor(w.technician.id))!;
+});
+afterEach(() => app.close());
+
+const NOW = Date.parse('2026-01-15T12:00:00Z');
+const ingest = (timestamp: string, value = 1, now = NOW) => app.services.readings.ingest(tech, [{ metricId: w.metrics[0].id, timestamp, value }], now);
+const rows = () => app.db.$client.prepare('SELECT ts, value FROM readings ORDER BY ts').all() as { ts: number; value: number }[];
+const rollups = () => app.db.$client.prepare('SELECT start, count, sum, min, max, first, last, first_ts AS firstTs, last_ts AS lastTs, delta_in AS deltaIn FROM rollups_1h ORDER BY metric_pk, start').all();
+const latest = () => app.db.$client.prepare('SELECT latest_ts AS ts, latest_value AS value FROM metrics WHERE pk = ?').get(w.metrics[0].pk);
+
+async function refusal(promise: Promise<unknown>) {
+  const err = (await promise.then(() => null, (e: unknown) => e)) as { statusCode: number; errors?: { path: string; message: string }[] } | null;
+  expect(err, 'expected the batch to be refused').not.toBeNull();
+  return err!;
+}
+
+describe('readingsService.ingest: timestamps', () => {
+  it('When a reading is exactly 5 minutes ahead of the server clock, then it is accepted; a millisecond more is refused', async () => {
+    expect(await ingest('2026-01-15T12:05:00.000Z')).toEqual({ stored: 1 });
+    const err = await refusal(ingest('2026-01-15T12:05:00.001Z'));
+    expect(err.statusCode).toBe(422);
+    expect(err.errors).toEqual([{ path: '/readings/0/timestamp', message: 'More than 5 minutes in the future' }]);
+  });
+
+  it('When a timestamp has an offset, minutes only or a fraction, then it is stored at the right UTC instant', async () => {
+    await ingest('2026-01-15T15:30:00+05:30', 1);
+    await ingest('2026-01-15T10:01Z', 2);
+    await ingest('2026-01-15T10:02:03.25-00:00', 3);
+    expect(rows()).toEqual([
+      { ts: Date.parse('2026-01-15T10:00:00Z'), value: 1 },
+      { ts: Date.parse('2026-01-15T10:01:00Z'), value: 2 },
+      { ts: Date.parse('2026-01-15T10:02:03.250Z'), value: 3 },
+    ]);
+  });
+
+  // Regression: Date.parse rolled 2026-02-30 over to 2 March and stored the reading there.
+  it.each(['2026-02-30T10:00:00Z', '2025-02-29T10:00:00Z', '2026-04-31T00:00:00Z', '2026-01-15T24:00:00Z', '2026-01-15T10:60:00Z', '2026-01-15T10:00:60Z', '2026-13-01T00:00:00Z', '2026-01-15T10:00:00+25:00', '2026-01-15', '1700000000000'])(
+    'When the timestamp is %s (not a real instant), then the batch is refused and nothing is stored',
+    async (timestamp) => {
+      const err = await refusal(ingest(timestamp));
+      expect(err.statusCode).toBe(422);
+      expect(err.errors).toEqual([{ path: '/readings/0/timestamp', message: expect.stringMatching(/ISO 8601/) }]);
+      expect(rows()).toEqual([]);
+    },
+  );
+
+  it('When a leap day exists, then it is accepted', async () => {
+    expect(await ingest('2024-02-29T10:00:00Z')).toEqual({ stored: 1 });
+  });
+
+  it('When a timestamp is before 1970, then it is refused', async () => {
+    expect((await refusal(ingest('1969-12-31T23:59:59Z'))).errors![0].message).toBe('Before 1970');
+  });
+});
+
+describe('readingsService.write: live fan-out', () => {
+  it('When readings are ingested, then the hub publishes them after commit; a backfill (live: false) publishes nothing', async () => {
+    const seen: LiveReading[] = [];
+    app.services.hub.onReadings((batch) => {
+      // Published after the commit: the reading is already readable.
+      expect(rows().map((r) => r.ts)).toContain(batch[0].ts);
+      seen.push(...batch);
+    });
+    await ingest('2026-01-15T11:00:00Z', 7);
+    expect(seen).toEqual([{ seq: 1, metricPk: w.metrics[0].pk, metricId: w.metrics[0].id, ts: Date.parse('2026-01-15T11:00:00Z'), value: 7 }]);
+    await app.services.readings.write([{ metricPk: w.metrics[0].pk, metricId: w.metrics[0].id, ts: Date.parse('2026-01-15T11:01:00Z'), value: 8 }], { live: false });
+    expect(seen).toHaveLength(1);
+    expect(rows()).toHaveLength(2);
+  });
+});
+
+describe('readingsRepository.ingest: one transaction', () => {
+  it('When one row of a batch fails in the database, then no reading, roll-up or latest value of the batch is kept', async () => {
+    await app.repos.readings.ingest([{ metricPk: w.metrics[0].pk, ts: NOW - 3_600_000, value: 5 }]);
+    const before = { rows: rows(), rollups: rollups(), latest: latest() };
+    const batch = [
+      { metricPk: w.metrics[0].pk, ts: NOW - 60_000, value: 6 },
+      { metricPk: 999_999, ts: NOW, value: 7 }, // no such metric: the foreign key fails
+    ];
+    await expect(app.repos.readings.ingest(batch)).rejects.toThrow(/FOREIGN KEY/);
+    expect({ rows: rows(), rollups: rollups(), latest: latest() }).toEqual(before);
+  });
+
+  it('When readings of an hour arrive in pieces and one is replaced, then its roll-up equals one built from all of them', async () => {
+    const H = Date.parse('2026-01-15T08:00:00Z');
+    const pk = w.metrics[0].pk;
+    await app.repos.readings.ingest([{ metricPk: pk, ts: H + 600_000, value: 10 }, { metricPk: pk, ts: H + 1_200_000, value: 4 }]);
+    await app.repos.readings.ingest([{ metricPk: pk, ts: H, value: 8 }, { metricPk: pk, ts: H + 3_000_000, value: 12 }]);
+    await app.repos.readings.ingest([{ metricPk: pk, ts: H + 1_200_000, value: 2 }]);
+    // 8, 10, 2, 12: a drop from 10 to 2 counts as a reset (+2).
+    expect(rollups()).toEqual([{ start: H, count: 4, sum: 32, min: 2, max: 12, first: 8, last: 12, firstTs: H, lastTs: H + 3_000_000, deltaIn: 2 + 2 + 10 }]);
+    expect(latest()).toEqual({ ts: H + 3_000_000, value: 12 });
+  });
+});

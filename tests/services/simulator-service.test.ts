@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { seedDemo } from '../../src/seed/demo.js';
+import type { LiveReading } from '../../src/services/live.js';
+import { simulatorService } from '../../src/services/simulator.js';
+import { buildTestApp } from '../helpers/app.js';
+
+interface Row {
+  site: string;
+  device: string;
+  type: string;
+  key: string;
+  kind: string;
+  ts: number;
+  value: number;
+}
+
+let app: App;
+let logged: { obj: object; msg: string }[];
+let sim: ReturnType<typeof simulatorService>;
+
+beforeEach(async () => {
+  app = await buildTestApp();
+  await seedDemo(app.repos, 'sitewatt-demo');
+  logged = [];
+  const log = { info: (obj: object, msg: string) => logged.push({ obj, msg }), warn: (obj: object, msg: string) => logged.push({ obj, msg }) };
+  sim = simulatorService(app.repos, app.services.readings, log);
+});
+afterEach(async () => {
+  sim.stop();
+  await app.close();
+});
+
+const rows = (): Row[] =>
+  app.db.$client
+    .prepare(
+      `SELECT s.name AS site, d.name AS device, d.type, m.key, m.kind, r.ts, r.value
+         FROM readings r JOIN metrics m ON m.pk = r.metric_pk JOIN devices d ON d.id = m.device_id JOIN sites s ON s.id = d.site_id
+        ORDER BY m.pk, r.ts`,
+    )
+    .all() as Row[];
+const metricCount = () => (app.db.$client.prepare('SELECT count(*) AS n FROM metrics').get() as { n: number }).n;
+
+// 02:00 to 04:00 summer time in Sevilla: deep night.
+const NIGHT = Date.parse('2026-06-15T00:00:00Z');
+// 13:00 to 15:00 summer time in Sevilla: the sun is high.
+const DAY = Date.parse('2026-06-15T11:00:00Z');
+const TWO_HOURS = 2 * 3_600_000;
+
+describe('simulatorService.backfill on the demo fleet', () => {
+  it('When two hours are backfilled, then every demo metric gets one reading a minute, with latest values and progress in the log', async () => {
+    const written = await sim.backfill(NIGHT, NIGHT + TWO_HOURS);
+    const all = rows();
+    const perMetric = new Map<string, number[]>();
+    for (const r of all) perMetric.set(`${r.device}/${r.key}`, [...(perMetric.get(`${r.device}/${r.key}`) ?? []), r.ts]);
+    expect(perMetric.size).toBe(metricCount());
+    for (const [metric, ts] of perMetric) expect(ts, metric).toEqual(Array.from({ length: 121 }, (_, i) => NIGHT + i * 60_000));
+    expect(written).toBe(all.length);
+
+    const latest = app.db.$client.prepare('SELECT DISTINCT latest_ts AS ts FROM metrics').all();
+    expect(latest).toEqual([{ ts: NIGHT + TWO_HOURS }]);
+    expect(await sim.resumeFrom()).toBe(NIGHT + TWO_HOURS);
+    expect(logged.some((l) => l.msg === 'simulator backfill')).toBe(true);
+    expect(logged.at(-1)).toMatchObject({ msg: 'simulator backfill done', obj: { readings: written } });
+  });
+
+  it('When it is night in Sevilla, then PV power is 0; in the early afternoon it is positive', async () => {
+    await sim.backfill(NIGHT, NIGHT + TWO_HOURS);
+    await sim.backfill(DAY, DAY + TWO_HOURS);
+    const pv = rows().filter((r) => r.site === 'Sevilla Solar Farm' && r.type === 'pv_array' && r.key === 'power');
+    expect(pv.length).toBe(2 * 2 * 121);
+    expect(pv.filter((r) => r.ts < DAY).every((r) => r.value === 0)).toBe(true);
+    const afternoon = pv.filter((r) => r.ts >= DAY);
+    expect(afternoon.every((r) => r.value > 0)).toBe(true);
+    expect(Math.max(...afternoon.map((r) => r.value))).toBeLessThanOrEqual(5000);
+  });
+
+  it('When a night and an afternoon are backfilled, then energy counters never decrease and battery SoC stays within 5..100 %', async () => {
+    await sim.backfill(NIGHT, NIGHT + TWO_HOURS);
+    await sim.backfill(DAY, DAY + TWO_HOURS);
+    const all = rows();
+    const counters = new Map<string, number[]>();
+    for (const r of all.filter((x) => x.kind === 'counter')) counters.set(`${r.device}/${r.key}`, [...(counters.get(`${r.device}/${r.key}`) ?? []), r.value]);
+    expect(counters.size).toBeGreaterThan(0);
+    for (const [metric, values] of counters) {
+      for (let i = 1; i < values.length; i++) expect(values[i], `${metric} at ${i}`).toBeGreaterThanOrEqual(values[i - 1]);
+    }
+    const soc = all.filter((r) => r.key === 'soc');
+    expect(new Set(soc.map((r) => r.device))).toEqual(new Set(['Harbour Battery', 'Storage Block', 'Office Battery']));
+    for (const r of soc) {
+      expect(r.value).toBeGreaterThanOrEqual(5);
+      expect(r.value).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('When backfilled readings are written, then nothing is published to live streams', async () => {
+    const seen: LiveReading[] = [];
+    app.services.hub.onReadings((b) => seen.push(...b));
+    await sim.backfill(NIGHT, NIGHT + 10 * 60_000);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('simulatorService.start', () => {
+  it('When running, then each tick writes one reading per demo metric and publishes it live; stop() ends the ticks', async () => {
+    const batches: LiveReading[][] = [];
+    app.services.hub.onReadings((b) => batches.push(b));
+    sim.start(25);
+    const deadline = Date.now() + 5000;
+    while (batches.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    sim.stop();
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(batches[0].map((r) => r.metricId)).size).toBe(metricCount());
+    const settled = batches.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(batches.length).toBeLessThanOrEqual(settled + 1); // at most a tick already under way
+  });
+});

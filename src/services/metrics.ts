@@ -61,7 +61,9 @@ export function metricsService(repos: Repositories) {
     async update(actor: Actor, metricId: string, patch: Partial<MetricInput>) {
       const metric = await loadVisible(actor, metricId);
       requireManageDevices(actor, metric.siteId, metricNotFound, 'change metrics on this site');
-      return unwrap(await repos.metrics.update(metricId, patch, actor.id), patch.key);
+      // Trimmed like on create, so " SoC " and "SoC" are the same name.
+      const changes = patch.name === undefined ? patch : { ...patch, name: patch.name.trim() };
+      return unwrap(await repos.metrics.update(metricId, changes, actor.id), patch.key);
     },
 
     async delete(actor: Actor, metricId: string) {

@@ -29,13 +29,16 @@ const kebab = (code: string) => code.toLowerCase().replace(/_/g, '-');
 
 /** Ajv errors as JSON-pointer paths relative to the part that failed (body, query, params). */
 function fieldErrors(error: FastifyError): FieldError[] {
-  return (error.validation ?? []).map((v) => {
+  const all = (error.validation ?? []).map((v) => {
     const params = v.params as Record<string, unknown>;
     const extra = params.missingProperty ?? params.additionalProperty;
     const path = `${v.instancePath}${extra ? `/${String(extra)}` : ''}` || '/';
     const message = params.additionalProperty ? 'is not an allowed field' : params.missingProperty ? 'is required' : (v.message ?? 'is invalid');
     return { path, message };
   });
+  // One message per field: a nullable field (anyOf) otherwise reports every branch, e.g.
+  // "must be <= 90", "must be null", "must match a schema in anyOf" for latitude 91.
+  return all.filter((e, i) => all.findIndex((o) => o.path === e.path) === i);
 }
 
 /** Turns any error into problem details; 5xx details never leave the server. */

@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { buildTestApp, createWorld, injectAs, loginCookie, PASSWORD } from '../../helpers/app.js';
+import { count, expectProblem, type World } from './support.js';
+
+let app: App;
+let w: World;
+
+beforeEach(async () => {
+  app = await buildTestApp();
+  w = await createWorld(app);
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  await app.close();
+});
+
+const login = (email: string, password: string, cookie?: string) =>
+  app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, headers: cookie ? { cookie } : {} });
+const me = (cookie: string) => app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+const sessionCookie = (res: Awaited<ReturnType<typeof login>>) => res.cookies.find((c) => c.name === 'sitewatt.sid');
+
+describe('POST /api/auth/login', () => {
+  it('When a user signs in with the right password, then it gets 200 with the user and an HttpOnly, SameSite=Lax session cookie', async () => {
+    const res = await login(w.technician.email, PASSWORD);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ user: expect.objectContaining({ id: w.technician.id, email: w.technician.email, isAdmin: false, active: true }) });
+    expect(res.body).not.toMatch(/argon2|passwordHash/i);
+    const cookie = sessionCookie(res);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect((await me(`sitewatt.sid=${cookie!.value}`)).json().id).toBe(w.technician.id);
+  });
+
+  it('When the email is typed with other case and spaces, then it still signs in', async () => {
+    const res = await login(`  ${w.viewer.email.toUpperCase()} `, PASSWORD);
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('When the password is wrong, the email unknown or the account deactivated, then all three get the same 401 and no cookie', async () => {
+    await app.repos.users.update(w.viewer.id, { active: false }, null);
+    const wrong = await login(w.technician.email, 'not the password');
+    const unknown = await login('nobody@example.com', PASSWORD);
+    const inactive = await login(w.viewer.email, PASSWORD);
+    expectProblem(wrong, 401, 'INVALID_CREDENTIALS');
+    expect(unknown.body).toBe(wrong.body);
+    expect(inactive.body).toBe(wrong.body);
+    for (const res of [wrong, unknown, inactive]) expect(sessionCookie(res)).toBeUndefined();
+    expect(count(app, 'sessions')).toBe(0);
+  });
+
+  it('When someone signs in with an existing session cookie, then the session id changes and the old one stops working', async () => {
+    const first = await loginCookie(app, w.technician.email);
+    const second = await login(w.technician.email, PASSWORD, first);
+    const next = sessionCookie(second)!;
+    expect(`sitewatt.sid=${next.value}`).not.toBe(first);
+    expect((await me(first)).statusCode).toBe(401);
+    expect((await me(`sitewatt.sid=${next.value}`)).statusCode).toBe(200);
+  });
+});
+
+describe('POST /api/auth/logout', () => {
+  it('When a signed-in user logs out, then it gets 204, the session row is gone and the old cookie gets 401', async () => {
+    const cookie = await loginCookie(app, w.technician.email);
+    const res = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } });
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+    expect(count(app, 'sessions')).toBe(0);
+    expectProblem(await me(cookie), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('GET /api/me', () => {
+  it('When a technician asks, then it gets itself with its memberships as siteId, siteName and role', async () => {
+    const res = await injectAs(app, w.technician, { method: 'GET', url: '/api/me' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: w.technician.id, email: w.technician.email, isAdmin: false });
+    expect(res.json().memberships).toEqual([{ siteId: w.site.id, siteName: 'Main Site', role: 'technician' }]);
+  });
+
+  it('When nobody is signed in, then it gets 401 with a WWW-Authenticate challenge', async () => {
+    const res = await injectAs(app, null, { method: 'GET', url: '/api/me' });
+    expectProblem(res, 401, 'UNAUTHENTICATED');
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+  });
+
+  it('When the cookie is forged, then it gets 401', async () => {
+    expectProblem(await me('sitewatt.sid=forged.value'), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('Session lifetime', () => {
+  const MIN = 60_000;
+
+  it('When a session is used every 29 minutes, then it stays alive; after 31 idle minutes it gets 401', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const cookie = await loginCookie(app, w.technician.email);
+    for (const minutes of [29, 58, 87]) {
+      vi.setSystemTime(t0 + minutes * MIN);
+      expect((await me(cookie)).statusCode, `after ${minutes} minutes`).toBe(200);
+    }
+    vi.setSystemTime(t0 + (87 + 31) * MIN);
+    expectProblem(await me(cookie), 401, 'UNAUTHENTICATED');
+  });
+
+  it('When a session is kept busy for 12 hours after sign-in, then it still ends (absolute lifetime)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const cookie = await loginCookie(app, w.technician.email);
+    for (let minutes = 20; minutes < 12 * 60; minutes += 20) {
+      vi.setSystemTime(t0 + minutes * MIN);
+      expect((await me(cookie)).statusCode, `after ${minutes} minutes`).toBe(200);
+    }
+    vi.setSystemTime(t0 + 12 * 60 * MIN + 1);
+    expectProblem(await me(cookie), 401, 'UNAUTHENTICATED');
+  });
+});
+
+describe('Deactivated users', () => {
+  it('When an admin deactivates a signed-in user, then their session and their token get 401 and they cannot sign in again', async () => {
+    const cookie = await loginCookie(app, w.technician.email);
+    const res = await injectAs(app, w.admin, { method: 'PATCH', url: `/api/users/${w.technician.id}`, payload: { active: false } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().active).toBe(false);
+    expectProblem(await me(cookie), 401, 'UNAUTHENTICATED');
+    expectProblem(await injectAs(app, w.technician, { method: 'GET', url: `/api/sites/${w.site.id}` }), 401, 'UNAUTHENTICATED');
+    expectProblem(await login(w.technician.email, PASSWORD), 401, 'INVALID_CREDENTIALS');
+  });
+
+  it('When a deactivated user is reactivated, then the same password signs in again', async () => {
+    await injectAs(app, w.admin, { method: 'PATCH', url: `/api/users/${w.viewer.id}`, payload: { active: false } });
+    await injectAs(app, w.admin, { method: 'PATCH', url: `/api/users/${w.viewer.id}`, payload: { active: true } });
+    expect((await login(w.viewer.email, PASSWORD)).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src/db/client.js';
+import { createRepositories, type Repositories } from '../../src/db/repositories/index.js';
+import { errors } from '../../src/errors.js';
+import { authService, hashToken } from '../../src/services/auth.js';
+
+// Services never import fastify, so they are tested over repositories alone.
+let db: Db;
+let repos: Repositories;
+let auth: ReturnType<typeof authService>;
+let userId: string;
+
+beforeEach(async () => {
+  db = openDatabase(':memory:');
+  repos = createRepositories(db);
+  auth = authService(repos);
+  userId = (await repos.users.create({ email: 'ann@example.com', name: 'Ann', passwordHash: 'not-a-real-hash', isAdmin: false }, null)).id;
+});
+afterEach(() => db.$client.close());
+
+const actorFor = async (id: string) => (await auth.loadActor(id))!;
+
+describe('resolveToken', () => {
+  it('When a token is created, then its secret resolves to the user and only its SHA-256 is stored', async () => {
+    const created = await auth.createToken(await actorFor(userId), { name: ' ci ' });
+    expect(created.name).toBe('ci');
+    expect(await auth.resolveToken(created.token)).toBe(userId);
+    const row = db.$client.prepare('SELECT token_hash FROM api_tokens WHERE id = ?').get(created.id) as { token_hash: string };
+    expect(row.token_hash).toBe(hashToken(created.token));
+    expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('When a token expires at T, then it resolves until just before T and never from T on', async () => {
+    const t0 = Date.now();
+    const { token, expiresAt } = await auth.createToken(await actorFor(userId), { name: 'short', expiresInDays: 2 });
+    const expiry = Date.parse(expiresAt!);
+    expect(expiry - t0).toBeGreaterThanOrEqual(2 * 86_400_000);
+    expect(expiry - t0).toBeLessThan(2 * 86_400_000 + 5_000);
+    expect(await auth.resolveToken(token, expiry - 60_000)).toBe(userId);
+    expect(await auth.resolveToken(token, expiry)).toBeNull();
+    expect(await auth.resolveToken(token, expiry + 86_400_000)).toBeNull();
+  });
+
+  it('When a token is used often, then last use is written at most once a minute', async () => {
+    const { token, id } = await auth.createToken(await actorFor(userId), { name: 'busy' });
+    const lastUsed = () => (db.$client.prepare('SELECT last_used_at AS t FROM api_tokens WHERE id = ?').get(id) as { t: number | null }).t;
+    const t0 = 2_000_000_000_000;
+    await auth.resolveToken(token, t0);
+    expect(lastUsed()).toBe(t0);
+    await auth.resolveToken(token, t0 + 30_000);
+    expect(lastUsed()).toBe(t0);
+    await auth.resolveToken(token, t0 + 61_000);
+    expect(lastUsed()).toBe(t0 + 61_000);
+  });
+
+  it('When the raw value lacks the sw_ prefix or is unknown, then it resolves to nobody', async () => {
+    expect(await auth.resolveToken('abc')).toBeNull();
+    expect(await auth.resolveToken('sw_unknown')).toBeNull();
+  });
+
+  it("When someone revokes another user's token, then TOKEN_NOT_FOUND and it still resolves", async () => {
+    const other = await repos.users.create({ email: 'bob@example.com', name: 'Bob', passwordHash: 'x', isAdmin: false }, null);
+    const { token, id } = await auth.createToken(await actorFor(userId), { name: 'mine' });
+    await expect(auth.revokeToken(await actorFor(other.id), id)).rejects.toThrow(errors.TOKEN_NOT_FOUND);
+    expect(await auth.resolveToken(token)).toBe(userId);
+  });
+});
+
+describe('loadActor', () => {
+  it('When the user is deactivated or deleted, then there is no actor', async () => {
+    expect(await auth.loadActor(userId)).toMatchObject({ id: userId, isAdmin: false });
+    await repos.users.update(userId, { active: false }, null);
+    expect(await auth.loadActor(userId)).toBeNull();
+    expect(await auth.loadActor('usr_gone')).toBeNull();
+  });
+
+  it('When the user is a member of sites, then the actor carries each role', async () => {
+    const site = await repos.sites.create({ name: 'S', description: '', latitude: null, longitude: null, timezone: 'UTC' }, null);
+    await repos.sites.setMember(site.id, userId, 'viewer', null);
+    expect([...(await actorFor(userId)).roles]).toEqual([[site.id, 'viewer']]);
+  });
+});
+
+describe('login', () => {
+  it('When the stored hash is not an argon2 hash, then sign-in fails with INVALID_CREDENTIALS, not a crash', async () => {
+    await expect(auth.login('ann@example.com', 'whatever')).rejects.toThrow(errors.INVALID_CREDENTIALS);
+  });
+});

@@ -20,7 +20,8 @@ export default fp(
   async (app) => {
     app.decorateRequest('actor', null);
     app.decorateRequest('authMethod', null);
-    app.addHook('preHandler', async (request) => {
+    // Before validation, so an anonymous request is a 401 whatever its body (and never a 422 first).
+    app.addHook('preValidation', async (request) => {
       const header = request.headers.authorization;
       if (header !== undefined && request.url.startsWith('/api/')) {
         const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -1,4 +1,11 @@
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable without signing in. */
+    public?: boolean;
+  }
+}
 import { errors } from '../../errors.js';
 import { toProblem } from '../../plugins/app/problems.js';
 import auth from './auth/index.js';
@@ -19,6 +26,10 @@ const api: FastifyPluginAsync = async (app) => {
     const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
     if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
     return reply.code(problem.status).type('application/problem+json').send(problem);
+  });
+  // Every /api route needs a signed-in caller, except those marked `config: { public: true }`.
+  app.addHook('preValidation', async (request) => {
+    if (!request.actor && request.routeOptions.config.public !== true && request.is404 !== true) throw new errors.UNAUTHENTICATED();
   });
   app.setNotFoundHandler(async () => {
     throw new errors.NOT_FOUND();

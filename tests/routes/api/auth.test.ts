@@ -133,3 +133,18 @@ describe('Deactivated users', () => {
     expect((await login(w.viewer.email, PASSWORD)).statusCode).toBe(200);
   });
 });
+
+describe('Anonymous requests with bad input', () => {
+  it('When nobody is signed in and the body is invalid, then the answer is 401, not a validation error', async () => {
+    const app = await buildTestApp();
+    try {
+      const res = await app.inject({ method: 'POST', url: '/api/sites', payload: { nonsense: true } });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('UNAUTHENTICATED');
+      const query = await app.inject({ method: 'GET', url: '/api/sites?limit=0' });
+      expect(query.statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -8,7 +8,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/login',
     {
-      config: { rateLimit: LOGIN_RATE_LIMIT },
+      config: { rateLimit: LOGIN_RATE_LIMIT, public: true },
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password; sets the session cookie',
@@ -29,7 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/logout',
-    { schema: { tags: ['auth'], summary: 'Sign out: the session is destroyed on the server', response: { 204: NoContent } } },
+    { config: { public: true }, schema: { tags: ['auth'], summary: 'Sign out: the session is destroyed on the server', response: { 204: NoContent, ...pickProblems(400, 401) } } },
     async (request, reply) => {
       if (request.session.userId) await request.session.destroy();
       return reply.code(204).send(null);

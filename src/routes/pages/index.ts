@@ -9,6 +9,7 @@ import devices from './devices/index.js';
 import login from './login/index.js';
 import { baseData } from './render.js';
 import sites from './sites/index.js';
+import subscriptions from './subscriptions/index.js';
 
 const TITLES: Record<number, string> = { 400: 'Bad request', 403: 'Not allowed', 404: 'Page not found', 409: 'Conflict', 412: 'Changed meanwhile', 422: 'Invalid input', 429: 'Too many requests' };
 
@@ -61,6 +62,7 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(login);
   await app.register(sites);
   await app.register(devices);
+  await app.register(subscriptions);
   await app.register(account);
   await app.register(admin);
 };

@@ -1,0 +1,91 @@
+// New and edit forms. Fields are the JSON body's: `name` and `metricIds` (one checkbox each).
+// An invalid form comes back with 422, the message beside the field and the selection kept.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CreateSubscriptionBody, SubscriptionParams } from '../../../schemas/subscriptions.js';
+import { serviceErrors, validationErrors, type Errors } from '../form.js';
+import { actorOf, redirect, render } from '../render.js';
+import { catalogue } from './catalogue.js';
+
+interface Values {
+  name: string;
+  metricIds: string[];
+}
+
+/**
+ * A form posts `metricIds` once per checked box: the parser gives a string for one, an array for
+ * several, nothing for none. The JSON schema wants an array, always. (form.ts's fromForm keeps only
+ * the last of repeated fields, which suits its indexed rows, not a checkbox list.)
+ */
+async function checkboxList(request: FastifyRequest) {
+  const body = request.body;
+  if (!body || typeof body !== 'object' || !String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return;
+  const fields = body as Record<string, unknown>;
+  fields.metricIds = fields.metricIds === undefined ? [] : ([] as unknown[]).concat(fields.metricIds);
+}
+
+/** The schema's words, said the way a person would want them beside these two fields. */
+function friendly(errs: Errors, values: Values): Errors {
+  const out: Errors = {};
+  for (const [path, message] of Object.entries(errs)) {
+    if (path === '/name') out['/name'] = values.name?.trim() ? message : 'is required';
+    else if (path.startsWith('/metricIds')) {
+      const n = values.metricIds?.length ?? 0;
+      out['/metricIds'] = n === 0 ? 'Choose at least one metric.' : n > 1000 ? `Choose at most 1,000 metrics (you chose ${n.toLocaleString('en-GB')}).` : `${out['/metricIds'] ? `${out['/metricIds']} ` : ''}${message}.`;
+    } else out[path] = message;
+  }
+  return out;
+}
+
+const templates = (mode: 'new' | 'edit') => ({ page: `pages/subscriptions/${mode}`, partial: 'partials/subscriptions/form' });
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  async function showForm(request: FastifyRequest, reply: FastifyReply, opts: { id?: string; values?: Values; errors?: Errors }, status = 200) {
+    const actor = actorOf(request);
+    const sub = opts.id ? await app.services.subscriptions.get(actor, opts.id) : null;
+    const values = opts.values ?? (sub ? { name: sub.name, metricIds: sub.metrics.map((m) => m.id) } : { name: '', metricIds: [] });
+    const data = {
+      title: sub ? `Edit ${sub.name}` : 'New subscription',
+      mode: sub ? 'edit' : 'new',
+      subscription: sub,
+      action: sub ? `/subscriptions/${sub.id}` : '/subscriptions',
+      sites: await catalogue(app, actor),
+      values: { name: values.name ?? '', selected: new Set(values.metricIds ?? []) },
+      errors: opts.errors ?? {},
+    };
+    return render(request, reply, templates(sub ? 'edit' : 'new'), data, status);
+  }
+
+  app.get('/subscriptions/new', async (request, reply) => showForm(request, reply, {}));
+  app.get('/subscriptions/:subscriptionId/edit', { schema: { params: SubscriptionParams } }, async (request, reply) => showForm(request, reply, { id: request.params.subscriptionId }));
+
+  const form = { body: CreateSubscriptionBody };
+  app.post('/subscriptions', { schema: form, attachValidation: true, preValidation: checkboxList }, async (request, reply) => {
+    let errs = validationErrors(request);
+    if (!errs) {
+      try {
+        const sub = await app.services.subscriptions.create(actorOf(request), request.body);
+        return redirect(request, reply, `/subscriptions/${sub.id}`);
+      } catch (err) {
+        errs = serviceErrors(err);
+      }
+    }
+    return showForm(request, reply, { values: request.body, errors: friendly(errs, request.body) }, 422);
+  });
+
+  app.post('/subscriptions/:subscriptionId', { schema: { ...form, params: SubscriptionParams }, attachValidation: true, preValidation: checkboxList }, async (request, reply) => {
+    const id = request.params.subscriptionId;
+    let errs = validationErrors(request);
+    if (!errs) {
+      try {
+        await app.services.subscriptions.update(actorOf(request), id, request.body);
+        return redirect(request, reply, `/subscriptions/${id}`);
+      } catch (err) {
+        errs = serviceErrors(err);
+      }
+    }
+    return showForm(request, reply, { id, values: request.body, errors: friendly(errs, request.body) }, 422);
+  });
+};
+
+export default routes;

@@ -1,0 +1,97 @@
+// Builds the benchmark database with the seed generator (src/seed/synthetic.ts), in-process,
+// before the server starts. Site 0 holds the long history (P5, and most of P8/P9's readings);
+// the other sites hold a little recent data, like a fleet whose dashboards poll latest values.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { openDatabase } from '../src/db/client.js';
+import { createRepositories } from '../src/db/repositories/index.js';
+import { hashToken } from '../src/services/auth.js';
+import { createBenchUsers, createFleet, writeReadings, type SyntheticSite } from '../src/seed/synthetic.js';
+
+export interface Plan {
+  sites: number;
+  /** Days of one-minute history on site 0. */
+  longDays: number;
+  /** Hours of one-minute history on every other site. */
+  recentHours: number;
+  streamUsers: number;
+  streamsPerUser: number;
+}
+
+export interface Storage {
+  bytes: number;
+  readings: number;
+  /** Bytes per table or index, from SQLite's dbstat. */
+  breakdown: Record<string, number>;
+}
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** The bench's writers and streams use the technician's sites. */
+export const TECH_SITES = 10;
+
+const metricIds = (s: SyntheticSite) => s.devices.flatMap((d) => d.metrics.map((m) => m.id));
+const metricPks = (s: SyntheticSite) => s.devices.flatMap((d) => d.metrics.map((m) => m.pk));
+
+export async function buildDataset(dir: string, plan: Plan, log: (msg: string) => void) {
+  const dbPath = join(dir, 'bench.db');
+  const db = openDatabase(dbPath);
+  const repos = createRepositories(db);
+  const sites = await createFleet(repos, { sites: plan.sites, devicesPerSite: 9 });
+  const { technician, passwordHash } = await createBenchUsers(repos, sites, TECH_SITES);
+
+  const now = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const started = performance.now();
+  let last = 0;
+  const progress = (label: string) => (written: number, total: number) => {
+    if (performance.now() - last < 5000 && written < total) return;
+    last = performance.now();
+    log(`seed ${label}: ${Math.round((100 * written) / total)}% of ${total.toLocaleString('en')} readings`);
+  };
+  let readings = await writeReadings(repos, sites[0].devices, { from: now - plan.longDays * DAY, to: now + 1, stepMs: MINUTE, onProgress: progress('site 0') });
+  const rest = sites.slice(1).flatMap((s) => s.devices);
+  readings += await writeReadings(repos, rest, { from: now - plan.recentHours * 3_600_000, to: now + 1, stepMs: MINUTE, onProgress: progress('fleet') });
+  const seedMs = performance.now() - started;
+
+  log(`creating ${plan.streamUsers} stream users`);
+  // P6: viewers of the technician's sites, each holding as many streams as a user may (10).
+  const streamUsers: { token: string; subscriptions: string[] }[] = [];
+  for (let u = 0; u < plan.streamUsers; u++) {
+    const email = `bench-stream-${u}@sitewatt.test`;
+    const user = await repos.users.create({ email, name: `Stream user ${u}`, passwordHash, isAdmin: false }, null);
+    for (const s of sites.slice(0, TECH_SITES)) await repos.sites.setMember(s.id, user.id, 'viewer', null);
+    const subs = [];
+    for (let k = 0; k < plan.streamsPerUser; k++) subs.push((await repos.subscriptions.create(user.id, `Site ${k % TECH_SITES}`, metricPks(sites[k % TECH_SITES]))).id);
+    // Tokens written directly: signing 100 users in through the API would trip the login rate limit.
+    const token = `sw_${randomBytes(32).toString('base64url')}`;
+    await repos.tokens.create({ userId: user.id, name: 'bench', tokenHash: hashToken(token), prefix: token.slice(0, 8), expiresAt: null });
+    streamUsers.push({ token, subscriptions: subs });
+  }
+  const yearSubscription = (await repos.subscriptions.create(technician, 'Site 0, everything', metricPks(sites[0]))).id;
+
+  log('measuring storage');
+  const storage = measureStorage(db.$client);
+  db.$client.close();
+  return {
+    dbPath, readings, seedMs, storage, streamUsers, yearSubscription,
+    site0: sites[0].id,
+    metric0: metricIds(sites[0])[0],
+    /** The 200 metrics of the technician's sites: what P4 writes and P6's batch carries. */
+    writable: sites.slice(0, TECH_SITES).flatMap(metricIds),
+  };
+}
+
+export type Dataset = Awaited<ReturnType<typeof buildDataset>>;
+
+/** P8: the whole file (roll-ups and indexes included) after a checkpoint, per stored reading. */
+function measureStorage(c: ReturnType<typeof openDatabase>['$client']): Storage {
+  c.pragma('wal_checkpoint(TRUNCATE)');
+  const pages = c.pragma('page_count', { simple: true }) as number;
+  const pageSize = c.pragma('page_size', { simple: true }) as number;
+  const readings = (c.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
+  const breakdown: Record<string, number> = {};
+  for (const r of c.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6').all() as { name: string; bytes: number }[]) {
+    breakdown[r.name] = r.bytes;
+  }
+  return { bytes: pages * pageSize, readings, breakdown };
+}

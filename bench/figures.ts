@@ -1,0 +1,108 @@
+// The measurements behind P1–P5 and P7: each round measures every figure next to its baseline,
+// so drift on a shared machine hits both sides of a ratio alike (issue #6).
+import type { Dataset } from './dataset.js';
+import { hammer, ingestLoad, loginStorm, sequential, type Load } from './load.js';
+import { rawInserter } from './raw-insert.js';
+import { fmt, median, type Row } from './table.js';
+
+export interface Target {
+  base: string;
+  bare: string;
+  cookie: string;
+  token: string;
+  ds: Dataset;
+  dir: string;
+}
+
+interface Round {
+  bare: Load;
+  p1: Load;
+  p2: Load;
+  p3: Load;
+  p7: Load;
+  p7spread: Load;
+  p4: number;
+  raw: number;
+  year: Load;
+  day: Load;
+}
+
+const DAY = 86_400_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function paths(t: Target, longDays: number) {
+  const now = Date.now();
+  const window = (days: number) => `from=${new Date(now - days * DAY).toISOString()}&to=${new Date(now).toISOString()}&interval=auto&maxPoints=1000`;
+  const series = `${t.base}/api/subscriptions/${t.ds.yearSubscription}/timeseries?`;
+  return {
+    p1: { url: `${t.base}/api/metrics/${t.ds.metric0}`, headers: { cookie: t.cookie } },
+    p2: { url: `${t.base}/api/sites/${t.ds.site0}/latest`, headers: { authorization: `Bearer ${t.token}` } },
+    // The site page's device list with live values, as htmx polls it.
+    p3: { url: `${t.base}/sites/${t.ds.site0}`, headers: { cookie: t.cookie, 'hx-request': 'true' } },
+    year: { url: series + window(longDays), headers: { authorization: `Bearer ${t.token}` } },
+    day: { url: series + window(1), headers: { authorization: `Bearer ${t.token}` } },
+  };
+}
+
+export async function measureRounds(t: Target, p: ReturnType<typeof paths>, rounds: number, seconds: number, log: (m: string) => void): Promise<Round[]> {
+  const raw = rawInserter(t.dir, t.ds.writable.length, 5000);
+  // P4 writes fresh minutes before site 0's history starts, so every reading is a new row.
+  const cursor = { ts: Date.now() - 800 * DAY };
+  const out: Round[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      log(`round ${r + 1}/${rounds}`);
+      const bare = await hammer(t.bare, seconds);
+      const p1 = await hammer(p.p1.url, seconds, p.p1.headers);
+      const p2 = await hammer(p.p2.url, seconds, p.p2.headers);
+      const p3 = await hammer(p.p3.url, seconds, p.p3.headers);
+      const p7 = await underStorm(t, p.p1, seconds, false, log);
+      const p7spread = await underStorm(t, p.p1, seconds, true, log);
+      const p4 = (await ingestLoad(t.base, t.token, t.ds.writable, 5000, cursor, seconds)).readingsPerSecond;
+      const rawRate = raw.run(seconds);
+      const samples = Math.max(5, seconds * 4);
+      const year = await sequential(p.year.url, samples, p.year.headers);
+      const day = await sequential(p.day.url, samples, p.day.headers);
+      const failures = [bare, p1, p2, p3, p7, year, day].reduce((n, l) => n + l.failures, 0);
+      if (failures > 0) log(`round ${r + 1}: ${failures} failed requests (non-2xx or errors)`);
+      out.push({ bare, p1, p2, p3, p7, p7spread, p4, raw: rawRate, year, day });
+    }
+  } finally {
+    raw.close();
+  }
+  return out;
+}
+
+/** P1 during a login storm that starts 0.5 s before and ends after it; then queued argon2 work drains. */
+async function underStorm(t: Target, p1: { url: string; headers: Record<string, string> }, seconds: number, spread: boolean, log: (m: string) => void) {
+  const [storm, load] = await Promise.all([loginStorm(t.base, seconds + 1, spread), sleep(500).then(() => hammer(p1.url, seconds, p1.headers))]);
+  log(`  login storm${spread ? ' (spread addresses)' : ''}: ${storm.codes || 'no answers'}`);
+  await sleep(2000);
+  return load;
+}
+
+/** Ratios are medians of per-round ratios; "ours" and "baseline" are medians of their own. */
+export function throughputRows(rounds: Round[], windowLabel: string): Row[] {
+  const row = (figure: string, what: string, ours: (r: Round) => number, base: (r: Round) => number, unit: string, goal: number, baseName: string): Row => {
+    const ratio = median(rounds.map((r) => ours(r) / base(r)));
+    return {
+      figure, what, ours: `${fmt(median(rounds.map(ours)))} ${unit}`, baseline: `${fmt(median(rounds.map(base)))} ${unit} (${baseName})`,
+      ratio: `${fmt(ratio, 2)}×`, goal: `≥ ${goal}×`, pass: ratio >= goal,
+    };
+  };
+  const yearP50 = median(rounds.map((r) => r.year.p50));
+  const dayP50 = median(rounds.map((r) => r.day.p50));
+  const p5Ratio = median(rounds.map((r) => r.year.p50 / r.day.p50));
+  return [
+    row('P1', 'GET /api/metrics/:id, session cookie', (r) => r.p1.rps, (r) => r.bare.rps, 'req/s', 0.8, 'bare Fastify route, separate process'),
+    row('P2', 'GET /api/sites/:id/latest (20 metrics), bearer', (r) => r.p2.rps, (r) => r.bare.rps, 'req/s', 0.6, 'bare route'),
+    row('P3', 'site page live-values fragment (HTML, hx-request)', (r) => r.p3.rps, (r) => r.p2.rps, 'req/s', 0.6, 'P2 JSON'),
+    row('P4', 'POST /api/readings, 5,000 a request', (r) => r.p4, (r) => r.raw, 'readings/s', 0.5, 'raw prepared INSERT, 5,000/tx'),
+    {
+      figure: 'P5', what: `subscription of 20 metrics, ${windowLabel}, interval=auto`, ours: `p50 ${fmt(yearP50)} ms`, baseline: `p50 ${fmt(dayP50)} ms (1-day window)`,
+      ratio: `${fmt(p5Ratio, 2)}×`, goal: '≤ 2× and p50 ≤ 150 ms', pass: p5Ratio <= 2 && yearP50 <= 150,
+    },
+    row('P7', 'P1 while 50 clients hammer login from one address', (r) => r.p7.rps, (r) => r.p1.rps, 'req/s', 0.5, 'P1 alone'),
+    row('P7′', 'P1 while 50 clients hammer login, each request from a new address', (r) => r.p7spread.rps, (r) => r.p1.rps, 'req/s', 0.5, 'P1 alone'),
+  ];
+}

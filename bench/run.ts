@@ -1,0 +1,104 @@
+// npm run bench [-- --quick] [-- --tsx]: issue #6's benchmark. Builds a dataset with the seed
+// generator, runs the real server on it as a child process, measures P1–P9 against their
+// baselines and writes bench/results/latest.md. Children are killed in `finally` and on SIGINT.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_PASSWORD, BENCH_TECH } from '../src/seed/synthetic.js';
+import { buildDataset, type Plan } from './dataset.js';
+import { measureRounds, paths, throughputRows } from './figures.js';
+import { createToken, expectOk, login } from './load.js';
+import { killAll, ROOT, startChild, stopChild, type Child } from './processes.js';
+import { fanoutRow } from './sse.js';
+import { fmt, machine, markdown, median, type Row } from './table.js';
+
+const quick = process.argv.includes('--quick');
+// Full runs the built server like `npm start`; quick skips the build (a minute of tsc) for CI.
+const useTsx = process.argv.includes('--tsx') || (quick && !process.argv.includes('--dist'));
+// Full: ~10.5 M readings on site 0 (a year of 20 metrics) plus two hours of a 200-site fleet.
+const plan: Plan = quick
+  ? { sites: 12, longDays: 7, recentHours: 1, streamUsers: 10, streamsPerUser: 10 }
+  : { sites: 200, longDays: 365, recentHours: 2, streamUsers: 100, streamsPerUser: 10 };
+const seconds = quick ? 1 : 5;
+const started = performance.now();
+const log = (m: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}`);
+
+const notes: string[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'sitewatt-bench-'));
+const cleanup = async () => {
+  await killAll();
+  rmSync(dir, { recursive: true, force: true });
+};
+process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+
+async function main(): Promise<Row[]> {
+  if (!useTsx && !process.argv.includes('--no-build')) {
+    log('npm run build (the server runs from dist/, as `npm start` does)');
+    // tsc still emits when someone's unrelated work in progress has a type error.
+    if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).status !== 0) log('warning: the build reported errors; dist/ may be stale');
+  }
+  log(`building the dataset in ${dir}`);
+  const ds = await buildDataset(dir, plan, log);
+  notes.push(`dataset: ${plan.sites} sites × 9 devices (20 metrics a site); site 0 has ${plan.longDays} days of one-minute readings, the others ${plan.recentHours} h; seeded ${ds.readings.toLocaleString('en')} readings in ${(ds.seedMs / 1000).toFixed(1)} s (${fmt(ds.readings / (ds.seedMs / 1000))} readings/s)`);
+  log(notes[0]);
+
+  const env = {
+    NODE_ENV: 'production', SESSION_SECRET: randomBytes(32).toString('hex'), COOKIE_SECURE: 'false',
+    DATABASE_PATH: ds.dbPath, SIMULATOR: 'off', DEMO: 'false', LOG_LEVEL: 'warn', HOST: '127.0.0.1',
+    // P7′ sends X-Forwarded-For to play many clients; trusting loopback as the proxy makes it count.
+    TRUST_PROXY: '127.0.0.1',
+  };
+  const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/src/server.js'];
+  const startServer = () => startChild(serverArgs, env, '/healthz', join(dir, 'server.log'));
+  const bare = await startChild(['--import', 'tsx', 'bench/baseline-server.ts'], { LOG_LEVEL: 'warn' }, '/bare', join(dir, 'baseline.log'));
+  let server: Child = await startServer();
+  log(`server ready in ${fmt(server.readyMs)} ms`);
+
+  const cookie = await login(server.url, BENCH_TECH, BENCH_PASSWORD);
+  const token = await createToken(server.url, cookie);
+  const target = { base: server.url, bare: `${bare.url}/bare`, cookie, token, ds, dir };
+  const p = paths(target, plan.longDays);
+  for (const x of Object.values(p)) await expectOk(x.url, x.headers);
+
+  log('warm-up');
+  await measureRounds(target, p, 1, quick ? 0.5 : 1, () => undefined);
+  const rounds = await measureRounds(target, p, 3, seconds, log);
+  const windowLabel = quick ? `${plan.longDays} days of one-minute data (quick)` : 'one year of one-minute data';
+  const rows = throughputRows(rounds, windowLabel);
+
+  const perReading = ds.storage.bytes / ds.storage.readings;
+  const at = `at ${fmt(ds.storage.readings / 1e6, 1)} M readings${quick ? ' (quick: not 10 M)' : ''}`;
+  rows.push({ figure: 'P8', what: `database bytes per reading, roll-ups included, ${at}`, ours: `${fmt(perReading, 1)} B`, baseline: `${fmt(ds.storage.bytes / 2 ** 20)} MiB file`, ratio: '—', goal: '≤ 32 B', pass: perReading <= 32 });
+
+  // P9 before P6, so P6's memory figure is a fresh server's plus its streams, not the rounds' leftovers.
+  log('P9: restarts');
+  const restarts = [];
+  for (let i = 0; i < 3; i++) {
+    await stopChild(server.proc);
+    server = await startServer();
+    restarts.push(server.readyMs);
+  }
+  const restart = median(restarts);
+  rows.push({ figure: 'P9', what: `restart until /healthz answers, ${at}`, ours: `${fmt(restart)} ms`, baseline: '—', ratio: '—', goal: '≤ 2,000 ms', pass: restart <= 2000 });
+  log(`P6: ${plan.streamUsers * plan.streamsPerUser} streams`);
+  rows.push(await fanoutRow(server, ds, token));
+  notes.push(`storage by table/index (bytes): ${JSON.stringify(ds.storage.breakdown)}`);
+  return rows.sort((a, b) => a.figure.localeCompare(b.figure));
+}
+
+try {
+  const rows = await main();
+  const table = markdown(rows);
+  const minutes = ((performance.now() - started) / 60_000).toFixed(1);
+  const md = `# Benchmark results (${quick ? 'quick' : 'full'})\n\n${new Date().toISOString()} on ${machine()}; server from ${useTsx ? 'tsx' : 'dist/'}, NODE_ENV=production; took ${minutes} min.\nMedians of 3 interleaved rounds of ${seconds} s; load from autocannon on 127.0.0.1 (10 connections; P4 two; P5 sequential requests).\n\n${table}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+  console.log(`\n${table}\n`);
+  writeFileSync(join(ROOT, 'bench', 'results', quick ? 'quick.md' : 'latest.md'), md);
+  process.exitCode = !quick && rows.some((r) => !r.pass) ? 1 : 0;
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,60 @@
+// npm run seed -- --sites N --days D [--devices-per-site K] [--interval-seconds S] [--db PATH] [--seed X]
+// Generates a synthetic fleet (src/seed/synthetic.ts); progress and the achieved rate go to stderr.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { createRepositories } from '../db/repositories/index.js';
+import { BENCH_ADMIN, BENCH_PASSWORD, BENCH_TECH, seedSynthetic } from '../seed/synthetic.js';
+
+const USAGE = 'usage: npm run seed -- --sites N --days D [--devices-per-site K=9] [--interval-seconds S=60] [--db PATH] [--seed X=42]';
+
+function positive(name: string, raw: string | undefined, fallback?: number): number {
+  const n = raw === undefined ? fallback : Number(raw);
+  if (n === undefined || !Number.isFinite(n) || n < 0) {
+    console.error(`--${name} must be a non-negative number\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const { values } = parseArgs({
+  options: {
+    sites: { type: 'string' }, days: { type: 'string' }, 'devices-per-site': { type: 'string' },
+    'interval-seconds': { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
+  },
+});
+if (values.help) {
+  console.error(USAGE);
+  process.exit(0);
+}
+const sites = Math.floor(positive('sites', values.sites));
+const days = positive('days', values.days);
+const devicesPerSite = Math.max(1, Math.floor(positive('devices-per-site', values['devices-per-site'], 9)));
+const intervalSeconds = Math.max(1, positive('interval-seconds', values['interval-seconds'], 60));
+
+let path = values.db;
+try {
+  path ??= loadConfig().databasePath;
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
+
+const db = openDatabase(path);
+const started = Date.now();
+let lastReport = 0;
+const { readings } = await seedSynthetic(createRepositories(db), {
+  sites, days, devicesPerSite, intervalSeconds, seed: positive('seed', values.seed, 42),
+  onProgress(written, total) {
+    if (Date.now() - lastReport < 1000 && written < total) return;
+    lastReport = Date.now();
+    const s = (Date.now() - started) / 1000;
+    console.error(`seed: ${((100 * written) / Math.max(1, total)).toFixed(0)}%  ${written.toLocaleString('en')} / ${total.toLocaleString('en')} readings  ${Math.round(written / s).toLocaleString('en')}/s`);
+  },
+});
+db.$client.pragma('wal_checkpoint(TRUNCATE)');
+db.$client.close();
+const s = (Date.now() - started) / 1000;
+console.error(`seed: ${sites} sites, ${sites * devicesPerSite} devices, ${readings.toLocaleString('en')} readings in ${s.toFixed(1)} s (${Math.round(readings / s).toLocaleString('en')} readings/s) into ${path}`);
+console.error(`seed: sign in as ${BENCH_ADMIN} (admin) or ${BENCH_TECH} (technician, first 10 sites), password "${BENCH_PASSWORD}"`);

@@ -1,10 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import database from './plugins/app/database.js';
 import auth from './plugins/app/auth.js';
-import { installValidators } from './plugins/app/validation.js';
+import { installValidators, schemaController } from './plugins/app/validation.js';
 import session from './plugins/external/session.js';
 import swagger from './plugins/external/swagger.js';
 import rateLimit from './plugins/external/rate-limit.js';
@@ -24,10 +24,15 @@ declare module 'fastify' {
   }
 }
 
-/** Builds the whole app for a config; listening is src/server.ts's job, so tests can inject. */
+/**
+ * Builds the whole app for a config; listening is src/server.ts's job, so tests can inject.
+ * A `logger` object in `options` is merged into ours (e.g. a `stream` to capture lines), so the
+ * redaction below still applies; `logger: false` turns logging off.
+ */
 export async function buildApp(config: Config, options: FastifyServerOptions = {}) {
+  const { logger: loggerOptions, ...rest } = options;
   const app = Fastify({
-    logger: {
+    logger: loggerOptions === false ? false : {
       level: config.logLevel,
       // Secrets never reach the logs (see also the password/token fields: bodies are never logged).
       redact: {
@@ -35,6 +40,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
         censor: '[redacted]',
       },
       ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+      ...(typeof loggerOptions === 'object' ? loggerOptions : {}),
     },
     // Every log line of a request carries its id; a caller's X-Request-Id is kept when sane.
     requestIdHeader: false,
@@ -45,7 +51,11 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     // A hop count becomes fastify's function form (its types take no number).
     trustProxy: typeof config.trustProxy === 'number' ? hops(config.trustProxy) : config.trustProxy,
     bodyLimit: 1024 * 1024,
-    ...options,
+    schemaController,
+    // A malformed URL (bad percent-encoding, a path segment over maxParamLength) is refused before
+    // routing, so no error handler sees it: without this it gets Fastify's own JSON, not a problem.
+    frameworkErrors: malformedUrl,
+    ...rest,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
@@ -71,6 +81,18 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   await app.register(api, { prefix: '/api' });
   await app.register(pages, { prefix: '/' });
   return app;
+}
+
+const MALFORMED_URL = {
+  type: 'urn:sitewatt:problem:bad-request',
+  title: 'Bad Request',
+  status: 400,
+  detail: 'The URL is malformed (bad percent-encoding, or a path segment longer than 100 characters)',
+  code: 'BAD_REQUEST',
+};
+
+function malformedUrl(_error: Error, _request: unknown, reply: FastifyReply) {
+  void reply.code(400).type('application/problem+json').send(MALFORMED_URL);
 }
 
 const hops = (n: number) => (_address: string, hop: number) => hop < n;

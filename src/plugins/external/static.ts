@@ -23,7 +23,8 @@ export default fp(
   async (app) => {
     const root = projectRoot();
     const modules = join(root, 'node_modules');
-    const common = { maxAge: '1h', index: false, wildcard: false } as const;
+    // wildcard: one route per prefix; `false` would walk every file of the folder at boot.
+    const common = { maxAge: '1h', index: false, wildcard: true } as const;
     await app.register(fastifyStatic, { ...common, root: join(root, 'public'), prefix: '/assets/' });
     const vendor = [
       { prefix: '/assets/vendor/htmx/', root: join(modules, 'htmx.org/dist'), allowedPath: (p: string) => p === '/htmx.min.js' },

@@ -44,9 +44,23 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
 
     await page.getByRole('button', { name: 'Edit device' }).click();
     await page.getByLabel('Name', { exact: true }).fill('E2E Inverter Renamed');
+    expect(await page.getByLabel('Metric name').first().inputValue()).toBe('AC power');
+    await page.getByText('Removing a metric deletes its readings').waitFor();
+    await page.getByLabel('Metric name').first().fill('AC output');
+    await page.getByRole('button', { name: 'Add metric' }).click();
+    await expect.poll(() => page.getByLabel('Key').count()).toBe(3);
+    await page.getByLabel('Key').last().fill('temperature');
+    await page.getByLabel('Metric name').last().fill('Cabinet temperature');
+    await page.getByLabel('Unit').last().fill('°C');
+    await shot(page, 'device-edit-metrics-desktop');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { level: 1, name: 'E2E Inverter Renamed' }).waitFor();
-    expect(await page.getByRole('region', { name: 'Change history' }).textContent()).toContain('E2E Inverter → E2E Inverter Renamed');
+    const metricsTable = page.getByRole('region', { name: 'Metrics' });
+    expect(await metricsTable.getByRole('rowheader').allTextContents()).toEqual(['AC output', 'Energy produced', 'Cabinet temperature']);
+    await page.getByRole('heading', { level: 3, name: 'Cabinet temperature (°C)' }).waitFor();
+    const history = await page.getByRole('region', { name: 'Change history' }).textContent();
+    expect(history).toContain('E2E Inverter → E2E Inverter Renamed');
+    expect(history).toContain('AC output (ac_power)');
 
     await page.getByRole('button', { name: 'Delete device' }).click();
     await page.getByText('and all their readings').waitFor();

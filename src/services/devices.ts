@@ -1,4 +1,4 @@
-import type { DeviceInput } from '../db/repositories/devices.js';
+import type { DeviceInput, MetricProblem } from '../db/repositories/devices.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { errors, invalid } from '../errors.js';
 import { defaultMetricsFor, type DeviceType } from './device-types.js';
@@ -9,6 +9,8 @@ import { deviceEtag, deviceView, metricView } from './views.js';
 
 export type CreateDeviceInput = { name: string; type: DeviceType; manufacturer?: string | null; model?: string | null; serialNumber?: string | null; metrics?: NewMetric[] };
 export type UpdateDeviceInput = Partial<Omit<CreateDeviceInput, 'metrics'>>;
+/** The edit form's whole list: rows with an id change that metric, rows without one are added, the rest are deleted. */
+export type UpdateDeviceWithMetricsInput = UpdateDeviceInput & { metrics: (NewMetric & { id?: string })[] };
 
 const siteNotFound = () => new errors.SITE_NOT_FOUND();
 const deviceNotFound = () => new errors.DEVICE_NOT_FOUND();
@@ -66,6 +68,19 @@ export function devicesService(repos: Repositories) {
       return withMetrics(result.device);
     },
 
+    /** The device and its metrics in one change; a refused row or a stale version changes nothing. */
+    async updateWithMetrics(actor: Actor, deviceId: string, input: UpdateDeviceWithMetricsInput, ifMatch?: string) {
+      const current = await loadVisible(actor, deviceId);
+      requireManageDevices(actor, current.siteId, deviceNotFound, 'change devices on this site');
+      const { metrics, ...fields } = input;
+      const edits = metrics.map(({ id, ...m }) => ({ ...withMetricDefaults(m), ...(id === undefined ? {} : { id }) }));
+      const result = await repos.devices.updateWithMetrics(deviceId, normalize(fields), edits, expectedVersion(ifMatch), actor.id);
+      if (result.status === 'not_found') throw deviceNotFound();
+      if (result.status === 'stale') throw new errors.PRECONDITION_FAILED();
+      if (result.status === 'invalid') throw invalid(result.problems.map((p) => problemField(p, edits)));
+      return withMetrics(result.device);
+    },
+
     async delete(actor: Actor, deviceId: string, ifMatch?: string) {
       const current = await loadVisible(actor, deviceId);
       requireManageDevices(actor, current.siteId, deviceNotFound, 'delete devices on this site');
@@ -74,6 +89,19 @@ export function devicesService(repos: Repositories) {
       if (!(await repos.devices.delete(deviceId, actor.id))) throw deviceNotFound();
     },
   };
+}
+
+function problemField(p: MetricProblem, edits: { key: string }[]) {
+  switch (p.problem) {
+    case 'empty':
+      return { path: '/metrics', message: 'A device needs at least one metric' };
+    case 'duplicate_key':
+      return { path: `/metrics/${p.index}/key`, message: `Duplicate metric key "${edits[p.index].key}"` };
+    case 'duplicate_id':
+      return { path: `/metrics/${p.index}/id`, message: 'This metric is listed twice' };
+    case 'unknown_id':
+      return { path: `/metrics/${p.index}/id`, message: 'This metric is no longer on the device (someone may have removed it); remove the row, or add it again as a new metric' };
+  }
 }
 
 /** Trims text fields; an empty optional field is stored as null. */

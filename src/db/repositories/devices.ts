@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { devices, metrics } from '../schema.js';
@@ -22,6 +22,22 @@ export interface Device {
 export type DeviceInput = Pick<Device, 'name' | 'type' | 'manufacturer' | 'model' | 'serialNumber'>;
 
 export type UpdateResult = { status: 'ok'; device: Device } | { status: 'not_found' } | { status: 'stale' };
+
+/** A metric row of the edit form: with `id` it changes that metric, without it adds one. */
+export type MetricEdit = MetricInput & { id?: string };
+
+/** Why a row was refused; `index` is its position in the list (null: the list as a whole). */
+export type MetricProblem =
+  | { index: null; problem: 'empty' }
+  | { index: number; problem: 'duplicate_key' | 'duplicate_id' | 'unknown_id' };
+
+export type UpdateWithMetricsResult =
+  | { status: 'ok'; device: Device; metrics: MetricRow[] }
+  | { status: 'not_found' }
+  | { status: 'stale' }
+  | { status: 'invalid'; problems: MetricProblem[] };
+
+const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds'] as const;
 
 export function devicesRepository(db: Db) {
   const find = (tx: Pick<Db, 'select'>, id: string): Device | null => tx.select().from(devices).where(eq(devices.id, id)).get() ?? null;
@@ -65,6 +81,50 @@ export function devicesRepository(db: Db) {
         return { status: 'ok', device };
       });
     },
+    /**
+     * The device's fields and its whole list of metrics, as the edit form sends them, in one transaction:
+     * listed metrics with an id are changed, rows without one are added, the device's other metrics are
+     * deleted (their readings go by cascade). Any refused row, or a stale version, changes nothing.
+     */
+    async updateWithMetrics(id: string, patch: Partial<DeviceInput>, edits: MetricEdit[], expectedVersion: number | undefined, actorId: string | null): Promise<UpdateWithMetricsResult> {
+      return db.transaction((tx): UpdateWithMetricsResult => {
+        const before = find(tx, id);
+        if (!before) return { status: 'not_found' };
+        if (expectedVersion !== undefined && before.version !== expectedVersion) return { status: 'stale' };
+        const existing = metricsOf(tx, id);
+        const problems = checkEdits(edits, new Set(existing.map((m) => m.id)));
+        if (problems.length) return { status: 'invalid', problems };
+
+        const now = Date.now();
+        const kept = new Map(edits.filter((e) => e.id).map((e) => [e.id!, e]));
+        const removed = existing.filter((m) => !kept.has(m.id));
+        if (removed.length) tx.delete(metrics).where(inArray(metrics.id, removed.map((m) => m.id))).run();
+        const changed = existing.filter((m) => kept.has(m.id) && metricFields.some((f) => m[f] !== kept.get(m.id)![f]));
+        // Keys are unique per device, so two metrics swapping keys would collide half-way: park the changed keys first.
+        for (const m of changed) if (m.key !== kept.get(m.id)!.key) tx.update(metrics).set({ key: `~${m.id}` }).where(eq(metrics.id, m.id)).run();
+        for (const m of changed) {
+          const { id: _id, ...fields } = kept.get(m.id)!;
+          tx.update(metrics).set({ ...fields, updatedAt: now }).where(eq(metrics.id, m.id)).run();
+        }
+        for (const e of edits.filter((x) => !x.id)) {
+          const { id: _id, ...fields } = e;
+          tx.insert(metrics).values({ id: newId('met'), deviceId: id, siteId: before.siteId, ...fields, createdAt: now, updatedAt: now }).run();
+        }
+        tx.update(devices).set({ ...patch, version: before.version + 1, updatedAt: now }).where(eq(devices.id, id)).run();
+
+        const device = find(tx, id)!;
+        const after = metricsOf(tx, id);
+        const audit = (metricId: string, action: 'create' | 'update' | 'delete', b?: MetricRow, a?: MetricRow) =>
+          writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'metric', entityId: metricId, action, before: b && auditMetricOf(b), after: a && auditMetricOf(a) }, now);
+        // The device's row names its metrics before and after, so its own history shows what the edit did to them.
+        writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'device', entityId: id, action: 'update', before: { ...before, metrics: existing.map(auditMetric) }, after: { ...device, metrics: after.map(auditMetric) } }, now);
+        for (const m of removed) audit(m.id, 'delete', m);
+        for (const m of changed) audit(m.id, 'update', m, after.find((a) => a.id === m.id));
+        const existingIds = new Set(existing.map((m) => m.id));
+        for (const m of after.filter((a) => !existingIds.has(a.id))) audit(m.id, 'create', undefined, m);
+        return { status: 'ok', device, metrics: after };
+      });
+    },
     /** Deletes the device; its metrics and their readings go with it (ON DELETE CASCADE). */
     async delete(id: string, actorId: string | null): Promise<boolean> {
       return db.transaction((tx) => {
@@ -79,6 +139,25 @@ export function devicesRepository(db: Db) {
   };
 }
 
+/** Every refused row, so the form can mark them all at once. */
+function checkEdits(edits: MetricEdit[], ownIds: Set<string>): MetricProblem[] {
+  if (edits.length === 0) return [{ index: null, problem: 'empty' }];
+  const problems: MetricProblem[] = [];
+  const keys = new Set<string>();
+  const ids = new Set<string>();
+  edits.forEach((e, index) => {
+    if (e.id !== undefined && !ownIds.has(e.id)) problems.push({ index, problem: 'unknown_id' });
+    else if (e.id !== undefined && ids.has(e.id)) problems.push({ index, problem: 'duplicate_id' });
+    if (keys.has(e.key)) problems.push({ index, problem: 'duplicate_key' });
+    if (e.id !== undefined) ids.add(e.id);
+    keys.add(e.key);
+  });
+  return problems;
+}
+
 const auditMetric = (m: MetricRow) => ({ id: m.id, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });
+
+/** The shape metrics.ts writes for a metric's own audit rows. */
+const auditMetricOf = (m: MetricRow) => ({ id: m.id, deviceId: m.deviceId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });
 
 export type DevicesRepository = ReturnType<typeof devicesRepository>;

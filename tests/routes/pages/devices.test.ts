@@ -11,7 +11,16 @@ beforeEach(async () => {
 });
 afterEach(() => app.close());
 
-const metricRow = (i: number, m: { key: string; name: string; unit: string }) => ({ [`metrics[${i}][key]`]: m.key, [`metrics[${i}][name]`]: m.name, [`metrics[${i}][unit]`]: m.unit, [`metrics[${i}][kind]`]: 'gauge', [`metrics[${i}][intervalSeconds]`]: '60' });
+const metricRow = (i: number, m: { id?: string; key: string; name: string; unit: string }) => ({
+  ...(m.id ? { [`metrics[${i}][id]`]: m.id } : {}),
+  [`metrics[${i}][key]`]: m.key, [`metrics[${i}][name]`]: m.name, [`metrics[${i}][unit]`]: m.unit, [`metrics[${i}][kind]`]: 'gauge', [`metrics[${i}][intervalSeconds]`]: '60',
+});
+/** The edit form as it opens: the device's fields and its current metric rows. */
+const editForm = (overrides: Record<string, string | number> = {}) => ({
+  version: w.device.version, name: w.device.name, type: 'battery', manufacturer: '', model: '', serialNumber: '',
+  ...w.metrics.reduce((rows, m, i) => ({ ...rows, ...metricRow(i, m) }), {}),
+  ...overrides,
+});
 
 describe('GET /devices/:deviceId', () => {
   it('When a technician opens a device, then details, charts, edit controls and the change history are shown', async () => {
@@ -92,25 +101,97 @@ describe('Edit and delete a device', () => {
   it('When someone else saved first, then the edit says so with 412 and nothing is overwritten', async () => {
     const b = await signIn(app, w.technician.email);
     await app.repos.devices.update(w.device.id, { name: 'Renamed elsewhere' }, undefined, null);
-    const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: 'My name', type: 'battery', manufacturer: '', model: '', serialNumber: '' }, { headers: HX });
+    const res = await b.post(`/devices/${w.device.id}`, editForm({ name: 'My name', 'metrics[1][name]': 'My power' }), { headers: HX });
     expect(res.statusCode).toBe(412);
     expect(res.body).toContain('Someone else changed this device');
     expect(res.body).toContain('value="My name"');
+    expect(res.body).toContain('value="My power"');
     expect((await app.repos.devices.findById(w.device.id))?.name).toBe('Renamed elsewhere');
+    expect((await app.repos.metrics.findById(w.metrics[1].id))?.name).toBe('Power');
   });
 
   it('When the edit is current, then it is saved', async () => {
     const b = await signIn(app, w.technician.email);
-    const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: 'Big Battery', type: 'battery', manufacturer: 'ACME', model: '', serialNumber: '' });
+    const res = await b.post(`/devices/${w.device.id}`, editForm({ name: 'Big Battery', manufacturer: 'ACME' }));
     expect(res.statusCode).toBe(303);
     expect((await app.repos.devices.findById(w.device.id))?.name).toBe('Big Battery');
+    expect((await app.repos.metrics.listByDevice(w.device.id)).map((m) => m.id)).toEqual(w.metrics.map((m) => m.id));
   });
 
   it('When a name is emptied, then 422 with the message beside Name', async () => {
     const b = await signIn(app, w.technician.email);
-    const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: '', type: 'battery' });
+    const res = await b.post(`/devices/${w.device.id}`, editForm({ name: '' }));
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('id="device-name-error"');
+  });
+
+  it('When a technician opens the edit form, then the metric rows are there with their ids, removable, and the removal is explained', async () => {
+    const res = await (await signIn(app, w.technician.email)).get(`/devices/${w.device.id}/edit`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.vary).toMatch(/HX-Request/);
+    for (const [i, m] of w.metrics.entries()) {
+      expect(res.body).toContain(`name="metrics[${i}][id]" value="${m.id}"`);
+      expect(res.body).toContain(`value="${m.key}"`);
+      expect(res.body).toContain(`aria-label="Remove metric ${m.name}" aria-describedby="metrics-remove-hint"`);
+    }
+    expect(res.body).toMatch(/id="metrics-remove-hint">.*Removing a metric deletes its readings/);
+    expect(res.body).toContain('>Add metric</button>');
+  });
+
+  it('When a technician renames a metric, removes one and adds one, then all of it is saved and the history says so', async () => {
+    const b = await signIn(app, w.technician.email);
+    const [soc, power] = w.metrics;
+    // Row 1 (power) was removed in the browser; the added row has the time-based index the "Add metric" button gives it.
+    const res = await b.post(`/devices/${w.device.id}`, {
+      version: w.device.version, name: 'Big Battery', type: 'battery', manufacturer: '', model: '', serialNumber: '',
+      ...metricRow(0, { id: soc.id, key: 'soc', name: 'Charge', unit: '%' }),
+      ...metricRow(1700000000000, { key: 'temperature', name: 'Temperature', unit: '°C' }),
+    });
+    expect(res.statusCode).toBe(303);
+    expect(await app.repos.metrics.listByDevice(w.device.id)).toMatchObject([{ id: soc.id, name: 'Charge' }, { key: 'temperature', name: 'Temperature', unit: '°C' }]);
+    expect(await app.repos.metrics.findById(power.id)).toBeNull();
+    const page = await b.get(`/devices/${w.device.id}`);
+    expect(page.body).toContain('metrics: State of charge (soc), Power (power) → Charge (soc), Temperature (temperature)');
+  });
+
+  it('When a metric row has a duplicate key, then 422 keeps every row as typed with the message beside that key, and nothing is saved', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/devices/${w.device.id}`, editForm({ name: 'Big Battery', ...metricRow(7, { key: 'soc', name: 'Second charge', unit: '%' }) }), { headers: HX });
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.body).not.toContain('<html');
+    expect(res.body).toContain('value="Big Battery"');
+    expect(res.body).toContain('value="Second charge"');
+    expect(res.body).toContain(`name="metrics[0][id]" value="${w.metrics[0].id}"`);
+    expect(res.body).toMatch(/id="m2-key-error" class="field-error">Key Duplicate metric key &quot;soc&quot;/);
+    expect((await app.repos.devices.findById(w.device.id))?.name).toBe('Main Battery');
+    expect(await app.repos.metrics.listByDevice(w.device.id)).toHaveLength(2);
+  });
+
+  it('When a row names a metric that is no longer on the device, then 422 says so at that row', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/devices/${w.device.id}`, editForm({ 'metrics[1][id]': 'met_gone' }));
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toMatch(/id="m1-id-error">This metric is no longer on the device/);
+    expect(await app.repos.metrics.findById(w.metrics[1].id)).not.toBeNull();
+  });
+
+  it('When every metric row is removed, then 422 says a device needs at least one metric and nothing is deleted', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: 'Main Battery', type: 'battery', manufacturer: '', model: '', serialNumber: '' });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('A device needs at least one metric');
+    expect(await app.repos.metrics.listByDevice(w.device.id)).toHaveLength(2);
+  });
+
+  it('When a viewer opens or posts the edit form, then it is 403; a non-member gets 404; nothing changes', async () => {
+    const viewer = await signIn(app, w.viewer.email);
+    expect((await viewer.get(`/devices/${w.device.id}/edit`)).statusCode).toBe(403);
+    expect((await viewer.post(`/devices/${w.device.id}`, editForm({ name: 'Viewer was here' }))).statusCode).toBe(403);
+    const outsider = await signIn(app, w.outsider.email);
+    expect((await outsider.get(`/devices/${w.device.id}/edit`)).statusCode).toBe(404);
+    expect((await outsider.post(`/devices/${w.device.id}`, editForm({ name: 'Outsider was here' }))).statusCode).toBe(404);
+    expect((await app.repos.devices.findById(w.device.id))?.name).toBe('Main Battery');
   });
 
   it('When deleting, then the confirmation names the metrics and readings that go with it; confirming deletes', async () => {

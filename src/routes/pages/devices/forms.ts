@@ -4,14 +4,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { errors } from '../../../errors.js';
+import { Id } from '../../../schemas/common.js';
 import { CreateDeviceBody, DeviceParams, DeviceType, UpdateDeviceBody } from '../../../schemas/devices.js';
+import { MetricBody } from '../../../schemas/metrics.js';
 import { SiteParams } from '../../../schemas/sites.js';
 import { DEVICE_TYPES, defaultMetricsFor, type DeviceType as Kind } from '../../../services/device-types.js';
 import { requireManageDevices, type Actor } from '../../../services/policy.js';
 import { fieldName, fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
 import { actorOf, redirect, render } from '../render.js';
 
-const EditForm = Type.Object({ ...UpdateDeviceBody.properties, version: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+// The edit form sends the device's whole list of metrics: a row with an id changes that metric, one without adds one,
+// and a metric left out is deleted. No rows at all arrives as no `metrics` field, which the service refuses.
+const EditMetricRow = Type.Object({ id: Type.Optional(Id), ...MetricBody.properties }, { additionalProperties: false });
+const EditForm = Type.Object(
+  { ...UpdateDeviceBody.properties, version: Type.Integer({ minimum: 0 }), metrics: Type.Optional(Type.Array(EditMetricRow, { maxItems: 100 })) },
+  { additionalProperties: false },
+);
 const TypeQuery = Type.Object({ type: Type.Optional(DeviceType) });
 const templates = (mode: 'new' | 'edit') => ({ page: `pages/devices/${mode}`, partial: 'partials/devices/form' });
 const common = { types: DEVICE_TYPES, fieldName };
@@ -81,9 +89,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/devices/:deviceId', { schema: { params: DeviceParams, body: EditForm }, attachValidation: true, preValidation: fromForm(EditForm) }, async (request, reply) => {
     let errs = validationErrors(request);
     if (!errs) {
-      const { version, ...patch } = request.body;
+      const { version, metrics, ...fields } = request.body;
       try {
-        await app.services.devices.update(actorOf(request), request.params.deviceId, patch, `"v${version}"`);
+        await app.services.devices.updateWithMetrics(actorOf(request), request.params.deviceId, { ...fields, metrics: metrics ?? [] }, `"v${version}"`);
         return redirect(request, reply, `/devices/${request.params.deviceId}`);
       } catch (err) {
         if ((err as { code?: string }).code === 'SW_PRECONDITION_FAILED') return showEdit(request, reply, request.params.deviceId, request.body, {}, 412, true);

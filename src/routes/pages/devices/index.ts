@@ -10,7 +10,15 @@ function changes(before: unknown, after: unknown): string[] {
   if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return [];
   const b = before as Record<string, unknown>;
   const a = after as Record<string, unknown>;
-  return Object.keys(a).filter((k) => !['updatedAt', 'version'].includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k])).map((k) => `${k}: ${String(b[k] ?? '–')} → ${String(a[k] ?? '–')}`);
+  return Object.keys(a)
+    .filter((k) => !['updatedAt', 'version'].includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => (shown(b[k]) === shown(a[k]) ? `${k}: units, kinds or intervals changed` : `${k}: ${shown(b[k])} → ${shown(a[k])}`));
+}
+
+/** A metric list (an edit that changed metrics records them on the device) reads as its names and keys. */
+function shown(value: unknown): string {
+  if (!Array.isArray(value)) return String(value ?? '–');
+  return value.map((m: { name?: unknown; key?: unknown }) => `${String(m.name)} (${String(m.key)})`).join(', ') || '–';
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {

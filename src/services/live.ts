@@ -8,6 +8,8 @@ export interface LiveReading {
   metricId: string;
   ts: number;
   value: number;
+  /** The SSE text of this reading, made once and shared by every stream that sends it. */
+  sse?: string;
 }
 
 type ReadingsListener = (batch: LiveReading[]) => void;

@@ -47,7 +47,7 @@ export function metricsService(repos: Repositories) {
     /** Every metric of a site with its latest value, in one call (the dashboard's poll). */
     async siteLatest(actor: Actor, siteId: string) {
       requireView(actor, siteId, () => new errors.SITE_NOT_FOUND());
-      if (!(await repos.sites.findById(siteId))) throw new errors.SITE_NOT_FOUND();
+      if (!(await repos.sites.exists(siteId))) throw new errors.SITE_NOT_FOUND();
       const now = Date.now();
       return (await repos.metrics.listBySite(siteId)).map((m) => ({ ...metricView(m, now), deviceName: m.deviceName }));
     },

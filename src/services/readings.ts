@@ -37,6 +37,7 @@ export function readingsService(repos: Repositories, hub: LiveHub) {
       const problems: FieldError[] = [];
       const forbidden = new Set<string>();
       const rows: (ReadingRow & { metricId: string })[] = [];
+      const parsed = new Map<string, number>();
       readings.forEach((r, i) => {
         const metric = metrics.get(r.metricId);
         // An invisible metric is reported exactly like an unknown one.
@@ -45,7 +46,9 @@ export function readingsService(repos: Repositories, hub: LiveHub) {
           return;
         }
         if (!canManageDevices(actor, metric.siteId)) forbidden.add(r.metricId);
-        const ts = parseTimestamp(r.timestamp);
+        // A gateway's batch repeats few distinct timestamps: parse each once.
+        let ts = parsed.get(r.timestamp);
+        if (ts === undefined) parsed.set(r.timestamp, (ts = parseTimestamp(r.timestamp)));
         if (!Number.isFinite(ts)) problems.push({ path: `/readings/${i}/timestamp`, message: 'Not an ISO 8601 timestamp with a zone, e.g. 2026-01-31T12:00:00Z' });
         else if (ts > now + FUTURE_TOLERANCE_MS) problems.push({ path: `/readings/${i}/timestamp`, message: 'More than 5 minutes in the future' });
         else if (ts < 0) problems.push({ path: `/readings/${i}/timestamp`, message: 'Before 1970' });

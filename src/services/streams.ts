@@ -34,8 +34,14 @@ export function streamsService(hub: LiveHub, auth: AuthService, subscriptions: S
 
       let visible = new Set(metrics.map((m) => m.pk));
       let closed = false;
-      const send = (r: LiveReading) =>
-        sink.write(`id: ${hub.eventId(r.seq)}\nevent: reading\ndata: ${JSON.stringify({ metricId: r.metricId, timestamp: new Date(r.ts).toISOString(), value: r.value })}\n\n`);
+      const text = (r: LiveReading) =>
+        (r.sse ??= `id: ${hub.eventId(r.seq)}\nevent: reading\ndata: ${JSON.stringify({ metricId: r.metricId, timestamp: new Date(r.ts).toISOString(), value: r.value })}\n\n`);
+      // One write per stream per batch: a thousand streams cost a thousand writes, not a thousand per reading.
+      const sendAll = (batch: LiveReading[]) => {
+        let chunk = '';
+        for (const r of batch) if (visible.has(r.metricPk)) chunk += text(r);
+        if (chunk) sink.write(chunk);
+      };
 
       const refresh = async () => {
         const current = await auth.loadActor(actor.id);
@@ -48,9 +54,7 @@ export function streamsService(hub: LiveHub, auth: AuthService, subscriptions: S
       };
 
       const stops = [
-        hub.onReadings((batch) => {
-          for (const r of batch) if (visible.has(r.metricPk)) send(r);
-        }),
+        hub.onReadings(sendAll),
         hub.onAccessChanged((userId) => {
           if (userId === null || userId === actor.id) void refresh();
         }),
@@ -77,7 +81,7 @@ export function streamsService(hub: LiveHub, auth: AuthService, subscriptions: S
         const missed = hub.since(lastEventId);
         // Without a gap-free replay the client is told to reload its history instead.
         if (missed === null) sink.write(`id: ${hub.eventId(hub.lastSeq)}\nevent: reset\ndata: {}\n\n`);
-        else for (const r of missed) if (visible.has(r.metricPk)) send(r);
+        else sendAll(missed);
       }
       return close;
     },

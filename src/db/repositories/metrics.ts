@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { devices, metrics, sites } from '../schema.js';
@@ -51,11 +51,20 @@ export type MetricChange = { status: 'ok'; metric: MetricRow } | { status: 'not_
 
 export function metricsRepository(db: Db) {
   const find = (tx: Pick<Db, 'select'>, id: string): MetricRow | null => tx.select(metricCols).from(metrics).where(eq(metrics.id, id)).get() ?? null;
+  // Hot path: the metric feed reads one metric per request. Prepared once.
+  const byId = db.select(metricCols).from(metrics).where(eq(metrics.id, sql.placeholder('id'))).prepare();
+  const bySite = db
+    .select({ ...metricCols, deviceName: devices.name })
+    .from(metrics)
+    .innerJoin(devices, eq(devices.id, metrics.deviceId))
+    .where(eq(metrics.siteId, sql.placeholder('siteId')))
+    .orderBy(asc(devices.name), asc(metrics.pk))
+    .prepare();
   const keyTaken = (tx: Pick<Db, 'select'>, deviceId: string, key: string, exceptId?: string) =>
     !!tx.select({ id: metrics.id }).from(metrics).where(and(eq(metrics.deviceId, deviceId), eq(metrics.key, key), exceptId ? ne(metrics.id, exceptId) : undefined)).get();
   return {
     async findById(id: string): Promise<MetricRow | null> {
-      return find(db, id);
+      return byId.get({ id }) ?? null;
     },
     async findManyByIds(ids: string[]): Promise<MetricRow[]> {
       if (ids.length === 0) return [];
@@ -82,13 +91,7 @@ export function metricsRepository(db: Db) {
       return db.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
     },
     async listBySite(siteId: string): Promise<(MetricRow & { deviceName: string })[]> {
-      return db
-        .select({ ...metricCols, deviceName: devices.name })
-        .from(metrics)
-        .innerJoin(devices, eq(devices.id, metrics.deviceId))
-        .where(eq(metrics.siteId, siteId))
-        .orderBy(asc(devices.name), asc(metrics.pk))
-        .all();
+      return bySite.all({ siteId });
     },
     async create(device: { id: string; siteId: string }, input: MetricInput, actorId: string | null): Promise<MetricChange> {
       return db.transaction((tx): MetricChange => {

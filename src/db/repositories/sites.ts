@@ -46,7 +46,12 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function sitesRepository(db: Db) {
   const find = (tx: Pick<Db, 'select'>, id: string) => tx.select(cols).from(sites).where(eq(sites.id, id)).get() ?? null;
+  const exists = db.select({ id: sites.id }).from(sites).where(eq(sites.id, sql.placeholder('id'))).prepare();
   return {
+    /** Cheaper than findById when only existence matters (hot paths). */
+    async exists(id: string): Promise<boolean> {
+      return exists.get({ id }) !== undefined;
+    },
     async findById(id: string): Promise<Site | null> {
       return find(db, id);
     },

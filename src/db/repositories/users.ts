@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, or } from 'drizzle-orm';
+import { and, asc, count, eq, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { siteMembers, sites, users } from '../schema.js';
@@ -34,9 +34,18 @@ const publicCols = {
 };
 
 export function usersRepository(db: Db) {
+  // Hot path: every authenticated request loads its user and memberships. Prepared once.
+  const byId = db.select(publicCols).from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+  const membershipsOf = db
+    .select({ siteId: siteMembers.siteId, siteName: sites.name, role: siteMembers.role })
+    .from(siteMembers)
+    .innerJoin(sites, eq(sites.id, siteMembers.siteId))
+    .where(eq(siteMembers.userId, sql.placeholder('userId')))
+    .orderBy(asc(sites.name))
+    .prepare();
   return {
     async findById(id: string): Promise<User | null> {
-      return db.select(publicCols).from(users).where(eq(users.id, id)).get() ?? null;
+      return byId.get({ id }) ?? null;
     },
     async findByEmailWithHash(email: string): Promise<(User & { passwordHash: string }) | null> {
       return db.select({ ...publicCols, passwordHash: users.passwordHash }).from(users).where(eq(users.email, email)).get() ?? null;
@@ -90,13 +99,7 @@ export function usersRepository(db: Db) {
       });
     },
     async memberships(userId: string): Promise<Membership[]> {
-      return db
-        .select({ siteId: siteMembers.siteId, siteName: sites.name, role: siteMembers.role })
-        .from(siteMembers)
-        .innerJoin(sites, eq(sites.id, siteMembers.siteId))
-        .where(eq(siteMembers.userId, userId))
-        .orderBy(asc(sites.name))
-        .all();
+      return membershipsOf.all({ userId });
     },
     async count(): Promise<number> {
       return db.select({ n: count() }).from(users).get()!.n;

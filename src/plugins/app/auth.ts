@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errors } from '../../errors.js';
 import type { Actor } from '../../services/policy.js';
-import { ABSOLUTE_TIMEOUT_MS } from '../external/session.js';
+import { ABSOLUTE_TIMEOUT_MS, TOUCH_EVERY_MS } from '../external/session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,8 +38,13 @@ export default fp(
         return;
       }
       request.actor = await app.services.auth.loadActor(userId);
-      if (request.actor) request.authMethod = 'session';
-      else await request.session.destroy();
+      if (!request.actor) return request.session.destroy();
+      request.authMethod = 'session';
+      const now = Date.now();
+      if (now - (request.session.touchedAt ?? 0) >= TOUCH_EVERY_MS) {
+        request.session.touch();
+        request.session.touchedAt = now; // modified: saved and the cookie re-sent with the new expiry
+      }
     });
   },
   { name: 'auth', dependencies: ['database', 'session'] },

@@ -9,6 +9,8 @@ declare module 'fastify' {
     userId?: string;
     /** Epoch ms of sign-in, for the absolute lifetime. */
     createdAt?: number;
+    /** Epoch ms of the last idle-expiry refresh. */
+    touchedAt?: number;
     returnTo?: string;
   }
 }
@@ -16,6 +18,8 @@ declare module 'fastify' {
 export const SESSION_COOKIE = 'sitewatt.sid';
 export const IDLE_TIMEOUT_MS = 30 * 60_000;
 export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60_000;
+/** How stale the idle expiry may get before a request refreshes it. */
+export const TOUCH_EVERY_MS = 60_000;
 
 type Callback = (err?: unknown) => void;
 type CallbackSession = (err: unknown, result?: Session | null) => void;
@@ -47,8 +51,9 @@ export default fp(
       cookieName: SESSION_COOKIE,
       store: new SqliteSessionStore(opts.repo),
       saveUninitialized: false,
-      // Rolling: each response pushes the idle expiry 30 minutes out (cookie and row).
-      rolling: true,
+      // Not rolling on every response (that is a database write per request): src/plugins/app/auth.ts
+      // touches a signed-in session at most once a minute, which moves the idle expiry.
+      rolling: false,
       cookie: { httpOnly: true, sameSite: 'lax', secure: opts.secure, maxAge: IDLE_TIMEOUT_MS, path: '/' },
     });
     // Expired rows are pruned at boot and every 10 minutes.

@@ -148,3 +148,26 @@ describe('Anonymous requests with bad input', () => {
     }
   });
 });
+
+describe('Session idle expiry with activity', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('When a signed-in user keeps making requests, then the idle expiry moves with them; after 30 quiet minutes it ends', async () => {
+    const app = await buildTestApp();
+    try {
+      const w = await createWorld(app);
+      const t0 = Date.now();
+      vi.useFakeTimers({ toFake: ['Date'], now: t0 });
+      const cookie = await loginCookie(app, w.viewer.email);
+      const me = () => app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
+      vi.setSystemTime(t0 + 20 * 60_000);
+      expect((await me()).statusCode).toBe(200);
+      vi.setSystemTime(t0 + 45 * 60_000); // 25 minutes after the last request
+      expect((await me()).statusCode).toBe(200);
+      vi.setSystemTime(t0 + 45 * 60_000 + 31 * 60_000);
+      expect((await me()).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+});

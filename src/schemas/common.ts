@@ -18,7 +18,7 @@ export const ProblemSchema = Type.Object(
 
 export const PageQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    limit: Type.Integer({ format: 'int32', minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
   },
   { additionalProperties: false },
@@ -36,11 +36,21 @@ export const problems = {
   404: problem('Not found, or not visible to you'),
   409: problem('Conflict with the current state'),
   412: problem('If-Match does not match the current ETag'),
+  413: problem('The body is larger than the limit (1 MiB; readings 2 MiB)'),
+  415: problem('The body is not application/json'),
   422: problem('The body has invalid fields'),
   429: problem('Too many requests'),
+  500: problem('Unexpected server error; the details are logged, never shown'),
 };
 
 export type ProblemStatus = keyof typeof problems;
-export const pickProblems = (...codes: ProblemStatus[]) => Object.fromEntries(codes.map((c) => [c, problems[c]]));
+/**
+ * The problems a route names, plus the 500 that any route can give. A route that names 422 parses
+ * a body, so Fastify's body errors come with it: 413 (too large) and 415 (not JSON).
+ */
+export const pickProblems = (...codes: ProblemStatus[]) => {
+  const all: ProblemStatus[] = [...codes, ...(codes.includes(422) ? ([413, 415] as const) : []), 500];
+  return Object.fromEntries(all.map((c) => [c, problems[c]]));
+};
 
 export const NoContent = Type.Null({ description: 'No content' });

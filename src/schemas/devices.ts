@@ -45,4 +45,4 @@ export const UpdateDeviceBody = Type.Object(
 );
 
 export const DeviceParams = Type.Object({ deviceId: Id });
-export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'ETag from GET, e.g. "v3"' })) });
+export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 128, description: 'ETag from GET, e.g. "v3"' })) });

@@ -34,7 +34,7 @@ const fields = {
   name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
   unit: Type.String({ maxLength: 16 }),
   kind: MetricKind,
-  intervalSeconds: Type.Integer({ minimum: 1, maximum: 86_400, description: 'Expected reporting interval' }),
+  intervalSeconds: Type.Integer({ format: 'int32', minimum: 1, maximum: 86_400, description: 'Expected reporting interval' }),
 };
 
 export const MetricBody = Type.Object(

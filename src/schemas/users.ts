@@ -53,7 +53,7 @@ export const TokenSchema = Type.Object({
 });
 export const CreatedTokenSchema = Type.Object({ ...TokenSchema.properties, token: Type.String({ description: 'Shown once; store it now' }) });
 export const CreateTokenBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
+  { name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }), expiresInDays: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 3650 })) },
   { additionalProperties: false },
 );
 export const TokenParams = Type.Object({ tokenId: Id });

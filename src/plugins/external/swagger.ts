@@ -3,6 +3,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import { SESSION_COOKIE } from './session.js';
 
+// x-internal: false says the API is meant for clients outside the operator's network too (OWASP API9).
+const server = { url: '/', 'x-internal': false };
+
 /** OpenAPI 3.1 for every /api route (pages are hidden), served at /openapi.json; Swagger UI at /docs. */
 export default fp(
   async (app) => {
@@ -15,7 +18,7 @@ export default fp(
           description: 'Energy sites, devices, metrics and readings. Errors are application/problem+json.',
           license: { name: 'MIT', identifier: 'MIT' },
         },
-        servers: [{ url: '/' }],
+        servers: [server],
         components: {
           securitySchemes: {
             cookieAuth: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Session cookie from POST /api/auth/login' },
@@ -36,10 +39,27 @@ export default fp(
         ],
       },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-      transform: ({ schema, url }) => ({ schema: url.startsWith('/api') || url === '/healthz' ? schema : { ...schema, hide: true }, url }),
+      transform: ({ schema, url, route }) => ({
+        schema: url.startsWith('/api') || url === '/healthz' ? { operationId: operationId(route.method, url), ...schema } : { ...schema, hide: true },
+        url,
+      }),
     });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   },
   { name: 'swagger' },
 );
+
+/**
+ * A stable operationId from the method and path, so generated clients get names without a
+ * hand-kept list: GET /api/sites/:siteId/devices is getSitesBySiteIdDevices.
+ */
+export function operationId(method: string | string[], url: string): string {
+  const verb = (Array.isArray(method) ? method[0] : method).toLowerCase();
+  const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  const parts = url
+    .split('/')
+    .filter((s) => s !== '' && s !== 'api')
+    .map((s) => (s.startsWith(':') ? `By${upper(s.slice(1))}` : s.split(/[^A-Za-z0-9]+/).map(upper).join('')));
+  return verb + parts.join('');
+}

@@ -1,0 +1,206 @@
+// `npm run crash -- [--rounds 20] [--keep]`: crash-safety harness (issue #5 item 7). Starts the real
+// server on a file database, ingests batches whose timestamps say which batch they belong to, and
+// kills the process with SIGKILL at a random moment; then checks the file: integrity_check is ok,
+// every batch answered 2xx is fully there, no batch is partly there, the hourly roll-ups agree with
+// the raw readings, and the server starts again on the same file. tests/security/crash.test.ts
+// runs a few rounds on every `npm test`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../db/client.js';
+import { createRepositories } from '../db/repositories/index.js';
+import { projectRoot } from '../plugins/external/static.js';
+import { hashToken } from '../services/auth.js';
+import { defaultMetricsFor } from '../services/device-types.js';
+import { hashPassword } from '../services/passwords.js';
+
+export interface Server {
+  child: ChildProcess;
+  base: string;
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+}
+
+/** Starts `src/server.ts` (through tsx) on the database file; resolves once it listens. */
+export async function startServer(databasePath: string, timeoutMs = 20_000): Promise<Server> {
+  const root = projectRoot();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server.ts')], {
+    cwd: root,
+    // Only what the server needs: the harness reads no environment, and the child inherits none.
+    env: { DATABASE_PATH: databasePath, DEMO: 'false', SIMULATOR: 'off', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', NODE_ENV: 'development' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not listen within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code ?? signal}) before listening:\n${out}`));
+    });
+  });
+  return { child, base, exited, output: () => out };
+}
+
+export interface Seeded {
+  token: string;
+  metricIds: string[];
+}
+
+/** A technician with a token on a site with a battery, written straight into a fresh database file. */
+export async function seed(databasePath: string): Promise<Seeded> {
+  const db = openDatabase(databasePath);
+  try {
+    const repos = createRepositories(db);
+    const site = await repos.sites.create({ name: 'Crash Site', description: '', latitude: null, longitude: null, timezone: 'UTC' }, null);
+    const user = await repos.users.create({ email: 'crash-tech@example.com', name: 'Crash Tech', passwordHash: await hashPassword(randomBytes(16).toString('hex')), isAdmin: false }, null);
+    await repos.sites.setMember(site.id, user.id, 'technician', null);
+    const { metrics } = await repos.devices.create(site.id, { name: 'Battery', type: 'battery', manufacturer: null, model: null, serialNumber: null }, defaultMetricsFor('battery'), null);
+    const token = `sw_${randomBytes(32).toString('base64url')}`;
+    await repos.tokens.create({ userId: user.id, name: 'crash', tokenHash: hashToken(token), prefix: token.slice(0, 8), expiresAt: null });
+    return { token, metricIds: metrics.map((m) => m.id) };
+  } finally {
+    db.$client.close();
+  }
+}
+
+const SPAN_S = 4_000; // seconds of timestamps reserved per batch: batch b owns [T0 + b·SPAN, T0 + (b+1)·SPAN)
+const MAX_BATCH = 3_000;
+
+interface Batch {
+  id: number;
+  size: number;
+  acked: boolean;
+}
+
+/** Batch `id`: `size` readings, one second apart, spread over the metrics; the value names the batch. */
+function batchBody(t0: number, id: number, size: number, metricIds: string[]) {
+  return {
+    readings: Array.from({ length: size }, (_, i) => ({ metricId: metricIds[i % metricIds.length], timestamp: new Date(t0 + (id * SPAN_S + i) * 1000).toISOString(), value: id })),
+  };
+}
+
+export interface RoundResult {
+  round: number;
+  sent: number;
+  acked: number;
+  killedAfterMs: number;
+}
+
+/** Checks the file after a kill; throws with every violation. */
+export function verify(databasePath: string, t0: number, batches: Batch[]): void {
+  const db = new Database(databasePath);
+  try {
+    const problems: string[] = [];
+    const integrity = db.pragma('integrity_check', { simple: true });
+    if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`);
+    const count = db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM readings WHERE ts >= ? AND ts < ?');
+    for (const b of batches) {
+      const from = t0 + b.id * SPAN_S * 1000;
+      const n = count.get(from, from + SPAN_S * 1000)!.n;
+      if (b.acked && n !== b.size) problems.push(`batch ${b.id} was answered 2xx but has ${n} of ${b.size} readings`);
+      if (!b.acked && n !== 0 && n !== b.size) problems.push(`batch ${b.id} is partly present: ${n} of ${b.size}`);
+    }
+    const raw = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM readings').get()!.n;
+    const rolled = db.prepare<[], { n: number | null }>('SELECT sum(count) AS n FROM rollups_1h').get()!.n ?? 0;
+    if (raw !== rolled) problems.push(`hourly roll-ups count ${rolled} readings but ${raw} are stored`);
+    if (problems.length > 0) throw new Error(`crash check failed:\n  ${problems.join('\n  ')}`);
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs `rounds` kill rounds on one database file, then a clean start and stop on it. */
+export async function crashRounds(opts: { rounds: number; dir?: string; log?: (line: string) => void }): Promise<RoundResult[]> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sitewatt-crash-'));
+  const databasePath = join(dir, 'crash.db');
+  const log = opts.log ?? (() => undefined);
+  const { token, metricIds } = await seed(databasePath);
+  const t0 = Date.now() - 400 * 86_400_000;
+  const batches: Batch[] = [];
+  const results: RoundResult[] = [];
+
+  for (let round = 1; round <= opts.rounds; round++) {
+    const server = await startServer(databasePath);
+    const killAfter = 50 + Math.floor(Math.random() * 1_500);
+    let dead = false;
+    const worker = async () => {
+      while (!dead) {
+        const batch: Batch = { id: batches.length, size: 1 + Math.floor(Math.random() * MAX_BATCH), acked: false };
+        batches.push(batch);
+        try {
+          const res = await fetch(`${server.base}/api/readings`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(batchBody(t0, batch.id, batch.size, metricIds)),
+          });
+          await res.arrayBuffer();
+          if (res.status >= 200 && res.status < 300) batch.acked = true;
+          else throw new Error(`batch ${batch.id}: ${res.status}`);
+        } catch (err) {
+          if (!dead) throw err;
+        }
+      }
+    };
+    const workers = [worker(), worker(), worker()];
+    await new Promise((r) => setTimeout(r, killAfter));
+    dead = true;
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await Promise.all(workers);
+    verify(databasePath, t0, batches);
+    const sent = batches.length;
+    const acked = batches.filter((b) => b.acked).length;
+    results.push({ round, sent, acked, killedAfterMs: killAfter });
+    log(`round ${round}: killed after ${killAfter} ms; ${acked} of ${sent} batches acknowledged so far; file ok`);
+  }
+
+  // The server starts again on the file, takes a batch, and stops cleanly.
+  const server = await startServer(databasePath);
+  const last: Batch = { id: batches.length, size: 10, acked: false };
+  batches.push(last);
+  const res = await fetch(`${server.base}/api/readings`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(batchBody(t0, last.id, last.size, metricIds)) });
+  last.acked = res.ok;
+  server.child.kill('SIGTERM');
+  const { code } = await server.exited;
+  if (!last.acked || code !== 0) throw new Error(`restart on the crashed file failed: ingest ${res.status}, exit ${code}\n${server.output()}`);
+  verify(databasePath, t0, batches);
+  if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+  return results;
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, keep: { type: 'boolean', default: false } } });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
+  const dir = mkdtempSync(join(tmpdir(), 'sitewatt-crash-'));
+  const started = Date.now();
+  const results = await crashRounds({ rounds, dir, log: (line) => console.log(line) });
+  const acked = results.at(-1)?.acked ?? 0;
+  console.log(`${rounds} rounds in ${((Date.now() - started) / 1000).toFixed(1)} s: ${acked} acknowledged batches all present, no partial batch, integrity ok, clean restart.`);
+  if (values.keep) console.log(`database kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -8,6 +8,7 @@ import { installValidators, schemaController } from './plugins/app/validation.js
 import session from './plugins/external/session.js';
 import swagger from './plugins/external/swagger.js';
 import rateLimit from './plugins/external/rate-limit.js';
+import underPressure from './plugins/external/under-pressure.js';
 import helmet from './plugins/external/helmet.js';
 import staticAssets from './plugins/external/static.js';
 import view from './plugins/external/view.js';
@@ -68,6 +69,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
 
   await app.register(database, { databasePath: config.databasePath });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
+  await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   await app.register(rateLimit);
   await app.register(helmet);
   await app.register(swagger);

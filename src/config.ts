@@ -21,6 +21,7 @@ export const EnvSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -46,6 +47,8 @@ export interface Config {
   metricsToken: string | null;
   /** Raw readings older than this are deleted (hourly roll-ups are kept); 0 keeps everything. */
   retentionDays: number;
+  /** Event-loop lag above which requests get 503 + Retry-After; 0 turns the check off. */
+  maxEventLoopDelayMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -87,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     metricsToken: e.METRICS_TOKEN ?? null,
     retentionDays: Number(e.RETENTION_DAYS ?? 0),
+    maxEventLoopDelayMs: Number(e.MAX_EVENT_LOOP_DELAY_MS ?? 1000),
   };
 }
 
@@ -125,6 +129,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     trustProxy: false,
     metricsToken: null,
     retentionDays: 0,
+    // Off in tests: a loaded CI machine lags, and a random 503 would be a flaky test.
+    maxEventLoopDelayMs: 0,
     ...overrides,
   };
 }

@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'sitewatt-config-'));
+
+describe('loadConfig', () => {
+  it('When nothing is set, then the documented defaults apply and a session secret is generated once and kept', () => {
+    const d = dir();
+    const env = { DATABASE_PATH: join(d, 'db', 'sitewatt.db') };
+    const c = loadConfig(env);
+    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', env: 'development', cookieSecure: false, demo: true, demoPassword: 'sitewatt-demo', simulator: true, retentionDays: 0 });
+    expect(c.sessionSecret).toHaveLength(64);
+    expect(readFileSync(join(d, 'db', '.session-secret'), 'utf8')).toBe(c.sessionSecret);
+    expect(loadConfig(env).sessionSecret).toBe(c.sessionSecret);
+  });
+
+  it('When NODE_ENV=production has no SESSION_SECRET, then start-up is refused with a message naming it', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET/);
+  });
+
+  it('When SESSION_SECRET is shorter than 32 characters, then start-up is refused', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET/);
+  });
+
+  it('When production has a good secret, then cookies are Secure, demo data is off and logs are JSON', () => {
+    const c = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), DATABASE_PATH: join(dir(), 'db') });
+    expect(c).toMatchObject({ cookieSecure: true, demo: false, logPretty: false });
+  });
+
+  it('When a value is malformed, then every problem is named in one message', () => {
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DEMO: 'maybe' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/PORT/);
+      expect(msg).toMatch(/LOG_LEVEL/);
+      expect(msg).toMatch(/DEMO/);
+    }
+  });
+
+  it('When TRUST_PROXY is a count, a list or true, then it is parsed as such', () => {
+    const base = { DATABASE_PATH: join(dir(), 'db') };
+    expect(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
+    expect(loadConfig(base).trustProxy).toBe(false);
+  });
+});

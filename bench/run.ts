@@ -49,6 +49,8 @@ async function main(): Promise<Row[]> {
     DATABASE_PATH: ds.dbPath, SIMULATOR: 'off', DEMO: 'false', LOG_LEVEL: 'warn', HOST: '127.0.0.1',
     // P7′ sends X-Forwarded-For to play many clients; trusting loopback as the proxy makes it count.
     TRUST_PROXY: '127.0.0.1',
+    // Load shedding off: the figures measure capacity; a 503 under deliberate overload would hide it.
+    MAX_EVENT_LOOP_DELAY_MS: '0',
   };
   const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/src/server.js'];
   const startServer = () => startChild(serverArgs, env, '/healthz', join(dir, 'server.log'));

@@ -171,6 +171,9 @@ export const rollupsHourly = sqliteTable(
     firstTs: integer('first_ts').notNull(),
     lastTs: integer('last_ts').notNull(),
     deltaIn: real('delta_in').notNull(),
+    // Counter increase from the previous reading (the previous roll-up's last) to this hour's first,
+    // so a bucket's delta is the plain sum of delta_in + delta_prev and SQL can aggregate it.
+    deltaPrev: real('delta_prev').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.metricPk, t.start] })],
 );

@@ -66,11 +66,20 @@ export const defaultAgg = (kind: string): Aggregation => (kind === 'counter' ? '
 export function timeseriesService(repos: Repositories, subscriptions: SubscriptionsService) {
   async function valuesOf(m: MetricInContext, w: Window, agg: Aggregation): Promise<(number | null)[]> {
     const hourAligned = w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && w.starts.every((s) => s % HOUR === 0) && w.end % HOUR === 0;
-    const partials: Partial[] = hourAligned
-      ? await repos.readings.hourly(m.pk, w.starts[0], w.end)
-      : (await repos.readings.raw(m.pk, w.starts[0], w.end)).map(([ts, v]) => partialFromReading(ts, v));
+    if (hourAligned) return fromRollups(m.pk, w, agg);
+    const partials: Partial[] = (await repos.readings.raw(m.pk, w.starts[0], w.end)).map(([ts, v]) => partialFromReading(ts, v));
     const previous = agg === 'delta' ? await repos.readings.previous(m.pk, w.starts[0]) : null;
     return aggregateSeries(partials, w.starts, w.end, agg, { previous });
+  }
+
+  /** Buckets on UTC hours: SQLite aggregates the hourly roll-ups per bucket (one row per bucket). */
+  async function fromRollups(metricPk: number, w: Window, agg: Aggregation): Promise<(number | null)[]> {
+    const buckets = w.starts.map((s, i): [number, number] => [s, w.starts[i + 1] ?? w.end]);
+    const values: (number | null)[] = new Array<number | null>(buckets.length).fill(agg === 'count' ? 0 : null);
+    for (const [i, count, sum, min, max, delta, first, last] of await repos.readings.bucketed(metricPk, buckets, agg === 'first' || agg === 'last')) {
+      values[i] = { count, sum, min, max, delta, first, last, avg: sum / count }[agg];
+    }
+    return values;
   }
 
   async function build(metrics: MetricInContext[], q: SeriesQuery, defaultTz: string, unavailable: string[] = []) {

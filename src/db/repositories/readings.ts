@@ -1,6 +1,6 @@
 // Readings and their hourly roll-ups. This is the hot path of ingestion and of every chart,
 // so it uses prepared statements on the raw better-sqlite3 handle instead of the query builder.
-import { counterDeltaIn, type Partial } from '../../timeseries/aggregate.js';
+import { counterDeltaIn, counterIncrease, type Partial } from '../../timeseries/aggregate.js';
 import type { Db } from '../client.js';
 
 export interface ReadingRow {
@@ -34,9 +34,25 @@ export function readingsRepository(db: Db) {
   const upsert = c.prepare('INSERT INTO readings (metric_pk, ts, value) VALUES (?, ?, ?) ON CONFLICT (metric_pk, ts) DO UPDATE SET value = excluded.value');
   const hourRows = c.prepare<[number, number, number], [number, number]>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true);
   const putRollup = c.prepare(
-    `INSERT OR REPLACE INTO rollups_1h (metric_pk, start, count, sum, min, max, first, last, first_ts, last_ts, delta_in)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO rollups_1h (metric_pk, start, count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const prevRollup = c.prepare<[number, number], { last: number }>('SELECT last FROM rollups_1h WHERE metric_pk = ? AND start < ? ORDER BY start DESC LIMIT 1');
+  const nextRollup = c.prepare<[number, number], { start: number; first: number }>('SELECT start, first FROM rollups_1h WHERE metric_pk = ? AND start > ? ORDER BY start LIMIT 1');
+  const setDeltaPrev = c.prepare('UPDATE rollups_1h SET delta_prev = ? WHERE metric_pk = ? AND start = ?');
+  // Per-bucket aggregation in SQL: the buckets arrive as JSON [[start, end], …]; for each, the
+  // primary key is range-scanned (CROSS JOIN keeps the buckets as the outer loop), so a year of
+  // daily buckets returns 365 rows, not 8,760.
+  type BucketRow = [number, number, number, number, number, number, number | null, number | null];
+  const bucketSql = (withEnds: boolean) =>
+    `WITH b(i, s, e) AS MATERIALIZED (SELECT key, value ->> 0, value ->> 1 FROM json_each(@buckets))
+     SELECT b.i, sum(r.count), sum(r.sum), min(r.min), max(r.max), sum(r.delta_in + r.delta_prev),
+            ${withEnds ? `(SELECT f.first FROM rollups_1h f WHERE f.metric_pk = @pk AND f.start >= b.s AND f.start < b.e ORDER BY f.start LIMIT 1),
+            (SELECT l.last FROM rollups_1h l WHERE l.metric_pk = @pk AND l.start >= b.s AND l.start < b.e ORDER BY l.start DESC LIMIT 1)` : 'NULL, NULL'}
+       FROM b CROSS JOIN rollups_1h r ON r.metric_pk = @pk AND r.start >= b.s AND r.start < b.e
+      GROUP BY b.i`;
+  const bucketed = c.prepare<[{ pk: number; buckets: string }], BucketRow>(bucketSql(false)).raw(true);
+  const bucketedEnds = c.prepare<[{ pk: number; buckets: string }], BucketRow>(bucketSql(true)).raw(true);
   const dropRollup = c.prepare('DELETE FROM rollups_1h WHERE metric_pk = ? AND start = ?');
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
@@ -50,14 +66,20 @@ export function readingsRepository(db: Db) {
   const purge = c.prepare('DELETE FROM readings WHERE metric_pk = ? AND ts < ?');
   const before = c.prepare<[number, number], { ts: number; value: number }>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts < ? ORDER BY ts DESC LIMIT 1');
 
+  /** Rebuilds one metric-hour from its readings, and the next hour's step from it (hours ascending). */
   function refreshHour(metricPk: number, start: number) {
     const rows = hourRows.all(metricPk, start, start + HOUR);
+    const prev = prevRollup.get(metricPk, start);
+    const next = nextRollup.get(metricPk, start);
     if (rows.length === 0) {
       dropRollup.run(metricPk, start);
+      if (next) setDeltaPrev.run(prev ? counterIncrease(prev.last, next.first) : 0, metricPk, next.start);
       return;
     }
     const r = rollupOf(start, rows);
-    putRollup.run(metricPk, start, r.count, r.sum, r.min, r.max, r.first, r.last, r.firstTs, r.lastTs, r.deltaIn);
+    const deltaPrev = prev ? counterIncrease(prev.last, r.first) : 0;
+    putRollup.run(metricPk, start, r.count, r.sum, r.min, r.max, r.first, r.last, r.firstTs, r.lastTs, r.deltaIn, deltaPrev);
+    if (next) setDeltaPrev.run(counterIncrease(r.last, next.first), metricPk, next.start);
   }
 
   // One synchronous transaction: readings, roll-ups and latest values commit together or not at all.
@@ -73,7 +95,8 @@ export function readingsRepository(db: Db) {
       const n = newest.get(r.metricPk);
       if (!n || r.ts >= n.ts) newest.set(r.metricPk, r);
     }
-    for (const [pk, starts] of hours) for (const start of starts) refreshHour(pk, start);
+    // Ascending, so each hour's step from its predecessor sees the predecessor already rebuilt.
+    for (const [pk, starts] of hours) for (const start of [...starts].sort((a, b) => a - b)) refreshHour(pk, start);
     for (const r of newest.values()) setLatest.run(r.ts, r.value, receivedAt, r.metricPk, r.ts);
     return rows.length;
   });
@@ -100,6 +123,13 @@ export function readingsRepository(db: Db) {
         await new Promise((r) => setImmediate(r)); // let requests in between metrics
       }
       return total;
+    },
+    /**
+     * Aggregates of hourly roll-ups per bucket ([start, end) pairs on UTC hours), computed in SQL.
+     * Returns [index, count, sum, min, max, delta, first, last] for each bucket with data.
+     */
+    async bucketed(metricPk: number, buckets: [number, number][], withFirstLast: boolean) {
+      return (withFirstLast ? bucketedEnds : bucketed).all({ pk: metricPk, buckets: JSON.stringify(buckets) });
     },
     /** The last reading before `ts`, for counters' first delta. */
     async previous(metricPk: number, ts: number): Promise<{ ts: number; value: number } | null> {

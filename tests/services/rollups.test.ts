@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { buildTestApp, createDevice, createSite } from '../helpers/app.js';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 0, 5, 0); // a Monday, midnight UTC
+let app: App;
+beforeEach(async () => {
+  app = await buildTestApp();
+});
+afterEach(() => app.close());
+
+async function meterEnergy() {
+  const site = await createSite(app, { timezone: 'UTC' });
+  const { metrics } = await createDevice(app, site.id, { type: 'meter' });
+  const m = metrics.find((x) => x.key === 'import_energy')!;
+  return { pk: m.pk, id: m.id };
+}
+
+const deltas = async (metricId: string) => {
+  const actor = { id: 'system', email: '', name: '', isAdmin: true, roles: new Map() };
+  const r = await app.services.timeseries.forMetric(actor, metricId, { from: new Date(T0).toISOString(), to: new Date(T0 + 4 * H).toISOString(), interval: '1h', agg: 'delta' });
+  return r.series[0].values;
+};
+
+describe('hourly roll-ups and counter deltas', () => {
+  it('When an earlier hour arrives after a later one, then the later hour’s delta is corrected to start from the new reading', async () => {
+    const m = await meterEnergy();
+    await app.repos.readings.ingest([{ metricPk: m.pk, ts: T0 + 2 * H + 60_000, value: 10 }, { metricPk: m.pk, ts: T0 + 2 * H + 120_000, value: 12 }]);
+    expect(await deltas(m.id)).toEqual([null, null, 2, null]);
+    await app.repos.readings.ingest([{ metricPk: m.pk, ts: T0 + H + 60_000, value: 5 }, { metricPk: m.pk, ts: T0 + H + 120_000, value: 8 }]);
+    expect(await deltas(m.id)).toEqual([null, 3, 4, null]);
+  });
+
+  it('When the counter resets between hours, then the step counts from 0 (the new value)', async () => {
+    const m = await meterEnergy();
+    await app.repos.readings.ingest([
+      { metricPk: m.pk, ts: T0 + 60_000, value: 100 },
+      { metricPk: m.pk, ts: T0 + H + 60_000, value: 3 },
+      { metricPk: m.pk, ts: T0 + H + 120_000, value: 4 },
+    ]);
+    expect(await deltas(m.id)).toEqual([0, 4, null, null]);
+  });
+
+  it('When a reading inside an hour is replaced, then that hour and the next hour’s step both follow', async () => {
+    const m = await meterEnergy();
+    await app.repos.readings.ingest([
+      { metricPk: m.pk, ts: T0 + 60_000, value: 1 },
+      { metricPk: m.pk, ts: T0 + 120_000, value: 2 },
+      { metricPk: m.pk, ts: T0 + H + 60_000, value: 7 },
+    ]);
+    expect(await deltas(m.id)).toEqual([1, 5, null, null]);
+    await app.repos.readings.ingest([{ metricPk: m.pk, ts: T0 + 120_000, value: 6 }]);
+    expect(await deltas(m.id)).toEqual([5, 1, null, null]);
+  });
+});

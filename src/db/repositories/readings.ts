@@ -53,7 +53,6 @@ export function readingsRepository(db: Db) {
       GROUP BY b.i`;
   const bucketed = c.prepare<[{ pk: number; buckets: string }], BucketRow>(bucketSql(false)).raw(true);
   const bucketedEnds = c.prepare<[{ pk: number; buckets: string }], BucketRow>(bucketSql(true)).raw(true);
-  const dropRollup = c.prepare('DELETE FROM rollups_1h WHERE metric_pk = ? AND start = ?');
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
   );
@@ -66,37 +65,61 @@ export function readingsRepository(db: Db) {
   const purge = c.prepare('DELETE FROM readings WHERE metric_pk = ? AND ts < ?');
   const before = c.prepare<[number, number], { ts: number; value: number }>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts < ? ORDER BY ts DESC LIMIT 1');
 
-  /** Rebuilds one metric-hour from its readings, and the next hour's step from it (hours ascending). */
-  function refreshHour(metricPk: number, start: number) {
-    const rows = hourRows.all(metricPk, start, start + HOUR);
-    const prev = prevRollup.get(metricPk, start);
-    const next = nextRollup.get(metricPk, start);
-    if (rows.length === 0) {
-      dropRollup.run(metricPk, start);
-      if (next) setDeltaPrev.run(prev ? counterIncrease(prev.last, next.first) : 0, metricPk, next.start);
-      return;
-    }
-    const r = rollupOf(start, rows);
-    const deltaPrev = prev ? counterIncrease(prev.last, r.first) : 0;
+  const getRollup = c.prepare<[number, number], { count: number; sum: number; min: number; max: number; first: number; last: number; firstTs: number; lastTs: number; deltaIn: number; deltaPrev: number }>(
+    'SELECT count, sum, min, max, first, last, first_ts AS firstTs, last_ts AS lastTs, delta_in AS deltaIn, delta_prev AS deltaPrev FROM rollups_1h WHERE metric_pk = ? AND start = ?',
+  );
+
+  function writeRollup(metricPk: number, start: number, r: Partial, deltaPrev: number) {
     putRollup.run(metricPk, start, r.count, r.sum, r.min, r.max, r.first, r.last, r.firstTs, r.lastTs, r.deltaIn, deltaPrev);
+    const next = nextRollup.get(metricPk, start);
     if (next) setDeltaPrev.run(counterIncrease(r.last, next.first), metricPk, next.start);
+  }
+
+  /**
+   * Brings one metric-hour's roll-up up to date after `fresh` (ascending, distinct timestamps) was
+   * written, and the next hour's step from it. The common case, readings arriving in order, merges
+   * them into the stored roll-up; anything else (a late or replaced reading) rebuilds the hour.
+   */
+  function refreshHour(metricPk: number, start: number, fresh: [number, number][]) {
+    const stored = getRollup.get(metricPk, start);
+    if (stored && stored.lastTs < fresh[0][0]) {
+      const add = rollupOf(start, fresh);
+      const merged: Partial = {
+        start, count: stored.count + add.count, sum: stored.sum + add.sum, min: Math.min(stored.min, add.min), max: Math.max(stored.max, add.max),
+        first: stored.first, firstTs: stored.firstTs, last: add.last, lastTs: add.lastTs,
+        deltaIn: stored.deltaIn + counterIncrease(stored.last, add.first) + add.deltaIn,
+      };
+      return writeRollup(metricPk, start, merged, stored.deltaPrev);
+    }
+    // No roll-up means no reading in this hour before this batch: the batch's rows are all of it.
+    const rows = stored ? hourRows.all(metricPk, start, start + HOUR) : fresh;
+    const prev = prevRollup.get(metricPk, start);
+    const r = rollupOf(start, rows);
+    writeRollup(metricPk, start, r, prev ? counterIncrease(prev.last, r.first) : 0);
   }
 
   // One synchronous transaction: readings, roll-ups and latest values commit together or not at all.
   const ingestTx = c.transaction((rows: ReadingRow[], receivedAt: number) => {
-    const hours = new Map<number, Set<number>>();
+    const hours = new Map<number, Map<number, Map<number, number>>>();
     const newest = new Map<number, ReadingRow>();
     for (const r of rows) {
       upsert.run(r.metricPk, r.ts, r.value);
       const start = r.ts - (((r.ts % HOUR) + HOUR) % HOUR);
-      let set = hours.get(r.metricPk);
-      if (!set) hours.set(r.metricPk, (set = new Set()));
-      set.add(start);
+      let byHour = hours.get(r.metricPk);
+      if (!byHour) hours.set(r.metricPk, (byHour = new Map()));
+      let fresh = byHour.get(start);
+      if (!fresh) byHour.set(start, (fresh = new Map()));
+      fresh.set(r.ts, r.value); // a repeated timestamp in one batch: the last value wins, as in the table
       const n = newest.get(r.metricPk);
       if (!n || r.ts >= n.ts) newest.set(r.metricPk, r);
     }
-    // Ascending, so each hour's step from its predecessor sees the predecessor already rebuilt.
-    for (const [pk, starts] of hours) for (const start of [...starts].sort((a, b) => a - b)) refreshHour(pk, start);
+    // Hours ascending, so each hour's step from its predecessor sees the predecessor already rebuilt.
+    for (const [pk, byHour] of hours) {
+      for (const start of [...byHour.keys()].sort((a, b) => a - b)) {
+        const fresh = [...byHour.get(start)!].sort((a, b) => a[0] - b[0]);
+        refreshHour(pk, start, fresh);
+      }
+    }
     for (const r of newest.values()) setLatest.run(r.ts, r.value, receivedAt, r.metricPk, r.ts);
     return rows.length;
   });

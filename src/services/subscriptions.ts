@@ -57,7 +57,10 @@ export function subscriptionsService(repos: Repositories, hub: LiveHub) {
     async list(actor: Actor, page: { limit: number; cursor?: string }) {
       const result = await repos.subscriptions.listByOwner(actor.id, page.limit, page.cursor);
       if (!result) throw invalidCursor();
-      return { items: result.items.map(summary), nextCursor: result.nextCursor };
+      // Counted as GET counts them: only metrics of sites the owner can see now.
+      const sites = await repos.subscriptions.metricSites(result.items.map((s) => s.id));
+      const visible = (id: string) => (sites.get(id) ?? []).filter((siteId) => canView(actor, siteId)).length;
+      return { items: result.items.map((s) => ({ ...summary(s), metricCount: visible(s.id) })), nextCursor: result.nextCursor };
     },
 
     async get(actor: Actor, id: string) {

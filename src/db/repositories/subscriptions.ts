@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { devices, metrics, sites, subscriptionMetrics, subscriptions } from '../schema.js';
@@ -52,6 +52,19 @@ export function subscriptionsRepository(db: Db) {
         .where(eq(subscriptionMetrics.subscriptionId, id))
         .orderBy(asc(subscriptionMetrics.position))
         .all();
+    },
+    /** subscriptionId -> the site of each of its metrics, for counting what the owner can see now. */
+    async metricSites(ids: string[]): Promise<Map<string, string[]>> {
+      const out = new Map<string, string[]>(ids.map((id) => [id, []]));
+      if (ids.length === 0) return out;
+      const rows = db
+        .select({ subscriptionId: subscriptionMetrics.subscriptionId, siteId: metrics.siteId })
+        .from(subscriptionMetrics)
+        .innerJoin(metrics, eq(metrics.pk, subscriptionMetrics.metricPk))
+        .where(inArray(subscriptionMetrics.subscriptionId, ids))
+        .all();
+      for (const r of rows) out.get(r.subscriptionId)?.push(r.siteId);
+      return out;
     },
     async create(ownerId: string, name: string, metricPks: number[]): Promise<Subscription> {
       const now = Date.now();

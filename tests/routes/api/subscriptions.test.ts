@@ -162,6 +162,8 @@ describe('Access is checked again at every read', () => {
     expect(ids(body.metrics)).toEqual([w.metrics[0].id]);
     expect(body.unavailable).toEqual([twin.metrics[0].id]);
     expect(JSON.stringify(body)).not.toContain('Twin');
+    const list = (await injectAs(app, w.technician, { method: 'GET', url: '/api/subscriptions' })).json();
+    expect(list.items[0].metricCount).toBe(body.metricCount);
 
     const window = `from=${new Date(T0).toISOString()}&to=${new Date(T0 + 3_600_000).toISOString()}&interval=1h`;
     const ts = (await injectAs(app, w.technician, { method: 'GET', url: `/api/subscriptions/${sub.id}/timeseries?${window}` })).json();

@@ -127,7 +127,7 @@ describe('Dockerfile', () => {
     }
     const port = await freePort();
     // The image's environment, with a free port, a temporary database and a secret (production needs one).
-    env = { ...cleanEnv, ...imageEnv, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: join(root, 'data', 'sitewatt.db'), SESSION_SECRET: randomBytes(32).toString('hex') };
+    env = { ...cleanEnv, ...imageEnv, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: join(root, 'data', 'sitewatt.db'), SESSION_SECRET: randomBytes(32).toString('hex'), MAX_EVENT_LOOP_DELAY_MS: '0' };
     base = `http://127.0.0.1:${port}`;
     server = spawn(cmd[0] === 'node' ? process.execPath : cmd[0], cmd.slice(1), { cwd: runtime.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout!.on('data', (d: Buffer) => (output += d));

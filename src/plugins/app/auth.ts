@@ -34,11 +34,12 @@ export default fp(
       const { userId, createdAt } = request.session;
       if (!userId) return;
       if (!createdAt || Date.now() - createdAt > ABSOLUTE_TIMEOUT_MS) {
-        await request.session.destroy();
+        // regenerate, not destroy: destroy leaves request.session null, and CSRF or sign-in then fails.
+        await request.session.regenerate();
         return;
       }
       request.actor = await app.services.auth.loadActor(userId);
-      if (!request.actor) return request.session.destroy();
+      if (!request.actor) return request.session.regenerate();
       request.authMethod = 'session';
       const now = Date.now();
       if (now - (request.session.touchedAt ?? 0) >= TOUCH_EVERY_MS) {

@@ -1,0 +1,163 @@
+// Who may do what, for every route the app registers, keyed by `METHOD /url/:pattern`.
+// tests/security/matrix.test.ts fails for a registered route missing here, and for a key here
+// that no longer names a route. Path parameters are filled from a fresh target (matrix-world.ts).
+import { PASSWORD } from '../helpers/app.js';
+import type { Target } from './matrix-world.js';
+
+export type ObjectKind = 'site' | 'device' | 'metric';
+
+export type Access =
+  /** Anyone, signed in or not (static files, docs, health, the sign-in and sign-out forms). */
+  | { kind: 'public' }
+  /** Any signed-in user, on their own data or their own view of the sites they belong to. */
+  | { kind: 'self' }
+  /** Admins; every other signed-in user 403 (no site is named, so there is nothing to hide). */
+  | { kind: 'admin' }
+  /** Admins, on a named site: its members 403, anyone else the site's 404. */
+  | { kind: 'site-admin' }
+  /** Admins and members of the object's site; anyone else 404 (or `hidden`). */
+  | { kind: 'site-read'; object: ObjectKind; hidden?: number }
+  /** Admins and technicians of the object's site; viewers 403; anyone else 404 (or `hidden`). */
+  | { kind: 'site-write'; object: ObjectKind; hidden?: number }
+  /** The owner only (the technician); everyone else, admins included, the 404 of a missing id. */
+  | { kind: 'owner'; object: 'subscription' | 'token' }
+  /** Only the METRICS_TOKEN opens it: every actor here gets 401 (the test config sets a token). */
+  | { kind: 'metrics-token' };
+
+export interface Declaration {
+  access: Access;
+  /** The concrete URL when the pattern is a wildcard. */
+  path?: string;
+  /** Query strings to call it with; each is one call (CSV exports next to JSON). */
+  queries?: string[];
+  /** JSON for the API, form fields for pages. */
+  body?: (t: Target) => Record<string, unknown>;
+  /** Server-Sent Events: called over a real socket with a short timeout. */
+  stream?: boolean;
+}
+
+const pub: Declaration = { access: { kind: 'public' } };
+const self: Declaration = { access: { kind: 'self' } };
+const admin: Declaration = { access: { kind: 'admin' } };
+const siteAdmin: Declaration = { access: { kind: 'site-admin' } };
+const read = (object: ObjectKind, more: Partial<Declaration> = {}): Declaration => ({ access: { kind: 'site-read', object }, ...more });
+const write = (object: ObjectKind, more: Partial<Declaration> = {}): Declaration => ({ access: { kind: 'site-write', object }, ...more });
+const owner = (object: 'subscription' | 'token', more: Partial<Declaration> = {}): Declaration => ({ access: { kind: 'owner', object }, ...more });
+
+const unique = () => Math.random().toString(36).slice(2, 10);
+const series = ['', '?format=csv'];
+const metricRows = (t: Target) =>
+  Object.fromEntries(t.metrics.flatMap((m, i) => Object.entries({ id: m.id, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds }).map(([k, v]) => [`metrics[${i}][${k}]`, v])));
+const newUser = () => ({ email: `new-${unique()}@example.com`, name: 'New user', password: 'long enough secret' });
+
+export const DECLARATIONS: Record<string, Declaration> = {
+  // ---- static files, docs, health, operations ----
+  'GET /assets/*': { ...pub, path: '/assets/app.css' },
+  'GET /assets/vendor/htmx/*': { ...pub, path: '/assets/vendor/htmx/htmx.min.js' },
+  'GET /assets/vendor/uplot/*': { ...pub, path: '/assets/vendor/uplot/uPlot.min.css' },
+  'GET /assets/vendor/pico/*': { ...pub, path: '/assets/vendor/pico/pico.min.css' },
+  'GET /openapi.json': pub,
+  'GET /docs': pub,
+  'GET /docs/': pub,
+  'GET /docs/json': pub,
+  'GET /docs/yaml': pub,
+  'GET /docs/static/*': { ...pub, path: '/docs/static/index.css' },
+  'GET /docs/static/index.html': pub,
+  'GET /docs/static/swagger-initializer.js': pub,
+  'GET /healthz': pub,
+  'GET /readyz': pub,
+  'GET /metrics': { access: { kind: 'metrics-token' } },
+
+  // ---- API: sign-in and the caller's own things ----
+  'POST /api/auth/login': { ...pub, body: (t) => ({ email: t.login.email, password: PASSWORD }) },
+  'POST /api/auth/logout': pub,
+  'GET /api/me': self,
+  'GET /api/me/tokens': self,
+  'POST /api/me/tokens': { ...self, body: () => ({ name: 'laptop' }) },
+  'DELETE /api/me/tokens/:tokenId': owner('token'),
+
+  // ---- API: sites, members, audit ----
+  'GET /api/sites': self,
+  'POST /api/sites': { ...admin, body: () => ({ name: `New site ${unique()}` }) },
+  'GET /api/sites/:siteId': read('site'),
+  'PATCH /api/sites/:siteId': { ...siteAdmin, body: () => ({ description: 'changed' }) },
+  'DELETE /api/sites/:siteId': siteAdmin,
+  'GET /api/sites/:siteId/latest': read('site'),
+  'GET /api/sites/:siteId/members': siteAdmin,
+  'PUT /api/sites/:siteId/members/:userId': { ...siteAdmin, body: () => ({ role: 'technician' }) },
+  'DELETE /api/sites/:siteId/members/:userId': siteAdmin,
+  // The audit trail is the technicians' (and admins'): viewers 403, like a write.
+  'GET /api/sites/:siteId/audit': write('site'),
+
+  // ---- API: devices, metrics, readings, history ----
+  'GET /api/sites/:siteId/devices': read('site'),
+  'POST /api/sites/:siteId/devices': write('site', { body: () => ({ name: 'Inverter 1', type: 'inverter' }) }),
+  'GET /api/devices/:deviceId': read('device'),
+  'PATCH /api/devices/:deviceId': write('device', { body: () => ({ model: 'X2' }) }),
+  'DELETE /api/devices/:deviceId': write('device'),
+  'GET /api/devices/:deviceId/metrics': read('device'),
+  'POST /api/devices/:deviceId/metrics': write('device', { body: () => ({ key: 'voltage', name: 'Voltage', unit: 'V' }) }),
+  'GET /api/metrics/:metricId': read('metric'),
+  'PATCH /api/metrics/:metricId': write('metric', { body: () => ({ name: 'Renamed' }) }),
+  'DELETE /api/metrics/:metricId': write('metric'),
+  'GET /api/metrics/:metricId/timeseries': read('metric', { queries: series }),
+  // An invisible metric in a batch is refused like an unknown one: 422 naming the index.
+  'POST /api/readings': { access: { kind: 'site-write', object: 'metric', hidden: 422 }, body: (t) => ({ readings: [{ metricId: t.metrics[0].id, timestamp: new Date().toISOString(), value: 1 }] }) },
+
+  // ---- API: subscriptions and their stream ----
+  'GET /api/subscriptions': self,
+  // Any member may subscribe to what they see; an invisible metric is an unknown one (422).
+  'POST /api/subscriptions': { access: { kind: 'site-read', object: 'metric', hidden: 422 }, body: (t) => ({ name: 'Mine', metricIds: [t.metrics[0].id] }) },
+  'GET /api/subscriptions/:subscriptionId': owner('subscription'),
+  'PATCH /api/subscriptions/:subscriptionId': owner('subscription', { body: () => ({ name: 'Renamed' }) }),
+  'DELETE /api/subscriptions/:subscriptionId': owner('subscription'),
+  'GET /api/subscriptions/:subscriptionId/timeseries': owner('subscription', { queries: series }),
+  'GET /api/subscriptions/:subscriptionId/stream': owner('subscription', { stream: true }),
+
+  // ---- API: users ----
+  'GET /api/users': admin,
+  'POST /api/users': { ...admin, body: newUser },
+  'PATCH /api/users/:userId': { ...admin, body: () => ({ name: 'Renamed' }) },
+  'DELETE /api/users/:userId': admin,
+
+  // ---- pages ----
+  'GET /': self,
+  'GET //': self,
+  'GET /login': pub,
+  'POST /login': { ...pub, body: (t) => ({ email: t.login.email, password: PASSWORD, next: '/sites' }) },
+  'POST /logout': pub,
+  'GET /sites': self,
+  'GET /sites/:siteId': read('site'),
+  'GET /sites/:siteId/devices/new': write('site'),
+  'GET /sites/:siteId/devices/new/rows': write('site', { queries: ['?type=inverter'] }),
+  'GET /sites/:siteId/devices/new/row': write('site'),
+  'POST /sites/:siteId/devices': write('site', { body: () => ({ name: 'Inverter 1', type: 'inverter' }) }),
+  'GET /devices/:deviceId': read('device'),
+  'GET /devices/:deviceId/edit': write('device'),
+  'POST /devices/:deviceId': write('device', { body: (t) => ({ name: 'Renamed', type: 'battery', version: t.device.version, ...metricRows(t) }) }),
+  'GET /devices/:deviceId/delete': write('device'),
+  'POST /devices/:deviceId/delete': write('device'),
+  'GET /subscriptions': self,
+  'GET /subscriptions/new': self,
+  'POST /subscriptions': { access: { kind: 'site-read', object: 'metric', hidden: 422 }, body: (t) => ({ name: 'Mine', metricIds: t.metrics[0].id }) },
+  'GET /subscriptions/:subscriptionId': owner('subscription'),
+  'GET /subscriptions/:subscriptionId/edit': owner('subscription'),
+  'POST /subscriptions/:subscriptionId': owner('subscription', { body: (t) => ({ name: 'Renamed', metricIds: t.metrics[0].id }) }),
+  'GET /subscriptions/:subscriptionId/delete': owner('subscription'),
+  'POST /subscriptions/:subscriptionId/delete': owner('subscription'),
+  'GET /account/tokens': self,
+  'POST /account/tokens': { ...self, body: () => ({ name: 'laptop' }) },
+  'POST /account/tokens/:tokenId/revoke': owner('token'),
+  'GET /admin': admin,
+  'POST /admin/users': { ...admin, body: newUser },
+  'POST /admin/users/:userId/active': { ...admin, body: () => ({ active: 'false' }) },
+  'POST /admin/users/:userId/password': { ...admin, body: () => ({ password: 'another long secret' }) },
+  'POST /admin/sites': { ...admin, body: () => ({ name: `New site ${unique()}`, description: '', timezone: 'UTC' }) },
+  'GET /admin/sites/:siteId': siteAdmin,
+  'POST /admin/sites/:siteId': { ...siteAdmin, body: () => ({ name: `Renamed ${unique()}`, description: 'changed', timezone: 'UTC' }) },
+  'GET /admin/sites/:siteId/delete': siteAdmin,
+  'POST /admin/sites/:siteId/delete': siteAdmin,
+  'POST /admin/sites/:siteId/members': { ...siteAdmin, body: (t) => ({ userId: t.user.id, role: 'technician' }) },
+  'POST /admin/sites/:siteId/members/:userId': { ...siteAdmin, body: () => ({ role: 'technician' }) },
+  'POST /admin/sites/:siteId/members/:userId/remove': siteAdmin,
+};

@@ -1,0 +1,138 @@
+// Making one matrix call (inject, or a real socket for a stream) and comparing answers.
+import { request } from 'node:http';
+import type { App } from '../../src/app.js';
+import type { Declaration } from './matrix-declarations.js';
+import type { RegisteredRoute } from './matrix-routes.js';
+import { credentials, idsOf, type ActorName, type Cast, type Target } from './matrix-world.js';
+
+export interface Response {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  /** The URL and body as sent, to tell echoed input from a leak. */
+  sent: string;
+}
+
+export interface CallContext {
+  app: App;
+  cast: Cast;
+  actor: ActorName;
+  route: RegisteredRoute;
+  decl: Declaration;
+  query: string;
+  port: number;
+}
+
+const PARAMS: Record<string, (t: Target) => string> = {
+  siteId: (t) => t.site.id,
+  deviceId: (t) => t.device.id,
+  metricId: (t) => t.metrics[0].id,
+  subscriptionId: (t) => t.subscription.id,
+  tokenId: (t) => t.token.id,
+  userId: (t) => t.user.id,
+};
+
+export function fill(pattern: string, t: Target): string {
+  return pattern.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
+    const value = PARAMS[name];
+    if (!value) throw new Error(`no value for path parameter :${name} (add it to PARAMS in matrix-http.ts)`);
+    return value(t);
+  });
+}
+
+const form = (fields: Record<string, unknown>) => new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
+
+export async function call(ctx: CallContext, t: Target): Promise<Response> {
+  const { app, route, decl } = ctx;
+  const api = route.url.startsWith('/api/');
+  const write = route.method !== 'GET' && route.method !== 'HEAD';
+  const creds = await credentials(app, ctx.cast, ctx.actor, api ? 'api' : 'page', !api && write);
+  const url = (decl.path ?? fill(route.url, t)) + ctx.query;
+  const fields = decl.body?.(t);
+  const headers: Record<string, string> = { ...creds.headers };
+  let payload: string | undefined;
+  if (api && fields) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(fields);
+  } else if (!api && write) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    payload = form({ ...(creds.csrf ? { _csrf: creds.csrf } : {}), ...fields });
+  }
+  const sent = `${url}\n${payload ?? ''}`;
+  if (decl.stream) return { ...(await overSocket(ctx.port, route.method, url, headers)), sent };
+  const res = await app.inject({ method: route.method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+  return { statusCode: res.statusCode, headers: res.headers, body: res.body, sent };
+}
+
+/**
+ * inject() cannot show a response that never ends: a stream is read over a socket until its first
+ * bytes (or its end, for a refusal), then dropped. 1.5 s is plenty: the stream writes at once.
+ */
+function overSocket(port: number, method: string, path: string, headers: Record<string, string>): Promise<Omit<Response, 'sent'>> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      let body = '';
+      const done = () => {
+        clearTimeout(timer);
+        req.destroy();
+        resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body });
+      };
+      const timer = setTimeout(done, 1500);
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+        if (res.headers['content-type']?.startsWith('text/event-stream')) done();
+      });
+      res.on('end', done);
+    });
+    req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+    req.end();
+  });
+}
+
+const VOLATILE_HEADERS = new Set(['date', 'x-request-id', 'set-cookie', 'connection', 'keep-alive']);
+
+/** What must not differ between a hidden object and a missing one, ids replaced by placeholders. */
+export function normalize(res: Response, t: Target) {
+  const ids = idsOf(t);
+  const swap = (s: string) => ids.reduce((acc, [id, ph]) => acc.split(id).join(ph), s);
+  const body = swap(res.body)
+    .replace(/(name="csrf-token" content=")[^"]+/g, '$1{csrf}')
+    .replace(/(name="_csrf" value=")[^"]+/g, '$1{csrf}')
+    .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '{time}');
+  // Every header but the ones that differ per request anyway: a count or a name in a header is a leak too.
+  const headers = Object.fromEntries(
+    Object.entries(res.headers)
+      .filter(([name]) => !VOLATILE_HEADERS.has(name))
+      .map(([name, value]) => [name, swap(String(value))]),
+  );
+  return { status: res.statusCode, headers, body };
+}
+
+// Domain tables whose every insert, update and delete is journalled while the matrix runs. Sessions
+// and rollups (a cache) are left out; so is a token's last_used_at, touched on every use.
+const WATCHED: Record<string, string> = {
+  users: 'UPDATE', api_tokens: 'UPDATE OF user_id, name, token_hash, prefix, expires_at', sites: 'UPDATE', site_members: 'UPDATE', devices: 'UPDATE',
+  metrics: 'UPDATE', readings: 'UPDATE', audit_log: 'UPDATE', subscriptions: 'UPDATE', subscription_metrics: 'UPDATE',
+};
+
+/**
+ * Temporary triggers that write a line per changed row into a journal: proving that a refused call
+ * (or a read) stored nothing costs one query, however big the database has grown.
+ */
+export function watchWrites(app: App): () => () => string[] {
+  const db = app.db.$client;
+  db.exec('CREATE TEMP TABLE matrix_writes (id INTEGER PRIMARY KEY, what TEXT NOT NULL)');
+  for (const [table, update] of Object.entries(WATCHED)) {
+    for (const [op, event] of [['insert', 'INSERT'], ['update', update], ['delete', 'DELETE']]) {
+      db.exec(`CREATE TEMP TRIGGER matrix_${table}_${op} AFTER ${event} ON main.${table} BEGIN INSERT INTO matrix_writes (what) VALUES ('${op} ${table}'); END`);
+    }
+  }
+  const since = db.prepare<[number], { what: string }>('SELECT what FROM matrix_writes WHERE id > ? ORDER BY id');
+  const last = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM matrix_writes');
+  // Start watching; the function returned lists what was written since.
+  return () => {
+    const mark = last.get()?.id ?? 0;
+    return () => [...new Set(since.all(mark).map((r) => r.what))];
+  };
+}

@@ -116,3 +116,20 @@ describe('simulatorService.start', () => {
     expect(batches.length).toBeLessThanOrEqual(settled + 1); // at most a tick already under way
   });
 });
+
+describe('simulator backfill and the event loop', () => {
+  it('When it backfills two days, then it yields to the event loop after every hour of data, so requests are served meanwhile', async () => {
+    let turns = 0;
+    let running = true;
+    const spin = () => {
+      turns++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const to = Date.UTC(2026, 5, 3);
+    await sim.backfill(to - 48 * 3_600_000, to);
+    running = false;
+    // One chunk per simulated hour: the spinner must have had a turn between most of them.
+    expect(turns).toBeGreaterThanOrEqual(40);
+  });
+});

@@ -4,7 +4,7 @@
 import type { MetricInContext } from '../db/repositories/metrics.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { badRequest, errors } from '../errors.js';
-import { aggregateSeries, partialFromReading, type Aggregation, type Partial } from '../timeseries/aggregate.js';
+import type { Aggregation } from '../timeseries/aggregate.js';
 import { bucketEnd, bucketStarts, countBuckets } from '../timeseries/buckets.js';
 import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } from '../timeseries/interval.js';
 import { requireView, type Actor } from './policy.js';
@@ -64,20 +64,25 @@ export function resolveWindow(q: SeriesQuery, defaultTz: string, now = Date.now(
 export const defaultAgg = (kind: string): Aggregation => (kind === 'counter' ? 'delta' : 'avg');
 
 export function timeseriesService(repos: Repositories, subscriptions: SubscriptionsService) {
+  /**
+   * Splits the buckets into runs of equal width (a year of Berlin days is five: two DST days and
+   * three stretches between them), and lets SQLite aggregate each run with one GROUP BY over a
+   * primary-key range: the hourly roll-ups when every edge is a UTC hour, else the raw readings.
+   * Both paths equal a naive computation (property test in tests/routes/api/timeseries.test.ts).
+   */
   async function valuesOf(m: MetricInContext, w: Window, agg: Aggregation): Promise<(number | null)[]> {
-    const hourAligned = w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && w.starts.every((s) => s % HOUR === 0) && w.end % HOUR === 0;
-    if (hourAligned) return fromRollups(m.pk, w, agg);
-    const partials: Partial[] = (await repos.readings.raw(m.pk, w.starts[0], w.end)).map(([ts, v]) => partialFromReading(ts, v));
-    const previous = agg === 'delta' ? await repos.readings.previous(m.pk, w.starts[0]) : null;
-    return aggregateSeries(partials, w.starts, w.end, agg, { previous });
-  }
-
-  /** Buckets on UTC hours: SQLite aggregates the hourly roll-ups per bucket (one row per bucket). */
-  async function fromRollups(metricPk: number, w: Window, agg: Aggregation): Promise<(number | null)[]> {
-    const buckets = w.starts.map((s, i): [number, number] => [s, w.starts[i + 1] ?? w.end]);
-    const values: (number | null)[] = new Array<number | null>(buckets.length).fill(agg === 'count' ? 0 : null);
-    for (const [i, count, sum, min, max, delta, first, last] of await repos.readings.bucketed(metricPk, buckets, agg === 'first' || agg === 'last')) {
-      values[i] = { count, sum, min, max, delta, first, last, avg: sum / count }[agg];
+    const edges = [...w.starts, w.end];
+    const fromRollups = w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR === 0);
+    const values: (number | null)[] = new Array<number | null>(w.starts.length).fill(agg === 'count' ? 0 : null);
+    for (let a = 0; a < w.starts.length; ) {
+      const width = edges[a + 1] - edges[a];
+      let b = a + 1;
+      while (b < w.starts.length && edges[b + 1] - edges[b] === width) b++;
+      const rows = fromRollups
+        ? await repos.readings.rollupBucketed(m.pk, edges[a], edges[b], width, agg)
+        : await repos.readings.rawBucketed(m.pk, edges[a], edges[b], width, agg);
+      for (const [i, v] of rows) values[a + i] = v;
+      a = b;
     }
     return values;
   }

@@ -1,6 +1,6 @@
 // Readings and their hourly roll-ups. This is the hot path of ingestion and of every chart,
 // so it uses prepared statements on the raw better-sqlite3 handle instead of the query builder.
-import { counterDeltaIn, counterIncrease, type Partial } from '../../timeseries/aggregate.js';
+import { counterDeltaIn, counterIncrease, type Aggregation, type Partial } from '../../timeseries/aggregate.js';
 import type { Db } from '../client.js';
 
 export interface ReadingRow {
@@ -43,19 +43,37 @@ export function readingsRepository(db: Db) {
   // Per-bucket aggregation in SQL: the buckets arrive as JSON [[start, end], …]; for each, the
   // primary key is range-scanned (CROSS JOIN keeps the buckets as the outer loop), so a year of
   // daily buckets returns 365 rows, not 8,760.
-  type BucketRow = [number, number, number, number, number, number, number | null, number | null];
-  const bucketSql = (withEnds: boolean) =>
-    `WITH b(i, s, e) AS MATERIALIZED (SELECT key, value ->> 0, value ->> 1 FROM json_each(@buckets))
-     SELECT b.i, sum(r.count), sum(r.sum), min(r.min), max(r.max), sum(r.delta_in + r.delta_prev),
-            ${withEnds ? `(SELECT f.first FROM rollups_1h f WHERE f.metric_pk = @pk AND f.start >= b.s AND f.start < b.e ORDER BY f.start LIMIT 1),
-            (SELECT l.last FROM rollups_1h l WHERE l.metric_pk = @pk AND l.start >= b.s AND l.start < b.e ORDER BY l.start DESC LIMIT 1)` : 'NULL, NULL'}
-       FROM b CROSS JOIN rollups_1h r ON r.metric_pk = @pk AND r.start >= b.s AND r.start < b.e
-      GROUP BY b.i`;
-  const bucketed = c.prepare<[{ pk: number; buckets: string }], BucketRow>(bucketSql(false)).raw(true);
-  const bucketedEnds = c.prepare<[{ pk: number; buckets: string }], BucketRow>(bucketSql(true)).raw(true);
+  // Fixed-width buckets over roll-ups (start on UTC hours), aggregated by SQLite; see rawAgg below.
+  const rollAgg = (expr: string) =>
+    c.prepare<[{ pk: number; s: number; e: number; w: number }], [number, number]>(
+      `SELECT (start - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ${expr} FROM rollups_1h WHERE metric_pk = @pk AND start >= @s AND start < @e GROUP BY i`,
+    ).raw(true);
+  const rollAggs = {
+    avg: rollAgg('sum(sum) / sum(count)'), min: rollAgg('min(min)'), max: rollAgg('max(max)'), sum: rollAgg('sum(sum)'), count: rollAgg('sum(count)'),
+    first: rollAgg('first, min(start)'), last: rollAgg('last, max(start)'), delta: rollAgg('sum(delta_in + delta_prev)'),
+  };
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
   );
+  // Fixed-width buckets over raw readings, aggregated by SQLite: bucket i = (ts - start) / width.
+  // One statement per aggregation; `first`/`last` use SQLite's documented bare-column rule (the
+  // row of the single min()/max()); `delta` takes lag() from one reading before the window.
+  // CASTs: better-sqlite3 binds JS numbers as REAL, and REAL division would not truncate.
+  const rawAgg = (expr: string) =>
+    c.prepare<[{ pk: number; s: number; e: number; w: number }], [number, number]>(
+      `SELECT (ts - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ${expr} FROM readings WHERE metric_pk = @pk AND ts >= @s AND ts < @e GROUP BY i`,
+    ).raw(true);
+  const rawAggs = {
+    avg: rawAgg('avg(value)'), min: rawAgg('min(value)'), max: rawAgg('max(value)'), sum: rawAgg('sum(value)'), count: rawAgg('count(*)'),
+    first: rawAgg('value, min(ts)'), last: rawAgg('value, max(ts)'),
+  };
+  const rawDelta = c.prepare<[{ pk: number; s: number; e: number; w: number; p: number }], [number, number]>(
+    `SELECT i, sum(inc) FROM (
+       SELECT (ts - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ts,
+              CASE WHEN lag(value) OVER o IS NULL THEN 0 WHEN value >= lag(value) OVER o THEN value - lag(value) OVER o ELSE value END AS inc
+         FROM readings WHERE metric_pk = @pk AND ts >= @p AND ts < @e WINDOW o AS (ORDER BY ts))
+      WHERE ts >= @s GROUP BY i`,
+  ).raw(true);
   const rawRange = c.prepare<[number, number, number], [number, number]>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true);
   const rollupRange = c.prepare<[number, number, number], [number, number, number, number, number, number, number, number, number, number]>(
     'SELECT start, count, sum, min, max, first, last, first_ts, last_ts, delta_in FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start',
@@ -129,6 +147,14 @@ export function readingsRepository(db: Db) {
     async ingest(rows: ReadingRow[], receivedAt = Date.now()): Promise<number> {
       return ingestTx(rows, receivedAt);
     },
+    /** [bucket index, value] for fixed-width buckets from `start`; `delta` steps from the reading before `start`. */
+    async rawBucketed(metricPk: number, start: number, end: number, width: number, agg: Aggregation): Promise<[number, number][]> {
+      if (agg === 'delta') {
+        const p = before.get(metricPk, start)?.ts ?? start;
+        return rawDelta.all({ pk: metricPk, s: start, e: end, w: width, p });
+      }
+      return rawAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
+    },
     async raw(metricPk: number, from: number, to: number): Promise<[number, number][]> {
       return rawRange.all(metricPk, from, to);
     },
@@ -147,12 +173,9 @@ export function readingsRepository(db: Db) {
       }
       return total;
     },
-    /**
-     * Aggregates of hourly roll-ups per bucket ([start, end) pairs on UTC hours), computed in SQL.
-     * Returns [index, count, sum, min, max, delta, first, last] for each bucket with data.
-     */
-    async bucketed(metricPk: number, buckets: [number, number][], withFirstLast: boolean) {
-      return (withFirstLast ? bucketedEnds : bucketed).all({ pk: metricPk, buckets: JSON.stringify(buckets) });
+    /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */
+    async rollupBucketed(metricPk: number, start: number, end: number, width: number, agg: Aggregation): Promise<[number, number][]> {
+      return rollAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
     },
     /** The last reading before `ts`, for counters' first delta. */
     async previous(metricPk: number, ts: number): Promise<{ ts: number; value: number } | null> {

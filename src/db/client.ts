@@ -1,22 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { projectRoot } from '../paths.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-// Found by walking up, so it works from src/ (tsx, tests) and from dist/src/ (build).
-export const MIGRATIONS_FOLDER = findUp(dirname(fileURLToPath(import.meta.url)), 'drizzle/meta/_journal.json');
-
-function findUp(from: string, marker: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, marker))) return join(dir, 'drizzle');
-    if (dirname(dir) === dir) throw new Error(`Cannot find ${marker} above ${from}`);
-  }
-}
+export const MIGRATIONS_FOLDER = join(projectRoot(), 'drizzle');
 
 /** Opens SQLite with foreign keys, WAL and a busy timeout, and applies pending migrations. */
 export function openDatabase(path: string): Db {

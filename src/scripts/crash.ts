@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
-import { projectRoot } from '../plugins/external/static.js';
+import { projectRoot } from '../paths.js';
 import { hashToken } from '../services/auth.js';
 import { defaultMetricsFor } from '../services/device-types.js';
 import { hashPassword } from '../services/passwords.js';

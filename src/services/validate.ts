@@ -1,21 +1,8 @@
 import { invalid } from '../errors.js';
+import { isValidTimeZone } from '../timeseries/zone.js';
 
-const zones = new Map<string, boolean>();
-
-/** IANA zone check via Intl (no dependency); cached because it is asked often. */
-export function isValidTimeZone(tz: string): boolean {
-  let ok = zones.get(tz);
-  if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    zones.set(tz, ok);
-  }
-  return ok;
-}
+// One zone check for the whole app: the time-series engine's (cached, bounded).
+export { isValidTimeZone };
 
 export function assertTimeZone(tz: string | undefined, path = '/timezone'): void {
   if (tz !== undefined && !isValidTimeZone(tz)) throw invalid([{ path, message: `Unknown time zone "${tz}" (use an IANA name such as Europe/Berlin)` }]);

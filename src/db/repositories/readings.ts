@@ -32,7 +32,7 @@ export function rollupOf(start: number, rows: [number, number][]): Partial {
 export function readingsRepository(db: Db) {
   const c = db.$client;
   const upsert = c.prepare('INSERT INTO readings (metric_pk, ts, value) VALUES (?, ?, ?) ON CONFLICT (metric_pk, ts) DO UPDATE SET value = excluded.value');
-  const hourRows = c.prepare<[number, number, number], [number, number]>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true);
+  const rowsBetween = c.prepare<[number, number, number], [number, number]>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true);
   const putRollup = c.prepare(
     `INSERT OR REPLACE INTO rollups_1h (metric_pk, start, count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -40,14 +40,16 @@ export function readingsRepository(db: Db) {
   const prevRollup = c.prepare<[number, number], { last: number }>('SELECT last FROM rollups_1h WHERE metric_pk = ? AND start < ? ORDER BY start DESC LIMIT 1');
   const nextRollup = c.prepare<[number, number], { start: number; first: number }>('SELECT start, first FROM rollups_1h WHERE metric_pk = ? AND start > ? ORDER BY start LIMIT 1');
   const setDeltaPrev = c.prepare('UPDATE rollups_1h SET delta_prev = ? WHERE metric_pk = ? AND start = ?');
-  // Per-bucket aggregation in SQL: the buckets arrive as JSON [[start, end], …]; for each, the
-  // primary key is range-scanned (CROSS JOIN keeps the buckets as the outer loop), so a year of
-  // daily buckets returns 365 rows, not 8,760.
-  // Fixed-width buckets over roll-ups (start on UTC hours), aggregated by SQLite; see rawAgg below.
-  const rollAgg = (expr: string) =>
+  // Fixed-width buckets aggregated by SQLite over a primary-key range: bucket i = (t - start) / width.
+  // One statement per aggregation; `first`/`last` use SQLite's documented bare-column rule (the
+  // row of the single min()/max()). CASTs: better-sqlite3 binds JS numbers as REAL, and REAL
+  // division would not truncate.
+  const bucketAgg = (table: 'readings' | 'rollups_1h', t: 'ts' | 'start', expr: string) =>
     c.prepare<[{ pk: number; s: number; e: number; w: number }], [number, number]>(
-      `SELECT (start - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ${expr} FROM rollups_1h WHERE metric_pk = @pk AND start >= @s AND start < @e GROUP BY i`,
+      `SELECT (${t} - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ${expr} FROM ${table} WHERE metric_pk = @pk AND ${t} >= @s AND ${t} < @e GROUP BY i`,
     ).raw(true);
+  const rollAgg = (expr: string) => bucketAgg('rollups_1h', 'start', expr);
+  const rawAgg = (expr: string) => bucketAgg('readings', 'ts', expr);
   const rollAggs = {
     avg: rollAgg('sum(sum) / sum(count)'), min: rollAgg('min(min)'), max: rollAgg('max(max)'), sum: rollAgg('sum(sum)'), count: rollAgg('sum(count)'),
     first: rollAgg('first, min(start)'), last: rollAgg('last, max(start)'), delta: rollAgg('sum(delta_in + delta_prev)'),
@@ -55,18 +57,11 @@ export function readingsRepository(db: Db) {
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
   );
-  // Fixed-width buckets over raw readings, aggregated by SQLite: bucket i = (ts - start) / width.
-  // One statement per aggregation; `first`/`last` use SQLite's documented bare-column rule (the
-  // row of the single min()/max()); `delta` takes lag() from one reading before the window.
-  // CASTs: better-sqlite3 binds JS numbers as REAL, and REAL division would not truncate.
-  const rawAgg = (expr: string) =>
-    c.prepare<[{ pk: number; s: number; e: number; w: number }], [number, number]>(
-      `SELECT (ts - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ${expr} FROM readings WHERE metric_pk = @pk AND ts >= @s AND ts < @e GROUP BY i`,
-    ).raw(true);
   const rawAggs = {
     avg: rawAgg('avg(value)'), min: rawAgg('min(value)'), max: rawAgg('max(value)'), sum: rawAgg('sum(value)'), count: rawAgg('count(*)'),
     first: rawAgg('value, min(ts)'), last: rawAgg('value, max(ts)'),
   };
+  // Raw `delta` takes lag() from one reading before the window, so its first step counts.
   const rawDelta = c.prepare<[{ pk: number; s: number; e: number; w: number; p: number }], [number, number]>(
     `SELECT i, sum(inc) FROM (
        SELECT (ts - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ts,
@@ -74,7 +69,6 @@ export function readingsRepository(db: Db) {
          FROM readings WHERE metric_pk = @pk AND ts >= @p AND ts < @e WINDOW o AS (ORDER BY ts))
       WHERE ts >= @s GROUP BY i`,
   ).raw(true);
-  const rawRange = c.prepare<[number, number, number], [number, number]>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true);
   const rollupRange = c.prepare<[number, number, number], [number, number, number, number, number, number, number, number, number, number]>(
     'SELECT start, count, sum, min, max, first, last, first_ts, last_ts, delta_in FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start',
   ).raw(true);
@@ -110,7 +104,7 @@ export function readingsRepository(db: Db) {
       return writeRollup(metricPk, start, merged, stored.deltaPrev);
     }
     // No roll-up means no reading in this hour before this batch: the batch's rows are all of it.
-    const rows = stored ? hourRows.all(metricPk, start, start + HOUR) : fresh;
+    const rows = stored ? rowsBetween.all(metricPk, start, start + HOUR) : fresh;
     const prev = prevRollup.get(metricPk, start);
     const r = rollupOf(start, rows);
     writeRollup(metricPk, start, r, prev ? counterIncrease(prev.last, r.first) : 0);
@@ -156,7 +150,7 @@ export function readingsRepository(db: Db) {
       return rawAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
     },
     async raw(metricPk: number, from: number, to: number): Promise<[number, number][]> {
-      return rawRange.all(metricPk, from, to);
+      return rowsBetween.all(metricPk, from, to);
     },
     /** Hourly roll-ups whose hour starts in [from, to). */
     async hourly(metricPk: number, from: number, to: number): Promise<Partial[]> {
@@ -176,10 +170,6 @@ export function readingsRepository(db: Db) {
     /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */
     async rollupBucketed(metricPk: number, start: number, end: number, width: number, agg: Aggregation): Promise<[number, number][]> {
       return rollAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
-    },
-    /** The last reading before `ts`, for counters' first delta. */
-    async previous(metricPk: number, ts: number): Promise<{ ts: number; value: number } | null> {
-      return before.get(metricPk, ts) ?? null;
     },
   };
 }

@@ -1,19 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fp from 'fastify-plugin';
-
-/** The folder holding package.json: the same from src/ (tsx) and from dist/src/ (built). */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + import.meta.url);
-    dir = up;
-  }
-  return dir;
-}
+import { projectRoot } from '../../paths.js';
 
 /**
  * Our own assets under /assets/, and the pinned htmx, uPlot and Pico builds from node_modules

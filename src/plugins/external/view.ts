@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import view from '@fastify/view';
 import { Eta } from 'eta';
 import fp from 'fastify-plugin';
-import { projectRoot } from './static.js';
+import { projectRoot } from '../../paths.js';
 
 /**
  * Eta templates from views/ (layouts, pages, partials, errors). Pages call layout() themselves,

@@ -1,0 +1,86 @@
+// The hot-path caches (issue #6) must never outlive the truth: actors and tokens are cached
+// while the access version (moved by database triggers) is unchanged, so even a change typed by
+// hand in SQL, past every service, is seen by the very next request. Session cookies are
+// verified once and remembered; a forged or tampered one is never taken.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { RememberingSigner, SESSION_COOKIE } from '../../src/plugins/external/session.js';
+import { buildTestApp, createWorld, injectAs, loginCookie } from '../helpers/app.js';
+
+let app: App;
+let world: Awaited<ReturnType<typeof createWorld>>;
+beforeEach(async () => {
+  app = await buildTestApp();
+  world = await createWorld(app);
+});
+afterEach(() => app.close());
+
+const sql = (text: string, ...params: unknown[]) => app.db.$client.prepare(text).run(...params);
+const siteOf = (user: Parameters<typeof injectAs>[1]) => injectAs(app, user, { url: `/api/sites/${world.site.id}` });
+
+describe('actor and token caches', () => {
+  it('When a membership is deleted by hand in SQL, then the next bearer request of that viewer gets 404 for the site', async () => {
+    expect((await siteOf(world.viewer)).statusCode).toBe(200);
+    sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
+    expect((await siteOf(world.viewer)).statusCode).toBe(404);
+  });
+
+  it('When a viewer is made technician by hand in SQL, then the next request may create a device', async () => {
+    const create = () => injectAs(app, world.viewer, { method: 'POST', url: `/api/sites/${world.site.id}/devices`, payload: { name: 'New meter', type: 'meter' } });
+    expect((await create()).statusCode).toBe(403);
+    sql("UPDATE site_members SET role = 'technician' WHERE user_id = ?", world.viewer.id);
+    expect((await create()).statusCode).toBe(201);
+  });
+
+  it('When a user is deactivated by hand in SQL, then their session cookie and token stop working at once', async () => {
+    const cookie = await loginCookie(app, world.technician.email);
+    expect((await app.inject({ url: '/api/me', headers: { cookie } })).statusCode).toBe(200);
+    expect((await siteOf(world.technician)).statusCode).toBe(200);
+    sql('UPDATE users SET active = 0 WHERE id = ?', world.technician.id);
+    expect((await app.inject({ url: '/api/me', headers: { cookie } })).statusCode).toBe(401);
+    expect((await siteOf(world.technician)).statusCode).toBe(401);
+  });
+
+  it('When a token is deleted or expired by hand in SQL, then it gets 401 on the next request', async () => {
+    expect((await siteOf(world.viewer)).statusCode).toBe(200);
+    sql('UPDATE api_tokens SET expires_at = ? WHERE user_id = ?', Date.now() - 1000, world.viewer.id);
+    expect((await siteOf(world.viewer)).statusCode).toBe(401);
+    expect((await siteOf(world.technician)).statusCode).toBe(200);
+    sql('DELETE FROM api_tokens WHERE user_id = ?', world.technician.id);
+    expect((await siteOf(world.technician)).statusCode).toBe(401);
+  });
+
+  it('When a site is deleted by hand in SQL, then the access version moves (its memberships go with it)', async () => {
+    const version = () => app.repos.users.accessVersion();
+    const before = await version();
+    sql('DELETE FROM sites WHERE id = ?', world.otherSite.id);
+    expect(await version()).toBeGreaterThan(before);
+    const again = await version();
+    sql("UPDATE api_tokens SET last_used_at = 1 WHERE user_id = ?", world.viewer.id);
+    expect(await version()).toBe(again); // a token's use is not an access change
+  });
+
+  it('When a token is used, then its last use is still recorded (at most once a minute)', async () => {
+    await siteOf(world.viewer);
+    const row = app.db.$client.prepare('SELECT last_used_at AS t FROM api_tokens WHERE user_id = ?').get(world.viewer.id) as { t: number | null };
+    expect(row.t).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe('session cookie signer', () => {
+  it('When a cookie was verified once, then the same cookie verifies again; a tampered copy never does', () => {
+    const signer = new RememberingSigner('a'.repeat(40));
+    const cookie = signer.sign('session-id-1');
+    expect(signer.unsign(cookie)).toMatchObject({ valid: true, value: 'session-id-1' });
+    expect(signer.unsign(cookie)).toMatchObject({ valid: true, value: 'session-id-1' });
+    expect(signer.sign('session-id-1')).toBe(cookie);
+    expect(signer.unsign(`${cookie.slice(0, -1)}${cookie.endsWith('A') ? 'B' : 'A'}`).valid).toBe(false);
+    expect(signer.unsign(cookie.replace('session-id-1', 'session-id-2')).valid).toBe(false);
+    expect(new RememberingSigner('b'.repeat(40)).unsign(cookie).valid).toBe(false);
+  });
+
+  it('When a session cookie is signed with another secret, then the request is anonymous (401)', async () => {
+    const forged = `${SESSION_COOKIE}=${encodeURIComponent(new RememberingSigner('x'.repeat(40)).sign('whatever'))}`;
+    expect((await app.inject({ url: '/api/me', headers: { cookie: forged } })).statusCode).toBe(401);
+  });
+});

@@ -59,8 +59,9 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     ...rest,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   installValidators(app);

@@ -206,3 +206,14 @@ export const subscriptionMetrics = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.subscriptionId, t.metricPk] }), index('subscription_metrics_metric_idx').on(t.metricPk)],
 );
+
+/**
+ * One row whose `version` moves whenever who-may-see-what changes: users, site memberships, sites,
+ * API tokens (triggers in drizzle/0003_access_version.sql). The auth service caches actors and
+ * tokens and drops them when it reads a new version, so a change made by any writer, even SQL
+ * typed by hand, is seen by the next request (issue #6).
+ */
+export const accessVersion = sqliteTable('access_version', {
+  id: integer('id').primaryKey(),
+  version: integer('version').notNull(),
+});

@@ -40,8 +40,11 @@ export function tokensRepository(db: Db) {
       return byHash.get(tokenHash) ?? null;
     },
     /** Writes last-used at most once a minute per token, to keep the hot path read-only. */
-    async touch(id: string, lastUsedAt: number | null, now = Date.now()): Promise<void> {
-      if (lastUsedAt === null || now - lastUsedAt > 60_000) touch.run(now, id);
+    /** True when it wrote. */
+    async touch(id: string, lastUsedAt: number | null, now = Date.now()): Promise<boolean> {
+      if (lastUsedAt !== null && now - lastUsedAt <= 60_000) return false;
+      touch.run(now, id);
+      return true;
     },
     async delete(userId: string, id: string): Promise<boolean> {
       return db.delete(apiTokens).where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId))).run().changes > 0;

@@ -43,7 +43,12 @@ export function usersRepository(db: Db) {
     .where(eq(siteMembers.userId, sql.placeholder('userId')))
     .orderBy(asc(sites.name))
     .prepare();
+  const version = db.$client.prepare<[], { version: number }>('SELECT version FROM access_version WHERE id = 1');
   return {
+    /** Moves on every change to users, memberships, sites or tokens (triggers): caches check it. */
+    async accessVersion(): Promise<number> {
+      return version.get()?.version ?? 0;
+    },
     async findById(id: string): Promise<User | null> {
       return byId.get({ id }) ?? null;
     },

@@ -1,4 +1,4 @@
-import cookie from '@fastify/cookie';
+import cookie, { Signer } from '@fastify/cookie';
 import session, { type SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import fp from 'fastify-plugin';
@@ -43,11 +43,50 @@ export class SqliteSessionStore implements SessionStore {
   }
 }
 
+type Unsigned = { valid: true; renew: boolean; value: string } | { valid: false; renew: false; value: null };
+
+/**
+ * @fastify/cookie's HMAC signer, remembering the cookies it has verified. Every request with a
+ * session cookie unsigns it and then signs the id again (@fastify/session re-creates its Session
+ * object); two HMACs were ~10 % of a small API answer in issue #6's profile. HMAC is a pure
+ * function of id and secret, so a remembered answer is the answer. Only valid cookies are kept
+ * (a forged cookie costs its HMAC every time, like before), at most MAX entries.
+ */
+export class RememberingSigner {
+  static readonly MAX = 10_000;
+  private readonly inner: Signer;
+  private readonly verified = new Map<string, Unsigned>();
+  private readonly signed = new Map<string, string>();
+
+  constructor(secret: string) {
+    this.inner = new Signer(secret);
+  }
+
+  sign(value: string): string {
+    return this.signed.get(value) ?? this.inner.sign(value);
+  }
+
+  unsign(signedValue: string): Unsigned {
+    const known = this.verified.get(signedValue);
+    if (known) return known;
+    const result = this.inner.unsign(signedValue) as Unsigned;
+    if (result.valid) {
+      if (this.verified.size >= RememberingSigner.MAX) {
+        this.verified.clear();
+        this.signed.clear();
+      }
+      this.verified.set(signedValue, result);
+      this.signed.set(result.value, signedValue);
+    }
+    return result;
+  }
+}
+
 export default fp(
   async (app, opts: { secret: string; secure: boolean; repo: SessionsRepository }) => {
     await app.register(cookie);
     await app.register(session, {
-      secret: opts.secret,
+      secret: new RememberingSigner(opts.secret),
       cookieName: SESSION_COOKIE,
       store: new SqliteSessionStore(opts.repo),
       saveUninitialized: false,

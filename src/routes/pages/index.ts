@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../errors.js';
+import { varyOnHtmx } from '../../plugins/app/htmx.js';
 import { toProblem } from '../../plugins/app/problems.js';
 import csrf from '../../plugins/external/csrf.js';
 import formbody from '../../plugins/external/formbody.js';
@@ -48,6 +49,8 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(formbody);
   await app.register(csrf);
 
+  // One URL serves a page or a partial: https://htmx.org/essays/why-tend-not-to-use-content-negotiation/
+  app.addHook('onSend', varyOnHtmx);
   app.setErrorHandler<FastifyError>(renderError);
   app.setNotFoundHandler(async () => {
     throw new errors.NOT_FOUND();

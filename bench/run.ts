@@ -52,7 +52,7 @@ async function main(): Promise<Row[]> {
     // Load shedding off: the figures measure capacity; a 503 under deliberate overload would hide it.
     MAX_EVENT_LOOP_DELAY_MS: '0',
   };
-  const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/src/server.js'];
+  const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
   const startServer = () => startChild(serverArgs, env, '/healthz', join(dir, 'server.log'));
   const bare = await startChild(['--import', 'tsx', 'bench/baseline-server.ts'], { LOG_LEVEL: 'warn' }, '/bare', join(dir, 'baseline.log'));
   let server: Child = await startServer();

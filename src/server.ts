@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { compilePending } from './plugins/app/validation.js';
 import { prepare, retention, simulator } from './startup.js';
 
 let config: Config;
@@ -26,4 +27,6 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
 });
 
 await app.listen({ port: config.port, host: config.host });
+// Request schemas compile on first use (fast restarts); compile the rest now, between requests.
+void compilePending().then((n) => app.log.debug({ schemas: n }, 'schemas compiled'));
 sim.run(seeded);

@@ -18,18 +18,54 @@ function makeAjv(coerceTypes: false | 'array') {
 // Compiled validators and serializers are pure functions of their schema, so they are cached by
 // the schema's text and shared by every app in the process: building an app (each test builds
 // one, and a restart builds one) then costs milliseconds instead of compiling ~100 schemas again.
+//
+// They are also compiled on first use rather than at boot: compiling every route's schemas took
+// ~0.3 s of a restart (issue #6, P9). server.ts calls `compilePending()` once it listens, so
+// they are all compiled within a moment of starting, in small steps between requests.
 let ajvs: { strict: Ajv.default; loose: Ajv.default } | undefined;
 const validators = new Map<string, ValidateFunction>();
 const serializers = new Map<string, (data: unknown) => string>();
+const pending = new Set<() => unknown>();
+
+/** `make()` on the first call (or by compilePending), remembered under `key`. */
+function lazy<F extends (data: unknown) => unknown>(cache: Map<string, F>, key: string, make: () => F): F & { errors?: unknown } {
+  const ready = cache.get(key);
+  if (ready) return ready;
+  let fn: F | undefined;
+  const load = () => {
+    pending.delete(load);
+    fn ??= cache.get(key);
+    if (!fn) cache.set(key, (fn = make()));
+    return fn;
+  };
+  pending.add(load);
+  const wrapper = ((data: unknown) => {
+    const f = fn ?? load();
+    const result = f(data);
+    // Fastify reads a failed validation's errors from the function it was given.
+    wrapper.errors = (f as { errors?: unknown }).errors;
+    return result;
+  }) as F & { errors?: unknown };
+  return wrapper;
+}
+
+/** Compiles every schema not compiled yet, one per turn of the event loop; resolves when done. */
+export async function compilePending(): Promise<number> {
+  let n = 0;
+  for (const load of [...pending]) {
+    await new Promise((resolve) => setImmediate(resolve));
+    load();
+    n++;
+  }
+  return n;
+}
 
 export function installValidators(app: FastifyInstance): void {
   ajvs ??= { strict: makeAjv(false), loose: makeAjv('array') };
   const { strict, loose } = ajvs;
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const key = `${httpPart === 'body' ? 'b' : 'q'}${JSON.stringify(schema)}`;
-    let fn = validators.get(key);
-    if (!fn) validators.set(key, (fn = (httpPart === 'body' ? strict : loose).compile(schema)));
-    return fn;
+    return lazy(validators, key, () => (httpPart === 'body' ? strict : loose).compile(schema));
   });
 }
 
@@ -43,9 +79,7 @@ export const schemaController: FastifyServerOptions['schemaController'] = {
       const prefix = JSON.stringify(Object.keys(externalSchemas ?? {}));
       return (route) => {
         const key = `${prefix}${'contentType' in route ? String(route.contentType) : ''}${JSON.stringify(route.schema)}`;
-        let fn = serializers.get(key);
-        if (!fn) serializers.set(key, (fn = compile({ ...route, schema: nullableAsTypeList(route.schema) })));
-        return fn;
+        return lazy(serializers, key, () => compile({ ...route, schema: nullableAsTypeList(route.schema) }));
       };
     },
   },

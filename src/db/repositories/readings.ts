@@ -54,6 +54,16 @@ export function readingsRepository(db: Db) {
     avg: rollAgg('sum(sum) / sum(count)'), min: rollAgg('min(min)'), max: rollAgg('max(max)'), sum: rollAgg('sum(sum)'), count: rollAgg('sum(count)'),
     first: rollAgg('first, min(start)'), last: rollAgg('last, max(start)'), delta: rollAgg('sum(delta_in + delta_prev)'),
   };
+  // The same aggregations over one bucket's range, for long buckets (a day of 24 roll-ups or
+  // more): a statement per bucket walks its primary-key range, where one GROUP BY over a year
+  // sorted 8,760 rows into a temporary B-tree and took ~1.5× as long (issue #6, P5).
+  const rollOne = (expr: string) =>
+    // Positional parameters: ~20 % cheaper to bind than named ones, at thousands of calls a request.
+    c.prepare<[number, number, number], [number | null, ...unknown[]]>(`SELECT ${expr} FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ?`).raw(true);
+  const rollOnes = {
+    avg: rollOne('sum(sum) / sum(count)'), min: rollOne('min(min)'), max: rollOne('max(max)'), sum: rollOne('sum(sum)'), count: rollOne('sum(count)'),
+    first: rollOne('first, min(start)'), last: rollOne('last, max(start)'), delta: rollOne('sum(delta_in + delta_prev)'),
+  };
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
   );
@@ -166,6 +176,13 @@ export function readingsRepository(db: Db) {
         await new Promise((r) => setImmediate(r)); // let requests in between metrics
       }
       return total;
+    },
+    /** One value per bucket [edges[i], edges[i + 1]) (on UTC hours) from the hourly roll-ups, null where there is none. */
+    async rollupPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
+      const stmt = rollOnes[agg];
+      const out = new Array<number | null>(edges.length - 1);
+      for (let i = 0; i + 1 < edges.length; i++) out[i] = stmt.get(metricPk, edges[i], edges[i + 1])?.[0] ?? null;
+      return out;
     },
     /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */
     async rollupBucketed(metricPk: number, start: number, end: number, width: number, agg: Aggregation): Promise<[number, number][]> {

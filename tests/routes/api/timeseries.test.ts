@@ -267,7 +267,7 @@ function naive(readings: [number, number][], start: number, n: number, len: numb
 }
 
 describe('Property: roll-ups and raw readings give the answer a person would compute', () => {
-  it('When random readings over two days are read hourly (roll-ups) and by 15 minutes (raw), then every aggregation equals the naive computation', async () => {
+  it('When random readings over two days are read hourly and daily (roll-ups) and by 15 minutes (raw), then every aggregation equals the naive computation', async () => {
     const W0 = utc('2026-01-10T00:00:00');
     const reading = fc.tuple(fc.integer({ min: -3 * 60, max: 48 * 60 - 1 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 1000 }));
     let run = 0;
@@ -276,7 +276,7 @@ describe('Property: roll-ups and raw readings give the answer a person would com
         const { metrics } = await createDevice(app, w.site.id, { name: `Prop ${++run}` });
         const readings = raw.map(([m, s, v]): [number, number] => [W0 + m * 60_000 + s * 1000, v]);
         if (readings.length > 0) await ingest(metrics[0].id, readings.map(([t, v]) => [iso(t), v]));
-        for (const [interval, len, n] of [['1h', HOUR, 48], ['15m', 15 * 60_000, 192]] as const) {
+        for (const [interval, len, n] of [['1h', HOUR, 48], ['1d', 24 * HOUR, 2], ['15m', 15 * 60_000, 192]] as const) {
           for (const agg of AGGREGATIONS) {
             const body = await values(metrics[0].id, `from=${iso(W0)}&to=${iso(W0 + 48 * HOUR)}&interval=${interval}&agg=${agg}&tz=UTC`);
             expect(body.timestamps.length).toBe(n);

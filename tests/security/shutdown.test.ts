@@ -39,7 +39,9 @@ describe('Graceful shutdown (src/server.ts)', () => {
       req.on('error', reject).end();
     });
 
-    // The slow-ish request: 10,000 readings (validation, one transaction, roll-ups); SIGTERM once its body is sent.
+    // The slow-ish request: 10,000 readings (validation, one transaction, roll-ups); SIGTERM once its
+    // body is sent and the server has logged it as incoming. Only then is it in flight: a request whose
+    // bytes are still in the socket's buffer when SIGTERM is handled is a new one, and gets 503.
     const t0 = Date.now() - 86_400_000;
     const readings = Array.from({ length: 10_000 }, (_, i) => ({ metricId: metricIds[i % metricIds.length], timestamp: new Date(t0 + i * 1000).toISOString(), value: i }));
     const body = JSON.stringify({ readings });
@@ -50,7 +52,7 @@ describe('Graceful shutdown (src/server.ts)', () => {
       });
       req.on('error', reject);
       req.end(body, () => {
-        server!.child.kill('SIGTERM');
+        void until(() => server!.output().includes('"url":"/api/readings"')).then(() => server!.child.kill('SIGTERM'), reject);
       });
     });
     const signalled = Date.now();
@@ -75,3 +77,10 @@ describe('Graceful shutdown (src/server.ts)', () => {
     }
   });
 });
+
+/** Resolves once `ready()` is true, checking every 5 ms; rejects after `ms`. */
+async function until(ready: () => boolean, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !ready(); await new Promise((r) => setTimeout(r, 5))) {
+    if (Date.now() > end) throw new Error(`not ready within ${ms} ms`);
+  }
+}

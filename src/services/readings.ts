@@ -66,7 +66,7 @@ export function readingsService(repos: Repositories, hub: LiveHub) {
      */
     async write(rows: (ReadingRow & { metricId: string })[], opts: { now?: number; live?: boolean } = {}) {
       const stored = await repos.readings.ingest(rows, opts.now ?? Date.now());
-      if (opts.live !== false) hub.publish(rows.map((r) => ({ metricPk: r.metricPk, metricId: r.metricId, ts: r.ts, value: r.value })));
+      if (opts.live !== false) hub.publish(rows);
       return stored;
     },
   };

@@ -5,6 +5,7 @@ import type { AuthService } from './auth.js';
 import type { LiveHub, LiveReading } from './live.js';
 import type { Actor } from './policy.js';
 import type { SubscriptionsService } from './subscriptions.js';
+import { iso } from './views.js';
 
 export interface StreamSink {
   write(chunk: string): void;
@@ -35,7 +36,7 @@ export function streamsService(hub: LiveHub, auth: AuthService, subscriptions: S
       let visible = new Set(metrics.map((m) => m.pk));
       let closed = false;
       const text = (r: LiveReading) =>
-        (r.sse ??= `id: ${hub.eventId(r.seq)}\nevent: reading\ndata: ${JSON.stringify({ metricId: r.metricId, timestamp: new Date(r.ts).toISOString(), value: r.value })}\n\n`);
+        (r.sse ??= `id: ${hub.eventId(r.seq)}\nevent: reading\ndata: ${JSON.stringify({ metricId: r.metricId, timestamp: iso(r.ts), value: r.value })}\n\n`);
       // One write per stream per batch: a thousand streams cost a thousand writes, not a thousand per reading.
       const sendAll = (batch: LiveReading[]) => {
         let chunk = '';

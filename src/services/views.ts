@@ -6,7 +6,39 @@ import type { Site } from '../db/repositories/sites.js';
 import type { User } from '../db/repositories/users.js';
 import type { Access } from './policy.js';
 
-export const iso = (ms: number) => new Date(ms).toISOString();
+const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const DAY_MS = 86_400_000;
+/** 0000-01-01 and 10000-01-01 in epoch ms: outside, Date's six-digit years apply. */
+const [MIN_ISO, END_ISO] = [-62_167_219_200_000, 253_402_300_800_000];
+
+/**
+ * Epoch ms as ISO 8601 in UTC, exactly as `new Date(ms).toISOString()` writes it, ~4× faster:
+ * a site's latest values carry 80 timestamps and Date's formatter was ~10 % of that request
+ * (issue #6, P2). Days to a civil date by H. Hinnant's algorithm
+ * (https://howardhinnant.github.io/date_algorithms.html#civil_from_days); a test compares it
+ * with Date over random instants. Non-integers, invalid values and years outside 0–9999 go to Date.
+ */
+export function iso(ms: number): string {
+  if (!(Number.isInteger(ms) && ms >= MIN_ISO && ms < END_ISO)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / DAY_MS);
+  let t = ms - days * DAY_MS;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097; // day of the 400-year era, 0–146096
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)); // from March 1st
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const h = Math.floor(t / 3_600_000);
+  t -= h * 3_600_000;
+  const m = Math.floor(t / 60_000);
+  t -= m * 60_000;
+  const s = Math.floor(t / 1000);
+  return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[day]}T${TWO[h]}:${TWO[m]}:${TWO[s]}.${THREE[t - s * 1000]}Z`;
+}
 
 export interface LatestView {
   value: number;

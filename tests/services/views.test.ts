@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DetailedError } from '../../src/errors.js';
 import { assertCoordinates, assertTimeZone, isValidTimeZone } from '../../src/services/validate.js';
-import { deviceEtag, isStale } from '../../src/services/views.js';
+import { deviceEtag, isStale, iso } from '../../src/services/views.js';
 import { expectedVersion } from '../../src/services/devices.js';
 
 describe('isStale', () => {
@@ -50,5 +51,21 @@ describe('time zones and coordinates', () => {
     expect(() => assertCoordinates({ latitude: 1, longitude: 2 })).not.toThrow();
     expect(() => assertCoordinates({ latitude: null, longitude: null })).not.toThrow();
     expect(() => assertCoordinates({})).not.toThrow();
+  });
+});
+
+describe('iso', () => {
+  it('When any instant from year 0 to 275760 is formatted, then the text is exactly what Date#toISOString writes', () => {
+    const instant = fc.oneof(
+      fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), // years 0000–9999, the fast path
+      fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }), // Date's whole range
+      fc.constantFrom(0, -1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001),
+    );
+    fc.assert(fc.property(instant, (ms) => iso(ms) === new Date(ms).toISOString()), { numRuns: 20_000 });
+  });
+
+  it('When the instant is not an integer, then it is formatted like Date does (milliseconds truncated)', () => {
+    expect(iso(1.9)).toBe('1970-01-01T00:00:00.001Z');
+    expect(iso(-0.5)).toBe(new Date(-0.5).toISOString());
   });
 });

@@ -60,6 +60,8 @@ export function metricsRepository(db: Db) {
   const bySite = db.$client.prepare<[string], MetricRow & { deviceName: string }>(
     `SELECT ${cols}, d.name AS deviceName FROM metrics m JOIN devices d ON d.id = m.device_id WHERE m.site_id = ? ORDER BY d.name, m.pk`,
   );
+  // Any number of ids in one statement: they travel as one JSON array (no bound-parameter limit).
+  const byIds = db.$client.prepare<[string], MetricRow>(`SELECT ${cols} FROM metrics m WHERE m.id IN (SELECT value FROM json_each(?))`);
   const keyTaken = (tx: Pick<Db, 'select'>, deviceId: string, key: string, exceptId?: string) =>
     !!tx.select({ id: metrics.id }).from(metrics).where(and(eq(metrics.deviceId, deviceId), eq(metrics.key, key), exceptId ? ne(metrics.id, exceptId) : undefined)).get();
   return {
@@ -67,14 +69,7 @@ export function metricsRepository(db: Db) {
       return byId.get(id) ?? null;
     },
     async findManyByIds(ids: string[]): Promise<MetricRow[]> {
-      if (ids.length === 0) return [];
-      const out: MetricRow[] = [];
-      // Chunked to stay under SQLite's bound-parameter limit.
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        out.push(...db.select(metricCols).from(metrics).where(inList(chunk)).all());
-      }
-      return out;
+      return ids.length === 0 ? [] : byIds.all(JSON.stringify(ids));
     },
     /** Metrics with their device and site names and the site's zone (labels, time series). */
     async findInContext(ids: string[]): Promise<MetricInContext[]> {

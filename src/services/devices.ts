@@ -37,7 +37,7 @@ export function devicesService(repos: Repositories) {
   return {
     async list(actor: Actor, siteId: string, page: { limit: number; cursor?: string }) {
       requireView(actor, siteId, siteNotFound);
-      if (!(await repos.sites.findById(siteId))) throw siteNotFound();
+      if (!(await repos.sites.exists(siteId))) throw siteNotFound();
       const result = await repos.devices.list(siteId, page.limit, page.cursor);
       if (!result) throw invalidCursor();
       return { items: result.items.map(deviceView), nextCursor: result.nextCursor };

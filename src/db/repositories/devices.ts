@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { devices, metrics } from '../schema.js';
@@ -43,6 +43,8 @@ export function devicesRepository(db: Db) {
   const find = (tx: Pick<Db, 'select'>, id: string): Device | null => tx.select().from(devices).where(eq(devices.id, id)).get() ?? null;
   const metricsOf = (tx: Pick<Db, 'select'>, deviceId: string): MetricRow[] =>
     tx.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
+  // The first page of a site's devices (every site page and its 10-second poll): prepared once.
+  const firstPage = db.select().from(devices).where(eq(devices.siteId, sql.placeholder('siteId'))).orderBy(asc(devices.name), asc(devices.id)).limit(sql.placeholder('limit')).prepare();
   return {
     async findById(id: string): Promise<Device | null> {
       return find(db, id);
@@ -51,7 +53,9 @@ export function devicesRepository(db: Db) {
       const key = decodeCursor(cursor);
       if (key === null) return null;
       const after = key ? or(gt(devices.name, String(key[0])), and(eq(devices.name, String(key[0])), gt(devices.id, key[1]))) : undefined;
-      const rows = db.select().from(devices).where(and(eq(devices.siteId, siteId), after)).orderBy(asc(devices.name), asc(devices.id)).limit(limit + 1).all();
+      const rows = after
+        ? db.select().from(devices).where(and(eq(devices.siteId, siteId), after)).orderBy(asc(devices.name), asc(devices.id)).limit(limit + 1).all()
+        : firstPage.all({ siteId, limit: limit + 1 });
       return toPage(rows, limit, (d) => [d.name, d.id]);
     },
     /** The device, its metrics and the audit row: one transaction. */

@@ -47,13 +47,15 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 export function sitesRepository(db: Db) {
   const find = (tx: Pick<Db, 'select'>, id: string) => tx.select(cols).from(sites).where(eq(sites.id, id)).get() ?? null;
   const exists = db.select({ id: sites.id }).from(sites).where(eq(sites.id, sql.placeholder('id'))).prepare();
+  // Prepared once: every site page and site-scoped request reads the site (issue #6, P3).
+  const byId = db.select(cols).from(sites).where(eq(sites.id, sql.placeholder('id'))).prepare();
   return {
     /** Cheaper than findById when only existence matters (hot paths). */
     async exists(id: string): Promise<boolean> {
       return exists.get({ id }) !== undefined;
     },
     async findById(id: string): Promise<Site | null> {
-      return find(db, id);
+      return byId.get({ id }) ?? null;
     },
     /** visibleTo: a user id to restrict to that user's memberships, or null for every site (admins). */
     async list(opts: { visibleTo: string | null; q?: string; limit: number; cursor?: string }): Promise<Page<Site> | null> {

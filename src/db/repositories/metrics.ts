@@ -51,25 +51,27 @@ export type MetricChange = { status: 'ok'; metric: MetricRow } | { status: 'not_
 
 export function metricsRepository(db: Db) {
   const find = (tx: Pick<Db, 'select'>, id: string): MetricRow | null => tx.select(metricCols).from(metrics).where(eq(metrics.id, id)).get() ?? null;
-  // Hot paths (the metric feed, a site's latest values): plain prepared statements returning rows
-  // in MetricRow's shape. Drizzle's prepared queries map every row column by column, which was
-  // ~40 % of these lookups (issue #6); the column list below is metricCols', aliased.
-  const cols = `m.pk, m.id, m.device_id AS deviceId, m.site_id AS siteId, m.key, m.name, m.unit, m.kind, m.interval_seconds AS intervalSeconds,
-    m.latest_ts AS latestTs, m.latest_value AS latestValue, m.latest_received_at AS latestReceivedAt, m.created_at AS createdAt, m.updated_at AS updatedAt`;
-  const byId = db.$client.prepare<[string], MetricRow>(`SELECT ${cols} FROM metrics m WHERE m.id = ?`);
-  const bySite = db.$client.prepare<[string], MetricRow & { deviceName: string }>(
-    `SELECT ${cols}, d.name AS deviceName FROM metrics m JOIN devices d ON d.id = m.device_id WHERE m.site_id = ? ORDER BY d.name, m.pk`,
-  );
+  // Hot paths (the metric feed, a site's latest values, ingestion): plain prepared statements
+  // returning arrays, turned into MetricRow here. Drizzle's row mapping was ~40 % of these lookups,
+  // and better-sqlite3 builds a row object property by property through V8's API, twice as slow
+  // as the array plus an object literal (issue #6). The column order is fromRaw's.
+  const cols = `m.pk, m.id, m.device_id, m.site_id, m.key, m.name, m.unit, m.kind, m.interval_seconds,
+    m.latest_ts, m.latest_value, m.latest_received_at, m.created_at, m.updated_at`;
+  const byId = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id = ?`).raw(true);
+  const bySite = db.$client.prepare<[string], [...RawMetric, string]>(
+    `SELECT ${cols}, d.name FROM metrics m JOIN devices d ON d.id = m.device_id WHERE m.site_id = ? ORDER BY d.name, m.pk`,
+  ).raw(true);
   // Any number of ids in one statement: they travel as one JSON array (no bound-parameter limit).
-  const byIds = db.$client.prepare<[string], MetricRow>(`SELECT ${cols} FROM metrics m WHERE m.id IN (SELECT value FROM json_each(?))`);
+  const byIds = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id IN (SELECT value FROM json_each(?))`).raw(true);
   const keyTaken = (tx: Pick<Db, 'select'>, deviceId: string, key: string, exceptId?: string) =>
     !!tx.select({ id: metrics.id }).from(metrics).where(and(eq(metrics.deviceId, deviceId), eq(metrics.key, key), exceptId ? ne(metrics.id, exceptId) : undefined)).get();
   return {
     async findById(id: string): Promise<MetricRow | null> {
-      return byId.get(id) ?? null;
+      const raw = byId.get(id);
+      return raw ? fromRaw(raw) : null;
     },
     async findManyByIds(ids: string[]): Promise<MetricRow[]> {
-      return ids.length === 0 ? [] : byIds.all(JSON.stringify(ids));
+      return ids.length === 0 ? [] : byIds.all(JSON.stringify(ids)).map(fromRaw);
     },
     /** Metrics with their device and site names and the site's zone (labels, time series). */
     async findInContext(ids: string[]): Promise<MetricInContext[]> {
@@ -86,7 +88,11 @@ export function metricsRepository(db: Db) {
       return db.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
     },
     async listBySite(siteId: string): Promise<(MetricRow & { deviceName: string })[]> {
-      return bySite.all(siteId);
+      return bySite.all(siteId).map((raw) => {
+        const row = fromRaw(raw as unknown as RawMetric) as MetricRow & { deviceName: string };
+        row.deviceName = raw[14]; // assigned, not spread: a spread copies the row (~25 % of this read)
+        return row;
+      });
     },
     async create(device: { id: string; siteId: string }, input: MetricInput, actorId: string | null): Promise<MetricChange> {
       return db.transaction((tx): MetricChange => {
@@ -124,6 +130,13 @@ export function metricsRepository(db: Db) {
     },
   };
 }
+
+type RawMetric = [number, string, string, string, string, string, string, MetricRow['kind'], number, number | null, number | null, number | null, number, number];
+
+const fromRaw = (r: RawMetric): MetricRow => ({
+  pk: r[0], id: r[1], deviceId: r[2], siteId: r[3], key: r[4], name: r[5], unit: r[6], kind: r[7], intervalSeconds: r[8],
+  latestTs: r[9], latestValue: r[10], latestReceivedAt: r[11], createdAt: r[12], updatedAt: r[13],
+});
 
 const audited = (m: MetricRow) => ({ id: m.id, deviceId: m.deviceId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });
 

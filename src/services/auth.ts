@@ -22,13 +22,15 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
   const actors = new Map<string, Actor | null>();
   const tokens = new Map<string, TokenRow>();
   let cachedAt = -1;
-  async function checkVersion() {
+  /** Brings the caches to the current access version; returns it. */
+  async function checkVersion(): Promise<number> {
     const version = await repos.users.accessVersion();
     if (version !== cachedAt || actors.size + tokens.size > CACHE_MAX) {
       actors.clear();
       tokens.clear();
       cachedAt = version;
     }
+    return version;
   }
 
   return {
@@ -53,7 +55,7 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
 
     /** The acting user with their site roles, or null when the account is gone or deactivated. */
     async loadActor(userId: string): Promise<Actor | null> {
-      await checkVersion();
+      const version = await checkVersion();
       const cached = actors.get(userId);
       if (cached !== undefined) return cached;
       const user = await repos.users.findById(userId);
@@ -61,7 +63,9 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
       const actor = user?.active
         ? { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, roles: new Map(memberships.map((m) => [m.siteId, m.role])) }
         : null;
-      actors.set(userId, actor);
+      // Kept only if no other request has moved the caches to a newer version while this one
+      // read: a row read before a change must not be filed under the version after it.
+      if (cachedAt === version) actors.set(userId, actor);
       return actor;
     },
 
@@ -69,12 +73,13 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
     async resolveToken(raw: string, now = Date.now()): Promise<string | null> {
       if (!raw.startsWith(TOKEN_PREFIX)) return null;
       const hash = hashToken(raw);
-      await checkVersion();
+      const version = await checkVersion();
       let token = tokens.get(hash);
       if (!token) {
         const row = await repos.tokens.findByHash(hash);
         if (!row) return null; // misses are not cached: the next guess costs its query, as before
-        tokens.set(hash, (token = { ...row }));
+        token = { ...row };
+        if (cachedAt === version) tokens.set(hash, token); // as in loadActor
       }
       if (token.expiresAt !== null && token.expiresAt <= now) return null;
       if (await repos.tokens.touch(token.id, token.lastUsedAt, now)) token.lastUsedAt = now;

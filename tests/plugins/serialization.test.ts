@@ -2,7 +2,7 @@
 // as before, for null and non-null values, and the served OpenAPI document keeps its anyOf.
 import { describe, expect, it } from 'vitest';
 import Type from 'typebox';
-import { nullableAsTypeList } from '../../src/plugins/app/validation.js';
+import { compilePending, nullableAsTypeList } from '../../src/plugins/app/validation.js';
 import { Nullable, Timestamp } from '../../src/schemas/common.js';
 import { buildTestApp, createWorld, injectAs } from '../helpers/app.js';
 
@@ -28,6 +28,18 @@ describe('nullable fields in responses', () => {
       expect((await get()).latest).toMatchObject({ value: 41.5, unit: metric.unit, timestamp: at, stale: false });
       const doc = (await app.inject({ url: '/openapi.json' })).json();
       expect(JSON.stringify(doc.paths)).toContain('anyOf');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('schema compilation', () => {
+  it('When the app is built, then every route schema compiles (they compile lazily, so a broken one would otherwise surface only on first use)', async () => {
+    const app = await buildTestApp();
+    try {
+      expect(await compilePending()).toBeGreaterThan(50);
+      expect(await compilePending()).toBe(0);
     } finally {
       await app.close();
     }

@@ -50,6 +50,27 @@ describe('actor and token caches', () => {
     expect((await siteOf(world.technician)).statusCode).toBe(401);
   });
 
+  it('When a membership is removed while another request is still reading the actor, then the actor read before the change is not kept', async () => {
+    const users = app.repos.users;
+    const real = users.memberships;
+    // Request A reads the viewer's memberships; before it files the actor, the membership goes and
+    // request B (another user) moves the caches to the new access version.
+    users.memberships = async (userId: string) => {
+      const rows = await real(userId);
+      if (userId === world.viewer.id) {
+        sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
+        await app.services.auth.loadActor(world.technician.id);
+      }
+      return rows;
+    };
+    try {
+      expect((await app.services.auth.loadActor(world.viewer.id))?.roles.has(world.site.id)).toBe(true); // A: read before the change
+    } finally {
+      users.memberships = real;
+    }
+    expect((await siteOf(world.viewer)).statusCode).toBe(404);
+  });
+
   it('When a site is deleted by hand in SQL, then the access version moves (its memberships go with it)', async () => {
     const version = () => app.repos.users.accessVersion();
     const before = await version();

@@ -31,4 +31,12 @@ describe('security headers', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-eval');
   });
+
+  it('When a path only starts like /docs (/docsX, /docs-old), then it gets the strict policy', async () => {
+    for (const url of ['/docsX', '/docs-old/index.html', '/api/docs']) {
+      const csp = String((await app.inject({ url })).headers['content-security-policy']);
+      expect(csp, url).not.toContain('unsafe-inline');
+    }
+    expect(String((await app.inject({ url: '/docs' })).headers['content-security-policy'])).toMatch(/style-src 'self' 'unsafe-inline'/);
+  });
 });

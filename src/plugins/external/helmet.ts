@@ -41,12 +41,15 @@ export function helmetHeaders(opts: HelmetOptions): Record<string, string> {
   return headers;
 }
 
+/** `/docs`, `/docs/…` or `/docs?…` (Swagger UI), not `/docsX`. */
+const isDocs = (url: string) => url.startsWith('/docs') && (url.length === 5 || url[5] === '/' || url[5] === '?');
+
 export default fp(
   async (app) => {
     const site = helmetHeaders(options(strict));
     const swaggerUi = helmetHeaders(options(docs));
     app.addHook('onRequest', (request, reply, done) => {
-      reply.headers(request.url.startsWith('/docs') ? swaggerUi : site);
+      reply.headers(isDocs(request.url) ? swaggerUi : site);
       done();
     });
   },

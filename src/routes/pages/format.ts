@@ -18,7 +18,8 @@ export const format = {
       const ms = Date.parse(value);
       m = Number.isNaN(ms) ? null : ISO_UTC.exec(iso(ms));
     }
-    return m ? `${Number(m[2])} ${MONTHS[Number(m[1]) - 1]}, ${m[3]} UTC` : '–';
+    const month = m ? MONTHS[Number(m[1]) - 1] : undefined;
+    return m && month ? `${Number(m[2])} ${month}, ${m[3]} UTC` : '–';
   },
   typeName: (type: string) => ({ ev_charger: 'EV charger', pv_array: 'PV array' })[type] ?? type.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
 };

@@ -148,6 +148,11 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
     const s = await open(w.technician, sub);
     expect(s.status).toBe(200);
     expect(s.headers['content-type']).toMatch(/^text\/event-stream/);
+    // The security headers every other answer carries (the stream writes its head itself).
+    expect(s.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(s.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(s.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(s.headers['x-content-type-options']).toBe('nosniff');
     await ingest([w.metrics[0].id, 0, 42.5]);
     const [e] = await s.waitFor('reading', 1);
     expect(e.id).toMatch(/^[0-9a-f]+-\d+$/);

@@ -18,6 +18,7 @@ describe('Page formatting (it.f)', () => {
     expect(format.time(undefined)).toBe('–');
     expect(format.time('')).toBe('–');
     expect(format.time('yesterday')).toBe('–');
+    expect(format.time('2024-13-40T25:61:61Z')).toBe('–');
     expect(format.time('2026-11-26T15:03:27+01:00')).toBe('26 Nov, 14:03:27 UTC');
   });
 });

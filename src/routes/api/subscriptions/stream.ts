@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
@@ -32,7 +33,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           if (!started) {
             started = true;
             reply.hijack();
+            // After hijack Fastify sends none of the reply's headers (helmet's among them): copied here.
             raw.writeHead(200, {
+              ...(reply.getHeaders() as OutgoingHttpHeaders),
               'content-type': 'text/event-stream; charset=utf-8',
               'cache-control': 'no-cache, no-transform',
               connection: 'keep-alive',

@@ -58,8 +58,9 @@ export function readingsRepository(db: Db) {
   // more): a statement per bucket walks its primary-key range, where one GROUP BY over a year
   // sorted 8,760 rows into a temporary B-tree and took ~1.5× as long (issue #6, P5).
   const rollOne = (expr: string) =>
-    // Positional parameters: ~20 % cheaper to bind than named ones, at thousands of calls a request.
-    c.prepare<[number, number, number], [number | null, ...unknown[]]>(`SELECT ${expr} FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ?`).raw(true);
+    // Positional parameters: ~20 % cheaper to bind than named ones, at thousands of calls a
+    // request; pluck: the value alone, no row array (~7 % of a year of daily buckets).
+    c.prepare<[number, number, number], number | null>(`SELECT ${expr} FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ?`).pluck(true);
   const rollOnes = {
     avg: rollOne('sum(sum) / sum(count)'), min: rollOne('min(min)'), max: rollOne('max(max)'), sum: rollOne('sum(sum)'), count: rollOne('sum(count)'),
     first: rollOne('first, min(start)'), last: rollOne('last, max(start)'), delta: rollOne('sum(delta_in + delta_prev)'),
@@ -182,7 +183,7 @@ export function readingsRepository(db: Db) {
     async rollupPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
       const stmt = rollOnes[agg];
       const out = new Array<number | null>(edges.length - 1);
-      for (let i = 0; i + 1 < edges.length; i++) out[i] = stmt.get(metricPk, edges[i], edges[i + 1])?.[0] ?? null;
+      for (let i = 0; i + 1 < edges.length; i++) out[i] = stmt.get(metricPk, edges[i], edges[i + 1]) ?? null;
       return out;
     },
     /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */

@@ -54,16 +54,20 @@ export function readingsRepository(db: Db) {
     avg: rollAgg('sum(sum) / sum(count)'), min: rollAgg('min(min)'), max: rollAgg('max(max)'), sum: rollAgg('sum(sum)'), count: rollAgg('sum(count)'),
     first: rollAgg('first, min(start)'), last: rollAgg('last, max(start)'), delta: rollAgg('sum(delta_in + delta_prev)'),
   };
-  // The same aggregations over one bucket's range, for long buckets (a day of 24 roll-ups or
-  // more): a statement per bucket walks its primary-key range, where one GROUP BY over a year
-  // sorted 8,760 rows into a temporary B-tree and took ~1.5× as long (issue #6, P5).
-  const rollOne = (expr: string) =>
-    // Positional parameters: ~20 % cheaper to bind than named ones, at thousands of calls a
-    // request; pluck: the value alone, no row array (~7 % of a year of daily buckets).
-    c.prepare<[number, number, number], number | null>(`SELECT ${expr} FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ?`).pluck(true);
+  // The same aggregations over each bucket's range, for long buckets (a day of 24 roll-ups or
+  // more): a subquery per bucket walks its primary-key range, where one GROUP BY over a year
+  // sorted 8,760 rows into a temporary B-tree and took ~1.5× as long (issue #6, P5). The buckets
+  // arrive as one JSON array of [start, end] pairs, so a year is one statement, not 365: ~15 %
+  // less than a statement per bucket.
+  const perBucket = (subquery: string) =>
+    c.prepare<[{ pk: number; edges: string }], number | null>(`SELECT (${subquery}) FROM json_each(@edges) e ORDER BY e.key`).pluck(true);
+  const inBucket = 'FROM rollups_1h WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1';
+  const rollOne = (expr: string) => perBucket(`SELECT ${expr} ${inBucket}`);
   const rollOnes = {
     avg: rollOne('sum(sum) / sum(count)'), min: rollOne('min(min)'), max: rollOne('max(max)'), sum: rollOne('sum(sum)'), count: rollOne('sum(count)'),
-    first: rollOne('first, min(start)'), last: rollOne('last, max(start)'), delta: rollOne('sum(delta_in + delta_prev)'),
+    // A scalar subquery has one column: the first and last roll-up by key order, not min()/max().
+    first: perBucket(`SELECT first ${inBucket} ORDER BY start LIMIT 1`), last: perBucket(`SELECT last ${inBucket} ORDER BY start DESC LIMIT 1`),
+    delta: rollOne('sum(delta_in + delta_prev)'),
   };
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
@@ -181,10 +185,8 @@ export function readingsRepository(db: Db) {
     },
     /** One value per bucket [edges[i], edges[i + 1]) (on UTC hours) from the hourly roll-ups, null where there is none. */
     async rollupPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
-      const stmt = rollOnes[agg];
-      const out = new Array<number | null>(edges.length - 1);
-      for (let i = 0; i + 1 < edges.length; i++) out[i] = stmt.get(metricPk, edges[i], edges[i + 1]) ?? null;
-      return out;
+      const pairs = edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]);
+      return rollOnes[agg].all({ pk: metricPk, edges: JSON.stringify(pairs) });
     },
     /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */
     async rollupBucketed(metricPk: number, start: number, end: number, width: number, agg: Aggregation): Promise<[number, number][]> {

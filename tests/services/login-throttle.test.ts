@@ -40,4 +40,24 @@ describe('POST /api/auth/login throttling', () => {
       await app.close();
     }
   });
+
+  it('When one address sends 31 sign-in requests within a minute, then the 31st gets 429 problem+json with Retry-After, whatever it carries', async () => {
+    const app: App = await buildTestApp();
+    try {
+      // Bodies that fail validation: the per-address limit counts requests before anything else runs.
+      const attempt = () => app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.9' });
+      for (let i = 0; i < 30; i++) expect((await attempt()).statusCode).toBe(422);
+      const blocked = await attempt();
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(blocked.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED', detail: expect.stringMatching(/^Rate limit exceeded, retry in /) });
+      expect(blocked.body).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack
+      expect(Error.stackTraceLimit).toBeGreaterThan(0); // the stack-less error put the limit back
+      const other = await app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.10' });
+      expect(other.statusCode).toBe(422);
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -4,11 +4,11 @@ import type { Device } from '../db/repositories/devices.js';
 import type { MetricRow } from '../db/repositories/metrics.js';
 import type { Site } from '../db/repositories/sites.js';
 import type { User } from '../db/repositories/users.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../timeseries/zone.js';
 import type { Access } from './policy.js';
 
 const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-const DAY_MS = 86_400_000;
 /** 0000-01-01 and 10000-01-01 in epoch ms: outside, Date's six-digit years apply. */
 const [MIN_ISO, END_ISO] = [-62_167_219_200_000, 253_402_300_800_000];
 
@@ -32,10 +32,10 @@ export function iso(ms: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const h = Math.floor(t / 3_600_000);
-  t -= h * 3_600_000;
-  const m = Math.floor(t / 60_000);
-  t -= m * 60_000;
+  const h = Math.floor(t / HOUR_MS);
+  t -= h * HOUR_MS;
+  const m = Math.floor(t / MINUTE_MS);
+  t -= m * MINUTE_MS;
   const s = Math.floor(t / 1000);
   return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[day]}T${TWO[h]}:${TWO[m]}:${TWO[s]}.${THREE[t - s * 1000]}Z`;
 }

@@ -3,10 +3,6 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 /**
- * Off by default; routes opt in with `config.rateLimit` (sign-in). Keyed by client address,
- * which is the proxy's unless TRUST_PROXY is set. https://github.com/fastify/fastify-rate-limit
- */
-/**
  * The plugin's own answer ("Rate limit exceeded, retry in …", 429), made without a stack trace:
  * capturing one for every refused request was ~8 % of a 429 under a sign-in storm (issue #6, P7),
  * and nobody reads it (4xx are not logged with a stack).
@@ -21,6 +17,10 @@ function tooManyRequests(_request: FastifyRequest, context: { after: string; sta
   }
 }
 
+/**
+ * Off by default; routes opt in with `config.rateLimit` (sign-in). Keyed by client address,
+ * which is the proxy's unless TRUST_PROXY is set. https://github.com/fastify/fastify-rate-limit
+ */
 export default fp(
   async (app) => {
     await app.register(rateLimit, { global: false, errorResponseBuilder: tooManyRequests });

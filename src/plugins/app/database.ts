@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { startCheckpointer } from '../../db/checkpointer.js';
 import { openDatabase, type Db } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/repositories/index.js';
 import { createServices, type Services } from '../../services/index.js';
@@ -16,6 +17,10 @@ export default fp(
   async (app, opts: { databasePath: string }) => {
     const db = openDatabase(opts.databasePath);
     const repos = createRepositories(db);
+    const checkpointer =
+      opts.databasePath === ':memory:'
+        ? null
+        : startCheckpointer(db.$client, opts.databasePath, (message) => app.log.error({ message }, 'WAL checkpoint worker failed'));
     app.decorate('db', db);
     app.decorate('repos', repos);
     app.decorate('services', createServices(repos));
@@ -24,6 +29,8 @@ export default fp(
       app.services.hub.close();
     });
     app.addHook('onClose', async () => {
+      // The worker's connection first: the last connection to close folds the log into the file.
+      await checkpointer?.stop();
       db.$client.close();
     });
   },

@@ -33,19 +33,23 @@ export function readingsService(repos: Repositories, hub: LiveHub) {
      */
     async ingest(actor: Actor, readings: ReadingInput[], now = Date.now()) {
       const ids = [...new Set(readings.map((r) => r.metricId))];
-      const metrics = new Map((await repos.metrics.findManyByIds(ids)).map((m) => [m.id, m]));
+      // Once per distinct metric, not per reading: its key and whether the actor may write it.
+      // An invisible metric is left out, so it is reported exactly like an unknown one.
+      const targets = new Map<string, { pk: number; id: string; writable: boolean }>();
+      for (const m of await repos.metrics.keysByIds(ids)) {
+        if (canView(actor, m.siteId)) targets.set(m.id, { pk: m.pk, id: m.id, writable: canManageDevices(actor, m.siteId) });
+      }
       const problems: FieldError[] = [];
       const forbidden = new Set<string>();
       const rows: (ReadingRow & { metricId: string })[] = [];
       const parsed = new Map<string, number>();
       readings.forEach((r, i) => {
-        const metric = metrics.get(r.metricId);
-        // An invisible metric is reported exactly like an unknown one.
-        if (!metric || !canView(actor, metric.siteId)) {
+        const metric = targets.get(r.metricId);
+        if (!metric) {
           problems.push({ path: `/readings/${i}/metricId`, message: `Unknown metric "${r.metricId}"` });
           return;
         }
-        if (!canManageDevices(actor, metric.siteId)) forbidden.add(r.metricId);
+        if (!metric.writable) forbidden.add(r.metricId);
         // A gateway's batch repeats few distinct timestamps: parse each once.
         let ts = parsed.get(r.timestamp);
         if (ts === undefined) parsed.set(r.timestamp, (ts = parseTimestamp(r.timestamp)));

@@ -63,6 +63,8 @@ export function metricsRepository(db: Db) {
   ).raw(true);
   // Any number of ids in one statement: they travel as one JSON array (no bound-parameter limit).
   const byIds = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id IN (SELECT value FROM json_each(?))`).raw(true);
+  // Ingestion needs only these three: the other ten columns were half of its metric lookup.
+  const keysByIds = db.$client.prepare<[string], [number, string, string]>('SELECT pk, id, site_id FROM metrics WHERE id IN (SELECT value FROM json_each(?))').raw(true);
   const keyTaken = (tx: Pick<Db, 'select'>, deviceId: string, key: string, exceptId?: string) =>
     !!tx.select({ id: metrics.id }).from(metrics).where(and(eq(metrics.deviceId, deviceId), eq(metrics.key, key), exceptId ? ne(metrics.id, exceptId) : undefined)).get();
   return {
@@ -72,6 +74,10 @@ export function metricsRepository(db: Db) {
     },
     async findManyByIds(ids: string[]): Promise<MetricRow[]> {
       return ids.length === 0 ? [] : byIds.all(JSON.stringify(ids)).map(fromRaw);
+    },
+    /** The integer key and site of each metric that exists (ingestion's lookup). */
+    async keysByIds(ids: string[]): Promise<{ pk: number; id: string; siteId: string }[]> {
+      return ids.length === 0 ? [] : keysByIds.all(JSON.stringify(ids)).map(([pk, id, siteId]) => ({ pk, id, siteId }));
     },
     /** Metrics with their device and site names and the site's zone (labels, time series). */
     async findInContext(ids: string[]): Promise<MetricInContext[]> {

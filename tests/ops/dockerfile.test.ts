@@ -179,6 +179,12 @@ describe('Dockerfile', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
+  it('When the runtime server has run a moment on its database file, then its WAL checkpoint worker started without error', async () => {
+    // The worker resolves better-sqlite3 from the bundle in dist/; a failure is only logged.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(output).not.toContain('WAL checkpoint worker failed');
+  });
+
   it('When the HEALTHCHECK command runs in the container folder, then it exits 0', async () => {
     const check = lines(runtime, 'HEALTHCHECK').at(-1)!.replace(/^.*?\bCMD\s+/, '');
     const [bin, ...rest] = execForm(check);

@@ -96,6 +96,19 @@ describe('readingsRepository.ingest: one transaction', () => {
     expect({ rows: rows(), rollups: rollups(), latest: latest() }).toEqual(before);
   });
 
+  it('When one batch sends a timestamp twice and out of order, then the table, the roll-up and the latest value all keep the value sent last', async () => {
+    const H = Date.parse('2026-01-15T08:00:00Z');
+    const pk = w.metrics[0].pk;
+    await app.repos.readings.ingest([
+      { metricPk: pk, ts: H + 1_200_000, value: 4 },
+      { metricPk: pk, ts: H + 600_000, value: 10 },
+      { metricPk: pk, ts: H + 1_200_000, value: 6 },
+    ]);
+    expect(rows()).toEqual([{ ts: H + 600_000, value: 10 }, { ts: H + 1_200_000, value: 6 }]);
+    expect(rollups()).toEqual([{ start: H, count: 2, sum: 16, min: 6, max: 10, first: 10, last: 6, firstTs: H + 600_000, lastTs: H + 1_200_000, deltaIn: 6 }]);
+    expect(latest()).toEqual({ ts: H + 1_200_000, value: 6 });
+  });
+
   it('When readings of an hour arrive in pieces and one is replaced, then its roll-up equals one built from all of them', async () => {
     const H = Date.parse('2026-01-15T08:00:00Z');
     const pk = w.metrics[0].pk;

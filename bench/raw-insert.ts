@@ -2,11 +2,13 @@
 // same spacing, same batch size) into a bare table of the readings table's shape, same pragmas.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { CACHE_KIB } from '../src/db/client.js';
 
 export function rawInserter(dir: string, metricCount: number, perBatch: number) {
   const db = new Database(join(dir, 'raw-insert.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  db.pragma(`cache_size = -${CACHE_KIB}`);
   // A fresh table each time, so the warm-up's rows do not collide with the rounds'.
   db.exec('DROP TABLE IF EXISTS readings');
   db.exec('CREATE TABLE readings (metric_pk INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (metric_pk, ts)) WITHOUT ROWID');

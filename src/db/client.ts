@@ -9,6 +9,8 @@ import * as schema from './schema.js';
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 export const MIGRATIONS_FOLDER = join(projectRoot(), 'drizzle');
+/** SQLite's page cache per connection, in KiB. */
+export const CACHE_KIB = 64 * 1024;
 
 /** Opens SQLite with foreign keys, WAL and a busy timeout, and applies pending migrations. */
 export function openDatabase(path: string): Db {
@@ -21,6 +23,11 @@ export function openDatabase(path: string): Db {
     // WAL + NORMAL is durable against process crashes (a committed transaction is in the WAL);
     // only a power loss can drop the last transactions. https://www.sqlite.org/wal.html
     sqlite.pragma('synchronous = NORMAL');
+    // SQLite's default page cache is 2 MiB; one ingestion batch of 200 metrics touches ~570 pages
+    // (2.3 MiB) spread over the readings table, so each batch read back pages the last one had
+    // evicted. 64 MiB (an upper bound, filled as pages are used) made ingestion ~9 % faster on
+    // issue #6's 11 M-reading database. Negative: KiB, not pages.
+    sqlite.pragma(`cache_size = -${CACHE_KIB}`);
   }
   const db = drizzle(sqlite, { schema }) as Db;
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });

@@ -17,18 +17,32 @@ function positive(name: string, raw: string | undefined, fallback?: number): num
   return n;
 }
 
-const { values } = parseArgs({
-  options: {
-    sites: { type: 'string' }, days: { type: 'string' }, 'devices-per-site': { type: 'string' },
-    'interval-seconds': { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
-  },
-});
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        sites: { type: 'string' }, days: { type: 'string' }, 'devices-per-site': { type: 'string' },
+        'interval-seconds': { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (err) {
+    // An unknown option, or a value that looks like one ("--days -1"): the reason and the usage, no stack.
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const values = parse();
 if (values.help) {
   console.error(USAGE);
   process.exit(0);
 }
 const sites = Math.floor(positive('sites', values.sites));
 const days = positive('days', values.days);
+// Readings are stored from 1970 on: more days than that would be refused half-way.
+if (days > 20_000) {
+  console.error(`--days must be at most 20000 (readings start in 1970)\n${USAGE}`);
+  process.exit(2);
+}
 const devicesPerSite = Math.max(1, Math.floor(positive('devices-per-site', values['devices-per-site'], 9)));
 const intervalSeconds = Math.max(1, positive('interval-seconds', values['interval-seconds'], 60));
 

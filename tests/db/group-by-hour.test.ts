@@ -45,4 +45,10 @@ describe('groupByHour', () => {
       expect(() => groupByHour([{ metricPk: 1, ts: H, value: 1 }, { metricPk: 1, ts, value: 1 }])).toThrow(RangeError);
     }
   });
+
+  it('When a metric key reaches 2^32, then the batch is refused instead of two hours sharing a group', () => {
+    expect(() => groupByHour([{ metricPk: 2 ** 32, ts: 0, value: 1 }, { metricPk: 2 ** 32 + 1, ts: HOUR, value: 2 }])).toThrow(RangeError);
+    expect(() => groupByHour([{ metricPk: -1, ts: 0, value: 1 }])).toThrow(RangeError);
+    expect(groupByHour([{ metricPk: 2 ** 32 - 1, ts: HOUR, value: 2 }])).toEqual([[2 ** 32 - 1, HOUR, [[HOUR, 2]]]]);
+  });
 });

@@ -16,6 +16,8 @@ type StoredRollup = [number, number, number, number, number, number, number, num
 
 /** Hour indexes a group key has room for: up to the year 2209. */
 const HOUR_SLOTS = 2 ** 21;
+/** Metric keys below this keep metricPk × HOUR_SLOTS + hour a safe integer (autoincrement: 4 billion metrics). */
+const MAX_METRIC_KEYS = 2 ** 32;
 
 /**
  * A batch's readings by metric and hour, metrics and hours ascending: [metric key, hour start,
@@ -28,8 +30,9 @@ export function groupByHour(rows: readonly ReadingRow[]): [number, number, [numb
   const groups = new Map<number, number[]>();
   for (let i = 0; i < rows.length; i++) {
     const { metricPk, ts } = rows[i];
-    // The service refuses such timestamps first; this keeps two metrics from sharing a key.
+    // The service refuses such timestamps first; these bounds keep every key distinct and exact.
     if (!(ts >= 0 && ts < HOUR_SLOTS * HOUR)) throw new RangeError(`Reading timestamp out of range: ${ts}`);
+    if (!(metricPk >= 0 && metricPk < MAX_METRIC_KEYS)) throw new RangeError(`Metric key out of range: ${metricPk}`);
     const key = metricPk * HOUR_SLOTS + Math.floor(ts / HOUR);
     const group = groups.get(key);
     if (group) group.push(i);

@@ -35,9 +35,9 @@ export function readingsService(repos: Repositories, hub: LiveHub) {
       const ids = [...new Set(readings.map((r) => r.metricId))];
       // Once per distinct metric, not per reading: its key and whether the actor may write it.
       // An invisible metric is left out, so it is reported exactly like an unknown one.
-      const targets = new Map<string, { pk: number; id: string; writable: boolean }>();
+      const targets = new Map<string, { pk: number; writable: boolean }>();
       for (const m of await repos.metrics.keysByIds(ids)) {
-        if (canView(actor, m.siteId)) targets.set(m.id, { pk: m.pk, id: m.id, writable: canManageDevices(actor, m.siteId) });
+        if (canView(actor, m.siteId)) targets.set(m.id, { pk: m.pk, writable: canManageDevices(actor, m.siteId) });
       }
       const problems: FieldError[] = [];
       const forbidden = new Set<string>();
@@ -57,7 +57,7 @@ export function readingsService(repos: Repositories, hub: LiveHub) {
         else if (ts > now + FUTURE_TOLERANCE_MS) problems.push({ path: `/readings/${i}/timestamp`, message: 'More than 5 minutes in the future' });
         else if (ts < 0) problems.push({ path: `/readings/${i}/timestamp`, message: 'Before 1970' });
         if (typeof r.value !== 'number' || !Number.isFinite(r.value)) problems.push({ path: `/readings/${i}/value`, message: 'Must be a finite number' });
-        rows.push({ metricPk: metric.pk, metricId: metric.id, ts, value: r.value });
+        rows.push({ metricPk: metric.pk, metricId: r.metricId, ts, value: r.value });
       });
       if (problems.length > 0) throw invalid(problems, `${new Set(problems.map((p) => p.path.split('/')[2])).size} of ${readings.length} readings are invalid; nothing was stored`);
       if (forbidden.size > 0) throw new errors.FORBIDDEN(`write readings for ${[...forbidden].join(', ')}`);

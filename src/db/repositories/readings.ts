@@ -1,6 +1,7 @@
 // Readings and their hourly roll-ups. This is the hot path of ingestion and of every chart,
 // so it uses prepared statements on the raw better-sqlite3 handle instead of the query builder.
 import { counterDeltaIn, counterIncrease, type Aggregation, type Partial } from '../../timeseries/aggregate.js';
+import { HOUR_MS } from '../../timeseries/zone.js';
 import type { Db } from '../client.js';
 
 export interface ReadingRow {
@@ -8,8 +9,6 @@ export interface ReadingRow {
   ts: number;
   value: number;
 }
-
-const HOUR = 3_600_000;
 
 /** A stored roll-up row: count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev. */
 type StoredRollup = [number, number, number, number, number, number, number, number, number, number];
@@ -31,9 +30,9 @@ export function groupByHour(rows: readonly ReadingRow[]): [number, number, [numb
   for (let i = 0; i < rows.length; i++) {
     const { metricPk, ts } = rows[i];
     // The service refuses such timestamps first; these bounds keep every key distinct and exact.
-    if (!(ts >= 0 && ts < HOUR_SLOTS * HOUR)) throw new RangeError(`Reading timestamp out of range: ${ts}`);
+    if (!(ts >= 0 && ts < HOUR_SLOTS * HOUR_MS)) throw new RangeError(`Reading timestamp out of range: ${ts}`);
     if (!(metricPk >= 0 && metricPk < MAX_METRIC_KEYS)) throw new RangeError(`Metric key out of range: ${metricPk}`);
-    const key = metricPk * HOUR_SLOTS + Math.floor(ts / HOUR);
+    const key = metricPk * HOUR_SLOTS + Math.floor(ts / HOUR_MS);
     const group = groups.get(key);
     if (group) group.push(i);
     else groups.set(key, [i]);
@@ -49,7 +48,7 @@ export function groupByHour(rows: readonly ReadingRow[]): [number, number, [numb
       for (const i of indexes) byTs.set(rows[i].ts, rows[i].value);
       fresh = [...byTs].sort((a, b) => a[0] - b[0]);
     }
-    return [Math.floor(key / HOUR_SLOTS), (key % HOUR_SLOTS) * HOUR, fresh];
+    return [Math.floor(key / HOUR_SLOTS), (key % HOUR_SLOTS) * HOUR_MS, fresh];
   });
 }
 
@@ -168,7 +167,7 @@ export function readingsRepository(db: Db) {
       return writeRollup(metricPk, start, merged, deltaPrev);
     }
     // No roll-up means no reading in this hour before this batch: the batch's rows are all of it.
-    const rows = stored ? rowsBetween.all(metricPk, start, start + HOUR) : fresh;
+    const rows = stored ? rowsBetween.all(metricPk, start, start + HOUR_MS) : fresh;
     const prev = prevRollup.get(metricPk, start);
     const r = rollupOf(start, rows);
     writeRollup(metricPk, start, r, prev ? counterIncrease(prev.last, r.first) : 0);

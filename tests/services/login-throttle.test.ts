@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { MAX_HELD_REFUSALS, REFUSAL_HOLD_MS } from '../../src/plugins/external/rate-limit.js';
 import { LoginThrottle } from '../../src/services/login-throttle.js';
 import { buildTestApp, createUser, PASSWORD } from '../helpers/app.js';
 
@@ -56,6 +57,63 @@ describe('POST /api/auth/login throttling', () => {
       expect(Error.stackTraceLimit).toBeGreaterThan(0); // the stack-less error put the limit back
       const other = await app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.10' });
       expect(other.statusCode).toBe(422);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('When an address is over the limit, then its 429 is held for a second while other requests are answered at once', async () => {
+    const app: App = await buildTestApp();
+    try {
+      const attempt = () => app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.9' });
+      let started = Date.now();
+      for (let i = 0; i < 30; i++) expect((await attempt()).statusCode).toBe(422);
+      // 30 refusals of a body are not held: only the limit's 429 is.
+      expect(Date.now() - started).toBeLessThan(REFUSAL_HOLD_MS);
+      started = Date.now();
+      const blocked = attempt().then((res) => ({ res, ms: Date.now() - started }));
+      const health = await app.inject({ url: '/healthz' });
+      expect(health.statusCode).toBe(200);
+      const healthMs = Date.now() - started;
+      const { res, ms } = await blocked;
+      expect(res.statusCode).toBe(429);
+      expect(ms).toBeGreaterThanOrEqual(REFUSAL_HOLD_MS - 5);
+      expect(healthMs).toBeLessThan(ms);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('When more refusals arrive than may be held, then the ones past the cap are answered at once', async () => {
+    const app: App = await buildTestApp();
+    try {
+      const attempt = () => app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.9' });
+      for (let i = 0; i < 30; i++) await attempt();
+      const started = Date.now();
+      const times = await Promise.all(Array.from({ length: MAX_HELD_REFUSALS + 20 }, () => attempt().then((r) => ({ status: r.statusCode, ms: Date.now() - started }))));
+      expect(new Set(times.map((t) => t.status))).toEqual(new Set([429]));
+      const early = times.filter((t) => t.ms < REFUSAL_HOLD_MS - 5).length;
+      expect(early).toBeGreaterThanOrEqual(20);
+      expect(early).toBeLessThan(times.length / 2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('When one address posts the sign-in form 31 times within a minute, then the 31st gets a 429 page, held a second', async () => {
+    const app: App = await buildTestApp();
+    try {
+      const attempt = () => app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a%40b.test&password=x', remoteAddress: '10.9.9.9' });
+      for (let i = 0; i < 30; i++) expect((await attempt()).statusCode).not.toBe(429);
+      const started = Date.now();
+      const blocked = await attempt();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(REFUSAL_HOLD_MS - 5);
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['content-type']).toMatch(/^text\/html/);
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(blocked.body).toContain('Too many requests');
+      const other = await app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a%40b.test&password=x', remoteAddress: '10.9.9.10' });
+      expect(other.statusCode).not.toBe(429);
     } finally {
       await app.close();
     }

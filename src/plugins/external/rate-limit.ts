@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, onErrorHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The plugin's own answer ("Rate limit exceeded, retry in …", 429), made without a stack trace:
@@ -17,13 +18,40 @@ function tooManyRequests(_request: FastifyRequest, context: { after: string; sta
   }
 }
 
+/** How long a refused sign-in (429) is held before it is answered. */
+export const REFUSAL_HOLD_MS = 1_000;
+/** Refusals held at once, at most; past it they are answered at once (each held one keeps a socket). */
+export const MAX_HELD_REFUSALS = 1_000;
+
 /**
  * Off by default; routes opt in with `config.rateLimit` (sign-in). Keyed by client address,
  * which is the proxy's unless TRUST_PROXY is set. https://github.com/fastify/fastify-rate-limit
+ *
+ * On those routes every 429 (this limit, the per-account throttle, the full argon2 queue) is
+ * answered only after REFUSAL_HOLD_MS. A refusal is cheap, so a client that ignores Retry-After
+ * and asks again at once would otherwise get thousands a second and take the event loop's turns
+ * from everyone else: 50 such connections cut the API's throughput to a fifth (issue #6, P7).
+ * Held, each of its connections asks at most once a second. A person who is refused waits one
+ * second more to read it.
  */
 export default fp(
   async (app) => {
     await app.register(rateLimit, { global: false, errorResponseBuilder: tooManyRequests });
+    let held = 0;
+    const holdRefusal = async (_request: FastifyRequest, reply: FastifyReply, error: FastifyError) => {
+      if ((error.statusCode ?? reply.statusCode) !== 429 || held >= MAX_HELD_REFUSALS) return;
+      held++;
+      try {
+        await sleep(REFUSAL_HOLD_MS);
+      } finally {
+        held--;
+      }
+    };
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.rateLimit) return;
+      const own = route.onError === undefined ? [] : Array.isArray(route.onError) ? route.onError : [route.onError];
+      route.onError = [...own, holdRefusal as onErrorHookHandler];
+    });
   },
   { name: 'rate-limit' },
 );

@@ -12,6 +12,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password; sets the session cookie',
+        description: 'At most 30 attempts a minute per client address and 20 failures per 15 minutes per account; past either, 429 with Retry-After, answered after a one-second hold.',
         security: [],
         body: LoginBody,
         response: { 200: Type.Object({ user: UserSchema }), ...pickProblems(400, 401, 422, 429) },

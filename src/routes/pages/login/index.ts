@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { LOGIN_RATE_LIMIT } from '../../../plugins/external/rate-limit.js';
 import { redirect, render, safeNext } from '../render.js';
 
 const templates = { page: 'pages/login/show', partial: 'partials/login/form' };
@@ -15,7 +16,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return render(request, reply, templates, { next: safeNext(request.query.next), email: '', failed: false, demoPassword });
   });
 
-  app.post('/login', { config: { public: true }, schema: { body: LoginForm } }, async (request, reply) => {
+  // The same per-address limit as POST /api/auth/login (counted apart: 30 a minute on each door).
+  app.post('/login', { config: { public: true, rateLimit: LOGIN_RATE_LIMIT }, schema: { body: LoginForm } }, async (request, reply) => {
     const { email, password } = request.body;
     const next = safeNext(request.body.next);
     const user = await app.services.auth.login(email, password).catch((err: { statusCode?: number }) => {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { publicCode, type FieldError } from '../../errors.js';
 
 export interface Problem {
@@ -61,4 +61,10 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
   const withErrors = error as FastifyError & { errors?: FieldError[] };
   if (withErrors.errors) problem.errors = withErrors.errors;
   return problem;
+}
+
+/** An error's `retryAfter` (seconds, e.g. a throttled sign-in) as Retry-After, unless one is set (the limiter sets its own). */
+export function sendRetryAfter(error: FastifyError, reply: FastifyReply) {
+  const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
+  if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
 }

@@ -31,18 +31,19 @@ export const MAX_HELD_REFUSALS = 1_000;
  * answered only after REFUSAL_HOLD_MS. A refusal is cheap, so a client that ignores Retry-After
  * and asks again at once would otherwise get thousands a second and take the event loop's turns
  * from everyone else: 50 such connections cut the API's throughput to a fifth (issue #6, P7).
- * Held, each of its connections asks at most once a second. A person who is refused waits one
- * second more to read it.
+ * Held, each of its connections asks at most once a second, up to `maxHeld` connections. A person
+ * who is refused waits one second more to read it.
  */
 export default fp(
-  async (app) => {
+  async (app, opts: { holdMs?: number; maxHeld?: number } = {}) => {
+    const { holdMs = REFUSAL_HOLD_MS, maxHeld = MAX_HELD_REFUSALS } = opts;
     await app.register(rateLimit, { global: false, errorResponseBuilder: tooManyRequests });
     let held = 0;
     const holdRefusal = async (_request: FastifyRequest, reply: FastifyReply, error: FastifyError) => {
-      if ((error.statusCode ?? reply.statusCode) !== 429 || held >= MAX_HELD_REFUSALS) return;
+      if ((error.statusCode ?? reply.statusCode) !== 429 || held >= maxHeld) return;
       held++;
       try {
-        await sleep(REFUSAL_HOLD_MS);
+        await sleep(holdMs);
       } finally {
         held--;
       }

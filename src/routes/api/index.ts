@@ -7,7 +7,7 @@ declare module 'fastify' {
   }
 }
 import { errors } from '../../errors.js';
-import { toProblem } from '../../plugins/app/problems.js';
+import { sendRetryAfter, toProblem } from '../../plugins/app/problems.js';
 import auth from './auth/index.js';
 import devices, { siteDevices } from './devices/index.js';
 import me from './me/index.js';
@@ -23,8 +23,7 @@ const api: FastifyPluginAsync = async (app) => {
   app.setErrorHandler<FastifyError>(async (error, request, reply) => {
     const problem = toProblem(error, request);
     if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="sitewatt"');
-    const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
-    if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
+    sendRetryAfter(error, reply);
     return reply.code(problem.status).type('application/problem+json').send(problem);
   });
   // Every /api route needs a signed-in caller, except those marked `config: { public: true }`.

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../errors.js';
 import { varyOnHtmx } from '../../plugins/app/htmx.js';
-import { toProblem } from '../../plugins/app/problems.js';
+import { sendRetryAfter, toProblem } from '../../plugins/app/problems.js';
 import csrf from '../../plugins/external/csrf.js';
 import formbody from '../../plugins/external/formbody.js';
 import account from './account/index.js';
@@ -34,6 +34,7 @@ async function renderError(error: FastifyError, request: FastifyRequest, reply: 
   const problem = csrfRefused ? { status: 403, code: 'BAD_REQUEST', detail: 'csrf' } : toProblem(error, request);
   if (problem.status === 401) return request.htmx.request ? reply.header('hx-redirect', loginUrl(request)).code(204).send() : reply.redirect(loginUrl(request), 303);
   const data = { ...baseData(request, reply), status: problem.status, title: TITLES[problem.status] ?? 'Something went wrong', message: explain(problem.status, problem) };
+  sendRetryAfter(error, reply);
   const html = await reply.viewAsync(request.htmx.partial ? 'errors/fragment' : 'errors/page', data);
   return reply.code(problem.status).type('text/html; charset=utf-8').send(html);
 }

@@ -217,3 +217,14 @@ export const accessVersion = sqliteTable('access_version', {
   id: integer('id').primaryKey(),
   version: integer('version').notNull(),
 });
+
+/**
+ * One row whose `version` moves whenever a site's list of metrics changes other than by a new
+ * latest value: a metric created, deleted or edited, a device renamed, moved or deleted (triggers
+ * in drizzle/0004_catalog_version.sql). The metrics repository caches each site's metrics without
+ * their latest values while it is unchanged, and reads the latest values fresh (issue #6, P2).
+ */
+export const catalogVersion = sqliteTable('catalog_version', {
+  id: integer('id').primaryKey(),
+  version: integer('version').notNull(),
+});

@@ -88,6 +88,64 @@ describe('actor and token caches', () => {
   });
 });
 
+describe("a site's metric catalogue (cached while the catalogue version is unchanged)", () => {
+  const poll = async () => {
+    const res = await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/latest` });
+    expect(res.statusCode).toBe(200);
+    return res.json().items as { id: string; name: string; deviceName: string; latest: { value: number } | null }[];
+  };
+  const catalogueVersion = () => app.db.$client.prepare('SELECT version FROM catalog_version WHERE id = 1').pluck().get() as number;
+  const [soc, power] = [0, 1];
+
+  it('When a metric and its device are renamed by hand in SQL, then the next poll shows both names', async () => {
+    expect((await poll()).map((m) => m.name)).toEqual(['State of charge', 'Power']);
+    sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
+    expect((await poll()).map((m) => m.name)).toEqual(['Charge', 'Power']);
+    sql("UPDATE devices SET name = 'Battery 2' WHERE id = ?", world.device.id);
+    expect((await poll()).map((m) => m.deviceName)).toEqual(['Battery 2', 'Battery 2']);
+  });
+
+  it('When metrics are added and deleted by hand in SQL, or a device with its metrics, then the next poll lists exactly what is left', async () => {
+    await poll();
+    const now = Date.now();
+    sql(
+      "INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, created_at, updated_at) VALUES ('met_byhand', ?, ?, 'temp', 'Temperature', '°C', 'gauge', 60, ?, ?)",
+      world.device.id, world.site.id, now, now,
+    );
+    expect((await poll()).map((m) => m.id)).toEqual([world.metrics[soc].id, world.metrics[power].id, 'met_byhand']);
+    sql('DELETE FROM metrics WHERE id = ?', world.metrics[soc].id);
+    expect((await poll()).map((m) => m.id)).toEqual([world.metrics[power].id, 'met_byhand']);
+    sql('DELETE FROM devices WHERE id = ?', world.device.id);
+    expect(await poll()).toEqual([]);
+  });
+
+  it('When a metric is renamed through the API, then the next poll shows the new name', async () => {
+    await poll();
+    const res = await injectAs(app, world.technician, { method: 'PATCH', url: `/api/metrics/${world.metrics[power].id}`, payload: { name: 'Output' } });
+    expect(res.statusCode).toBe(200);
+    expect((await poll()).map((m) => m.name)).toEqual(['State of charge', 'Output']);
+  });
+
+  it('When readings arrive, then the next poll has their latest values, and the catalogue version (so the cache) stays', async () => {
+    expect((await poll()).map((m) => m.latest)).toEqual([null, null]);
+    const before = catalogueVersion();
+    const readings = [{ metricId: world.metrics[soc].id, timestamp: new Date().toISOString(), value: 64.5 }];
+    expect((await injectAs(app, world.technician, { method: 'POST', url: '/api/readings', payload: { readings } })).statusCode).toBe(200);
+    expect((await poll()).map((m) => m.latest?.value ?? null)).toEqual([64.5, null]);
+    sql('UPDATE metrics SET latest_ts = ?, latest_value = 7, latest_received_at = ? WHERE id = ?', Date.now(), Date.now(), world.metrics[power].id);
+    expect((await poll()).map((m) => m.latest?.value ?? null)).toEqual([64.5, 7]);
+    expect(catalogueVersion()).toBe(before);
+  });
+
+  it('When a caller changes the rows it was given, then the next read is untouched', async () => {
+    const first = await app.repos.metrics.listBySite(world.site.id);
+    first[0].name = 'Scribbled';
+    first[0].latestValue = -1;
+    const again = await app.repos.metrics.listBySite(world.site.id);
+    expect(again[0]).toMatchObject({ name: 'State of charge', latestValue: null });
+  });
+});
+
 describe('session cookie signer', () => {
   it('When a cookie was verified once, then the same cookie verifies again; a tampered copy never does', () => {
     const signer = new RememberingSigner('a'.repeat(40));

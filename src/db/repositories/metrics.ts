@@ -65,6 +65,42 @@ export function metricsRepository(db: Db) {
   const byIds = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id IN (SELECT value FROM json_each(?))`).raw(true);
   // Ingestion needs only these three: the other ten columns were half of its metric lookup.
   const keysByIds = db.$client.prepare<[string], [number, string, string]>('SELECT pk, id, site_id FROM metrics WHERE id IN (SELECT value FROM json_each(?))').raw(true);
+  // A site's metrics in one call (the dashboard's poll, the fleet page): their names, units and
+  // device names change only when someone edits them, their latest values with every batch. The
+  // rest of each row is cached per site while the catalogue version is unchanged (triggers in
+  // drizzle/0004_catalog_version.sql move it on any such edit, whoever writes; a new latest value
+  // does not), and only the latest values are read: three numbers a metric instead of fifteen
+  // columns, ten of them strings, which were most of this read (issue #6, P2).
+  const bySiteLatest = db.$client.prepare<[string], [number, number | null, number | null, number | null]>(
+    'SELECT pk, latest_ts, latest_value, latest_received_at FROM metrics WHERE site_id = ?',
+  ).raw(true);
+  const catalogVersion = db.$client.prepare<[], number>('SELECT version FROM catalog_version WHERE id = 1').pluck(true);
+  const catalogue = new Map<string, SiteMetric[]>();
+  let catalogueAt = -1;
+  let cachedRows = 0;
+  // One read transaction: the version, the rows and the latest values come from one snapshot.
+  const siteMetrics = db.$client.transaction((siteId: string): SiteMetric[] => {
+    const version = catalogVersion.get();
+    if (version !== catalogueAt || cachedRows > CATALOGUE_MAX_ROWS) {
+      catalogue.clear();
+      catalogueAt = version ?? -1;
+      cachedRows = 0;
+    }
+    const cached = catalogue.get(siteId);
+    if (cached) {
+      // The same version, in the same snapshot, means the same metrics: one latest value for each.
+      const latest = new Map(bySiteLatest.all(siteId).map((l) => [l[0], l]));
+      return cached.map((m) => withLatest(m, latest.get(m.pk)!));
+    }
+    const rows = bySite.all(siteId).map((raw) => {
+      const row = fromRaw(raw as unknown as RawMetric) as SiteMetric;
+      row.deviceName = raw[14]; // assigned, not spread: a spread copies the row
+      return row;
+    });
+    catalogue.set(siteId, rows);
+    cachedRows += rows.length;
+    return rows.map((r) => withLatest(r, [r.pk, r.latestTs, r.latestValue, r.latestReceivedAt]));
+  });
   const keyTaken = (tx: Pick<Db, 'select'>, deviceId: string, key: string, exceptId?: string) =>
     !!tx.select({ id: metrics.id }).from(metrics).where(and(eq(metrics.deviceId, deviceId), eq(metrics.key, key), exceptId ? ne(metrics.id, exceptId) : undefined)).get();
   return {
@@ -93,12 +129,9 @@ export function metricsRepository(db: Db) {
     async listByDevice(deviceId: string): Promise<MetricRow[]> {
       return db.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
     },
-    async listBySite(siteId: string): Promise<(MetricRow & { deviceName: string })[]> {
-      return bySite.all(siteId).map((raw) => {
-        const row = fromRaw(raw as unknown as RawMetric) as MetricRow & { deviceName: string };
-        row.deviceName = raw[14]; // assigned, not spread: a spread copies the row (~25 % of this read)
-        return row;
-      });
+    /** The site's metrics with their device names, by device name; fresh objects (the cache's stay untouched). */
+    async listBySite(siteId: string): Promise<SiteMetric[]> {
+      return siteMetrics(siteId);
     },
     async create(device: { id: string; siteId: string }, input: MetricInput, actorId: string | null): Promise<MetricChange> {
       return db.transaction((tx): MetricChange => {
@@ -142,6 +175,17 @@ type RawMetric = [number, string, string, string, string, string, string, Metric
 const fromRaw = (r: RawMetric): MetricRow => ({
   pk: r[0], id: r[1], deviceId: r[2], siteId: r[3], key: r[4], name: r[5], unit: r[6], kind: r[7], intervalSeconds: r[8],
   latestTs: r[9], latestValue: r[10], latestReceivedAt: r[11], createdAt: r[12], updatedAt: r[13],
+});
+
+export type SiteMetric = MetricRow & { deviceName: string };
+
+/** Cached metric rows at most (about 0.5 kB each); past it the site catalogue cache starts over. */
+const CATALOGUE_MAX_ROWS = 100_000;
+
+/** A cached row with its current latest value, as a new object: callers never touch the cached one. */
+const withLatest = (m: SiteMetric, [, latestTs, latestValue, latestReceivedAt]: [number, number | null, number | null, number | null]): SiteMetric => ({
+  pk: m.pk, id: m.id, deviceId: m.deviceId, siteId: m.siteId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds,
+  latestTs, latestValue, latestReceivedAt, createdAt: m.createdAt, updatedAt: m.updatedAt, deviceName: m.deviceName,
 });
 
 const audited = (m: MetricRow) => ({ id: m.id, deviceId: m.deviceId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });

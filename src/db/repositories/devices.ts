@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { devices, metrics } from '../schema.js';
@@ -39,12 +39,22 @@ export type UpdateWithMetricsResult =
 
 const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds'] as const;
 
+type RawDevice = [string, string, string, string, string | null, string | null, string | null, number, number, number];
+
+const fromRaw = (r: RawDevice): Device => ({
+  id: r[0], siteId: r[1], name: r[2], type: r[3], manufacturer: r[4], model: r[5], serialNumber: r[6], version: r[7], createdAt: r[8], updatedAt: r[9],
+});
+
 export function devicesRepository(db: Db) {
   const find = (tx: Pick<Db, 'select'>, id: string): Device | null => tx.select().from(devices).where(eq(devices.id, id)).get() ?? null;
   const metricsOf = (tx: Pick<Db, 'select'>, deviceId: string): MetricRow[] =>
     tx.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
-  // The first page of a site's devices (every site page and its 10-second poll): prepared once.
-  const firstPage = db.select().from(devices).where(eq(devices.siteId, sql.placeholder('siteId'))).orderBy(asc(devices.name), asc(devices.id)).limit(sql.placeholder('limit')).prepare();
+  // The first page of a site's devices (every site page and its 10-second poll): a plain prepared
+  // statement returning arrays, as on the metrics' hot paths; Drizzle's row mapping was a quarter
+  // of this read (54 → 40 µs for a site's 9 devices, issue #6, P3). The column order is fromRaw's.
+  const firstPage = db.$client
+    .prepare<[string, number], RawDevice>('SELECT id, site_id, name, type, manufacturer, model, serial_number, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?')
+    .raw(true);
   return {
     async findById(id: string): Promise<Device | null> {
       return find(db, id);
@@ -55,7 +65,7 @@ export function devicesRepository(db: Db) {
       const after = key ? or(gt(devices.name, String(key[0])), and(eq(devices.name, String(key[0])), gt(devices.id, key[1]))) : undefined;
       const rows = after
         ? db.select().from(devices).where(and(eq(devices.siteId, siteId), after)).orderBy(asc(devices.name), asc(devices.id)).limit(limit + 1).all()
-        : firstPage.all({ siteId, limit: limit + 1 });
+        : firstPage.all(siteId, limit + 1).map(fromRaw);
       return toPage(rows, limit, (d) => [d.name, d.id]);
     },
     /** The device, its metrics and the audit row: one transaction. */

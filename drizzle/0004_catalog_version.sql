@@ -1,6 +1,6 @@
 -- Hand-written after `drizzle-kit generate`: the row and the triggers that move it (see schema.ts).
--- A new latest value (UPDATE OF latest_ts, latest_value, latest_received_at) does not move it, so
--- ingestion keeps the cache; a device's deletion moves it through its metrics' cascade.
+-- Any change to metrics or devices moves it, except a new latest value (UPDATE OF latest_ts,
+-- latest_value, latest_received_at), so ingestion keeps the caches.
 CREATE TABLE `catalog_version` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`version` integer NOT NULL
@@ -14,4 +14,8 @@ CREATE TRIGGER `metrics_catalog_update` AFTER UPDATE OF `pk`, `id`, `device_id`,
 --> statement-breakpoint
 CREATE TRIGGER `metrics_catalog_delete` AFTER DELETE ON `metrics` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;
 --> statement-breakpoint
-CREATE TRIGGER `devices_catalog_update` AFTER UPDATE OF `id`, `site_id`, `name` ON `devices` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;
+CREATE TRIGGER `devices_catalog_insert` AFTER INSERT ON `devices` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;
+--> statement-breakpoint
+CREATE TRIGGER `devices_catalog_update` AFTER UPDATE ON `devices` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;
+--> statement-breakpoint
+CREATE TRIGGER `devices_catalog_delete` AFTER DELETE ON `devices` BEGIN UPDATE `catalog_version` SET `version` = `version` + 1 WHERE `id` = 1; END;

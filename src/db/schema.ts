@@ -219,10 +219,11 @@ export const accessVersion = sqliteTable('access_version', {
 });
 
 /**
- * One row whose `version` moves whenever a site's list of metrics changes other than by a new
- * latest value: a metric created, deleted or edited, a device renamed, moved or deleted (triggers
- * in drizzle/0004_catalog_version.sql). The metrics repository caches each site's metrics without
- * their latest values while it is unchanged, and reads the latest values fresh (issue #6, P2).
+ * One row whose `version` moves whenever a site's devices or metrics change other than by a new
+ * latest value: a metric or device created, edited or deleted (triggers in
+ * drizzle/0004_catalog_version.sql). While it is unchanged the metrics repository caches each
+ * site's metrics without their latest values (read fresh) and the devices repository the first
+ * page of each site's devices (issue #6, P2 and P3).
  */
 export const catalogVersion = sqliteTable('catalog_version', {
   id: integer('id').primaryKey(),

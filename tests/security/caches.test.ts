@@ -88,7 +88,7 @@ describe('actor and token caches', () => {
   });
 });
 
-describe("a site's metric catalogue (cached while the catalogue version is unchanged)", () => {
+describe("a site's devices and metrics (cached while the catalogue version is unchanged)", () => {
   const poll = async () => {
     const res = await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/latest` });
     expect(res.statusCode).toBe(200);
@@ -137,7 +137,26 @@ describe("a site's metric catalogue (cached while the catalogue version is uncha
     expect(catalogueVersion()).toBe(before);
   });
 
+  it("When a site's devices are edited, added and deleted by hand in SQL, then the next device list shows exactly that", async () => {
+    const devices = async () => {
+      const res = await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/devices` });
+      expect(res.statusCode).toBe(200);
+      return (res.json().items as { id: string; model: string | null }[]).map((d) => `${d.id} ${d.model}`);
+    };
+    expect(await devices()).toEqual([`${world.device.id} null`]);
+    sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
+    expect(await devices()).toEqual([`${world.device.id} BX-9`]);
+    const now = Date.now();
+    sql("INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_byhand', ?, 'Zz meter', 'meter', 1, ?, ?)", world.site.id, now, now);
+    expect(await devices()).toEqual([`${world.device.id} BX-9`, 'dev_byhand null']);
+    sql("DELETE FROM devices WHERE id = 'dev_byhand'");
+    expect(await devices()).toEqual([`${world.device.id} BX-9`]);
+  });
+
   it('When a caller changes the rows it was given, then the next read is untouched', async () => {
+    const devices = await app.repos.devices.list(world.site.id, 50);
+    devices!.items[0].name = 'Scribbled';
+    expect((await app.repos.devices.list(world.site.id, 50))!.items[0].name).toBe('Main Battery');
     const first = await app.repos.metrics.listBySite(world.site.id);
     first[0].name = 'Scribbled';
     first[0].latestValue = -1;

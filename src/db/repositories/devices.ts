@@ -39,6 +39,9 @@ export type UpdateWithMetricsResult =
 
 const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds'] as const;
 
+/** Cached device rows at most; past it the first-page cache starts over. */
+const FIRST_PAGES_MAX_ROWS = 100_000;
+
 type RawDevice = [string, string, string, string, string | null, string | null, string | null, number, number, number];
 
 const fromRaw = (r: RawDevice): Device => ({
@@ -50,11 +53,34 @@ export function devicesRepository(db: Db) {
   const metricsOf = (tx: Pick<Db, 'select'>, deviceId: string): MetricRow[] =>
     tx.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
   // The first page of a site's devices (every site page and its 10-second poll): a plain prepared
-  // statement returning arrays, as on the metrics' hot paths; Drizzle's row mapping was a quarter
-  // of this read (54 → 40 µs for a site's 9 devices, issue #6, P3). The column order is fromRaw's.
+  // statement returning arrays, as on the metrics' hot paths (Drizzle's row mapping was a quarter
+  // of this read), and cached while the catalogue version is unchanged: its triggers move it on
+  // any change to devices (drizzle/0004_catalog_version.sql), whoever writes. Reading it first
+  // and the rows after means a change in between is filed under the old version, so it is
+  // dropped by the next request, never kept (issue #6, P3). The column order is fromRaw's.
   const firstPage = db.$client
     .prepare<[string, number], RawDevice>('SELECT id, site_id, name, type, manufacturer, model, serial_number, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?')
     .raw(true);
+  const catalogVersion = db.$client.prepare<[], number>('SELECT version FROM catalog_version WHERE id = 1').pluck(true);
+  const firstPages = new Map<string, Device[]>();
+  let firstPagesAt = -1;
+  let cachedRows = 0;
+  function firstPageOf(siteId: string, limit: number): Device[] {
+    const version = catalogVersion.get() ?? -1;
+    if (version !== firstPagesAt || cachedRows > FIRST_PAGES_MAX_ROWS) {
+      firstPages.clear();
+      firstPagesAt = version;
+      cachedRows = 0;
+    }
+    const key = `${limit} ${siteId}`;
+    let rows = firstPages.get(key);
+    if (!rows) {
+      rows = firstPage.all(siteId, limit).map(fromRaw);
+      firstPages.set(key, rows);
+      cachedRows += rows.length;
+    }
+    return rows.map((d) => ({ ...d })); // copies: callers never touch the cached rows
+  }
   return {
     async findById(id: string): Promise<Device | null> {
       return find(db, id);
@@ -65,7 +91,7 @@ export function devicesRepository(db: Db) {
       const after = key ? or(gt(devices.name, String(key[0])), and(eq(devices.name, String(key[0])), gt(devices.id, key[1]))) : undefined;
       const rows = after
         ? db.select().from(devices).where(and(eq(devices.siteId, siteId), after)).orderBy(asc(devices.name), asc(devices.id)).limit(limit + 1).all()
-        : firstPage.all(siteId, limit + 1).map(fromRaw);
+        : firstPageOf(siteId, limit + 1);
       return toPage(rows, limit, (d) => [d.name, d.id]);
     },
     /** The device, its metrics and the audit row: one transaction. */

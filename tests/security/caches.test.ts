@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { RememberingSigner, SESSION_COOKIE } from '../../src/plugins/external/session.js';
-import { buildTestApp, createWorld, injectAs, loginCookie } from '../helpers/app.js';
+import { buildTestApp, createDevice, createWorld, injectAs, loginCookie } from '../helpers/app.js';
 
 let app: App;
 let world: Awaited<ReturnType<typeof createWorld>>;
@@ -97,12 +97,81 @@ describe("a site's devices and metrics (cached while the catalogue version is un
   const catalogueVersion = () => app.db.$client.prepare('SELECT version FROM catalog_version WHERE id = 1').pluck().get() as number;
   const [soc, power] = [0, 1];
 
-  it('When a metric and its device are renamed by hand in SQL, then the next poll shows both names', async () => {
-    expect((await poll()).map((m) => m.name)).toEqual(['State of charge', 'Power']);
+  it('When a metric and its device are renamed by hand in SQL, then the next poll shows both names, in the new order of devices', async () => {
+    await createDevice(app, world.site.id, { name: 'Site meter', type: 'meter' });
+    expect((await poll()).map((m) => `${m.deviceName}: ${m.name}`)).toEqual([
+      'Main Battery: State of charge', 'Main Battery: Power', 'Site meter: Import energy', 'Site meter: Export energy', 'Site meter: Power',
+    ]);
     sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
+    sql("UPDATE devices SET name = 'Tesla Megapack' WHERE id = ?", world.device.id);
+    expect((await poll()).map((m) => `${m.deviceName}: ${m.name}`)).toEqual([
+      'Site meter: Import energy', 'Site meter: Export energy', 'Site meter: Power', 'Tesla Megapack: Charge', 'Tesla Megapack: Power',
+    ]);
+  });
+
+  it('When a name changes by hand and the catalogue version is put back by hand, then polls still answer from the cache (so it is used)', async () => {
+    await poll();
+    await app.inject({ url: `/api/sites/${world.site.id}/devices`, headers: { authorization: `Bearer ${world.viewer.token}` } });
+    const version = catalogueVersion();
+    sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
+    sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
+    sql('UPDATE catalog_version SET version = ? WHERE id = 1', version);
+    expect((await poll()).map((m) => m.name)).toEqual(['State of charge', 'Power']);
+    expect((await app.repos.devices.list(world.site.id, 50))!.items[0].model).toBeNull();
+  });
+
+  it('When a metric disappears and the version is put back by hand (as if a trigger had missed it), then the poll reads the site again rather than fail', async () => {
+    await poll();
+    const version = catalogueVersion();
+    sql('DELETE FROM metrics WHERE id = ?', world.metrics[soc].id);
+    sql('UPDATE catalog_version SET version = ? WHERE id = 1', version);
+    expect((await poll()).map((m) => m.id)).toEqual([world.metrics[power].id]);
+  });
+
+  it('When the catalogue version row is gone, then every read goes to the tables', async () => {
+    await poll();
+    await app.repos.devices.list(world.site.id, 50);
+    sql('DELETE FROM catalog_version');
+    sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
+    sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
     expect((await poll()).map((m) => m.name)).toEqual(['Charge', 'Power']);
-    sql("UPDATE devices SET name = 'Battery 2' WHERE id = ?", world.device.id);
-    expect((await poll()).map((m) => m.deviceName)).toEqual(['Battery 2', 'Battery 2']);
+    expect((await app.repos.devices.list(world.site.id, 50))!.items[0].model).toBe('BX-9');
+    sql("UPDATE metrics SET name = 'Charge 2' WHERE id = ?", world.metrics[soc].id);
+    sql("UPDATE devices SET model = 'BX-10' WHERE id = ?", world.device.id);
+    expect((await poll()).map((m) => m.name)).toEqual(['Charge 2', 'Power']);
+    expect((await app.repos.devices.list(world.site.id, 50))!.items[0].model).toBe('BX-10');
+  });
+
+  it('When a transaction renames a device, reads the site and rolls back, then later reads never show the rolled-back name, even once the version is back at the number it had inside', async () => {
+    await poll();
+    await app.repos.devices.list(world.site.id, 50);
+    const before = catalogueVersion();
+    const inside = app.db.$client.transaction(() => {
+      sql("UPDATE devices SET name = 'Ghost' WHERE id = ?", world.device.id); // the version moves by one
+      void app.repos.metrics.listBySite(world.site.id); // synchronous underneath: runs inside the transaction
+      void app.repos.devices.list(world.site.id, 50);
+      throw new Error('roll back');
+    });
+    expect(() => inside()).toThrow('roll back');
+    expect(catalogueVersion()).toBe(before);
+    const now = Date.now();
+    // A change on another site moves the version by one again: to the number it had inside.
+    sql("INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_other', ?, 'Other meter', 'meter', 1, ?, ?)", world.otherSite.id, now, now);
+    expect(catalogueVersion()).toBe(before + 1);
+    expect((await poll()).map((m) => m.deviceName)).toEqual(['Main Battery', 'Main Battery']);
+    expect((await app.repos.devices.list(world.site.id, 50))!.items.map((d) => d.name)).toEqual(['Main Battery']);
+  });
+
+  it('When a metric is added or deleted, the catalogue version moves (triggers, not only the read that checks every metric has its latest value)', async () => {
+    const before = catalogueVersion();
+    const now = Date.now();
+    sql(
+      "INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, created_at, updated_at) VALUES ('met_byhand', ?, ?, 'temp', 'Temperature', '°C', 'gauge', 60, ?, ?)",
+      world.device.id, world.site.id, now, now,
+    );
+    expect(catalogueVersion()).toBe(before + 1);
+    sql('DELETE FROM metrics WHERE id = ?', world.metrics[power].id);
+    expect(catalogueVersion()).toBe(before + 2);
   });
 
   it('When metrics are added and deleted by hand in SQL, or a device with its metrics, then the next poll lists exactly what is left', async () => {
@@ -119,11 +188,28 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     expect(await poll()).toEqual([]);
   });
 
-  it('When a metric is renamed through the API, then the next poll shows the new name', async () => {
+  it('When a metric and a device are changed through the API, then the next poll and device list show it', async () => {
     await poll();
+    const list = async () => (await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/devices?limit=1` })).json().items as { model: string | null }[];
+    expect((await list())[0].model).toBeNull();
     const res = await injectAs(app, world.technician, { method: 'PATCH', url: `/api/metrics/${world.metrics[power].id}`, payload: { name: 'Output' } });
     expect(res.statusCode).toBe(200);
     expect((await poll()).map((m) => m.name)).toEqual(['State of charge', 'Output']);
+    const device = await injectAs(app, world.technician, { method: 'PATCH', url: `/api/devices/${world.device.id}`, payload: { model: 'BX-9' } });
+    expect(device.statusCode).toBe(200);
+    expect((await list())[0].model).toBe('BX-9');
+  });
+
+  it('When the device list is asked for different page sizes, then each gets its own first page and the right next cursor', async () => {
+    await createDevice(app, world.site.id, { name: 'Site meter', type: 'meter' });
+    const page = async (limit: number) => (await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/devices?limit=${limit}` })).json();
+    const one = await page(1);
+    expect(one.items.map((d: { name: string }) => d.name)).toEqual(['Main Battery']);
+    expect(one.nextCursor).toEqual(expect.any(String));
+    const two = await page(2);
+    expect(two.items.map((d: { name: string }) => d.name)).toEqual(['Main Battery', 'Site meter']);
+    expect(two.nextCursor).toBeNull();
+    expect((await page(1)).items).toHaveLength(1);
   });
 
   it('When readings arrive, then the next poll has their latest values, and the catalogue version (so the cache) stays', async () => {

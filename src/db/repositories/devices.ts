@@ -39,8 +39,10 @@ export type UpdateWithMetricsResult =
 
 const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds'] as const;
 
-/** Cached device rows at most; past it the first-page cache starts over. */
-const FIRST_PAGES_MAX_ROWS = 100_000;
+/** Cached device rows at most (~10 MB); past it the first-page cache starts over. */
+const FIRST_PAGES_MAX_ROWS = 20_000;
+/** The largest page (200, PageQuery in src/schemas/common.ts) and the row that says there is more. */
+const FIRST_PAGE_ROWS = 201;
 
 type RawDevice = [string, string, string, string, string | null, string | null, string | null, number, number, number];
 
@@ -54,9 +56,9 @@ export function devicesRepository(db: Db) {
     tx.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
   // The first page of a site's devices (every site page and its 10-second poll): a plain prepared
   // statement returning arrays, as on the metrics' hot paths (Drizzle's row mapping was a quarter
-  // of this read), and cached while the catalogue version is unchanged: its triggers move it on
-  // any change to devices (drizzle/0004_catalog_version.sql), whoever writes. Reading it first
-  // and the rows after means a change in between is filed under the old version, so it is
+  // of this read), and cached per site while the catalogue version is unchanged: its triggers move
+  // it on any change to devices (drizzle/0004_catalog_version.sql), whoever writes. The version is
+  // read first and the rows after, so a change in between is filed under the old version and
   // dropped by the next request, never kept (issue #6, P3). The column order is fromRaw's.
   const firstPage = db.$client
     .prepare<[string, number], RawDevice>('SELECT id, site_id, name, type, manufacturer, model, serial_number, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?')
@@ -65,21 +67,24 @@ export function devicesRepository(db: Db) {
   const firstPages = new Map<string, Device[]>();
   let firstPagesAt = -1;
   let cachedRows = 0;
-  function firstPageOf(siteId: string, limit: number): Device[] {
-    const version = catalogVersion.get() ?? -1;
+  /** The first `rows` devices of the site by name; up to FIRST_PAGE_ROWS from the cache. */
+  function firstPageOf(siteId: string, rows: number): Device[] {
+    const version = catalogVersion.get();
+    // Inside a caller's transaction the version may move and then roll back to a number the cache
+    // has already used; without the row no cache can be trusted. Both read the table.
+    if (rows > FIRST_PAGE_ROWS || version === undefined || db.$client.inTransaction) return firstPage.all(siteId, rows).map(fromRaw);
     if (version !== firstPagesAt || cachedRows > FIRST_PAGES_MAX_ROWS) {
       firstPages.clear();
       firstPagesAt = version;
       cachedRows = 0;
     }
-    const key = `${limit} ${siteId}`;
-    let rows = firstPages.get(key);
-    if (!rows) {
-      rows = firstPage.all(siteId, limit).map(fromRaw);
-      firstPages.set(key, rows);
-      cachedRows += rows.length;
+    let cached = firstPages.get(siteId);
+    if (!cached) {
+      cached = firstPage.all(siteId, FIRST_PAGE_ROWS).map(fromRaw);
+      firstPages.set(siteId, cached);
+      cachedRows += cached.length;
     }
-    return rows.map((d) => ({ ...d })); // copies: callers never touch the cached rows
+    return cached.slice(0, rows).map((d) => ({ ...d })); // copies: callers never touch the cached rows
   }
   return {
     async findById(id: string): Promise<Device | null> {

@@ -78,25 +78,29 @@ export function metricsRepository(db: Db) {
   const catalogue = new Map<string, SiteMetric[]>();
   let catalogueAt = -1;
   let cachedRows = 0;
-  // One read transaction: the version, the rows and the latest values come from one snapshot.
-  const siteMetrics = db.$client.transaction((siteId: string): SiteMetric[] => {
-    const version = catalogVersion.get();
-    if (version !== catalogueAt || cachedRows > CATALOGUE_MAX_ROWS) {
-      catalogue.clear();
-      catalogueAt = version ?? -1;
-      cachedRows = 0;
-    }
-    const cached = catalogue.get(siteId);
-    if (cached) {
-      // The same version, in the same snapshot, means the same metrics: one latest value for each.
-      const latest = new Map(bySiteLatest.all(siteId).map((l) => [l[0], l]));
-      return cached.map((m) => withLatest(m, latest.get(m.pk)!));
-    }
-    const rows = bySite.all(siteId).map((raw) => {
+  const readSite = (siteId: string): SiteMetric[] =>
+    bySite.all(siteId).map((raw) => {
       const row = fromRaw(raw as unknown as RawMetric) as SiteMetric;
       row.deviceName = raw[14]; // assigned, not spread: a spread copies the row
       return row;
     });
+  // One read transaction: the version, the rows and the latest values come from one snapshot.
+  const siteMetrics = db.$client.transaction((siteId: string): SiteMetric[] => {
+    const version = catalogVersion.get();
+    if (version === undefined) return readSite(siteId); // the row is gone: no cache can be trusted
+    if (version !== catalogueAt || cachedRows > CATALOGUE_MAX_ROWS) {
+      catalogue.clear();
+      catalogueAt = version;
+      cachedRows = 0;
+    }
+    const cached = catalogue.get(siteId);
+    if (cached) {
+      // The same version in the same snapshot means the same metrics, one latest value each; a
+      // missing one would mean a trigger missed a change, so the site is read again instead.
+      const latest = new Map(bySiteLatest.all(siteId).map((l) => [l[0], l]));
+      if (latest.size === cached.length && cached.every((m) => latest.has(m.pk))) return cached.map((m) => withLatest(m, latest.get(m.pk)!));
+    }
+    const rows = readSite(siteId);
     catalogue.set(siteId, rows);
     cachedRows += rows.length;
     return rows.map((r) => withLatest(r, [r.pk, r.latestTs, r.latestValue, r.latestReceivedAt]));
@@ -131,7 +135,9 @@ export function metricsRepository(db: Db) {
     },
     /** The site's metrics with their device names, by device name; fresh objects (the cache's stay untouched). */
     async listBySite(siteId: string): Promise<SiteMetric[]> {
-      return siteMetrics(siteId);
+      // Inside a caller's transaction the version may move and then roll back to a number the
+      // cache has already used, so there the site is always read.
+      return db.$client.inTransaction ? readSite(siteId) : siteMetrics(siteId);
     },
     async create(device: { id: string; siteId: string }, input: MetricInput, actorId: string | null): Promise<MetricChange> {
       return db.transaction((tx): MetricChange => {
@@ -179,8 +185,8 @@ const fromRaw = (r: RawMetric): MetricRow => ({
 
 export type SiteMetric = MetricRow & { deviceName: string };
 
-/** Cached metric rows at most (about 0.5 kB each); past it the site catalogue cache starts over. */
-const CATALOGUE_MAX_ROWS = 100_000;
+/** Cached metric rows at most (about 0.5 kB each, so ~25 MB); past it the site catalogue cache starts over. */
+const CATALOGUE_MAX_ROWS = 50_000;
 
 /** A cached row with its current latest value, as a new object: callers never touch the cached one. */
 const withLatest = (m: SiteMetric, [, latestTs, latestValue, latestReceivedAt]: [number, number | null, number | null, number | null]): SiteMetric => ({

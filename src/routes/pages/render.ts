@@ -20,13 +20,9 @@ export interface Templates {
 /** What every template may use: who is signed in, the CSRF token, where we are. */
 export function baseData(request: FastifyRequest, reply: FastifyReply) {
   const actor = request.actor;
-  let csrf: string | undefined;
   return {
     actor,
-    /** Made on first use: most fragments (the site page's 10-second poll) carry no form. */
-    get csrf(): string {
-      return (csrf ??= reply.generateCsrf());
-    },
+    csrf: reply.generateCsrf(),
     path: new URL(request.url, 'http://x').pathname,
     demo: request.server.config.demo,
     f: format,
@@ -34,8 +30,7 @@ export function baseData(request: FastifyRequest, reply: FastifyReply) {
 }
 
 export async function render(request: FastifyRequest, reply: FastifyReply, templates: Templates, data: object, status = 200) {
-  // Assigned onto the base, not spread into a new object: a spread would call the csrf getter.
-  const html = await reply.viewAsync(request.htmx.partial ? templates.partial : templates.page, Object.assign(baseData(request, reply), data));
+  const html = await reply.viewAsync(request.htmx.partial ? templates.partial : templates.page, { ...baseData(request, reply), ...data });
   return reply.code(status).type('text/html; charset=utf-8').send(html);
 }
 

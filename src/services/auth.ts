@@ -22,13 +22,17 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
   const actors = new Map<string, Actor | null>();
   const tokens = new Map<string, TokenRow>();
   let cachedAt = -1;
-  /** Brings the caches to the current access version; returns it. */
-  async function checkVersion(): Promise<number> {
+  /**
+   * Brings the caches to the current access version; returns it. Without the version row (null)
+   * nothing can be trusted: null never equals cachedAt, so the caches are emptied on every call and
+   * nothing is filed under it.
+   */
+  async function checkVersion(): Promise<number | null> {
     const version = await repos.users.accessVersion();
     if (version !== cachedAt || actors.size + tokens.size > CACHE_MAX) {
       actors.clear();
       tokens.clear();
-      cachedAt = version;
+      cachedAt = version ?? -1;
     }
     return version;
   }

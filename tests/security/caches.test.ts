@@ -72,13 +72,22 @@ describe('actor and token caches', () => {
   });
 
   it('When a site is deleted by hand in SQL, then the access version moves (its memberships go with it)', async () => {
-    const version = () => app.repos.users.accessVersion();
+    const version = async () => (await app.repos.users.accessVersion()) ?? Number.NaN;
     const before = await version();
     sql('DELETE FROM sites WHERE id = ?', world.otherSite.id);
     expect(await version()).toBeGreaterThan(before);
     const again = await version();
     sql("UPDATE api_tokens SET last_used_at = 1 WHERE user_id = ?", world.viewer.id);
     expect(await version()).toBe(again); // a token's use is not an access change
+  });
+
+  it('When the access version row is deleted by hand, then nothing is cached: a membership deleted after it still ends access at once', async () => {
+    sql('DELETE FROM access_version');
+    expect((await siteOf(world.viewer)).statusCode).toBe(200); // would file the actor under a version that never moves again
+    sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
+    expect((await siteOf(world.viewer)).statusCode).toBe(404);
+    sql('DELETE FROM api_tokens WHERE user_id = ?', world.technician.id);
+    expect((await siteOf(world.technician)).statusCode).toBe(401);
   });
 
   it('When a token is used, then its last use is still recorded (at most once a minute)', async () => {

@@ -45,9 +45,9 @@ export function usersRepository(db: Db) {
     .prepare();
   const version = db.$client.prepare<[], { version: number }>('SELECT version FROM access_version WHERE id = 1');
   return {
-    /** Moves on every change to users, memberships, sites or tokens (triggers): caches check it. */
-    async accessVersion(): Promise<number> {
-      return version.get()?.version ?? 0;
+    /** Moves on every change to users, memberships, sites or tokens (triggers): caches check it. Null without its row. */
+    async accessVersion(): Promise<number | null> {
+      return version.get()?.version ?? null;
     },
     async findById(id: string): Promise<User | null> {
       return byId.get({ id }) ?? null;

@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { devices, metrics } from '../schema.js';
 import { writeAudit } from './audit.js';
+import { catalogueCache } from './catalogue-cache.js';
 import { metricCols, type MetricInput, type MetricRow } from './metrics.js';
 import { decodeCursor, toPage, type Page } from './page.js';
 
@@ -56,33 +57,21 @@ export function devicesRepository(db: Db) {
     tx.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
   // The first page of a site's devices (every site page and its 10-second poll): a plain prepared
   // statement returning arrays, as on the metrics' hot paths (Drizzle's row mapping was a quarter
-  // of this read), and cached per site while the catalogue version is unchanged: its triggers move
-  // it on any change to devices (drizzle/0004_catalog_version.sql), whoever writes. The version is
-  // read first and the rows after, so a change in between is filed under the old version and
-  // dropped by the next request, never kept (issue #6, P3). The column order is fromRaw's.
+  // of this read), and cached per site in the catalogue cache. The version is read before the
+  // rows, so a change in between is filed under the old version and dropped by the next request,
+  // never kept (issue #6, P3). The column order is fromRaw's.
   const firstPage = db.$client
     .prepare<[string, number], RawDevice>('SELECT id, site_id, name, type, manufacturer, model, serial_number, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?')
     .raw(true);
-  const catalogVersion = db.$client.prepare<[], number>('SELECT version FROM catalog_version WHERE id = 1').pluck(true);
-  const firstPages = new Map<string, Device[]>();
-  let firstPagesAt = -1;
-  let cachedRows = 0;
+  const firstPages = catalogueCache<Device>(db, FIRST_PAGES_MAX_ROWS);
   /** The first `rows` devices of the site by name; up to FIRST_PAGE_ROWS from the cache. */
   function firstPageOf(siteId: string, rows: number): Device[] {
-    const version = catalogVersion.get();
-    // Inside a caller's transaction the version may move and then roll back to a number the cache
-    // has already used; without the row no cache can be trusted. Both read the table.
-    if (rows > FIRST_PAGE_ROWS || version === undefined || db.$client.inTransaction) return firstPage.all(siteId, rows).map(fromRaw);
-    if (version !== firstPagesAt || cachedRows > FIRST_PAGES_MAX_ROWS) {
-      firstPages.clear();
-      firstPagesAt = version;
-      cachedRows = 0;
-    }
+    // Not inside a caller's transaction (see catalogue-cache.ts), nor without the version row.
+    if (rows > FIRST_PAGE_ROWS || db.$client.inTransaction || !firstPages.sync()) return firstPage.all(siteId, rows).map(fromRaw);
     let cached = firstPages.get(siteId);
     if (!cached) {
       cached = firstPage.all(siteId, FIRST_PAGE_ROWS).map(fromRaw);
       firstPages.set(siteId, cached);
-      cachedRows += cached.length;
     }
     return cached.slice(0, rows).map((d) => ({ ...d })); // copies: callers never touch the cached rows
   }

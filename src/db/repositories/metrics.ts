@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { devices, metrics, sites } from '../schema.js';
 import { writeAudit } from './audit.js';
+import { catalogueCache } from './catalogue-cache.js';
 
 export interface MetricInput {
   key: string;
@@ -74,10 +75,7 @@ export function metricsRepository(db: Db) {
   const bySiteLatest = db.$client.prepare<[string], [number, number | null, number | null, number | null]>(
     'SELECT pk, latest_ts, latest_value, latest_received_at FROM metrics WHERE site_id = ?',
   ).raw(true);
-  const catalogVersion = db.$client.prepare<[], number>('SELECT version FROM catalog_version WHERE id = 1').pluck(true);
-  const catalogue = new Map<string, SiteMetric[]>();
-  let catalogueAt = -1;
-  let cachedRows = 0;
+  const catalogue = catalogueCache<SiteMetric>(db, CATALOGUE_MAX_ROWS);
   const readSite = (siteId: string): SiteMetric[] =>
     bySite.all(siteId).map((raw) => {
       const row = fromRaw(raw as unknown as RawMetric) as SiteMetric;
@@ -86,13 +84,7 @@ export function metricsRepository(db: Db) {
     });
   // One read transaction: the version, the rows and the latest values come from one snapshot.
   const siteMetrics = db.$client.transaction((siteId: string): SiteMetric[] => {
-    const version = catalogVersion.get();
-    if (version === undefined) return readSite(siteId); // the row is gone: no cache can be trusted
-    if (version !== catalogueAt || cachedRows > CATALOGUE_MAX_ROWS) {
-      catalogue.clear();
-      catalogueAt = version;
-      cachedRows = 0;
-    }
+    if (!catalogue.sync()) return readSite(siteId);
     const cached = catalogue.get(siteId);
     if (cached) {
       // The same version in the same snapshot means the same metrics, one latest value each; a
@@ -102,7 +94,6 @@ export function metricsRepository(db: Db) {
     }
     const rows = readSite(siteId);
     catalogue.set(siteId, rows);
-    cachedRows += rows.length;
     return rows.map((r) => withLatest(r, [r.pk, r.latestTs, r.latestValue, r.latestReceivedAt]));
   });
   const keyTaken = (tx: Pick<Db, 'select'>, deviceId: string, key: string, exceptId?: string) =>
@@ -135,8 +126,7 @@ export function metricsRepository(db: Db) {
     },
     /** The site's metrics with their device names, by device name; fresh objects (the cache's stay untouched). */
     async listBySite(siteId: string): Promise<SiteMetric[]> {
-      // Inside a caller's transaction the version may move and then roll back to a number the
-      // cache has already used, so there the site is always read.
+      // Not inside a caller's transaction (see catalogue-cache.ts): there the site is always read.
       return db.$client.inTransaction ? readSite(siteId) : siteMetrics(siteId);
     },
     async create(device: { id: string; siteId: string }, input: MetricInput, actorId: string | null): Promise<MetricChange> {

@@ -82,4 +82,51 @@ describe('/admin', () => {
     expect((await b.post(`/admin/sites/${siteId}/delete`, {})).statusCode).toBe(303);
     expect(await app.repos.sites.findById(siteId)).toBeNull();
   });
+
+  it('When a member form is stale or crafted, then the admin page comes back with the message beside that form and nothing changes', async () => {
+    const b = await signIn(app, w.admin.email);
+    const siteId = w.site.id;
+    const members = async () => (await app.repos.sites.members(siteId)).map((m) => `${m.userId}:${m.role}`).sort();
+    const before = await members();
+
+    // A person deleted after the page was drawn (an id of the right shape that names no one).
+    const gone = await b.post(`/admin/sites/${siteId}/members`, { userId: 'usr_nobodyAtAll0000000000', role: 'viewer' });
+    expect(gone.statusCode).toBe(422);
+    expect(gone.body).toContain('id="member-user-error"');
+    expect(gone.body).toContain('Person no longer exists');
+    expect(gone.body).toMatch(/id="member-user" name="userId" required aria-invalid="true"/);
+
+    // A role the select does not offer.
+    const role = await b.post(`/admin/sites/${siteId}/members`, { userId: w.outsider.id, role: 'owner' });
+    expect(role.statusCode).toBe(422);
+    expect(role.body).toContain('id="member-role-error"');
+    expect(role.body).toContain('Role must be');
+
+    const rowRole = await b.post(`/admin/sites/${siteId}/members/${w.viewer.id}`, { role: 'admin' });
+    expect(rowRole.statusCode).toBe(422);
+    expect(rowRole.body).toContain(`id="role-${w.viewer.id}-error"`);
+    expect(rowRole.body).toMatch(new RegExp(`id="role-${w.viewer.id}" name="role" aria-invalid="true"`));
+    expect(await members()).toEqual(before);
+
+    // Removed twice (two admins on the same page): the second gets the page and a message, not an error page.
+    expect((await b.post(`/admin/sites/${siteId}/members/${w.viewer.id}/remove`, {})).statusCode).toBe(303);
+    const again = await b.post(`/admin/sites/${siteId}/members/${w.viewer.id}/remove`, {});
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toContain('no longer a member of this site');
+    expect(again.body).toContain('Add a member');
+    expect(await members()).toEqual(before.filter((m) => !m.startsWith(`${w.viewer.id}:`)));
+  });
+
+  it('When a non-admin posts a bad member form, then the site still answers 403 to its members and 404 to others, with nothing of it', async () => {
+    const tech = await signIn(app, w.technician.email);
+    const outsider = await signIn(app, w.outsider.email);
+    for (const [path, body] of [[`/admin/sites/${w.site.id}/members`, { userId: 'x', role: 'owner' }], [`/admin/sites/${w.site.id}/members/${w.viewer.id}`, { role: 'owner' }], [`/admin/sites/${w.site.id}/members/${w.outsider.id}/remove`, {}]] as const) {
+      const t = await tech.post(path, body);
+      expect(t.statusCode).toBe(403);
+      expect(t.body).not.toContain(w.viewer.email);
+      const o = await outsider.post(path, body);
+      expect(o.statusCode).toBe(404);
+      expect(o.body).not.toContain('Main Site');
+    }
+  });
 });

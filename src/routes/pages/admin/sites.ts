@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { errors } from '../../../errors.js';
 import { Id } from '../../../schemas/common.js';
 import { MemberParams, RoleSchema, SetMemberBody, SiteParams, UpdateSiteBody } from '../../../schemas/sites.js';
 import { fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
@@ -10,12 +11,16 @@ import { actorOf, redirect, render } from '../render.js';
 const AddMemberForm = Type.Object({ userId: Id, role: RoleSchema }, { additionalProperties: false });
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  async function show(request: FastifyRequest, reply: FastifyReply, siteId: string, form: { values?: object; errors?: Errors } = {}, status = 200) {
+  /**
+   * The page; `errors` are the details form's, `memberErrors` the member forms' ('add/…' for the
+   * add form's fields, 'member/<userId>' for a member's row, '' above the list).
+   */
+  async function show(request: FastifyRequest, reply: FastifyReply, siteId: string, form: { values?: object; errors?: Errors; memberErrors?: Errors } = {}, status = 200) {
     const actor = actorOf(request);
     const members = await app.services.sites.members(actor, siteId); // admins only: 403 / 404 otherwise
     const site = await app.services.sites.get(actor, siteId);
     const users = (await app.services.users.list(actor, { limit: 200 })).items.filter((u) => !members.some((m) => m.userId === u.id));
-    const data = { title: `Administer ${site.name}`, site, members, users, values: form.values ?? site, errors: form.errors ?? {} };
+    const data = { title: `Administer ${site.name}`, site, members, users, values: form.values ?? site, errors: form.errors ?? {}, memberErrors: form.memberErrors ?? {} };
     return render(request, reply, { page: 'pages/admin/site', partial: 'partials/admin/site' }, data, status);
   }
 
@@ -46,20 +51,56 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return redirect(request, reply, '/admin');
   });
 
-  app.post('/admin/sites/:siteId/members', { schema: { params: SiteParams, body: AddMemberForm } }, async (request, reply) => {
-    await app.services.sites.setMember(actorOf(request), request.params.siteId, request.body.userId, request.body.role);
-    return redirect(request, reply, `/admin/sites/${request.params.siteId}`);
+  // The member forms offer only valid choices, so what goes wrong here is a stale page (the person
+  // or the membership removed meanwhile) or a crafted body: the page again, with the message beside
+  // the form it concerns. A site the caller may not administer still answers 403 / 404 (via show).
+  app.post('/admin/sites/:siteId/members', { schema: { params: SiteParams, body: AddMemberForm }, attachValidation: true, preValidation: fromForm(AddMemberForm) }, async (request, reply) => {
+    const { siteId } = request.params;
+    let errors = validationErrors(request);
+    if (!errors) {
+      try {
+        await app.services.sites.setMember(actorOf(request), siteId, request.body.userId, request.body.role);
+        return redirect(request, reply, `/admin/sites/${siteId}`);
+      } catch (err) {
+        errors = memberErrors(err, '/userId');
+      }
+    }
+    return show(request, reply, siteId, { memberErrors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [`add${k}`, sentence(k, v)])) }, 422);
   });
 
-  app.post('/admin/sites/:siteId/members/:userId', { schema: { params: MemberParams, body: SetMemberBody } }, async (request, reply) => {
-    await app.services.sites.setMember(actorOf(request), request.params.siteId, request.params.userId, request.body.role);
-    return redirect(request, reply, `/admin/sites/${request.params.siteId}`);
+  app.post('/admin/sites/:siteId/members/:userId', { schema: { params: MemberParams, body: SetMemberBody }, attachValidation: true, preValidation: fromForm(SetMemberBody) }, async (request, reply) => {
+    const { siteId, userId } = request.params;
+    let errors = validationErrors(request);
+    if (!errors) {
+      try {
+        await app.services.sites.setMember(actorOf(request), siteId, userId, request.body.role);
+        return redirect(request, reply, `/admin/sites/${siteId}`);
+      } catch (err) {
+        errors = memberErrors(err, '/userId');
+      }
+    }
+    return show(request, reply, siteId, { memberErrors: { [`member/${userId}`]: Object.entries(errors).map(([k, v]) => sentence(k, v)).join(' ') } }, 422);
   });
 
   app.post('/admin/sites/:siteId/members/:userId/remove', { schema: { params: MemberParams } }, async (request, reply) => {
-    await app.services.sites.removeMember(actorOf(request), request.params.siteId, request.params.userId);
-    return redirect(request, reply, `/admin/sites/${request.params.siteId}`);
+    const { siteId, userId } = request.params;
+    try {
+      await app.services.sites.removeMember(actorOf(request), siteId, userId);
+    } catch (err) {
+      return show(request, reply, siteId, { memberErrors: memberErrors(err, '') }, 409);
+    }
+    return redirect(request, reply, `/admin/sites/${siteId}`);
   });
 };
+
+/** A person or membership gone since the page was drawn becomes a message; anything else is rethrown. */
+function memberErrors(err: unknown, userField: string): Errors {
+  if (err instanceof errors.USER_NOT_FOUND) return { [userField]: 'no longer exists: reload the page to see who is left.' };
+  if (err instanceof errors.MEMBER_NOT_FOUND) return { '': 'That person is no longer a member of this site: someone removed them meanwhile.' };
+  return serviceErrors(err);
+}
+
+/** A field's message ("is required") as a sentence naming the field, as the forms' labels do. */
+const sentence = (path: string, message: string) => (path === '/userId' ? `Person ${message}` : path === '/role' ? `Role ${message}` : message);
 
 export default routes;

@@ -1,4 +1,5 @@
 import type { Repositories } from '../db/repositories/index.js';
+import { EmailTaken } from '../db/repositories/users.js';
 import { errors, invalid } from '../errors.js';
 import type { LiveHub } from './live.js';
 import { hashPassword } from './passwords.js';
@@ -14,6 +15,16 @@ export interface CreateUserInput {
 
 export type UpdateUserInput = Partial<{ email: string; name: string; password: string; isAdmin: boolean; active: boolean }>;
 
+/** A race lost at the unique index (see EmailTaken) answers like the check before it: 409. */
+async function emailUnique<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof EmailTaken) throw new errors.EMAIL_TAKEN();
+    throw err;
+  }
+}
+
 export function usersService(repos: Repositories, hub: LiveHub) {
   return {
     async list(actor: Actor, page: { limit: number; cursor?: string }) {
@@ -27,10 +38,8 @@ export function usersService(repos: Repositories, hub: LiveHub) {
       requireAdmin(actor, 'create users');
       const email = input.email.trim().toLowerCase();
       if (await repos.users.emailTaken(email)) throw new errors.EMAIL_TAKEN();
-      const user = await repos.users.create(
-        { email, name: input.name.trim(), passwordHash: await hashPassword(input.password), isAdmin: input.isAdmin ?? false },
-        actor.id,
-      );
+      const passwordHash = await hashPassword(input.password);
+      const user = await emailUnique(repos.users.create({ email, name: input.name.trim(), passwordHash, isAdmin: input.isAdmin ?? false }, actor.id));
       return userView(user);
     },
 
@@ -44,7 +53,7 @@ export function usersService(repos: Repositories, hub: LiveHub) {
       if (email && (await repos.users.emailTaken(email, userId))) throw new errors.EMAIL_TAKEN();
       const { password, ...rest } = input;
       const patch = { ...rest, ...(email ? { email } : {}), ...(rest.name ? { name: rest.name.trim() } : {}), ...(password ? { passwordHash: await hashPassword(password) } : {}) };
-      const user = await repos.users.update(userId, patch, actor.id);
+      const user = await emailUnique(repos.users.update(userId, patch, actor.id));
       if (!user) throw new errors.USER_NOT_FOUND();
       // A deactivated account or a new password ends every open session of that user.
       if (input.active === false || password) await repos.sessions.destroyForUser(userId);

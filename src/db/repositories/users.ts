@@ -7,6 +7,28 @@ import { decodeCursor, toPage, type Page } from './page.js';
 
 export type Role = 'viewer' | 'technician';
 
+/**
+ * The email belongs to another user. The service checks first, but hashing a password sits between
+ * its check and the write, so two requests for one email can both pass it (a double-click on the
+ * admin form): the unique index decides, and this is how the loser learns of it.
+ */
+export class EmailTaken extends Error {
+  constructor() {
+    super('email taken');
+  }
+}
+
+/** better-sqlite3's refusal by the unique index on users.email, as EmailTaken; anything else as it was. */
+function emailTaken<T>(write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && e.message?.includes('users.email')) throw new EmailTaken();
+    throw err;
+  }
+}
+
 export interface User {
   id: string;
   email: string;
@@ -69,19 +91,19 @@ export function usersRepository(db: Db) {
     async create(input: { email: string; name: string; passwordHash: string; isAdmin: boolean }, actorId: string | null): Promise<User> {
       const now = Date.now();
       const row = { id: newId('usr'), ...input, active: true, createdAt: now, updatedAt: now };
-      return db.transaction((tx) => {
+      return emailTaken(() => db.transaction((tx) => {
         tx.insert(users).values(row).run();
         const { passwordHash: _omit, ...user } = row;
         writeAudit(tx, { actorId, siteId: null, entityType: 'user', entityId: row.id, action: 'create', after: user });
         return user;
-      });
+      }));
     },
     async update(
       id: string,
       patch: Partial<{ email: string; name: string; passwordHash: string; isAdmin: boolean; active: boolean }>,
       actorId: string | null,
     ): Promise<User | null> {
-      return db.transaction((tx) => {
+      return emailTaken(() => db.transaction((tx) => {
         const before = tx.select(publicCols).from(users).where(eq(users.id, id)).get();
         if (!before) return null;
         tx.update(users).set({ ...patch, updatedAt: Date.now() }).where(eq(users.id, id)).run();
@@ -92,7 +114,7 @@ export function usersRepository(db: Db) {
           before, after: passwordHash ? { ...after, password: 'changed' } : { ...after, ...audited },
         });
         return after;
-      });
+      }));
     },
     async delete(id: string, actorId: string | null): Promise<boolean> {
       return db.transaction((tx) => {

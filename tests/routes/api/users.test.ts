@@ -34,6 +34,14 @@ describe('POST /api/users', () => {
     expect(count(app, 'users')).toBe(before);
   });
 
+  it('When two requests create the same email at once (hashing runs between the check and the write), then one gets 201 and the other 409, not a 500', async () => {
+    const before = count(app, 'users');
+    const both = await Promise.all([1, 2].map((n) => asAdmin('POST', '/api/users', { email: 'twice@example.com', name: `Twice ${n}`, password: 'a long password' })));
+    expect(both.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expectProblem(both.find((r) => r.statusCode === 409)!, 409, 'EMAIL_TAKEN');
+    expect(count(app, 'users')).toBe(before + 1);
+  });
+
   it('When the password is shorter than 10 characters, then it gets 422', async () => {
     expectInvalid(await asAdmin('POST', '/api/users', { email: 'short@example.com', name: 'Short', password: 'short' }), '/password');
   });
@@ -60,6 +68,15 @@ describe('PATCH /api/users/:userId', () => {
     const before = snapshot(app);
     expectProblem(await asAdmin('PATCH', `/api/users/${w.viewer.id}`, { email: w.technician.email }), 409, 'EMAIL_TAKEN');
     expect(snapshot(app)).toEqual(before);
+  });
+
+  it('When two users are given the same new email and new passwords at once, then one change lands whole and the other gets 409 with nothing changed', async () => {
+    const both = await Promise.all([w.viewer, w.technician].map((u) => asAdmin('PATCH', `/api/users/${u.id}`, { email: 'shared@example.com', password: 'a brand new password' })));
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const [winner, loser] = both[0].statusCode === 200 ? [w.viewer, w.technician] : [w.technician, w.viewer];
+    expect((await login('shared@example.com', 'a brand new password')).json()).toMatchObject({ user: { id: winner.id } });
+    // The loser keeps its email and its password: the refused write was rolled back whole.
+    expect((await login(loser.email, PASSWORD)).statusCode).toBe(200);
   });
 
   it('When admins try to deactivate or demote themselves, then they get 422 and stay active admins', async () => {

@@ -60,6 +60,14 @@ describe('/admin', () => {
     expect(taken.body).toContain('id="user-email-error"');
   });
 
+  it('When the admin double-clicks Create user, then one user is created and the other post gets the form with the email taken, not a 500', async () => {
+    const b = await signIn(app, w.admin.email);
+    const both = await Promise.all([1, 2].map(() => b.post('/admin/users', { email: 'double@example.com', name: 'Double', password: 'long enough pw' })));
+    expect(both.map((r) => r.statusCode).sort()).toEqual([303, 422]);
+    expect(both.find((r) => r.statusCode === 422)!.body).toContain('id="user-email-error"');
+    expect((await app.repos.users.list(200))!.items.filter((u) => u.email === 'double@example.com')).toHaveLength(1);
+  });
+
   it('When the admin deactivates a user, then that user is signed out', async () => {
     const viewer = await signIn(app, w.viewer.email);
     const b = await signIn(app, w.admin.email);

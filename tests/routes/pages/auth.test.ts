@@ -50,6 +50,25 @@ describe('POST /login', () => {
     expect(res.body).not.toContain('<html');
   });
 
+  it('When a field is over its limit or missing, then the form comes back (422) with the same words as a wrong password, not an error page', async () => {
+    const page = await app.inject({ url: '/login' });
+    expect(page.body).toContain('maxlength="254"');
+    const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+    const csrf = `_csrf=${encodeURIComponent(csrfOf(page.body))}`;
+    const long = `${'a'.repeat(300)}@example.com`;
+    for (const [body, email] of [[`email=${long}&password=x&next=%2Fsubscriptions`, long.slice(0, 254)], [`email=${'b'.repeat(20)}&password=${'p'.repeat(300)}`, 'b'.repeat(20)], ['password=x', '']] as const) {
+      for (const headers of [formHeaders(cookie), { ...formHeaders(cookie), ...HX }]) {
+        const res = await app.inject({ method: 'POST', url: '/login', headers, payload: `${csrf}&${body}` });
+        expect(res.statusCode).toBe(422);
+        expect(res.body).toContain('The email or password is not right');
+        expect(res.body).toContain(`id="login-email" type="email" name="email" autocomplete="username" maxlength="254" required value="${email}"`);
+        expect(res.body).not.toContain('Invalid body');
+      }
+    }
+    const kept = await app.inject({ method: 'POST', url: '/login', headers: formHeaders(cookie), payload: `${csrf}&email=${long}&password=x&next=%2Fsubscriptions` });
+    expect(kept.body).toContain('name="next" value="/subscriptions"');
+  });
+
   it('When the form has no CSRF token, then it is refused with 403', async () => {
     const page = await app.inject({ url: '/login' });
     const res = await app.inject({ method: 'POST', url: '/login', headers: formHeaders(`sitewatt.sid=${page.cookies[0].value}`), payload: `email=${encodeURIComponent(w.viewer.email)}&password=x` });

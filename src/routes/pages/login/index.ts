@@ -17,7 +17,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   // The same per-address limit as POST /api/auth/login (counted apart: 30 a minute on each door).
-  app.post('/login', { config: { public: true, rateLimit: LOGIN_RATE_LIMIT }, schema: { body: LoginForm } }, async (request, reply) => {
+  app.post('/login', { config: { public: true, rateLimit: LOGIN_RATE_LIMIT }, schema: { body: LoginForm }, attachValidation: true }, async (request, reply) => {
+    if (request.validationError) {
+      // A field over its limit (the inputs carry the same maxlength) or missing: no account can
+      // match, so the form comes back with the same words as a wrong password.
+      const sent = (request.body ?? {}) as Record<string, unknown>;
+      const email = typeof sent.email === 'string' ? sent.email.slice(0, 254) : '';
+      return render(request, reply, templates, { next: safeNext(typeof sent.next === 'string' && sent.next.length <= 2000 ? sent.next : undefined), email, failed: true, demoPassword }, 422);
+    }
     const { email, password } = request.body;
     const next = safeNext(request.body.next);
     const user = await app.services.auth.login(email, password).catch((err: { statusCode?: number }) => {

@@ -176,6 +176,22 @@ describe('Edit and delete a device', () => {
     expect(await app.repos.metrics.findById(w.metrics[1].id)).not.toBeNull();
   });
 
+  it('When the interval or kind of a metric row is emptied, then 422 beside that field and the metric keeps its interval (the API default of 60 s does not apply to a form)', async () => {
+    const b = await signIn(app, w.technician.email);
+    await app.repos.metrics.update(w.metrics[0].id, { intervalSeconds: 900 }, null);
+    const version = (await app.repos.devices.findById(w.device.id))!.version;
+    for (const [field, message] of [['intervalSeconds', 'id="m0-interval-error" class="field-error">Interval (s) is required'], ['kind', 'id="m0-kind-error" class="field-error">Kind must be']] as const) {
+      const res = await b.post(`/devices/${w.device.id}`, editForm({ version, [`metrics[0][${field}]`]: '' }));
+      expect(res.statusCode).toBe(422);
+      expect(res.body).toContain(message);
+    }
+    expect((await app.repos.metrics.findById(w.metrics[0].id))!.intervalSeconds).toBe(900);
+    const added = await b.post(`/sites/${w.site.id}/devices`, { name: 'New Meter', type: 'meter', manufacturer: '', model: '', serialNumber: '', ...metricRow(3, { key: 'power', name: 'Power', unit: 'kW' }), 'metrics[3][intervalSeconds]': '' });
+    expect(added.statusCode).toBe(422);
+    expect(added.body).toMatch(/id="m0-interval-error" class="field-error">Interval \(s\) is required/);
+    expect((await app.repos.devices.list(w.site.id, 50))!.items).toHaveLength(1);
+  });
+
   it('When every metric row is removed, then 422 says a device needs at least one metric and nothing is deleted', async () => {
     const b = await signIn(app, w.technician.email);
     const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: 'Main Battery', type: 'battery', manufacturer: '', model: '', serialNumber: '' });

@@ -15,11 +15,15 @@ import { actorOf, redirect, render } from '../render.js';
 
 // The edit form sends the device's whole list of metrics: a row with an id changes that metric, one without adds one,
 // and a metric left out is deleted. No rows at all arrives as no `metrics` field, which the service refuses.
-const EditMetricRow = Type.Object({ id: Type.Optional(Id), ...MetricBody.properties }, { additionalProperties: false });
+// Every row of the forms shows its kind and interval filled in, so an emptied one is a mistake to
+// point at ("is required"), not the API's "use the default": that turned a 900 s metric into 60 s.
+const FormMetricRow = Type.Object(Type.Required(MetricBody).properties, { additionalProperties: false });
+const EditMetricRow = Type.Object({ id: Type.Optional(Id), ...FormMetricRow.properties }, { additionalProperties: false });
 const EditForm = Type.Object(
   { ...UpdateDeviceBody.properties, version: Type.Integer({ minimum: 0 }), metrics: Type.Optional(Type.Array(EditMetricRow, { maxItems: 100 })) },
   { additionalProperties: false },
 );
+const NewForm = Type.Object({ ...CreateDeviceBody.properties, metrics: Type.Optional(Type.Array(FormMetricRow, { maxItems: 100 })) }, { additionalProperties: false });
 const TypeQuery = Type.Object({ type: Type.Optional(DeviceType) });
 const templates = (mode: 'new' | 'edit') => ({ page: `pages/devices/${mode}`, partial: 'partials/devices/form' });
 const common = { types: DEVICE_TYPES, fieldName };
@@ -59,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/sites/:siteId/devices',
-    { schema: { params: SiteParams, body: CreateDeviceBody }, attachValidation: true, preValidation: fromForm(CreateDeviceBody) },
+    { schema: { params: SiteParams, body: NewForm }, attachValidation: true, preValidation: fromForm(NewForm) },
     async (request, reply) => {
       let errs = validationErrors(request);
       if (!errs) {

@@ -68,6 +68,23 @@ describe('/admin', () => {
     expect((await app.repos.users.list(200))!.items.filter((u) => u.email === 'double@example.com')).toHaveLength(1);
   });
 
+  it('When a user was deleted after the admin page was drawn, then resetting their password or deactivating them gets the page with a notice, not an error page', async () => {
+    const b = await signIn(app, w.admin.email);
+    await app.repos.users.delete(w.outsider.id, null);
+    for (const [path, body, status] of [[`/admin/users/${w.outsider.id}/password`, { password: 'short' }, 422], [`/admin/users/${w.outsider.id}/password`, { password: 'long enough pw' }, 409], [`/admin/users/${w.outsider.id}/active`, { active: 'false' }, 409]] as const) {
+      const res = await b.post(path, body);
+      expect(res.statusCode).toBe(status);
+      expect(res.body).toContain('That user no longer exists');
+      expect(res.body).toContain('id="admin-users"');
+    }
+    const fine = await b.post(`/admin/users/${w.viewer.id}/password`, { password: 'short' });
+    expect(fine.statusCode).toBe(422);
+    expect(fine.body).not.toContain('That user no longer exists');
+    expect(fine.body).toContain(`id="pw-${w.viewer.id}-error"`);
+    // Not an admin: still 403, however stale the id.
+    expect((await (await signIn(app, w.technician.email)).post(`/admin/users/${w.outsider.id}/active`, { active: 'false' })).statusCode).toBe(403);
+  });
+
   it('When the admin deactivates a user, then that user is signed out', async () => {
     const viewer = await signIn(app, w.viewer.email);
     const b = await signIn(app, w.admin.email);

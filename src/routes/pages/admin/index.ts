@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { errors } from '../../../errors.js';
 import { CreateSiteBody } from '../../../schemas/sites.js';
 import { CreateUserBody, UserParams } from '../../../schemas/users.js';
 import { requireAdmin } from '../../../services/policy.js';
@@ -11,7 +12,10 @@ import sites from './sites.js';
 
 const ActiveForm = Type.Object({ active: Type.Boolean() }, { additionalProperties: false });
 const PasswordForm = Type.Object({ password: CreateUserBody.properties.password }, { additionalProperties: false });
-type Forms = { user?: { values: object; errors: Errors }; site?: { values: object; errors: Errors }; password?: { userId: string; errors: Errors } };
+type Forms = { user?: { values: object; errors: Errors }; site?: { values: object; errors: Errors }; password?: { userId: string; errors: Errors }; notice?: string };
+
+/** What a form posted for a user deleted since the page was drawn gets, above the list of users. */
+const USER_GONE = 'That user no longer exists: someone deleted them meanwhile.';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   async function show(request: FastifyRequest, reply: FastifyReply, forms: Forms = {}, status = 200) {
@@ -25,6 +29,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       user: forms.user ?? { values: { email: '', name: '', password: '', isAdmin: false }, errors: {} },
       site: forms.site ?? { values: { name: '', description: '', timezone: 'UTC' }, errors: {} },
       password: forms.password ?? null,
+      // A reset refused for its password whose user is gone since: the form it belongs to is gone too.
+      notice: forms.notice ?? (forms.password && !users.items.some((u) => u.id === forms.password!.userId) ? USER_GONE : null),
     };
     return render(request, reply, { page: 'pages/admin/index', partial: 'partials/admin/overview' }, data, status);
   }
@@ -32,41 +38,51 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/admin', async (request, reply) => show(request, reply));
 
   app.post('/admin/users', { schema: { body: CreateUserBody }, attachValidation: true, preValidation: fromForm(CreateUserBody) }, async (request, reply) => {
-    let errors = validationErrors(request);
-    if (!errors) {
+    let errs = validationErrors(request);
+    if (!errs) {
       try {
         await app.services.users.create(actorOf(request), request.body);
         return redirect(request, reply, '/admin');
       } catch (err) {
-        errors = serviceErrors(err, { SW_EMAIL_TAKEN: '/email' });
+        errs = serviceErrors(err, { SW_EMAIL_TAKEN: '/email' });
       }
     }
-    return show(request, reply, { user: { values: { ...request.body, password: '' }, errors } }, 422);
+    return show(request, reply, { user: { values: { ...request.body, password: '' }, errors: errs } }, 422);
   });
 
   app.post('/admin/users/:userId/active', { schema: { params: UserParams, body: ActiveForm }, preValidation: fromForm(ActiveForm) }, async (request, reply) => {
-    await app.services.users.update(actorOf(request), request.params.userId, { active: request.body.active });
+    try {
+      await app.services.users.update(actorOf(request), request.params.userId, { active: request.body.active });
+    } catch (err) {
+      if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
+      throw err;
+    }
     return redirect(request, reply, '/admin');
   });
 
   app.post('/admin/users/:userId/password', { schema: { params: UserParams, body: PasswordForm }, attachValidation: true, preValidation: fromForm(PasswordForm) }, async (request, reply) => {
-    const errors = validationErrors(request);
-    if (errors) return show(request, reply, { password: { userId: request.params.userId, errors } }, 422);
-    await app.services.users.update(actorOf(request), request.params.userId, { password: request.body.password });
+    const invalid = validationErrors(request);
+    if (invalid) return show(request, reply, { password: { userId: request.params.userId, errors: invalid } }, 422);
+    try {
+      await app.services.users.update(actorOf(request), request.params.userId, { password: request.body.password });
+    } catch (err) {
+      if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
+      throw err;
+    }
     return redirect(request, reply, '/admin');
   });
 
   app.post('/admin/sites', { schema: { body: CreateSiteBody }, attachValidation: true, preValidation: fromForm(CreateSiteBody) }, async (request, reply) => {
-    let errors = validationErrors(request);
-    if (!errors) {
+    let errs = validationErrors(request);
+    if (!errs) {
       try {
         const site = await app.services.sites.create(actorOf(request), request.body);
         return redirect(request, reply, `/admin/sites/${site.id}`);
       } catch (err) {
-        errors = serviceErrors(err);
+        errs = serviceErrors(err);
       }
     }
-    return show(request, reply, { site: { values: request.body, errors } }, 422);
+    return show(request, reply, { site: { values: request.body, errors: errs } }, 422);
   });
 
   await app.register(sites);

@@ -20,15 +20,26 @@ function types(s: Schema): Set<string> {
 
 const objectSchema = (s: Schema) => (s.properties ? s : s.anyOf?.find((x) => x.properties));
 
-/** `a[0][b]=1` → `{a: {0: {b: '1'}}}`. */
-function unflatten(flat: Flat): Flat {
+/** Names that would reach a prototype: `__proto__[x]=1` once set `x` on every object in the process. */
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * `a[0][b]=1` → `{a: {0: {b: '1'}}}`. A field naming a prototype is dropped (no form of ours has
+ * one; the schema then reports what is missing), and a plain value met where rows are expected
+ * (`a=x&a[0][b]=1`) gives way to them instead of failing the request.
+ */
+export function unflatten(flat: Flat): Flat {
   const out: Flat = {};
   for (const [name, value] of Object.entries(flat)) {
     const parts = name.replace(/\]/g, '').split('[');
+    if (parts.some((p) => UNSAFE.has(p))) continue;
     let node = out;
     parts.forEach((p, i) => {
       if (i === parts.length - 1) node[p] = Array.isArray(value) ? value[value.length - 1] : value;
-      else node = (node[p] ??= {}) as Flat;
+      else {
+        const next = Object.hasOwn(node, p) ? node[p] : undefined;
+        node = (next !== null && typeof next === 'object' ? next : (node[p] = {})) as Flat;
+      }
     });
   }
   return out;

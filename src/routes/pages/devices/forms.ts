@@ -38,7 +38,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return site;
   }
 
-  async function showNew(request: FastifyRequest, reply: FastifyReply, siteId: string, values: object, errs: Errors, status = 200) {
+  /** What the form shows again: rows as a list of objects, whatever a hand-made post put there. */
+  const rowsOf = <T extends object>(values: T): T => {
+    const metrics = (values as { metrics?: unknown }).metrics;
+    return { ...values, metrics: Array.isArray(metrics) ? metrics.map((m) => (m !== null && typeof m === 'object' ? m : {})) : metrics === undefined ? undefined : [] };
+  };
+
+  async function showNew(request: FastifyRequest, reply: FastifyReply, siteId: string, posted: object, errs: Errors, status = 200) {
+    const values = rowsOf(posted);
     const site = await manageableSite(actorOf(request), siteId);
     const data = { ...common, title: `Add a device to ${site.name}`, site, mode: 'new', action: `/sites/${site.id}/devices`, values, errors: errs };
     return render(request, reply, templates('new'), data, status);
@@ -84,7 +91,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const site = await app.services.sites.get(actor, device.siteId);
     requireManageDevices(actor, site.id, () => new errors.DEVICE_NOT_FOUND(), 'change devices on this site');
     // After a stale save the form keeps what was typed but carries the current version, so saving again is a deliberate choice.
-    const data = { ...common, title: `Edit ${device.name}`, site, device, mode: 'edit', action: `/devices/${device.id}`, values: { ...(values ?? device), version: device.version }, errors: errs, stale };
+    const data = { ...common, title: `Edit ${device.name}`, site, device, mode: 'edit', action: `/devices/${device.id}`, values: { ...rowsOf(values ?? device), version: device.version }, errors: errs, stale };
     return render(request, reply, templates('edit'), data, status);
   }
 

@@ -22,6 +22,8 @@ async function checkboxList(request: FastifyRequest) {
   if (!body || typeof body !== 'object' || !String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return;
   const fields = body as Record<string, unknown>;
   fields.metricIds = fields.metricIds === undefined ? [] : ([] as unknown[]).concat(fields.metricIds);
+  // Any other field sent twice (a hand-made post): the last one counts, as in fromForm.
+  for (const [k, v] of Object.entries(fields)) if (k !== 'metricIds' && Array.isArray(v)) fields[k] = v[v.length - 1];
 }
 
 /** The schema's words, said the way a person would want them beside these two fields. */

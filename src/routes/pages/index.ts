@@ -24,8 +24,18 @@ function explain(status: number, problem: { code: string; detail: string }): str
 }
 
 function loginUrl(request: FastifyRequest) {
-  const here = request.htmx.currentUrl ? new URL(request.htmx.currentUrl).pathname : request.method === 'GET' ? request.url : '/sites';
+  const here = request.htmx.currentUrl ? new URL(request.htmx.currentUrl).pathname : request.method === 'GET' ? request.url : refererPath(request) ?? '/sites';
   return `/login?next=${encodeURIComponent(here)}`;
+}
+
+/** The page a form was posted from, when the browser says so: back there after signing in. */
+function refererPath(request: FastifyRequest): string | null {
+  try {
+    const from = new URL(String(request.headers.referer));
+    return from.origin === new URL(`${request.protocol}://${request.host}`).origin ? from.pathname : null;
+  } catch {
+    return null;
+  }
 }
 
 async function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
@@ -48,6 +58,16 @@ const pages: FastifyPluginAsync = async (app) => {
     route.schema = { ...route.schema, hide: true };
   });
   await app.register(formbody);
+  // Before the CSRF check (so added before it): a form posted after the session ended (it expired,
+  // or the user signed out in another tab) goes to sign-in and back, not to "this form has
+  // expired"; signing out of an ended session has nothing left to do.
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.actor) return;
+    if (request.routeOptions.url === '/logout') return reply.redirect('/login', 303);
+    if (request.routeOptions.config?.public) return;
+    if (request.htmx.request) return reply.header('hx-redirect', loginUrl(request)).code(204).send();
+    return reply.redirect(loginUrl(request), 303);
+  });
   await app.register(csrf);
 
   // One URL serves a page or a partial: https://htmx.org/essays/why-tend-not-to-use-content-negotiation/
@@ -55,11 +75,6 @@ const pages: FastifyPluginAsync = async (app) => {
   app.setErrorHandler<FastifyError>(renderError);
   app.setNotFoundHandler(async () => {
     throw new errors.NOT_FOUND();
-  });
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.routeOptions.config?.public || request.actor) return;
-    if (request.htmx.request) return reply.header('hx-redirect', loginUrl(request)).code(204).send();
-    return reply.redirect(loginUrl(request), 303);
   });
 
   app.get('/', async (_request, reply) => reply.redirect('/sites', 303));

@@ -100,6 +100,39 @@ describe('POST /logout', () => {
   });
 });
 
+describe('A form posted after the session ended', () => {
+  it('When the session has ended, then a form goes to sign-in and back to the page it came from, not to "this form has expired", and nothing is written', async () => {
+    const b = await signIn(app, w.technician.email);
+    await app.repos.sessions.destroyForUser(w.technician.id);
+    const before = (await app.repos.devices.list(w.site.id, 50))!.items.length;
+    const res = await b.post(`/sites/${w.site.id}/devices`, { name: 'Late', type: 'meter' }, { headers: { referer: `http://localhost:80/sites/${w.site.id}/devices/new` } });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/login?next=${encodeURIComponent(`/sites/${w.site.id}/devices/new`)}`);
+    const hx = await b.post(`/sites/${w.site.id}/devices`, { name: 'Late', type: 'meter' }, { headers: { ...HX, 'hx-current-url': `http://localhost/sites/${w.site.id}` } });
+    expect(hx.statusCode).toBe(204);
+    expect(hx.headers['hx-redirect']).toBe(`/login?next=${encodeURIComponent(`/sites/${w.site.id}`)}`);
+    // A referer from elsewhere is not followed.
+    const foreign = await b.post(`/sites/${w.site.id}/devices`, { name: 'Late', type: 'meter' }, { headers: { referer: 'https://evil.example/phish' } });
+    expect(foreign.headers.location).toBe(`/login?next=${encodeURIComponent('/sites')}`);
+    expect((await app.repos.devices.list(w.site.id, 50))!.items).toHaveLength(before);
+  });
+
+  it('When the user signs out after the session has ended, then they land on the sign-in page', async () => {
+    const b = await signIn(app, w.viewer.email);
+    await app.repos.sessions.destroyForUser(w.viewer.id);
+    const res = await b.post('/logout', {});
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/login');
+  });
+
+  it('When a signed-in user posts without the CSRF token, then it is still refused', async () => {
+    const b = await signIn(app, w.technician.email);
+    const res = await b.post(`/sites/${w.site.id}/devices`, { name: 'Forged', type: 'meter' }, { csrf: null });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('This form has expired');
+  });
+});
+
 describe('JSON API', () => {
   it('When a form body is sent to /api, then it is refused with 415: forms exist only for pages', async () => {
     const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a&password=b' });

@@ -5,7 +5,7 @@ import { errors } from '../errors.js';
 import type { LiveHub } from './live.js';
 import { accessTo, requireAdmin, requireSiteAdmin, requireView, type Actor } from './policy.js';
 import { invalidCursor } from './users.js';
-import { assertCoordinates, assertTimeZone } from './validate.js';
+import { assertCoordinates, assertTimeZone, zoneName } from './validate.js';
 import { iso, siteView } from './views.js';
 
 export type CreateSiteInput = Partial<SiteInput> & { name: string };
@@ -36,7 +36,7 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
       assertTimeZone(input.timezone);
       assertCoordinates({ latitude: input.latitude ?? null, longitude: input.longitude ?? null });
       const site = await repos.sites.create(
-        { name: input.name.trim(), description: input.description ?? '', latitude: input.latitude ?? null, longitude: input.longitude ?? null, timezone: input.timezone ?? 'UTC' },
+        { name: input.name.trim(), description: input.description ?? '', latitude: input.latitude ?? null, longitude: input.longitude ?? null, timezone: zoneName(input.timezone ?? 'UTC') },
         actor.id,
       );
       return siteView(site, 'admin');
@@ -47,7 +47,7 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
       assertTimeZone(patch.timezone);
       const current = await load(actor, siteId);
       assertCoordinates({ latitude: patch.latitude !== undefined ? patch.latitude : current.latitude, longitude: patch.longitude !== undefined ? patch.longitude : current.longitude });
-      const site = await repos.sites.update(siteId, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}) }, actor.id);
+      const site = await repos.sites.update(siteId, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}), ...(patch.timezone ? { timezone: zoneName(patch.timezone) } : {}) }, actor.id);
       if (!site) throw notFound();
       return siteView(site, 'admin');
     },

@@ -101,6 +101,17 @@ describe('POST /api/sites', () => {
   });
 });
 
+describe('Site time zones', () => {
+  it('When a zone is typed in another case, then it is stored as IANA spells it; a name ICU would alias is kept as given', async () => {
+    const created = await injectAs(app, w.admin, { method: 'POST', url: '/api/sites', payload: { name: 'Lower', timezone: 'europe/berlin' } });
+    expect(created.json().timezone).toBe('Europe/Berlin');
+    const modern = await injectAs(app, w.admin, { method: 'PATCH', url: `/api/sites/${w.site.id}`, payload: { timezone: 'America/Argentina/Buenos_Aires' } });
+    expect(modern.json().timezone).toBe('America/Argentina/Buenos_Aires');
+    const utc = await injectAs(app, w.admin, { method: 'PATCH', url: `/api/sites/${w.site.id}`, payload: { timezone: 'utc' } });
+    expect(utc.json().timezone).toBe('UTC');
+  });
+});
+
 describe('PATCH /api/sites/:siteId', () => {
   it('When an admin changes only the description, then the other fields stay', async () => {
     const res = await injectAs(app, w.admin, { method: 'PATCH', url: `/api/sites/${w.site.id}`, payload: { description: 'Harbour side' } });

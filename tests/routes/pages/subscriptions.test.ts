@@ -117,11 +117,14 @@ describe('New subscription', () => {
     expect(res.body).toContain('Choose at most 1,000 metrics (you chose 1,001).');
   });
 
-  it('When a metric of a site the user cannot see is posted, then 422 and nothing is stored', async () => {
+  it('When a metric of a site the user cannot see (or one deleted since the page was drawn) is posted, then 422 says a chosen metric is no longer available, without its id, and nothing is stored', async () => {
     const hidden = await createDevice(app, (await app.repos.sites.create({ name: 'Hidden', description: '', latitude: null, longitude: null, timezone: 'UTC' }, null)).id);
     const res = await postForm('/subscriptions', fields('Sneaky', [w.metrics[0].id, hidden.metrics[0].id]), { hx: true });
     expect(res.statusCode).toBe(422);
-    expect(res.body).toContain(`Unknown metric &quot;${hidden.metrics[0].id}&quot;`);
+    expect(res.body).toContain('A metric you chose is no longer available');
+    expect(res.body).not.toContain(hidden.metrics[0].id);
+    expect(res.body).not.toContain('Unknown metric');
+    expect(res.body).toMatch(new RegExp(`value="${w.metrics[0].id}"[^>]*checked`));
     expect((await app.services.subscriptions.list(await actor(w.technician.id), { limit: 10 })).items).toEqual([]);
   });
 

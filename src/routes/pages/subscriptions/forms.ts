@@ -26,14 +26,20 @@ async function checkboxList(request: FastifyRequest) {
   for (const [k, v] of Object.entries(fields)) if (k !== 'metricIds' && Array.isArray(v)) fields[k] = v[v.length - 1];
 }
 
+const GONE = 'A metric you chose is no longer available (it was deleted, or you no longer see its site) and is left out below. Check the choice and save again.';
+
 /** The schema's words, said the way a person would want them beside these two fields. */
 function friendly(errs: Errors, values: Values): Errors {
   const out: Errors = {};
+  const gone = Object.entries(errs).some(([path, message]) => path.startsWith('/metricIds/') && message.startsWith('Unknown metric'));
   for (const [path, message] of Object.entries(errs)) {
     if (path === '/name') out['/name'] = values.name?.trim() ? message : 'is required';
     else if (path.startsWith('/metricIds')) {
       const n = values.metricIds?.length ?? 0;
-      out['/metricIds'] = n === 0 ? 'Choose at least one metric.' : n > 1000 ? `Choose at most 1,000 metrics (you chose ${n.toLocaleString('en-GB')}).` : `${out['/metricIds'] ? `${out['/metricIds']} ` : ''}${message}.`;
+      // A metric deleted (or a site left) since the page was drawn: the list below no longer has
+      // it, so its id would mean nothing to the reader. This says what happened instead.
+      if (gone) out['/metricIds'] = GONE;
+      else out['/metricIds'] = n === 0 ? 'Choose at least one metric.' : n > 1000 ? `Choose at most 1,000 metrics (you chose ${n.toLocaleString('en-GB')}).` : `${out['/metricIds'] ? `${out['/metricIds']} ` : ''}${message}.`;
     } else out[path] = message;
   }
   return out;

@@ -61,6 +61,13 @@ export function usersService(repos: Repositories, hub: LiveHub) {
       return userView(user);
     },
 
+    async get(actor: Actor, userId: string) {
+      requireAdmin(actor, 'read users');
+      const user = await repos.users.findById(userId);
+      if (!user) throw new errors.USER_NOT_FOUND();
+      return userView(user);
+    },
+
     async delete(actor: Actor, userId: string) {
       requireAdmin(actor, 'delete users');
       if (userId === actor.id) throw invalid([{ path: '/userId', message: 'You cannot delete yourself' }]);

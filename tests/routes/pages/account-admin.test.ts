@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { buildTestApp, createWorld } from '../../helpers/app.js';
+import { buildTestApp, createUser, createWorld } from '../../helpers/app.js';
 import { HX, signIn } from '../../helpers/pages.js';
 
 let app: App;
@@ -83,6 +83,33 @@ describe('/admin', () => {
     expect(fine.body).toContain(`id="pw-${w.viewer.id}-error"`);
     // Not an admin: still 403, however stale the id.
     expect((await (await signIn(app, w.technician.email)).post(`/admin/users/${w.outsider.id}/active`, { active: 'false' })).statusCode).toBe(403);
+  });
+
+  it('When there are more users and sites than a page holds, then each list pages on its own and a refused reset on a later page still says so', async () => {
+    for (let i = 0; i < 105; i++) await createUser(app, { name: `Bulk ${String(i).padStart(3, '0')}` });
+    for (let i = 0; i < 101; i++) await app.repos.sites.create({ name: `Bulk site ${i}`, description: '', latitude: null, longitude: null, timezone: 'UTC' }, null);
+    const b = await signIn(app, w.admin.email);
+    const first = await b.get('/admin');
+    const nextUsers = /href="(\/admin\?users=[^"]+)">Next users/.exec(first.body)?.[1].replace(/&amp;/g, '&');
+    const nextSites = /href="(\/admin\?sites=[^"#]+)#admin-sites">Next sites/.exec(first.body)?.[1].replace(/&amp;/g, '&');
+    expect(nextUsers).toBeTruthy();
+    expect(nextSites).toBeTruthy();
+    const seen = (html: string) => [...html.matchAll(/<th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]);
+    const firstUsers = seen(first.body);
+    const second = await b.get(nextUsers!);
+    expect(second.statusCode).toBe(200);
+    const secondUsers = seen(second.body);
+    expect(firstUsers.length + secondUsers.length).toBe((await app.repos.users.count()));
+    expect(secondUsers.filter((n) => firstUsers.includes(n))).toEqual([]);
+    expect(second.body).toContain('>First users</a>');
+    const sitesPage = await b.get(nextSites!);
+    expect(sitesPage.body).toContain('>First sites</a>');
+    expect((await b.get('/admin?users=not-a-cursor!')).statusCode).toBe(400);
+    // A reset refused for a user who is not on the page drawn again is reported above the list.
+    const later = (await app.repos.users.list(200))!.items.find((u) => secondUsers.includes(u.name))!;
+    const refused = await b.post(`/admin/users/${later.id}/password`, { password: 'short' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain(`The password of ${later.name} was not changed: it `);
   });
 
   it('When the admin deactivates a user, then that user is signed out', async () => {

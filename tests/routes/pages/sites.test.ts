@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { buildTestApp, createWorld } from '../../helpers/app.js';
+import { buildTestApp, createDevice, createSite, createWorld } from '../../helpers/app.js';
 import { HX, signIn } from '../../helpers/pages.js';
 
 let app: App;
@@ -93,4 +93,20 @@ describe('Not found', () => {
     expect(res.body).toContain('Back to your sites');
     expect(res.body).not.toMatch(/at .*\.ts:\d+/);
   });
+});
+
+describe('Long lists', () => {
+  it('When there are more sites or devices than a page shows, then the page says so instead of cutting the list silently', async () => {
+    const b = await signIn(app, w.admin.email);
+    expect((await b.get('/sites')).body).not.toContain('Only the first');
+    for (let i = 0; i < 200; i++) await createSite(app, { name: `Bulk ${String(i).padStart(3, '0')}` });
+    const sites = await b.get('/sites');
+    expect(sites.body).toContain('Only the first 200 sites are shown, by name. Search by name to find the others.');
+    expect((await b.get('/sites?q=Bulk%20001')).body).not.toContain('Only the first');
+
+    expect((await b.get(`/sites/${w.site.id}`)).body).not.toContain('Only the first');
+    for (let i = 0; i < 200; i++) await createDevice(app, w.site.id, { name: `Bulk device ${String(i).padStart(3, '0')}`, type: 'meter' });
+    const page = await b.get(`/sites/${w.site.id}`);
+    expect(page.body).toContain('Only the first 200 of 201 devices are shown here');
+  }, 30_000);
 });

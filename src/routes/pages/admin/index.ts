@@ -14,28 +14,55 @@ const ActiveForm = Type.Object({ active: Type.Boolean() }, { additionalPropertie
 const PasswordForm = Type.Object({ password: CreateUserBody.properties.password }, { additionalProperties: false });
 type Forms = { user?: { values: object; errors: Errors }; site?: { values: object; errors: Errors }; password?: { userId: string; errors: Errors }; notice?: string };
 
+/** Users and sites a page of the admin overview shows; further ones are a link away. */
+const PAGE = 100;
+const AdminPages = Type.Object({ users: Type.Optional(Type.String({ maxLength: 200 })), sites: Type.Optional(Type.String({ maxLength: 200 })) });
+type Pages = { users?: string; sites?: string };
+
 /** What a form posted for a user deleted since the page was drawn gets, above the list of users. */
 const USER_GONE = 'That user no longer exists: someone deleted them meanwhile.';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  async function show(request: FastifyRequest, reply: FastifyReply, forms: Forms = {}, status = 200) {
+  async function show(request: FastifyRequest, reply: FastifyReply, forms: Forms = {}, status = 200, pages: Pages = {}) {
     const actor = actorOf(request);
     requireAdmin(actor, 'administer Sitewatt');
-    const [users, sites] = await Promise.all([app.services.users.list(actor, { limit: 200 }), app.services.sites.list(actor, { limit: 200 })]);
+    const [users, sites] = await Promise.all([
+      app.services.users.list(actor, { limit: PAGE, cursor: pages.users }),
+      app.services.sites.list(actor, { limit: PAGE, cursor: pages.sites }),
+    ]);
     const data = {
       title: 'Administration',
       users: users.items,
       sites: sites.items,
+      // Each list pages on its own; a link keeps the other list where it is.
+      more: {
+        users: users.nextCursor ? `/admin?${new URLSearchParams({ users: users.nextCursor, ...(pages.sites ? { sites: pages.sites } : {}) })}` : null,
+        sites: sites.nextCursor ? `/admin?${new URLSearchParams({ ...(pages.users ? { users: pages.users } : {}), sites: sites.nextCursor })}#admin-sites` : null,
+        firstUsers: pages.users ? `/admin${pages.sites ? `?${new URLSearchParams({ sites: pages.sites })}` : ''}` : null,
+        firstSites: pages.sites ? `/admin${pages.users ? `?${new URLSearchParams({ users: pages.users })}` : ''}#admin-sites` : null,
+      },
       user: forms.user ?? { values: { email: '', name: '', password: '', isAdmin: false }, errors: {} },
       site: forms.site ?? { values: { name: '', description: '', timezone: 'UTC' }, errors: {} },
       password: forms.password ?? null,
-      // A reset refused for its password whose user is gone since: the form it belongs to is gone too.
-      notice: forms.notice ?? (forms.password && !users.items.some((u) => u.id === forms.password!.userId) ? USER_GONE : null),
+      notice: forms.notice ?? (await passwordNotice(request, forms.password, users.items)),
     };
     return render(request, reply, { page: 'pages/admin/index', partial: 'partials/admin/overview' }, data, status);
   }
 
-  app.get('/admin', async (request, reply) => show(request, reply));
+  /**
+   * A refused password reset is shown beside its form; when that user is not on the first page
+   * drawn again (or is gone since), above the list instead.
+   */
+  async function passwordNotice(request: FastifyRequest, password: Forms['password'], shown: { id: string }[]): Promise<string | null> {
+    if (!password || shown.some((u) => u.id === password.userId)) return null;
+    const user = await app.services.users.get(actorOf(request), password.userId).catch((err: unknown) => {
+      if (err instanceof errors.USER_NOT_FOUND) return null;
+      throw err;
+    });
+    return user ? `The password of ${user.name} was not changed: it ${Object.values(password.errors).join('; ')}.` : USER_GONE;
+  }
+
+  app.get('/admin', { schema: { querystring: AdminPages } }, async (request, reply) => show(request, reply, {}, 200, request.query));
 
   app.post('/admin/users', { schema: { body: CreateUserBody }, attachValidation: true, preValidation: fromForm(CreateUserBody) }, async (request, reply) => {
     let errs = validationErrors(request);

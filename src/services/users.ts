@@ -68,6 +68,14 @@ export function usersService(repos: Repositories, hub: LiveHub) {
       return userView(user);
     },
 
+    /** A user by email, in any case (the admin's member form, past the 200 people it lists). */
+    async findByEmail(actor: Actor, email: string) {
+      requireAdmin(actor, 'read users');
+      const user = await repos.users.findByEmailWithHash(email.trim().toLowerCase());
+      if (!user) throw new errors.USER_NOT_FOUND();
+      return userView(user);
+    },
+
     async delete(actor: Actor, userId: string) {
       requireAdmin(actor, 'delete users');
       if (userId === actor.id) throw invalid([{ path: '/userId', message: 'You cannot delete yourself' }]);

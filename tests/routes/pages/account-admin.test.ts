@@ -112,6 +112,25 @@ describe('/admin', () => {
     expect(refused.body).toContain(`The password of ${later.name} was not changed: it `);
   });
 
+  it('When there are more people than the member form can list, then it asks for an email (any case) and says when it matches no one', async () => {
+    const b = await signIn(app, w.admin.email);
+    expect((await b.get(`/admin/sites/${w.site.id}`)).body).toContain('id="member-user"');
+    for (let i = 0; i < 200; i++) await createUser(app, { name: `Bulk ${String(i).padStart(3, '0')}` });
+    const late = await createUser(app, { email: 'zz-late@example.com', name: 'Late Comer' });
+    const page = await b.get(`/admin/sites/${w.site.id}`);
+    expect(page.body).toContain('id="member-email" name="email" type="email" list="member-candidates"');
+    expect(page.body).not.toContain('id="member-user"');
+    const nobody = await b.post(`/admin/sites/${w.site.id}/members`, { email: 'nobody@example.com', role: 'viewer' });
+    expect(nobody.statusCode).toBe(422);
+    expect(nobody.body).toContain('id="member-email-error" class="field-error">Email matches no one');
+    expect(nobody.body).toContain('value="nobody@example.com"');
+    const empty = await b.post(`/admin/sites/${w.site.id}/members`, { email: '  ', role: 'viewer' });
+    expect(empty.statusCode).toBe(422);
+    expect(empty.body).toContain('Email is required');
+    expect((await b.post(`/admin/sites/${w.site.id}/members`, { email: 'ZZ-Late@Example.com', role: 'technician' })).statusCode).toBe(303);
+    expect((await app.repos.sites.members(w.site.id)).find((m) => m.userId === late.id)?.role).toBe('technician');
+  }, 30_000);
+
   it('When the admin deactivates a user, then that user is signed out', async () => {
     const viewer = await signIn(app, w.viewer.email);
     const b = await signIn(app, w.admin.email);

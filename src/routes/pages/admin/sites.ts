@@ -8,19 +8,23 @@ import { MemberParams, RoleSchema, SetMemberBody, SiteParams, UpdateSiteBody } f
 import { fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
 import { actorOf, redirect, render } from '../render.js';
 
-const AddMemberForm = Type.Object({ userId: Id, role: RoleSchema }, { additionalProperties: false });
+/** The person from the list (`userId`) or, when there are too many people to list, by `email`. */
+const AddMemberForm = Type.Object({ userId: Type.Optional(Id), email: Type.Optional(Type.String({ maxLength: 254 })), role: RoleSchema }, { additionalProperties: false });
+/** People the add-member form lists; with more than that it asks for an email instead. */
+const LISTED = 200;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   /**
    * The page; `errors` are the details form's, `memberErrors` the member forms' ('add/…' for the
    * add form's fields, 'member/<userId>' for a member's row, '' above the list).
    */
-  async function show(request: FastifyRequest, reply: FastifyReply, siteId: string, form: { values?: object; errors?: Errors; memberErrors?: Errors } = {}, status = 200) {
+  async function show(request: FastifyRequest, reply: FastifyReply, siteId: string, form: { values?: object; errors?: Errors; memberErrors?: Errors; addEmail?: string } = {}, status = 200) {
     const actor = actorOf(request);
     const members = await app.services.sites.members(actor, siteId); // admins only: 403 / 404 otherwise
     const site = await app.services.sites.get(actor, siteId);
-    const users = (await app.services.users.list(actor, { limit: 200 })).items.filter((u) => !members.some((m) => m.userId === u.id));
-    const data = { title: `Administer ${site.name}`, site, members, users, values: form.values ?? site, errors: form.errors ?? {}, memberErrors: form.memberErrors ?? {} };
+    const listed = await app.services.users.list(actor, { limit: LISTED });
+    const users = listed.items.filter((u) => !members.some((m) => m.userId === u.id));
+    const data = { title: `Administer ${site.name}`, site, members, users, byEmail: listed.nextCursor !== null, addEmail: form.addEmail ?? '', values: form.values ?? site, errors: form.errors ?? {}, memberErrors: form.memberErrors ?? {} };
     return render(request, reply, { page: 'pages/admin/site', partial: 'partials/admin/site' }, data, status);
   }
 
@@ -56,16 +60,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   // the form it concerns. A site the caller may not administer still answers 403 / 404 (via show).
   app.post('/admin/sites/:siteId/members', { schema: { params: SiteParams, body: AddMemberForm }, attachValidation: true, preValidation: fromForm(AddMemberForm) }, async (request, reply) => {
     const { siteId } = request.params;
-    let errors = validationErrors(request);
-    if (!errors) {
+    let problems = validationErrors(request);
+    const { userId, email, role } = request.body;
+    if (!problems && !userId && !email?.trim()) problems = { [email === undefined ? '/userId' : '/email']: 'is required' };
+    if (!problems) {
       try {
-        await app.services.sites.setMember(actorOf(request), siteId, request.body.userId, request.body.role);
+        const actor = actorOf(request);
+        const id = userId ?? (await app.services.users.findByEmail(actor, email!)).id;
+        await app.services.sites.setMember(actor, siteId, id, role);
         return redirect(request, reply, `/admin/sites/${siteId}`);
       } catch (err) {
-        errors = memberErrors(err, '/userId');
+        problems = err instanceof errors.USER_NOT_FOUND && !userId ? { '/email': 'matches no one: check the address.' } : memberErrors(err, '/userId');
       }
     }
-    return show(request, reply, siteId, { memberErrors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [`add${k}`, sentence(k, v)])) }, 422);
+    return show(request, reply, siteId, { memberErrors: Object.fromEntries(Object.entries(problems).map(([k, v]) => [`add${k}`, sentence(k, v)])), addEmail: email }, 422);
   });
 
   app.post('/admin/sites/:siteId/members/:userId', { schema: { params: MemberParams, body: SetMemberBody }, attachValidation: true, preValidation: fromForm(SetMemberBody) }, async (request, reply) => {
@@ -101,6 +109,6 @@ function memberErrors(err: unknown, userField: string): Errors {
 }
 
 /** A field's message ("is required") as a sentence naming the field, as the forms' labels do. */
-const sentence = (path: string, message: string) => (path === '/userId' ? `Person ${message}` : path === '/role' ? `Role ${message}` : message);
+const sentence = (path: string, message: string) => (path === '/userId' ? `Person ${message}` : path === '/email' ? `Email ${message}` : path === '/role' ? `Role ${message}` : message);
 
 export default routes;

@@ -157,7 +157,7 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /admin/sites/:siteId': { ...siteAdmin, body: () => ({ name: `Renamed ${unique()}`, description: 'changed', timezone: 'UTC' }) },
   'GET /admin/sites/:siteId/delete': siteAdmin,
   'POST /admin/sites/:siteId/delete': siteAdmin,
-  'POST /admin/sites/:siteId/members': { ...siteAdmin, body: (t) => ({ userId: t.user.id, role: 'technician' }) },
+  'POST /admin/sites/:siteId/members': { ...siteAdmin, body: (t) => ({ email: t.login.email, role: 'technician' }) },
   'POST /admin/sites/:siteId/members/:userId': { ...siteAdmin, body: () => ({ role: 'technician' }) },
   'POST /admin/sites/:siteId/members/:userId/remove': siteAdmin,
 };

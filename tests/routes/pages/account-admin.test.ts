@@ -129,6 +129,11 @@ describe('/admin', () => {
     expect(empty.body).toContain('Email is required');
     expect((await b.post(`/admin/sites/${w.site.id}/members`, { email: 'ZZ-Late@Example.com', role: 'technician' })).statusCode).toBe(303);
     expect((await app.repos.sites.members(w.site.id)).find((m) => m.userId === late.id)?.role).toBe('technician');
+    // Adding someone already on the list does not quietly change their role.
+    const again = await b.post(`/admin/sites/${w.site.id}/members`, { email: w.technician.email.toUpperCase(), role: 'viewer' });
+    expect(again.statusCode).toBe(422);
+    expect(again.body).toContain('Email is already a member: change their role in the list.');
+    expect((await app.repos.sites.members(w.site.id)).find((m) => m.userId === w.technician.id)?.role).toBe('technician');
   }, 30_000);
 
   it('When the admin deactivates a user, then that user is signed out', async () => {
@@ -186,6 +191,17 @@ describe('/admin', () => {
     expect(again.body).toContain('no longer a member of this site');
     expect(again.body).toContain('Add a member');
     expect(await members()).toEqual(before.filter((m) => !m.startsWith(`${w.viewer.id}:`)));
+
+    // A role changed on the same stale page must not put the removed person back.
+    const role2 = await b.post(`/admin/sites/${siteId}/members/${w.viewer.id}`, { role: 'technician' });
+    expect(role2.statusCode).toBe(409);
+    expect(role2.body).toContain('no longer a member of this site');
+    expect(await members()).toEqual(before.filter((m) => !m.startsWith(`${w.viewer.id}:`)));
+    // Nor a person deleted meanwhile (their membership went with them).
+    await app.repos.users.delete(w.technician.id, null);
+    const deleted = await b.post(`/admin/sites/${siteId}/members/${w.technician.id}`, { role: 'viewer' });
+    expect(deleted.statusCode).toBe(409);
+    expect(deleted.body).toContain('no longer a member of this site');
   });
 
   it('When a non-admin posts a bad member form, then the site still answers 403 to its members and 404 to others, with nothing of it', async () => {

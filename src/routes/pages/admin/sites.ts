@@ -66,9 +66,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     if (!problems) {
       try {
         const actor = actorOf(request);
+        // First, as every route of this page: the site's 403 (a member) or 404 (anyone else).
+        const current = await app.services.sites.members(actor, siteId);
         const id = userId ?? (await app.services.users.findByEmail(actor, email!)).id;
-        await app.services.sites.setMember(actor, siteId, id, role);
-        return redirect(request, reply, `/admin/sites/${siteId}`);
+        // Adding is not changing: a typed email can name someone already on the list below.
+        if (current.some((m) => m.userId === id)) problems = { [userId ? '/userId' : '/email']: 'is already a member: change their role in the list.' };
+        else {
+          await app.services.sites.setMember(actor, siteId, id, role);
+          return redirect(request, reply, `/admin/sites/${siteId}`);
+        }
       } catch (err) {
         problems = err instanceof errors.USER_NOT_FOUND && !userId ? { '/email': 'matches no one: check the address.' } : memberErrors(err, '/userId');
       }
@@ -78,16 +84,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/sites/:siteId/members/:userId', { schema: { params: MemberParams, body: SetMemberBody }, attachValidation: true, preValidation: fromForm(SetMemberBody) }, async (request, reply) => {
     const { siteId, userId } = request.params;
-    let errors = validationErrors(request);
-    if (!errors) {
+    const actor = actorOf(request);
+    // Changing a role is for a current member: from a stale page (the person removed, or deleted,
+    // meanwhile) it would quietly put them back on the site. Their row is gone, so the message
+    // goes above the list.
+    if (!(await app.services.sites.members(actor, siteId)).some((m) => m.userId === userId)) return show(request, reply, siteId, { memberErrors: { '': NOT_A_MEMBER } }, 409);
+    let problems = validationErrors(request);
+    if (!problems) {
       try {
-        await app.services.sites.setMember(actorOf(request), siteId, userId, request.body.role);
+        await app.services.sites.setMember(actor, siteId, userId, request.body.role);
         return redirect(request, reply, `/admin/sites/${siteId}`);
       } catch (err) {
-        errors = memberErrors(err, '/userId');
+        problems = memberErrors(err, '/userId');
       }
     }
-    return show(request, reply, siteId, { memberErrors: { [`member/${userId}`]: Object.entries(errors).map(([k, v]) => sentence(k, v)).join(' ') } }, 422);
+    return show(request, reply, siteId, { memberErrors: { [`member/${userId}`]: Object.entries(problems).map(([k, v]) => sentence(k, v)).join(' ') } }, 422);
   });
 
   app.post('/admin/sites/:siteId/members/:userId/remove', { schema: { params: MemberParams } }, async (request, reply) => {
@@ -101,10 +112,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 };
 
+const NOT_A_MEMBER = 'That person is no longer a member of this site: someone removed them meanwhile.';
+
 /** A person or membership gone since the page was drawn becomes a message; anything else is rethrown. */
 function memberErrors(err: unknown, userField: string): Errors {
   if (err instanceof errors.USER_NOT_FOUND) return { [userField]: 'no longer exists: reload the page to see who is left.' };
-  if (err instanceof errors.MEMBER_NOT_FOUND) return { '': 'That person is no longer a member of this site: someone removed them meanwhile.' };
+  if (err instanceof errors.MEMBER_NOT_FOUND) return { '': NOT_A_MEMBER };
   return serviceErrors(err);
 }
 

@@ -117,6 +117,18 @@ describe('A form posted after the session ended', () => {
     expect((await app.repos.devices.list(w.site.id, 50))!.items).toHaveLength(before);
   });
 
+  it('When an anonymous visitor posts a form (with the sign-in page\'s CSRF token), then it goes to sign-in before the form is read or validated', async () => {
+    const page = await app.inject({ url: '/login' });
+    const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+    const csrf = `_csrf=${encodeURIComponent(csrfOf(page.body))}`;
+    for (const [url, body] of [[`/admin/users/${w.viewer.id}/active`, 'active=maybe'], [`/sites/${w.site.id}/devices`, '__proto__[polluted]=yes&metrics=x'], [`/devices/${w.device.id}`, 'version=abc']]) {
+      const res = await app.inject({ method: 'POST', url, headers: formHeaders(cookie), payload: `${csrf}&${body}` });
+      expect(res.statusCode, url).toBe(303);
+      expect(res.headers.location, url).toMatch(/^\/login\?next=/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('When the user signs out after the session has ended, then they land on the sign-in page', async () => {
     const b = await signIn(app, w.viewer.email);
     await app.repos.sessions.destroyForUser(w.viewer.id);

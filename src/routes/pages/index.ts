@@ -24,14 +24,18 @@ function explain(status: number, problem: { code: string; detail: string }): str
 }
 
 function loginUrl(request: FastifyRequest) {
-  const here = request.htmx.currentUrl ? new URL(request.htmx.currentUrl).pathname : request.method === 'GET' ? request.url : refererPath(request) ?? '/sites';
+  const here = pathOf(request, request.htmx.currentUrl) ?? (request.method === 'GET' ? request.url : pathOf(request, request.headers.referer)) ?? '/sites';
   return `/login?next=${encodeURIComponent(here)}`;
 }
 
-/** The page a form was posted from, when the browser says so: back there after signing in. */
-function refererPath(request: FastifyRequest): string | null {
+/**
+ * The path of a URL the browser reports (htmx's current URL, the Referer), if it is one of ours:
+ * back there after signing in. A malformed or foreign one counts as none.
+ */
+function pathOf(request: FastifyRequest, url: string | null | undefined): string | null {
+  if (!url) return null;
   try {
-    const from = new URL(String(request.headers.referer));
+    const from = new URL(url);
     return from.origin === new URL(`${request.protocol}://${request.host}`).origin ? from.pathname : null;
   } catch {
     return null;

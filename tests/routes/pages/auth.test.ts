@@ -129,6 +129,14 @@ describe('A form posted after the session ended', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('When htmx reports a malformed or foreign current URL, then sign-in comes back to the page asked for, not a 500', async () => {
+    for (const current of ['not a url', 'https://evil.example/phish']) {
+      const res = await app.inject({ url: `/sites/${w.site.id}`, headers: { ...HX, 'hx-current-url': current } });
+      expect(res.statusCode, current).toBe(204);
+      expect(res.headers['hx-redirect'], current).toBe(`/login?next=${encodeURIComponent(`/sites/${w.site.id}`)}`);
+    }
+  });
+
   it('When the user signs out after the session has ended, then they land on the sign-in page', async () => {
     const b = await signIn(app, w.viewer.email);
     await app.repos.sessions.destroyForUser(w.viewer.id);

@@ -10,7 +10,8 @@ import { subscriptionsService } from './subscriptions.js';
 import { timeseriesService } from './timeseries.js';
 import { usersService } from './users.js';
 
-export function createServices(repos: Repositories, hub = new LiveHub(), streamOptions?: StreamOptions) {
+export function createServices(repos: Repositories, opts: { hub?: LiveHub; streamOptions?: StreamOptions; retentionDays?: number } = {}) {
+  const { hub = new LiveHub(), streamOptions, retentionDays = 0 } = opts;
   const auth = authService(repos);
   const subscriptions = subscriptionsService(repos, hub);
   return {
@@ -20,7 +21,7 @@ export function createServices(repos: Repositories, hub = new LiveHub(), streamO
     sites: sitesService(repos, hub),
     devices: devicesService(repos),
     metrics: metricsService(repos),
-    readings: readingsService(repos, hub),
+    readings: readingsService(repos, hub, retentionDays),
     subscriptions,
     timeseries: timeseriesService(repos, subscriptions),
     streams: streamsService(hub, auth, subscriptions, streamOptions),

@@ -1,6 +1,7 @@
 import type { Repositories } from '../db/repositories/index.js';
 import type { ReadingRow } from '../db/repositories/readings.js';
 import { errors, invalid, type FieldError } from '../errors.js';
+import { DAY_MS, HOUR_MS } from '../timeseries/zone.js';
 import type { LiveHub } from './live.js';
 import { canManageDevices, canView, type Actor } from './policy.js';
 
@@ -25,7 +26,12 @@ function parseTimestamp(s: string): number {
   return Date.parse(s);
 }
 
-export function readingsService(repos: Repositories, hub: LiveHub) {
+/**
+ * `retentionDays` (RETENTION_DAYS): raw readings older than that are purged and only hourly
+ * roll-ups stay. A reading for such an hour would make its roll-up be rebuilt from what raw
+ * readings are left, losing the rest, so ingestion refuses any hour that starts before the horizon.
+ */
+export function readingsService(repos: Repositories, hub: LiveHub, retentionDays = 0) {
   return {
     /**
      * Validates the whole batch first, then writes it in one transaction and publishes it to live
@@ -56,6 +62,7 @@ export function readingsService(repos: Repositories, hub: LiveHub) {
         if (!Number.isFinite(ts)) problems.push({ path: `/readings/${i}/timestamp`, message: 'Not an ISO 8601 timestamp with a zone, e.g. 2026-01-31T12:00:00Z' });
         else if (ts > now + FUTURE_TOLERANCE_MS) problems.push({ path: `/readings/${i}/timestamp`, message: 'More than 5 minutes in the future' });
         else if (ts < 0) problems.push({ path: `/readings/${i}/timestamp`, message: 'Before 1970' });
+        else if (retentionDays > 0 && Math.floor(ts / HOUR_MS) * HOUR_MS < now - retentionDays * DAY_MS) problems.push({ path: `/readings/${i}/timestamp`, message: `Older than the retention of ${retentionDays} days: hours before ${new Date(now - retentionDays * DAY_MS).toISOString()} keep only their hourly roll-ups` });
         if (typeof r.value !== 'number' || !Number.isFinite(r.value)) problems.push({ path: `/readings/${i}/value`, message: 'Must be a finite number' });
         rows.push({ metricPk: metric.pk, metricId: r.metricId, ts, value: r.value });
       });

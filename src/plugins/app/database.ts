@@ -14,7 +14,7 @@ declare module 'fastify' {
 
 /** Opens the database (migrations applied), builds repositories and services, closes on shutdown. */
 export default fp(
-  async (app, opts: { databasePath: string }) => {
+  async (app, opts: { databasePath: string; retentionDays?: number }) => {
     const db = openDatabase(opts.databasePath);
     const repos = createRepositories(db);
     const checkpointer =
@@ -23,7 +23,7 @@ export default fp(
         : startCheckpointer(db.$client, opts.databasePath, (message) => app.log.error({ message }, 'WAL checkpoint worker failed'));
     app.decorate('db', db);
     app.decorate('repos', repos);
-    app.decorate('services', createServices(repos));
+    app.decorate('services', createServices(repos, { retentionDays: opts.retentionDays }));
     // Streams end before the server stops waiting for connections (graceful shutdown).
     app.addHook('preClose', async () => {
       app.services.hub.close();

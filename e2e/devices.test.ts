@@ -78,6 +78,14 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
     expect(await page.getByRole('button', { name: 'Add device' }).count()).toBe(0);
     await page.getByRole('link', { name: 'Harbour Battery' }).click();
     await page.getByRole('heading', { level: 1, name: 'Harbour Battery' }).waitFor();
+    // The status line names the aggregation actually used, and a refused window says why.
+    const chartStatus = page.locator('#chart-status');
+    await expect.poll(() => chartStatus.textContent(), { timeout: 10_000 }).toMatch(/^Showing .*, (avg|delta|last) per \w+\.$/);
+    await page.locator('#chart-range').selectOption('custom');
+    await page.locator('#chart-from').fill('2001-01-01T00:00');
+    await page.locator('#chart-to').fill('2026-01-01T00:00');
+    await page.locator('#chart-window').getByRole('button', { name: 'Show' }).click();
+    await expect.poll(() => chartStatus.textContent(), { timeout: 10_000 }).toMatch(/longer than 10 years/);
     expect(await page.getByRole('button', { name: /Edit|Delete/ }).count()).toBe(0);
     expect(await page.getByRole('region', { name: 'Change history' }).count()).toBe(0);
     const res = await page.goto(page.url().replace(/\/devices\/.*/, '/sites/') + 'x/devices/new');

@@ -48,7 +48,11 @@
     const points = Math.min(1000, Math.max(100, Math.round(el.clientWidth)));
     const url = `/api/metrics/${encodeURIComponent(id)}/timeseries?from=${w.from.toISOString()}&to=${w.to.toISOString()}&interval=auto&maxPoints=${points}`;
     const res = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-    if (!res.ok) throw new Error(`the server answered ${res.status}`);
+    if (!res.ok) {
+      // A refused window (400) says why in its problem+json: the person should read that, not a code.
+      const problem = await res.json().catch(() => null);
+      throw new Error(problem?.detail ?? `the server answered ${res.status}`);
+    }
     const body = await res.json();
     const xs = body.timestamps.map((t) => Date.parse(t) / 1000);
     const series = body.series[0] ?? { values: [] };
@@ -58,12 +62,22 @@
     const unit = el.dataset.unit;
     const opts = {
       ...size(el),
-      series: [{}, { label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`, stroke: '#1e88e5', width: 2, spanGaps: false }],
+      series: [{}, { label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`, stroke: '#1e88e5', width: 2, spanGaps: false, points: { filter: isolated } }],
       axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', label: unit }],
       legend: { show: true },
     };
     plots.set(id, new uPlot(opts, data, el));
-    return { points: xs.length, interval: body.interval, agg: body.agg };
+    return { points: xs.length, interval: body.interval, agg: series.agg ?? body.agg };
+  }
+
+  /** A value with no neighbour (a metric reporting less often than one per bucket) has no line to
+   * be part of: draw it as a point, or the chart looks empty. (As in subscription-chart.js.) */
+  function isolated(u, sid, show) {
+    if (show) return null;
+    const ys = u.data[sid];
+    const out = [];
+    for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
+    return out.length ? out : null;
   }
 
   async function drawAll() {
@@ -85,8 +99,9 @@
       }
     });
     const ok = results.find((r) => r.status === 'fulfilled');
+    const reasons = [...new Set(results.filter((r) => r.status === 'rejected').map((r) => r.reason.message))];
     status.textContent = failed === charts.length
-      ? 'Charts are unavailable right now; the latest values are listed below.'
+      ? (reasons.length === 1 && !reasons[0].startsWith('the server answered') ? `${reasons[0]}.` : 'Charts are unavailable right now; the latest values are listed below.')
       : `Showing ${w.from.toLocaleString()} – ${w.to.toLocaleString()}${ok ? `, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}` : ''}.`;
   }
 

@@ -33,7 +33,7 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByLabel('Metric name').first().inputValue()).toBe('AC power');
     await page.getByLabel('Key').first().fill('AC Power');
     await page.getByRole('button', { name: 'Create device' }).click();
-    const error = page.getByText('Key must match pattern');
+    const error = page.getByText('Key must start with a letter');
     await error.waitFor();
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('E2E Inverter');
     expect(await page.getByLabel('Key').first().getAttribute('aria-invalid')).toBe('true');

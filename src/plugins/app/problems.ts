@@ -27,13 +27,44 @@ const FASTIFY_CODES: Record<string, string> = {
 
 const kebab = (code: string) => code.toLowerCase().replace(/_/g, '-');
 
+/** What our schemas' patterns mean, in words. */
+const PATTERNS: Record<string, string> = {
+  '^[a-z][a-z0-9_]*$': 'must start with a letter and use only a–z, 0–9 and _',
+  '\\S': 'must not be blank',
+  '^[A-Za-z0-9_-]+$': 'is not a valid id',
+};
+const FORMATS: Record<string, string> = { email: 'is not an email address', 'date-time': 'is not a date and time with a zone' };
+
+/**
+ * Ajv's words ("must NOT have fewer than 1 characters", "must match pattern \"^[a-z]…\"") as a
+ * person would say them beside a field; the API's problem details carry the same words.
+ */
+function said(keyword: string, p: Record<string, unknown>, fallback: string | undefined): string {
+  switch (keyword) {
+    case 'minLength': return p.limit === 1 ? 'is required' : `must be at least ${p.limit} characters`;
+    case 'maxLength': return `must be at most ${p.limit} characters`;
+    case 'pattern': return PATTERNS[String(p.pattern)] ?? 'has characters that are not allowed';
+    case 'format': return FORMATS[String(p.format)] ?? `is not a valid ${p.format}`;
+    case 'minimum': return `must be at least ${p.limit}`;
+    case 'maximum': return `must be at most ${p.limit}`;
+    case 'exclusiveMinimum': return `must be more than ${p.limit}`;
+    case 'exclusiveMaximum': return `must be less than ${p.limit}`;
+    case 'minItems': return `must have at least ${p.limit} ${p.limit === 1 ? 'item' : 'items'}`;
+    case 'maxItems': return `must have at most ${p.limit} items`;
+    case 'type': return p.type === 'integer' ? 'must be a whole number' : p.type === 'number' ? 'must be a number' : p.type === 'boolean' ? 'must be true or false' : `must be ${p.type === 'array' ? 'a list' : p.type === 'object' ? 'an object' : `a ${String(p.type)}`}`;
+    case 'enum': return `must be one of: ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'const': case 'anyOf': return 'is not one of the allowed values';
+    default: return fallback ?? 'is invalid';
+  }
+}
+
 /** Ajv errors as JSON-pointer paths relative to the part that failed (body, query, params). */
 function fieldErrors(error: FastifyError): FieldError[] {
   const all = (error.validation ?? []).map((v) => {
     const params = v.params as Record<string, unknown>;
     const extra = params.missingProperty ?? params.additionalProperty;
     const path = `${v.instancePath}${extra ? `/${String(extra)}` : ''}` || '/';
-    const message = params.additionalProperty ? 'is not an allowed field' : params.missingProperty ? 'is required' : (v.message ?? 'is invalid');
+    const message = params.additionalProperty ? 'is not an allowed field' : params.missingProperty ? 'is required' : said(v.keyword, params, v.message);
     return { path, message };
   });
   // One message per field: a nullable field (anyOf) otherwise reports every branch, e.g.

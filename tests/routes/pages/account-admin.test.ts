@@ -176,7 +176,7 @@ describe('/admin', () => {
     const role = await b.post(`/admin/sites/${siteId}/members`, { userId: w.outsider.id, role: 'owner' });
     expect(role.statusCode).toBe(422);
     expect(role.body).toContain('id="member-role-error"');
-    expect(role.body).toContain('Role must be');
+    expect(role.body).toContain('Role is not one of the allowed values');
 
     const rowRole = await b.post(`/admin/sites/${siteId}/members/${w.viewer.id}`, { role: 'admin' });
     expect(rowRole.statusCode).toBe(422);

@@ -72,7 +72,7 @@ describe('Add a device', () => {
     expect(res.body).not.toContain('<html');
     expect(res.body).toContain('value="New Inverter"');
     expect(res.body).toContain('value="Bad Key"');
-    expect(res.body).toMatch(/id="m1-key-error" class="field-error">Key must match pattern/);
+    expect(res.body).toMatch(/id="m1-key-error" class="field-error">Key must start with a letter and use only a–z, 0–9 and _/);
     expect(await app.repos.devices.list(w.site.id, 50)).toMatchObject({ items: [{ name: 'Main Battery' }] });
   });
 
@@ -180,7 +180,7 @@ describe('Edit and delete a device', () => {
     const b = await signIn(app, w.technician.email);
     await app.repos.metrics.update(w.metrics[0].id, { intervalSeconds: 900 }, null);
     const version = (await app.repos.devices.findById(w.device.id))!.version;
-    for (const [field, message] of [['intervalSeconds', 'id="m0-interval-error" class="field-error">Interval (s) is required'], ['kind', 'id="m0-kind-error" class="field-error">Kind must be']] as const) {
+    for (const [field, message] of [['intervalSeconds', 'id="m0-interval-error" class="field-error">Interval (s) is required'], ['kind', 'id="m0-kind-error" class="field-error">Kind is not one of the allowed values']] as const) {
       const res = await b.post(`/devices/${w.device.id}`, editForm({ version, [`metrics[0][${field}]`]: '' }));
       expect(res.statusCode).toBe(422);
       expect(res.body).toContain(message);

@@ -37,6 +37,8 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
     await error.waitFor();
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('E2E Inverter');
     expect(await page.getByLabel('Key').first().getAttribute('aria-invalid')).toBe('true');
+    // Focus goes to the field in error, which brings it into view on a long form.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-invalid'))).toBe('true');
     await shot(page, 'device-form-error-desktop');
     await page.getByLabel('Key').first().fill('ac_power');
     await page.getByRole('button', { name: 'Create device' }).click();

@@ -136,6 +136,26 @@ describe('/admin', () => {
     expect((await app.repos.sites.members(w.site.id)).find((m) => m.userId === w.technician.id)?.role).toBe('technician');
   }, 30_000);
 
+  it('When an admin action succeeds, then the page it lands on says what happened, in fixed words around stored names', async () => {
+    const b = await signIn(app, w.admin.email);
+    const follow = async (res: { statusCode: number; headers: Record<string, unknown> }) => {
+      expect(res.statusCode).toBe(303);
+      return (await b.get(String(res.headers.location))).body;
+    };
+    expect(await follow(await b.post('/admin/users', { email: 'done@example.com', name: 'Dana Done', password: 'long enough pw' }))).toContain('Dana Done can now sign in.');
+    expect(await follow(await b.post(`/admin/users/${w.viewer.id}/active`, { active: 'false' }))).toContain('is deactivated and signed out everywhere.');
+    expect(await follow(await b.post(`/admin/users/${w.viewer.id}/active`, { active: 'true' }))).toContain('can sign in again.');
+    expect(await follow(await b.post(`/admin/users/${w.viewer.id}/password`, { password: 'long enough pw' }))).toContain('has a new password; their sessions have ended.');
+    const site = w.site.id;
+    expect(await follow(await b.post(`/admin/sites/${site}`, { name: 'Main Site', description: '', timezone: 'UTC', latitude: '', longitude: '' }))).toContain('The site is saved.');
+    expect(await follow(await b.post(`/admin/sites/${site}/members`, { userId: w.outsider.id, role: 'viewer' }))).toMatch(/is now a viewer of this site\./);
+    expect(await follow(await b.post(`/admin/sites/${site}/members/${w.outsider.id}`, { role: 'technician' }))).toMatch(/is now a technician of this site\./);
+    expect(await follow(await b.post(`/admin/sites/${site}/members/${w.outsider.id}/remove`, {}))).toMatch(/is no longer a member of this site\./);
+    // Only known words: anything else in the URL is refused, not shown.
+    expect((await b.get('/admin?done=hacked&user=x')).statusCode).toBe(400);
+    expect((await b.get(`/admin?done=user-created&user=usr_nobody`)).body).not.toContain('can now sign in');
+  });
+
   it('When the admin deactivates a user, then that user is signed out', async () => {
     const viewer = await signIn(app, w.viewer.email);
     const b = await signIn(app, w.admin.email);

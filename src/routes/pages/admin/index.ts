@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { errors } from '../../../errors.js';
+import { Id } from '../../../schemas/common.js';
 import { CreateSiteBody } from '../../../schemas/sites.js';
 import { CreateUserBody, UserParams } from '../../../schemas/users.js';
 import { requireAdmin } from '../../../services/policy.js';
@@ -16,8 +17,25 @@ type Forms = { user?: { values: object; errors: Errors }; site?: { values: objec
 
 /** Users and sites a page of the admin overview shows; further ones are a link away. */
 const PAGE = 100;
-const AdminPages = Type.Object({ users: Type.Optional(Type.String({ maxLength: 200 })), sites: Type.Optional(Type.String({ maxLength: 200 })) });
-type Pages = { users?: string; sites?: string };
+/**
+ * What the page confirms after an action (`?done=<what>&user=<id>`, set by the redirect): fixed
+ * words around the user's name as stored, never text from the URL.
+ */
+const DONE = {
+  'user-created': (name: string) => `${name} can now sign in.`,
+  'user-deactivated': (name: string) => `${name} is deactivated and signed out everywhere.`,
+  'user-reactivated': (name: string) => `${name} can sign in again.`,
+  'password-set': (name: string) => `${name} has a new password; their sessions have ended.`,
+};
+type Done = keyof typeof DONE;
+const AdminPages = Type.Object({
+  users: Type.Optional(Type.String({ maxLength: 200 })),
+  sites: Type.Optional(Type.String({ maxLength: 200 })),
+  done: Type.Optional(Type.Union(Object.keys(DONE).map((k) => Type.Literal(k)))),
+  user: Type.Optional(Id),
+});
+type Pages = { users?: string; sites?: string; done?: string; user?: string };
+const doneUrl = (done: Done, userId: string) => `/admin?${new URLSearchParams({ done, user: userId })}#admin-users`;
 
 /** What a form posted for a user deleted since the page was drawn gets, above the list of users. */
 const USER_GONE = 'That user no longer exists: someone deleted them meanwhile.';
@@ -45,6 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       site: forms.site ?? { values: { name: '', description: '', timezone: 'UTC' }, errors: {} },
       password: forms.password ?? null,
       notice: forms.notice ?? (await passwordNotice(request, forms.password, users.items)),
+      done: await doneText(request, pages),
     };
     return render(request, reply, { page: 'pages/admin/index', partial: 'partials/admin/overview' }, data, status);
   }
@@ -62,14 +81,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return user ? `The password of ${user.name} was not changed: it ${Object.values(password.errors).join('; ')}.` : USER_GONE;
   }
 
+  async function doneText(request: FastifyRequest, pages: Pages): Promise<string | null> {
+    if (!pages.done || !pages.user || !(pages.done in DONE)) return null;
+    const user = await app.services.users.get(actorOf(request), pages.user).catch(() => null);
+    return user ? DONE[pages.done as Done](user.name) : null;
+  }
+
   app.get('/admin', { schema: { querystring: AdminPages } }, async (request, reply) => show(request, reply, {}, 200, request.query));
 
   app.post('/admin/users', { schema: { body: CreateUserBody }, attachValidation: true, preValidation: fromForm(CreateUserBody) }, async (request, reply) => {
     let errs = validationErrors(request);
     if (!errs) {
       try {
-        await app.services.users.create(actorOf(request), request.body);
-        return redirect(request, reply, '/admin');
+        const user = await app.services.users.create(actorOf(request), request.body);
+        return redirect(request, reply, doneUrl('user-created', user.id));
       } catch (err) {
         errs = serviceErrors(err, { SW_EMAIL_TAKEN: '/email' });
       }
@@ -84,7 +109,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
       throw err;
     }
-    return redirect(request, reply, '/admin');
+    return redirect(request, reply, doneUrl(request.body.active ? 'user-reactivated' : 'user-deactivated', request.params.userId));
   });
 
   app.post('/admin/users/:userId/password', { schema: { params: UserParams, body: PasswordForm }, attachValidation: true, preValidation: fromForm(PasswordForm) }, async (request, reply) => {
@@ -96,7 +121,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
       throw err;
     }
-    return redirect(request, reply, '/admin');
+    return redirect(request, reply, doneUrl('password-set', request.params.userId));
   });
 
   app.post('/admin/sites', { schema: { body: CreateSiteBody }, attachValidation: true, preValidation: fromForm(CreateSiteBody) }, async (request, reply) => {

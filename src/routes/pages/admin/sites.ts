@@ -13,29 +13,53 @@ const AddMemberForm = Type.Object({ userId: Type.Optional(Id), email: Type.Optio
 /** People the add-member form lists; with more than that it asks for an email instead. */
 const LISTED = 200;
 
+/** What the page confirms after an action (`?done=<what>[&user=<id>]`): fixed words, stored names. */
+const DONE = {
+  'site-saved': () => 'The site is saved.',
+  'member-added': (name: string, role: string) => `${name} is now a ${role} of this site.`,
+  'role-changed': (name: string, role: string) => `${name} is now a ${role} of this site.`,
+  'member-removed': (name: string) => `${name} is no longer a member of this site.`,
+};
+type Done = keyof typeof DONE;
+const SitePageQuery = Type.Object({ done: Type.Optional(Type.Union(Object.keys(DONE).map((k) => Type.Literal(k)))), user: Type.Optional(Id) });
+const doneUrl = (siteId: string, done: Done, userId?: string) => `/admin/sites/${siteId}?${new URLSearchParams({ done, ...(userId ? { user: userId } : {}) })}`;
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   /**
    * The page; `errors` are the details form's, `memberErrors` the member forms' ('add/…' for the
    * add form's fields, 'member/<userId>' for a member's row, '' above the list).
    */
-  async function show(request: FastifyRequest, reply: FastifyReply, siteId: string, form: { values?: object; errors?: Errors; memberErrors?: Errors; addEmail?: string } = {}, status = 200) {
+  async function show(request: FastifyRequest, reply: FastifyReply, siteId: string, form: { values?: object; errors?: Errors; memberErrors?: Errors; addEmail?: string; done?: { what?: string; user?: string } } = {}, status = 200) {
     const actor = actorOf(request);
     const members = await app.services.sites.members(actor, siteId); // admins only: 403 / 404 otherwise
     const site = await app.services.sites.get(actor, siteId);
     const listed = await app.services.users.list(actor, { limit: LISTED });
     const users = listed.items.filter((u) => !members.some((m) => m.userId === u.id));
-    const data = { title: `Administer ${site.name}`, site, members, users, byEmail: listed.nextCursor !== null, addEmail: form.addEmail ?? '', values: form.values ?? site, errors: form.errors ?? {}, memberErrors: form.memberErrors ?? {} };
+    const data = { title: `Administer ${site.name}`, site, members, users, done: await doneText(request, form.done, members), byEmail: listed.nextCursor !== null, addEmail: form.addEmail ?? '', values: form.values ?? site, errors: form.errors ?? {}, memberErrors: form.memberErrors ?? {} };
     return render(request, reply, { page: 'pages/admin/site', partial: 'partials/admin/site' }, data, status);
   }
 
-  app.get('/admin/sites/:siteId', { schema: { params: SiteParams } }, async (request, reply) => show(request, reply, request.params.siteId));
+  /** Members' names come from the list; a removed member's from the user (admins only, like the page). */
+  async function doneText(request: FastifyRequest, done: { what?: string; user?: string } | undefined, members: { userId: string; name: string; role: string }[]): Promise<string | null> {
+    if (!done?.what || !(done.what in DONE)) return null;
+    if (done.what === 'site-saved') return DONE['site-saved']();
+    const member = members.find((m) => m.userId === done.user);
+    if (done.what !== 'member-removed') return member ? DONE[done.what as 'member-added'](member.name, member.role) : null;
+    if (member || !done.user) return null;
+    const user = await app.services.users.get(actorOf(request), done.user).catch(() => null);
+    return user ? DONE['member-removed'](user.name) : null;
+  }
+
+  app.get('/admin/sites/:siteId', { schema: { params: SiteParams, querystring: SitePageQuery } }, async (request, reply) =>
+    show(request, reply, request.params.siteId, { done: { what: request.query.done, user: request.query.user } }),
+  );
 
   app.post('/admin/sites/:siteId', { schema: { params: SiteParams, body: UpdateSiteBody }, attachValidation: true, preValidation: fromForm(UpdateSiteBody) }, async (request, reply) => {
     let errors = validationErrors(request);
     if (!errors) {
       try {
         await app.services.sites.update(actorOf(request), request.params.siteId, request.body);
-        return redirect(request, reply, `/admin/sites/${request.params.siteId}`);
+        return redirect(request, reply, doneUrl(request.params.siteId, 'site-saved'));
       } catch (err) {
         errors = serviceErrors(err);
       }
@@ -73,7 +97,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         if (current.some((m) => m.userId === id)) problems = { [userId ? '/userId' : '/email']: 'is already a member: change their role in the list.' };
         else {
           await app.services.sites.setMember(actor, siteId, id, role);
-          return redirect(request, reply, `/admin/sites/${siteId}`);
+          return redirect(request, reply, doneUrl(siteId, 'member-added', id));
         }
       } catch (err) {
         problems = err instanceof errors.USER_NOT_FOUND && !userId ? { '/email': 'matches no one: check the address.' } : memberErrors(err, '/userId');
@@ -93,7 +117,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     if (!problems) {
       try {
         await app.services.sites.setMember(actor, siteId, userId, request.body.role);
-        return redirect(request, reply, `/admin/sites/${siteId}`);
+        return redirect(request, reply, doneUrl(siteId, 'role-changed', userId));
       } catch (err) {
         problems = memberErrors(err, '/userId');
       }
@@ -108,7 +132,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     } catch (err) {
       return show(request, reply, siteId, { memberErrors: memberErrors(err, '') }, 409);
     }
-    return redirect(request, reply, `/admin/sites/${siteId}`);
+    return redirect(request, reply, doneUrl(siteId, 'member-removed', userId));
   });
 };
 

@@ -31,6 +31,14 @@ describe('GET /login', () => {
     expect(res.body).not.toContain('Demo accounts');
   });
 
+  it('When a page loads, then its icon is ours (no 404 for a favicon in the console)', async () => {
+    const page = await app.inject({ url: '/login' });
+    expect(page.body).toContain('<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">');
+    const icon = await app.inject({ url: '/assets/favicon.svg' });
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  });
+
   it('When the app runs in demo mode, then the demo credentials are shown', async () => {
     const demo = await buildTestApp({ demo: true });
     const res = await demo.inject({ url: '/login' });

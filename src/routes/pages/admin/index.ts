@@ -16,7 +16,7 @@ const PasswordForm = Type.Object({ password: CreateUserBody.properties.password 
 type Forms = { user?: { values: object; errors: Errors }; site?: { values: object; errors: Errors }; password?: { userId: string; errors: Errors }; notice?: string };
 
 /** Users and sites a page of the admin overview shows; further ones are a link away. */
-const PAGE = 100;
+const PAGE = 50;
 /**
  * What the page confirms after an action (`?done=<what>&user=<id>`, set by the redirect): fixed
  * words around the user's name as stored, never text from the URL.

@@ -98,6 +98,13 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     const days = (Date.parse(href.searchParams.get('to')!) - Date.parse(href.searchParams.get('from')!)) / 86_400_000;
     expect(days).toBeCloseTo(7, 3);
     await shot(page, 'subscription-week-desktop');
+    // A count of readings is in readings, not in the metrics' units: one axis for all three.
+    await page.getByLabel('Aggregation', { exact: true }).selectOption('count');
+    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/per (15m|1h)\./);
+    await expect.poll(() => page.getByRole('img', { name: /^Chart of / }).locator('.u-legend .u-series').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('(readings)')]));
+    expect((await page.getByRole('img', { name: /^Chart of / }).locator('.u-legend').textContent())).not.toMatch(/\((kW|%)\)/);
+    await page.getByLabel('Aggregation', { exact: true }).selectOption('max');
+    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/maximum per (15m|1h)\./);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
     const lines = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');

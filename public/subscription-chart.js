@@ -53,6 +53,8 @@
   }
 
   const aggParam = () => (agg.value === 'default' ? {} : { agg: agg.value });
+  /** A count of readings is in readings, whatever the metric measures: its own axis, its own legend. */
+  const valueUnit = (s) => (s.agg === 'count' ? { ...s, unit: 'readings' } : s);
   const label = (s) => `${s.siteName} / ${s.deviceName} / ${s.name}${s.unit ? ` (${s.unit})` : ''}`;
   const scaleOf = (unit) => `u:${unit}`;
 
@@ -132,7 +134,7 @@
     try {
       const body = await fetchSeries({ from: w.from.toISOString(), to: w.to.toISOString(), interval: 'auto', maxPoints, ...aggParam() });
       if (mine !== loading) return; // a newer choice is on its way
-      shown = { from: w.from, to: w.to, interval: body.interval, tz: body.tz, xs: body.timestamps.map((t) => Date.parse(t) / 1000), series: body.series };
+      shown = { from: w.from, to: w.to, interval: body.interval, tz: body.tz, xs: body.timestamps.map((t) => Date.parse(t) / 1000), series: body.series.map(valueUnit) };
       draw();
       showLinks();
       remember(w);

@@ -17,6 +17,8 @@
   const { range, agg, from: fromInput, to: toInput } = form.elements;
   const HOURS = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 };
   const COLORS = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41', '#d81b60', '#3949ab', '#7cb342'];
+  // Past ten series the colours come round again with another line style, so no two lines look alike.
+  const DASHES = [undefined, [8, 4], [2, 3], [12, 4, 2, 4]];
   const MAX_UNITS_PER_CHART = 3;
   const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
   let shown = null; // { from, to, interval, tz, agg, xs: seconds[], series: [...] }
@@ -100,7 +102,7 @@
           {},
           ...g.idx.map((i) => {
             const s = shown.series[i];
-            return { label: label(s), scale: scaleOf(s.unit), stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false, points: { filter: isolated }, value: (_u, v) => (v == null ? '–' : `${num.format(v)} ${s.unit}`) };
+            return { label: label(s), scale: scaleOf(s.unit), stroke: COLORS[i % COLORS.length], dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length], width: 2, spanGaps: false, points: { filter: isolated }, value: (_u, v) => (v == null ? '–' : `${num.format(v)} ${s.unit}`) };
           }),
         ],
         axes: [{ stroke: 'currentColor' }, ...g.units.map((u, k) => ({ scale: scaleOf(u), label: u, side: k === 0 ? 3 : 1, stroke: 'currentColor', grid: { show: k === 0 } }))],

@@ -3,6 +3,19 @@
 // If the call fails, the chart says so and the page keeps its table of latest values.
 'use strict';
 
+/**
+ * uPlot's point filter for values with no neighbour (a metric reporting less often than one per
+ * bucket): they have no line to be part of, so they are drawn as points, or the chart looks empty.
+ * Shared with subscription-chart.js, which pages load after this file.
+ */
+window.Sitewatt = { ...window.Sitewatt, isolatedPoints(u, sid, show) {
+  if (show) return null;
+  const ys = u.data[sid];
+  const out = [];
+  for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
+  return out.length ? out : null;
+} };
+
 (() => {
   const section = document.querySelector('[data-charts]');
   if (!section || typeof uPlot === 'undefined') return;
@@ -62,22 +75,12 @@
     const unit = el.dataset.unit;
     const opts = {
       ...size(el),
-      series: [{}, { label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`, stroke: '#1e88e5', width: 2, spanGaps: false, points: { filter: isolated } }],
+      series: [{}, { label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`, stroke: '#1e88e5', width: 2, spanGaps: false, points: { filter: window.Sitewatt.isolatedPoints } }],
       axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', label: unit }],
       legend: { show: true },
     };
     plots.set(id, new uPlot(opts, data, el));
     return { points: xs.length, interval: body.interval, agg: series.agg ?? body.agg };
-  }
-
-  /** A value with no neighbour (a metric reporting less often than one per bucket) has no line to
-   * be part of: draw it as a point, or the chart looks empty. (As in subscription-chart.js.) */
-  function isolated(u, sid, show) {
-    if (show) return null;
-    const ys = u.data[sid];
-    const out = [];
-    for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
-    return out.length ? out : null;
   }
 
   async function drawAll() {

@@ -67,15 +67,6 @@
     return parts.map((us) => ({ units: us, idx: series.flatMap((s, i) => (us.includes(s.unit) ? [i] : [])) }));
   }
 
-  /** A reading between gaps has no line to be part of: draw it as a dot, or it would not show at all. */
-  function isolated(u, sid, show) {
-    if (show) return null;
-    const ys = u.data[sid];
-    const out = [];
-    for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
-    return out.length ? out : null;
-  }
-
   const dataOf = (idx) => [shown.xs, ...idx.map((i) => shown.series[i].values)];
 
   function draw() {
@@ -102,7 +93,7 @@
           {},
           ...g.idx.map((i) => {
             const s = shown.series[i];
-            return { label: label(s), scale: scaleOf(s.unit), stroke: COLORS[i % COLORS.length], dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length], width: 2, spanGaps: false, points: { filter: isolated }, value: (_u, v) => (v == null ? '–' : `${num.format(v)} ${s.unit}`) };
+            return { label: label(s), scale: scaleOf(s.unit), stroke: COLORS[i % COLORS.length], dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length], width: 2, spanGaps: false, points: { filter: window.Sitewatt.isolatedPoints }, value: (_u, v) => (v == null ? '–' : `${num.format(v)} ${s.unit}`) };
           }),
         ],
         axes: [{ stroke: 'currentColor' }, ...g.units.map((u, k) => ({ scale: scaleOf(u), label: u, side: k === 0 ? 3 : 1, stroke: 'currentColor', grid: { show: k === 0 } }))],

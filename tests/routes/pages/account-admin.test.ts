@@ -122,7 +122,11 @@ describe('/admin', () => {
 
   it('When there are more people than the member form can list, then it asks for an email (any case) and says when it matches no one', async () => {
     const b = await signIn(app, w.admin.email);
-    expect((await b.get(`/admin/sites/${w.site.id}`)).body).toContain('id="member-user"');
+    const picker = (await b.get(`/admin/sites/${w.site.id}`)).body;
+    expect(picker).toContain('id="member-user"');
+    // Admins see every site anyway: not offered.
+    expect(picker).toContain(`<option value="${w.outsider.id}">`);
+    expect(picker).not.toContain(`<option value="${w.admin.id}">`);
     for (let i = 0; i < 200; i++) await createUser(app, { name: `Bulk ${String(i).padStart(3, '0')}` });
     const late = await createUser(app, { email: 'zz-late@example.com', name: 'Late Comer' });
     const page = await b.get(`/admin/sites/${w.site.id}`);

@@ -34,7 +34,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const members = await app.services.sites.members(actor, siteId); // admins only: 403 / 404 otherwise
     const site = await app.services.sites.get(actor, siteId);
     const listed = await app.services.users.list(actor, { limit: LISTED });
-    const users = listed.items.filter((u) => !members.some((m) => m.userId === u.id));
+    // Admins see every site already: offering them as members would only add noise.
+    const users = listed.items.filter((u) => !u.isAdmin && !members.some((m) => m.userId === u.id));
     const data = { title: `Administer ${site.name}`, site, members, users, done: await doneText(request, form.done, members), byEmail: listed.nextCursor !== null, addEmail: form.addEmail ?? '', values: form.values ?? site, errors: form.errors ?? {}, memberErrors: form.memberErrors ?? {} };
     return render(request, reply, { page: 'pages/admin/site', partial: 'partials/admin/site' }, data, status);
   }

@@ -49,7 +49,7 @@ export function metricsService(repos: Repositories) {
       requireView(actor, siteId, () => new errors.SITE_NOT_FOUND());
       if (!(await repos.sites.exists(siteId))) throw new errors.SITE_NOT_FOUND();
       const now = Date.now();
-      return (await repos.metrics.listBySite(siteId)).map((m) => ({ ...metricView(m, now), deviceName: m.deviceName }));
+      return (await repos.metrics.listBySite(siteId)).map((m) => ({ ...metricView(m, now), deviceName: m.deviceName, deviceType: m.deviceType }));
     },
 
     async create(actor: Actor, deviceId: string, input: NewMetric) {

@@ -59,8 +59,8 @@ export function metricsRepository(db: Db) {
   const cols = `m.pk, m.id, m.device_id, m.site_id, m.key, m.name, m.unit, m.kind, m.interval_seconds,
     m.latest_ts, m.latest_value, m.latest_received_at, m.created_at, m.updated_at`;
   const byId = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id = ?`).raw(true);
-  const bySite = db.$client.prepare<[string], [...RawMetric, string]>(
-    `SELECT ${cols}, d.name FROM metrics m JOIN devices d ON d.id = m.device_id WHERE m.site_id = ? ORDER BY d.name, m.pk`,
+  const bySite = db.$client.prepare<[string], [...RawMetric, string, string]>(
+    `SELECT ${cols}, d.name, d.type FROM metrics m JOIN devices d ON d.id = m.device_id WHERE m.site_id = ? ORDER BY d.name, m.pk`,
   ).raw(true);
   // Any number of ids in one statement: they travel as one JSON array (no bound-parameter limit).
   const byIds = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id IN (SELECT value FROM json_each(?))`).raw(true);
@@ -80,6 +80,7 @@ export function metricsRepository(db: Db) {
     bySite.all(siteId).map((raw) => {
       const row = fromRaw(raw as unknown as RawMetric) as SiteMetric;
       row.deviceName = raw[14]; // assigned, not spread: a spread copies the row
+      row.deviceType = raw[15];
       return row;
     });
   // One read transaction: the version, the rows and the latest values come from one snapshot.
@@ -173,7 +174,7 @@ const fromRaw = (r: RawMetric): MetricRow => ({
   latestTs: r[9], latestValue: r[10], latestReceivedAt: r[11], createdAt: r[12], updatedAt: r[13],
 });
 
-export type SiteMetric = MetricRow & { deviceName: string };
+export type SiteMetric = MetricRow & { deviceName: string; deviceType: string };
 
 /** Cached metric rows at most (about 0.5 kB each, so ~25 MB); past it the site catalogue cache starts over. */
 const CATALOGUE_MAX_ROWS = 50_000;
@@ -181,7 +182,7 @@ const CATALOGUE_MAX_ROWS = 50_000;
 /** A cached row with its current latest value, as a new object: callers never touch the cached one. */
 const withLatest = (m: SiteMetric, [, latestTs, latestValue, latestReceivedAt]: [number, number | null, number | null, number | null]): SiteMetric => ({
   pk: m.pk, id: m.id, deviceId: m.deviceId, siteId: m.siteId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds,
-  latestTs, latestValue, latestReceivedAt, createdAt: m.createdAt, updatedAt: m.updatedAt, deviceName: m.deviceName,
+  latestTs, latestValue, latestReceivedAt, createdAt: m.createdAt, updatedAt: m.updatedAt, deviceName: m.deviceName, deviceType: m.deviceType,
 });
 
 const audited = (m: MetricRow) => ({ id: m.id, deviceId: m.deviceId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });

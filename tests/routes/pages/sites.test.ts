@@ -12,17 +12,34 @@ beforeEach(async () => {
 afterEach(() => app.close());
 
 describe('GET /sites', () => {
-  it('When a viewer lists sites, then they see exactly their site with device count and power', async () => {
-    const power = w.metrics.find((m) => m.key === 'power')!;
-    app.db.$client.prepare('UPDATE metrics SET latest_ts = ?, latest_value = ? WHERE id = ?').run(Date.now(), 12.5, power.id);
+  it('When a viewer lists sites, then they see exactly their site with device count, generation and metered power, each counted once', async () => {
+    const setPower = (id: string, kw: number) => app.db.$client.prepare("UPDATE metrics SET latest_ts = ?, latest_value = ? WHERE id = ? AND key = 'power'").run(Date.now(), kw, id);
+    const first = await (await signIn(app, w.viewer.email)).get('/sites');
+    expect(first.body).toMatch(/1 device</);
+    expect(first.body).toMatch(/Generation now: <span class="value">–/);
+    expect(first.body).not.toContain('Meters now');
+    // A battery discharging 12.5 kW, a PV array making 40 kW, and the site's meter seeing the 52.5 kW they export.
+    setPower(w.metrics.find((m) => m.key === 'power')!.id, 12.5);
+    const pv = await createDevice(app, w.site.id, { name: 'Roof PV', type: 'pv_array' });
+    const meter = await createDevice(app, w.site.id, { name: 'Grid Meter', type: 'meter' });
+    setPower(pv.metrics.find((m) => m.key === 'power')!.id, 40);
+    setPower(meter.metrics.find((m) => m.key === 'power')!.id, 52.5);
     const res = await (await signIn(app, w.viewer.email)).get('/sites');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.headers.vary).toMatch(/HX-Request/);
     expect(res.body).toContain('Main Site');
     expect(res.body).not.toContain('Other Site');
-    expect(res.body).toMatch(/1 device</);
-    expect(res.body).toContain('12.5 kW');
+    expect(res.body).toMatch(/3 devices</);
+    expect(res.body).toMatch(/Generation now: <span class="value">40 kW/);
+    expect(res.body).toMatch(/Meters now: <span class="value">52.5 kW/);
+    const site = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}`);
+    expect(site.body).toMatch(/id="site-generation">40 kW/);
+    expect(site.body).toMatch(/id="site-metered">52.5 kW/);
+    // The API's latest values are unchanged by this: no device type leaks into them.
+    const api = await app.inject({ url: `/api/sites/${w.site.id}/latest`, headers: { cookie: (await signIn(app, w.viewer.email)).cookie } });
+    expect(api.statusCode).toBe(200);
+    expect(api.body).not.toContain('deviceType');
   });
 
   it('When htmx searches by name, then only the list partial comes back', async () => {

@@ -61,11 +61,11 @@ export function usersService(repos: Repositories, hub: LiveHub) {
       return userView(user);
     },
 
-    async get(actor: Actor, userId: string) {
+    /** A user, or null when there is none (the admin pages name someone who may be gone since). */
+    async find(actor: Actor, userId: string) {
       requireAdmin(actor, 'read users');
       const user = await repos.users.findById(userId);
-      if (!user) throw new errors.USER_NOT_FOUND();
-      return userView(user);
+      return user ? userView(user) : null;
     },
 
     /** A user by email, in any case (the admin's member form, past the 200 people it lists). */

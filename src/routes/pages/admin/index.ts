@@ -74,16 +74,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
    */
   async function passwordNotice(request: FastifyRequest, password: Forms['password'], shown: { id: string }[]): Promise<string | null> {
     if (!password || shown.some((u) => u.id === password.userId)) return null;
-    const user = await app.services.users.get(actorOf(request), password.userId).catch((err: unknown) => {
-      if (err instanceof errors.USER_NOT_FOUND) return null;
-      throw err;
-    });
+    const user = await app.services.users.find(actorOf(request), password.userId);
     return user ? `The password of ${user.name} was not changed: it ${Object.values(password.errors).join('; ')}.` : USER_GONE;
   }
 
   async function doneText(request: FastifyRequest, pages: Pages): Promise<string | null> {
     if (!pages.done || !pages.user || !(pages.done in DONE)) return null;
-    const user = await app.services.users.get(actorOf(request), pages.user).catch(() => null);
+    const user = await app.services.users.find(actorOf(request), pages.user);
     return user ? DONE[pages.done as Done](user.name) : null;
   }
 

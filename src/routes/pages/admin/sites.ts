@@ -47,7 +47,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const member = members.find((m) => m.userId === done.user);
     if (done.what !== 'member-removed') return member ? DONE[done.what as 'member-added'](member.name, member.role) : null;
     if (member || !done.user) return null;
-    const user = await app.services.users.get(actorOf(request), done.user).catch(() => null);
+    const user = await app.services.users.find(actorOf(request), done.user);
     return user ? DONE['member-removed'](user.name) : null;
   }
 

@@ -35,6 +35,11 @@ const AdminPages = Type.Object({
   user: Type.Optional(Id),
 });
 type Pages = { users?: string; sites?: string; done?: string; user?: string };
+/** The overview at the given page of each list (no cursor: its first page). */
+function adminUrl(users: string | undefined, sites: string | undefined, anchor = ''): string {
+  const query = new URLSearchParams({ ...(users ? { users } : {}), ...(sites ? { sites } : {}) }).toString();
+  return `/admin${query ? `?${query}` : ''}${anchor}`;
+}
 const doneUrl = (done: Done, userId: string) => `/admin?${new URLSearchParams({ done, user: userId })}#admin-users`;
 
 /** What a form posted for a user deleted since the page was drawn gets, above the list of users. */
@@ -54,10 +59,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       sites: sites.items,
       // Each list pages on its own; a link keeps the other list where it is.
       more: {
-        users: users.nextCursor ? `/admin?${new URLSearchParams({ users: users.nextCursor, ...(pages.sites ? { sites: pages.sites } : {}) })}` : null,
-        sites: sites.nextCursor ? `/admin?${new URLSearchParams({ ...(pages.users ? { users: pages.users } : {}), sites: sites.nextCursor })}#admin-sites` : null,
-        firstUsers: pages.users ? `/admin${pages.sites ? `?${new URLSearchParams({ sites: pages.sites })}` : ''}` : null,
-        firstSites: pages.sites ? `/admin${pages.users ? `?${new URLSearchParams({ users: pages.users })}` : ''}#admin-sites` : null,
+        users: users.nextCursor ? adminUrl(users.nextCursor, pages.sites) : null,
+        sites: sites.nextCursor ? adminUrl(pages.users, sites.nextCursor, '#admin-sites') : null,
+        firstUsers: pages.users ? adminUrl(undefined, pages.sites) : null,
+        firstSites: pages.sites ? adminUrl(pages.users, undefined, '#admin-sites') : null,
       },
       user: forms.user ?? { values: { email: '', name: '', password: '', isAdmin: false }, errors: {} },
       site: forms.site ?? { values: { name: '', description: '', timezone: 'UTC' }, errors: {} },

@@ -54,6 +54,9 @@ export const sites = sqliteTable(
     latitude: real('latitude'),
     longitude: real('longitude'),
     timezone: text('timezone').notNull().default('UTC'),
+    // The zone whose local days rollups_1d holds for this site's metrics, complete and kept up to
+    // date; null while they are (re)built (src/db/repositories/dailies.ts).
+    dailyTz: text('daily_tz'),
     createdAt: createdAt(),
     updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
   },
@@ -174,6 +177,28 @@ export const rollupsHourly = sqliteTable(
     // Counter increase from the previous reading (the previous roll-up's last) to this hour's first,
     // so a bucket's delta is the plain sum of delta_in + delta_prev and SQL can aggregate it.
     deltaPrev: real('delta_prev').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.metricPk, t.start] })],
+);
+
+// Daily roll-ups on the local days of the site's zone (sites.daily_tz), folded from the hourly
+// ones, so a year of daily buckets reads 365 rows per metric instead of 8,760 (issue #6, P5).
+// Only days whose both midnights fall on a UTC hour have one. WITHOUT ROWID in the migration.
+export const rollupsDaily = sqliteTable(
+  'rollups_1d',
+  {
+    metricPk: integer('metric_pk')
+      .notNull()
+      .references(() => metrics.pk, { onDelete: 'cascade' }),
+    start: integer('start').notNull(),
+    count: integer('count').notNull(),
+    sum: real('sum').notNull(),
+    min: real('min').notNull(),
+    max: real('max').notNull(),
+    first: real('first').notNull(),
+    last: real('last').notNull(),
+    // Counter increase over the day, the step into its first reading included (sum of delta_in + delta_prev).
+    delta: real('delta').notNull(),
   },
   (t) => [primaryKey({ columns: [t.metricPk, t.start] })],
 );

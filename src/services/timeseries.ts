@@ -1,11 +1,12 @@
 // Aligned time series for one metric or a subscription. Buckets come from src/timeseries;
-// data comes from hourly roll-ups when every bucket edge is a UTC hour, else from raw readings,
+// data comes from daily roll-ups for whole local days of the site's zone, from hourly roll-ups
+// when every bucket edge is a UTC hour, else from raw readings,
 // so a year costs about as much as a day (README, "Time series").
 import type { MetricInContext } from '../db/repositories/metrics.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { badRequest, errors } from '../errors.js';
 import type { Aggregation } from '../timeseries/aggregate.js';
-import { bucketEnd, bucketStarts, countBuckets } from '../timeseries/buckets.js';
+import { bucketEnd, bucketStarts, countBuckets, daysAligned } from '../timeseries/buckets.js';
 import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } from '../timeseries/interval.js';
 import { requireView, type Actor } from './policy.js';
 import type { SubscriptionsService } from './subscriptions.js';
@@ -75,8 +76,10 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
     const fromRollups = w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR === 0);
     const values: (number | null)[] = new Array<number | null>(w.starts.length).fill(agg === 'count' ? 0 : null);
     if (fromRollups && w.interval !== '1h') {
-      // Day-or-longer buckets: one range statement per bucket beats a GROUP BY (repository comment).
-      const perBucket = await repos.readings.rollupPerBucket(m.pk, edges, agg);
+      // Day-or-longer buckets: one range statement per bucket beats a GROUP BY (repository comment),
+      // over the daily roll-ups where they hold the zone's days (a 24th of the rows), else the hourly.
+      const daily = (await repos.readings.dailyZone(m.pk)) === w.tz && daysAligned(edges[0], w.end, w.tz);
+      const perBucket = daily ? await repos.readings.dailyPerBucket(m.pk, edges, agg) : await repos.readings.rollupPerBucket(m.pk, edges, agg);
       perBucket.forEach((v, i) => v !== null && (values[i] = v));
       return values;
     }

@@ -146,3 +146,15 @@ export function bucketIndexer(starts: readonly number[], end: number): (ts: numb
     return i;
   };
 }
+
+/** For daily roll-ups (src/db/repositories/dailies.ts): the local day containing `ts` in `tz`, as [start, end), or null when a midnight is not on a UTC hour. */
+export function localDay(ts: number, tz: string): [number, number] | null {
+  const start = bucketStartOf(ts, '1d', tz);
+  const end = bucketEnd(start, '1d', tz);
+  return start % HOUR_MS === 0 && end % HOUR_MS === 0 ? [start, end] : null;
+}
+
+/** True when every local midnight in [from, to] is on a UTC hour, so each of those days has its roll-up. */
+export function daysAligned(from: number, to: number, tz: string): boolean {
+  return from % HOUR_MS === 0 && to % HOUR_MS === 0 && bucketStarts(from, to, '1d', tz).every((t) => t % HOUR_MS === 0);
+}

@@ -1,8 +1,9 @@
-// Readings and their hourly roll-ups. This is the hot path of ingestion and of every chart,
+// Readings and their hourly and daily roll-ups. This is the hot path of ingestion and of every chart,
 // so it uses prepared statements on the raw better-sqlite3 handle instead of the query builder.
 import { counterDeltaIn, counterIncrease, type Aggregation, type Partial } from '../../timeseries/aggregate.js';
 import { HOUR_MS } from '../../timeseries/zone.js';
 import type { Db } from '../client.js';
+import { dailyRollups } from './dailies.js';
 
 export interface ReadingRow {
   metricPk: number;
@@ -72,6 +73,7 @@ export function rollupOf(start: number, rows: [number, number][]): Partial {
 
 export function readingsRepository(db: Db) {
   const c = db.$client;
+  const dailies = dailyRollups(c);
   const upsert = c.prepare('INSERT INTO readings (metric_pk, ts, value) VALUES (?, ?, ?) ON CONFLICT (metric_pk, ts) DO UPDATE SET value = excluded.value');
   const rowsBetween = c.prepare<[number, number, number], [number, number]>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true);
   // An upsert updates the row in place; INSERT OR REPLACE deleted and re-inserted it (~20 % slower).
@@ -114,6 +116,14 @@ export function readingsRepository(db: Db) {
     first: perBucket(`SELECT first ${inBucket} ORDER BY start LIMIT 1`), last: perBucket(`SELECT last ${inBucket} ORDER BY start DESC LIMIT 1`),
     delta: rollOne('sum(delta_in + delta_prev)'),
   };
+  // The same from the daily roll-ups, for buckets of whole local days in the site's zone.
+  const inDays = 'FROM rollups_1d WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1';
+  const dayOne = (expr: string) => perBucket(`SELECT ${expr} ${inDays}`);
+  const dayOnes = {
+    avg: dayOne('sum(sum) / sum(count)'), min: dayOne('min(min)'), max: dayOne('max(max)'), sum: dayOne('sum(sum)'), count: dayOne('sum(count)'),
+    first: perBucket(`SELECT first ${inDays} ORDER BY start LIMIT 1`), last: perBucket(`SELECT last ${inDays} ORDER BY start DESC LIMIT 1`),
+    delta: dayOne('sum(delta)'),
+  };
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
   );
@@ -143,10 +153,12 @@ export function readingsRepository(db: Db) {
     'SELECT count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev FROM rollups_1h WHERE metric_pk = ? AND start = ?',
   ).raw(true);
 
-  function writeRollup(metricPk: number, start: number, r: Partial, deltaPrev: number) {
+  /** Writes an hour's roll-up and the next hour's step from it; returns that next hour's start, if any. */
+  function writeRollup(metricPk: number, start: number, r: Partial, deltaPrev: number): number | undefined {
     putRollup.run(metricPk, start, r.count, r.sum, r.min, r.max, r.first, r.last, r.firstTs, r.lastTs, r.deltaIn, deltaPrev);
     const next = nextRollup.get(metricPk, start);
     if (next) setDeltaPrev.run(counterIncrease(r.last, next.first), metricPk, next.start);
+    return next?.start;
   }
 
   /**
@@ -154,7 +166,7 @@ export function readingsRepository(db: Db) {
    * written, and the next hour's step from it. The common case, readings arriving in order, merges
    * them into the stored roll-up; anything else (a late or replaced reading) rebuilds the hour.
    */
-  function refreshHour(metricPk: number, start: number, fresh: [number, number][]) {
+  function refreshHour(metricPk: number, start: number, fresh: [number, number][]): number | undefined {
     const stored = getRollup.get(metricPk, start);
     if (stored && stored[7] /* last_ts */ < fresh[0][0]) {
       const [count, sum, min, max, first, last, firstTs, , deltaIn, deltaPrev] = stored;
@@ -170,20 +182,27 @@ export function readingsRepository(db: Db) {
     const rows = stored ? rowsBetween.all(metricPk, start, start + HOUR_MS) : fresh;
     const prev = prevRollup.get(metricPk, start);
     const r = rollupOf(start, rows);
-    writeRollup(metricPk, start, r, prev ? counterIncrease(prev.last, r.first) : 0);
+    return writeRollup(metricPk, start, r, prev ? counterIncrease(prev.last, r.first) : 0);
   }
 
   // One synchronous transaction: readings, roll-ups and latest values commit together or not at all.
   const ingestTx = c.transaction((rows: ReadingRow[], receivedAt: number) => {
     const groups = groupByHour(rows);
     for (const r of rows) upsert.run(r.metricPk, r.ts, r.value);
+    // The hours of the current metric whose roll-ups changed: theirs, and each next hour's step.
+    const changed: number[] = [];
     // Hours ascending, so each hour's step from its predecessor sees the predecessor already rebuilt.
     groups.forEach(([pk, start, fresh], i) => {
-      refreshHour(pk, start, fresh);
-      // A metric's last hour holds its newest reading.
+      changed.push(start);
+      const next = refreshHour(pk, start, fresh);
+      if (next !== undefined) changed.push(next);
+      // A metric's last hour holds its newest reading; its days are refolded once.
       if (groups[i + 1]?.[0] !== pk) {
         const [ts, value] = fresh[fresh.length - 1];
         setLatest.run(ts, value, receivedAt, pk, ts);
+        const tz = dailies.zoneOf(pk);
+        if (tz !== null) dailies.refresh(pk, tz, changed);
+        changed.length = 0;
       }
     });
     return rows.length;
@@ -224,6 +243,28 @@ export function readingsRepository(db: Db) {
     async rollupPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
       const pairs = edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]);
       return rollOnes[agg].all({ pk: metricPk, edges: JSON.stringify(pairs) });
+    },
+    /**
+     * Like rollupPerBucket, from the daily roll-ups: only for edges that are local midnights in
+     * `dailyZone(metricPk)`, with every midnight between them on a UTC hour (dailies.ts).
+     */
+    async dailyPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
+      const pairs = edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]);
+      return dayOnes[agg].all({ pk: metricPk, edges: JSON.stringify(pairs) });
+    },
+    /** The zone whose local days the metric's daily roll-ups hold, or null while they are not complete. */
+    async dailyZone(metricPk: number): Promise<string | null> {
+      return dailies.zoneOf(metricPk);
+    },
+    /** Builds the daily roll-ups of sites that lack them (a database from before them), one site per transaction. */
+    async buildPendingDailies(stop: () => boolean = () => false): Promise<number> {
+      const sites = dailies.pendingSites();
+      for (const id of sites) {
+        if (stop()) break;
+        c.transaction(() => dailies.rebuildIfPending(id))();
+        await new Promise((r) => setImmediate(r)); // let requests in between sites
+      }
+      return sites.length;
     },
     /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */
     async rollupBucketed(metricPk: number, start: number, end: number, width: number, agg: Aggregation): Promise<[number, number][]> {

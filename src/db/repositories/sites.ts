@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { siteMembers, sites, users } from '../schema.js';
 import { writeAudit } from './audit.js';
+import { dailyRollups } from './dailies.js';
 import { decodeCursor, toPage, type Page } from './page.js';
 import type { Role } from './users.js';
 
@@ -45,6 +46,7 @@ const cols = {
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function sitesRepository(db: Db) {
+  const dailies = dailyRollups(db.$client);
   const find = (tx: Pick<Db, 'select'>, id: string) => tx.select(cols).from(sites).where(eq(sites.id, id)).get() ?? null;
   const exists = db.select({ id: sites.id }).from(sites).where(eq(sites.id, sql.placeholder('id'))).prepare();
   // Prepared once: every site page and site-scoped request reads the site (issue #6, P3).
@@ -74,7 +76,8 @@ export function sitesRepository(db: Db) {
       const now = Date.now();
       return db.transaction((tx) => {
         const id = newId('site');
-        tx.insert(sites).values({ id, ...input, createdAt: now, updatedAt: now }).run();
+        // A new site has no readings: its (no) daily roll-ups are complete in its zone.
+        tx.insert(sites).values({ id, ...input, dailyTz: input.timezone, createdAt: now, updatedAt: now }).run();
         const site = find(tx, id)!;
         writeAudit(tx, { actorId, siteId: id, entityType: 'site', entityId: id, action: 'create', after: site });
         return site;
@@ -85,6 +88,8 @@ export function sitesRepository(db: Db) {
         const before = find(tx, id);
         if (!before) return null;
         tx.update(sites).set({ ...patch, updatedAt: Date.now() }).where(eq(sites.id, id)).run();
+        // Local days move with the zone: the daily roll-ups are refolded from the hourly ones.
+        if (patch.timezone !== undefined && patch.timezone !== before.timezone) dailies.rebuildSite(id, patch.timezone);
         const after = find(tx, id)!;
         writeAudit(tx, { actorId, siteId: id, entityType: 'site', entityId: id, action: 'update', before, after });
         return after;

@@ -24,11 +24,20 @@ export default fp(
     app.decorate('db', db);
     app.decorate('repos', repos);
     app.decorate('services', createServices(repos, { retentionDays: opts.retentionDays }));
+    // A database from before daily roll-ups (or whose sites changed zone behind our back) gets
+    // them built in the background, a site at a time; until then its charts read hourly roll-ups.
+    let closing = false;
+    const building = repos.readings
+      .buildPendingDailies(() => closing)
+      .then((n) => n > 0 && app.log.info({ sites: n }, 'daily roll-ups built'))
+      .catch((err: unknown) => app.log.error({ err }, 'building daily roll-ups failed'));
     // Streams end before the server stops waiting for connections (graceful shutdown).
     app.addHook('preClose', async () => {
       app.services.hub.close();
     });
     app.addHook('onClose', async () => {
+      closing = true;
+      await building;
       // The worker's connection first: the last connection to close folds the log into the file.
       await checkpointer?.stop();
       db.$client.close();

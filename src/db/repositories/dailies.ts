@@ -1,0 +1,102 @@
+// Daily roll-ups (rollups_1d): the local days of each site's zone, folded from the hourly roll-ups.
+// A year of daily buckets from hourly roll-ups walks 8,760 rows per metric (~70 % of a 20-metric
+// year chart, issue #6, P5); from these it walks 365.
+//
+// The invariant: when sites.daily_tz is set, rollups_1d holds every day of that site's metrics in
+// that zone whose two midnights fall on UTC hours (every day, in zones with whole-hour offsets),
+// each equal to the fold of that day's hourly roll-ups. Ingestion keeps it (refresh, in the same
+// transaction as the hours); a change of zone and a database from before this table rebuild it
+// (rebuildSite). Time series read it only where it is complete (src/services/timeseries.ts).
+import type BetterSqlite3 from 'better-sqlite3';
+import { bucketEnd, bucketStarts, localDay } from '../../timeseries/buckets.js';
+import { HOUR_MS } from '../../timeseries/zone.js';
+
+// Days per rebuild statement, so the JSON of edges stays small.
+const CHUNK = 500;
+
+export function dailyRollups(c: BetterSqlite3.Database) {
+  const inDay = 'FROM rollups_1h WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1';
+  // One statement folds any set of days of one metric: @days is a JSON array of [start, end].
+  // CROSS JOIN keeps the days outside: else SQLite walks all the metric's hours for each day.
+  const fold = c.prepare(
+    `INSERT INTO rollups_1d (metric_pk, start, count, sum, min, max, first, last, delta)
+     SELECT @pk, e.value ->> 0, sum(r.count), sum(r.sum), min(r.min), max(r.max),
+       (SELECT first ${inDay} ORDER BY start LIMIT 1), (SELECT last ${inDay} ORDER BY start DESC LIMIT 1),
+       sum(r.delta_in + r.delta_prev)
+     FROM json_each(@days) e CROSS JOIN rollups_1h r ON r.metric_pk = @pk AND r.start >= e.value ->> 0 AND r.start < e.value ->> 1
+     GROUP BY e.key
+     ON CONFLICT (metric_pk, start) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+       first = excluded.first, last = excluded.last, delta = excluded.delta`,
+  );
+  // The common case, a day or two per metric and batch: one day per statement, no temporary B-tree.
+  const inOne = 'FROM rollups_1h WHERE metric_pk = @pk AND start >= @s AND start < @e';
+  const foldOne = c.prepare(
+    `INSERT INTO rollups_1d (metric_pk, start, count, sum, min, max, first, last, delta)
+     SELECT @pk, @s, sum(count), sum(sum), min(min), max(max),
+       (SELECT first ${inOne} ORDER BY start LIMIT 1), (SELECT last ${inOne} ORDER BY start DESC LIMIT 1), sum(delta_in + delta_prev)
+     ${inOne} HAVING count(*) > 0
+     ON CONFLICT (metric_pk, start) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+       first = excluded.first, last = excluded.last, delta = excluded.delta`,
+  );
+  const zoneOfMetric = c.prepare<[number], string | null>('SELECT s.daily_tz FROM metrics m JOIN sites s ON s.id = m.site_id WHERE m.pk = ?').pluck(true);
+  const siteMetrics = c.prepare<[string], [number, number | null, number | null]>(
+    'SELECT m.pk, (SELECT min(start) FROM rollups_1h WHERE metric_pk = m.pk), (SELECT max(start) FROM rollups_1h WHERE metric_pk = m.pk) FROM metrics m WHERE m.site_id = ?',
+  ).raw(true);
+  const clear = c.prepare('DELETE FROM rollups_1d WHERE metric_pk IN (SELECT pk FROM metrics WHERE site_id = ?)');
+  const setZone = c.prepare('UPDATE sites SET daily_tz = ? WHERE id = ?');
+  const pending = c.prepare<[], string>('SELECT id FROM sites WHERE daily_tz IS NULL OR daily_tz <> timezone ORDER BY id').pluck(true);
+  const stale = c.prepare<[string], string>('SELECT timezone FROM sites WHERE id = ? AND (daily_tz IS NULL OR daily_tz <> timezone)').pluck(true);
+
+  const foldDays = (pk: number, days: [number, number][]) => {
+    for (let i = 0; i < days.length; i += CHUNK) fold.run({ pk, days: JSON.stringify(days.slice(i, i + CHUNK)) });
+  };
+
+  return {
+    /** The zone of `metricPk`'s daily roll-ups, or null while they are not complete. */
+    zoneOf: (metricPk: number): string | null => zoneOfMetric.get(metricPk) ?? null,
+
+    /**
+     * Refolds the local days (in `tz`) holding `hours` (hour starts whose roll-ups just changed).
+     * Call inside the transaction that changed them.
+     */
+    refresh(metricPk: number, tz: string, hours: Iterable<number>) {
+      const days = new Map<number, [number, number]>();
+      let last: [number, number] | null = null;
+      for (const h of hours) {
+        // Hours come mostly in order: most fall in the day before them.
+        if (last && h >= last[0] && h < last[1]) continue;
+        last = localDay(h, tz);
+        if (last) days.set(last[0], last);
+      }
+      if (days.size > 4) foldDays(metricPk, [...days.values()]);
+      else for (const [s, e] of days.values()) foldOne.run({ pk: metricPk, s, e });
+    },
+
+    /** Rebuilds every daily roll-up of a site's metrics in `tz` and records the zone. Synchronous: call in a transaction. */
+    rebuildSite(siteId: string, tz: string) {
+      clear.run(siteId);
+      for (const [pk, first, last] of siteMetrics.all(siteId)) {
+        if (first === null || last === null) continue;
+        const starts = bucketStarts(first, last + HOUR_MS, '1d', tz);
+        const days: [number, number][] = [];
+        starts.forEach((s, i) => {
+          const e = starts[i + 1] ?? bucketEnd(s, '1d', tz);
+          if (s % HOUR_MS === 0 && e % HOUR_MS === 0) days.push([s, e]);
+        });
+        foldDays(pk, days);
+      }
+      setZone.run(tz, siteId);
+    },
+
+    /** Sites whose daily roll-ups are missing or in another zone than the site's. */
+    pendingSites: (): string[] => pending.all(),
+
+    /** Rebuilds a site's daily roll-ups if they are still missing or in another zone. Call in a transaction. */
+    rebuildIfPending(siteId: string) {
+      const tz = stale.get(siteId);
+      if (tz !== undefined) this.rebuildSite(siteId, tz);
+    },
+  };
+}
+
+export type DailyRollups = ReturnType<typeof dailyRollups>;

@@ -99,7 +99,7 @@ export function throughputRows(rounds: Round[], windowLabel: string): Row[] {
   const dayP50 = median(rounds.map((r) => r.day.p50));
   const p5Ratio = median(rounds.map((r) => r.year.p50 / r.day.p50));
   return [
-    row('P1', 'GET /api/metrics/:id, session cookie', (r) => r.p1.rps, (r) => r.bare.rps, 'req/s', 0.8, 'bare Fastify route, separate process'),
+    row('P1', 'GET /api/metrics/:id, session cookie', (r) => r.p1.rps, (r) => r.bare.rps, 'req/s', 0.8, 'bare Fastify route in the server process'),
     row('P2', 'GET /api/sites/:id/latest (20 metrics), bearer', (r) => r.p2.rps, (r) => r.bare.rps, 'req/s', 0.6, 'bare route'),
     row('P3', 'site page live-values fragment (HTML, hx-request)', (r) => r.p3.rps, (r) => r.p2.rps, 'req/s', 0.6, 'P2 JSON'),
     row('P4', 'POST /api/readings, 5,000 a request', (r) => r.p4, (r) => r.raw, 'readings/s', 0.5, 'raw prepared INSERT, 5,000/tx'),

@@ -10,7 +10,7 @@ import { BENCH_PASSWORD, BENCH_TECH } from '../src/seed/synthetic.js';
 import { buildDataset, type Plan } from './dataset.js';
 import { measureRounds, paths, throughputRows } from './figures.js';
 import { createToken, expectOk, login } from './load.js';
-import { killAll, ROOT, startChild, stopChild, type Child } from './processes.js';
+import { freePort, killAll, ROOT, startChild, stopChild, type Child } from './processes.js';
 import { fanoutRow } from './sse.js';
 import { fmt, machine, markdown, median, type Row } from './table.js';
 
@@ -55,14 +55,16 @@ async function main(): Promise<Row[]> {
     MAX_EVENT_LOOP_DELAY_MS: '0',
   };
   const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
-  const startServer = () => startChild(serverArgs, env, '/healthz', join(dir, 'server.log'));
-  const bare = await startChild(['--import', 'tsx', 'bench/baseline-server.ts'], { LOG_LEVEL: 'warn' }, '/bare', join(dir, 'baseline.log'));
-  let server: Child = await startServer();
+  const startServer = (args = serverArgs, extra: Record<string, string> = {}) => startChild(args, { ...env, ...extra }, '/healthz', join(dir, 'server.log'));
+  // The first server also serves P1/P2's bare route, in its own process as the issue defines it;
+  // the restarts of P9 are the server alone.
+  const barePort = await freePort();
+  let server: Child = await startServer(['--import', './bench/baseline-server.mjs', ...serverArgs], { BENCH_BARE_PORT: String(barePort) });
   log(`server ready in ${fmt(server.readyMs)} ms`);
 
   const cookie = await login(server.url, BENCH_TECH, BENCH_PASSWORD);
   const token = await createToken(server.url, cookie);
-  const target = { base: server.url, bare: `${bare.url}/bare`, cookie, token, ds, dir };
+  const target = { base: server.url, bare: `http://127.0.0.1:${barePort}/bare`, cookie, token, ds, dir };
   const p = paths(target, plan.longDays);
   for (const x of Object.values(p)) await expectOk(x.url, x.headers);
 

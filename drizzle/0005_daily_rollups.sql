@@ -14,4 +14,12 @@ CREATE TABLE `rollups_1d` (
 	FOREIGN KEY (`metric_pk`) REFERENCES `metrics`(`pk`) ON UPDATE no action ON DELETE cascade
 ) WITHOUT ROWID;
 --> statement-breakpoint
+CREATE TABLE `rollups_1d_pending` (
+	`metric_pk` integer NOT NULL,
+	`start` integer NOT NULL,
+	`end` integer NOT NULL,
+	PRIMARY KEY(`metric_pk`, `start`),
+	FOREIGN KEY (`metric_pk`) REFERENCES `metrics`(`pk`) ON UPDATE no action ON DELETE cascade
+) WITHOUT ROWID;
+--> statement-breakpoint
 ALTER TABLE `sites` ADD `daily_tz` text;

@@ -203,6 +203,20 @@ export const rollupsDaily = sqliteTable(
   (t) => [primaryKey({ columns: [t.metricPk, t.start] })],
 );
 
+// Days of rollups_1d that ingestion changed and that are not refolded yet: marking a day costs a
+// fraction of folding it, and a day written by many batches is folded once (dailies.ts).
+export const rollupsDailyPending = sqliteTable(
+  'rollups_1d_pending',
+  {
+    metricPk: integer('metric_pk')
+      .notNull()
+      .references(() => metrics.pk, { onDelete: 'cascade' }),
+    start: integer('start').notNull(),
+    end: integer('end').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.metricPk, t.start] })],
+);
+
 export const subscriptions = sqliteTable(
   'subscriptions',
   {

@@ -185,6 +185,9 @@ export function readingsRepository(db: Db) {
     return writeRollup(metricPk, start, r, prev ? counterIncrease(prev.last, r.first) : 0);
   }
 
+  const foldPendingOf = c.transaction((metricPk: number) => dailies.foldPendingOf(metricPk));
+  const foldSome = c.transaction((limit: number) => dailies.foldSomePending(limit));
+
   // One synchronous transaction: readings, roll-ups and latest values commit together or not at all.
   const ingestTx = c.transaction((rows: ReadingRow[], receivedAt: number) => {
     const groups = groupByHour(rows);
@@ -201,7 +204,7 @@ export function readingsRepository(db: Db) {
         const [ts, value] = fresh[fresh.length - 1];
         setLatest.run(ts, value, receivedAt, pk, ts);
         const tz = dailies.zoneOf(pk);
-        if (tz !== null) dailies.refresh(pk, tz, changed);
+        if (tz !== null) dailies.mark(pk, tz, changed);
         changed.length = 0;
       }
     });
@@ -249,8 +252,13 @@ export function readingsRepository(db: Db) {
      * `dailyZone(metricPk)`, with every midnight between them on a UTC hour (dailies.ts).
      */
     async dailyPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
+      foldPendingOf(metricPk);
       const pairs = edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]);
       return dayOnes[agg].all({ pk: metricPk, edges: JSON.stringify(pairs) });
+    },
+    /** Folds up to `limit` days that ingestion changed into the daily roll-ups; returns how many. */
+    async foldPendingDailies(limit = 2_000): Promise<number> {
+      return foldSome(limit);
     },
     /** The zone whose local days the metric's daily roll-ups hold, or null while they are not complete. */
     async dailyZone(metricPk: number): Promise<string | null> {

@@ -31,12 +31,18 @@ export default fp(
       .buildPendingDailies(() => closing)
       .then((n) => n > 0 && app.log.info({ sites: n }, 'daily roll-ups built'))
       .catch((err: unknown) => app.log.error({ err }, 'building daily roll-ups failed'));
+    // Days that ingestion changed are folded into the daily roll-ups every five seconds (and before
+    // any read of them), so a day written by many batches meanwhile is folded once.
+    const folding = setInterval(() => {
+      repos.readings.foldPendingDailies().catch((err: unknown) => app.log.error({ err }, 'folding daily roll-ups failed'));
+    }, 5_000).unref();
     // Streams end before the server stops waiting for connections (graceful shutdown).
     app.addHook('preClose', async () => {
       app.services.hub.close();
     });
     app.addHook('onClose', async () => {
       closing = true;
+      clearInterval(folding);
       await building;
       // The worker's connection first: the last connection to close folds the log into the file.
       await checkpointer?.stop();

@@ -34,6 +34,7 @@ async function values(metricId: string, query: string): Promise<(number | null)[
 
 const sql = () => app.db.$client;
 const dailyRows = (metricPk: number) => sql().prepare('SELECT count(*) FROM rollups_1d WHERE metric_pk = ?').pluck().get(metricPk) as number;
+const pendingRows = (metricPk: number) => sql().prepare('SELECT count(*) FROM rollups_1d_pending WHERE metric_pk = ?').pluck().get(metricPk) as number;
 const dailyTz = (siteId: string) => sql().prepare('SELECT daily_tz FROM sites WHERE id = ?').pluck().get(siteId) as string | null;
 
 /** The same request answered from the hourly roll-ups: the site's daily ones marked incomplete meanwhile. */
@@ -66,14 +67,19 @@ describe('Daily roll-ups', () => {
       fc.asyncProperty(fc.uniqueArray(reading, { minLength: 1, maxLength: 150, selector: ([m]) => m }), async (raw) => {
         const { metrics } = await createDevice(app, w.site.id, { name: `Daily ${++run}`, type: 'meter' });
         const [metric] = metrics;
+        const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metric.id) as number;
         // Batch b of each reading is random, so later batches bring readings older than earlier ones.
+        // Days are folded between batches (as the periodic fold does), except after the last one.
         for (let b = 1; b <= 4; b++) {
           const batch = raw.filter(([, , k]) => k === b).map(([m, v]) => ({ metricId: metric.id, timestamp: iso(T0 + m * MINUTE), value: v }));
           if (batch.length > 0) await ingest(batch);
+          if (b < 4) await app.repos.readings.foldPendingDailies();
         }
-        const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metric.id) as number;
-        expect(dailyRows(pk)).toBeGreaterThan(0);
+        // Ingestion lists the days it changed; the first read of the metric's days folds them.
+        if (raw.some(([, , k]) => k === 4)) expect(pendingRows(pk)).toBeGreaterThan(0);
         await expectSameAsHourly(w.site.id, metric.id, T0 - 2 * 86_400_000, T0 + 12 * 86_400_000, 'Europe/Berlin');
+        expect(pendingRows(pk)).toBe(0);
+        expect(dailyRows(pk)).toBeGreaterThan(0);
       }),
       { numRuns: 12 },
     );
@@ -112,6 +118,19 @@ describe('Daily roll-ups', () => {
     // And the answer really comes from them: a day's roll-up changed by hand shows.
     sql().prepare('UPDATE rollups_1d SET sum = sum + 1000 WHERE metric_pk = ? AND start = ?').run(pk, Date.parse('2026-03-27T23:00:00Z'));
     expect(await values(metrics[0].id, q)).toEqual(before.map((v, i) => (i === 1 ? (v ?? 0) + 1000 : v)));
+  });
+
+  it('When days wait to be folded, then the periodic fold folds them (a bounded number at a time) and they answer like the hourly path', async () => {
+    const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
+    const T0 = Date.parse('2026-02-01T00:00:00Z');
+    await ingest(Array.from({ length: 10 * 24 }, (_, i) => ({ metricId: metrics[0].id, timestamp: iso(T0 + i * 60 * MINUTE), value: i % 13 })));
+    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
+    expect(pendingRows(pk)).toBe(11);
+    expect(await app.repos.readings.foldPendingDailies(4)).toBe(4);
+    expect(pendingRows(pk)).toBe(7);
+    expect(await app.repos.readings.foldPendingDailies()).toBe(7);
+    expect([pendingRows(pk), dailyRows(pk)]).toEqual([0, 11]);
+    await expectSameAsHourly(w.site.id, metrics[0].id, T0, T0 + 10 * 86_400_000, 'Europe/Berlin');
   });
 
   it('When a zone has half-hour offsets (Asia/Kolkata), then no day has a daily roll-up and day buckets still add up', async () => {

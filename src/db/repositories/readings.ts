@@ -199,7 +199,7 @@ export function readingsRepository(db: Db) {
       changed.push(start);
       const next = refreshHour(pk, start, fresh);
       if (next !== undefined) changed.push(next);
-      // A metric's last hour holds its newest reading; its days are refolded once.
+      // A metric's last hour holds its newest reading; the days of its changed hours are listed once.
       if (groups[i + 1]?.[0] !== pk) {
         const [ts, value] = fresh[fresh.length - 1];
         setLatest.run(ts, value, receivedAt, pk, ts);

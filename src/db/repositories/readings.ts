@@ -108,22 +108,20 @@ export function readingsRepository(db: Db) {
   // less than a statement per bucket.
   const perBucket = (subquery: string) =>
     c.prepare<[{ pk: number; edges: string }], number | null>(`SELECT (${subquery}) FROM json_each(@edges) e ORDER BY e.key`).pluck(true);
-  const inBucket = 'FROM rollups_1h WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1';
-  const rollOne = (expr: string) => perBucket(`SELECT ${expr} ${inBucket}`);
-  const rollOnes = {
-    avg: rollOne('sum(sum) / sum(count)'), min: rollOne('min(min)'), max: rollOne('max(max)'), sum: rollOne('sum(sum)'), count: rollOne('sum(count)'),
-    // A scalar subquery has one column: the first and last roll-up by key order, not min()/max().
-    first: perBucket(`SELECT first ${inBucket} ORDER BY start LIMIT 1`), last: perBucket(`SELECT last ${inBucket} ORDER BY start DESC LIMIT 1`),
-    delta: rollOne('sum(delta_in + delta_prev)'),
+  // Every aggregation that way over one roll-up table: the hourly one, or the daily one for
+  // buckets of whole local days in the site's zone (dailies.ts); `delta` is each table's own sum.
+  const perBucketAggs = (table: 'rollups_1h' | 'rollups_1d', delta: string) => {
+    const inBucket = `FROM ${table} WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1`;
+    const one = (expr: string) => perBucket(`SELECT ${expr} ${inBucket}`);
+    return {
+      avg: one('sum(sum) / sum(count)'), min: one('min(min)'), max: one('max(max)'), sum: one('sum(sum)'), count: one('sum(count)'),
+      // A scalar subquery has one column: the first and last roll-up by key order, not min()/max().
+      first: perBucket(`SELECT first ${inBucket} ORDER BY start LIMIT 1`), last: perBucket(`SELECT last ${inBucket} ORDER BY start DESC LIMIT 1`),
+      delta: one(delta),
+    };
   };
-  // The same from the daily roll-ups, for buckets of whole local days in the site's zone.
-  const inDays = 'FROM rollups_1d WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1';
-  const dayOne = (expr: string) => perBucket(`SELECT ${expr} ${inDays}`);
-  const dayOnes = {
-    avg: dayOne('sum(sum) / sum(count)'), min: dayOne('min(min)'), max: dayOne('max(max)'), sum: dayOne('sum(sum)'), count: dayOne('sum(count)'),
-    first: perBucket(`SELECT first ${inDays} ORDER BY start LIMIT 1`), last: perBucket(`SELECT last ${inDays} ORDER BY start DESC LIMIT 1`),
-    delta: dayOne('sum(delta)'),
-  };
+  const rollOnes = perBucketAggs('rollups_1h', 'sum(delta_in + delta_prev)');
+  const dayOnes = perBucketAggs('rollups_1d', 'sum(delta)');
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
   );

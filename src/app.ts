@@ -68,7 +68,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.decorate('config', config);
   app.addSchema(ProblemSchema);
 
-  await app.register(database, { databasePath: config.databasePath, retentionDays: config.retentionDays });
+  await app.register(database, { databasePath: config.databasePath, retentionDays: config.retentionDays, dailyFoldMs: config.dailyFoldMs });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   await app.register(rateLimit);

@@ -49,6 +49,8 @@ export interface Config {
   retentionDays: number;
   /** Event-loop lag above which requests get 503 + Retry-After; 0 turns the check off. */
   maxEventLoopDelayMs: number;
+  /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
+  dailyFoldMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -91,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN ?? null,
     retentionDays: Number(e.RETENTION_DAYS ?? 0),
     maxEventLoopDelayMs: Number(e.MAX_EVENT_LOOP_DELAY_MS ?? 1000),
+    dailyFoldMs: 5_000,
   };
 }
 
@@ -131,6 +134,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     retentionDays: 0,
     // Off in tests: a loaded CI machine lags, and a random 503 would be a flaky test.
     maxEventLoopDelayMs: 0,
+    // Off in tests: a fold at a random moment would change what a test sees; tests that need it set it.
+    dailyFoldMs: 0,
     ...overrides,
   };
 }

@@ -80,8 +80,8 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
     if (fromRollups && w.interval !== '1h') {
       // Day-or-longer buckets: one range statement per bucket beats a GROUP BY (repository comment),
       // over the daily roll-ups where they hold the zone's days (a 24th of the rows), else the hourly.
-      const daily = (await repos.readings.dailyZone(m.pk)) === w.tz && (w.wholeDays ??= w.interval === '1d' || daysAligned(edges[0], w.end, w.tz));
-      const perBucket = daily ? await repos.readings.dailyPerBucket(m.pk, edges, agg) : await repos.readings.rollupPerBucket(m.pk, edges, agg);
+      const daily = (w.wholeDays ??= w.interval === '1d' || daysAligned(edges[0], w.end, w.tz)) ? await repos.readings.dailyPerBucket(m.pk, w.tz, edges, agg) : null;
+      const perBucket = daily ?? (await repos.readings.rollupPerBucket(m.pk, edges, agg));
       perBucket.forEach((v, i) => v !== null && (values[i] = v));
       return values;
     }

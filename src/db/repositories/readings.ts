@@ -246,10 +246,13 @@ export function readingsRepository(db: Db) {
       return rollOnes[agg].all({ pk: metricPk, edges: JSON.stringify(pairs) });
     },
     /**
-     * Like rollupPerBucket, from the daily roll-ups: only for edges that are local midnights in
-     * `dailyZone(metricPk)`, with every midnight between them on a UTC hour (dailies.ts).
+     * Like rollupPerBucket, from the daily roll-ups, for edges that are local midnights in `tz`
+     * with every midnight between them on a UTC hour (daysAligned); null when the metric's daily
+     * roll-ups do not hold `tz`'s days (another zone, or not built yet): then read the hourly ones.
      */
-    async dailyPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
+    async dailyPerBucket(metricPk: number, tz: string, edges: number[], agg: Aggregation): Promise<(number | null)[] | null> {
+      // Checked, folded and read in one synchronous step: a change of zone cannot come in between.
+      if (dailies.zoneOf(metricPk) !== tz) return null;
       foldPendingOf(metricPk);
       const pairs = edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]);
       return dayOnes[agg].all({ pk: metricPk, edges: JSON.stringify(pairs) });
@@ -258,17 +261,13 @@ export function readingsRepository(db: Db) {
     async foldPendingDailies(limit = 2_000): Promise<number> {
       return foldSome(limit);
     },
-    /** The zone whose local days the metric's daily roll-ups hold, or null while they are not complete. */
-    async dailyZone(metricPk: number): Promise<string | null> {
-      return dailies.zoneOf(metricPk);
-    },
     /** Builds the daily roll-ups of sites that lack them (a database from before them), one site per transaction. */
     async buildPendingDailies(stop: () => boolean = () => false): Promise<number> {
       const sites = dailies.pendingSites();
       for (const id of sites) {
+        await new Promise((r) => setImmediate(r)); // let start-up and requests go first
         if (stop()) break;
         c.transaction(() => dailies.rebuildIfPending(id))();
-        await new Promise((r) => setImmediate(r)); // let requests in between sites
       }
       return sites.length;
     },

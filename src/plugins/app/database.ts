@@ -14,7 +14,7 @@ declare module 'fastify' {
 
 /** Opens the database (migrations applied), builds repositories and services, closes on shutdown. */
 export default fp(
-  async (app, opts: { databasePath: string; retentionDays?: number }) => {
+  async (app, opts: { databasePath: string; retentionDays?: number; dailyFoldMs?: number }) => {
     const db = openDatabase(opts.databasePath);
     const repos = createRepositories(db);
     const checkpointer =
@@ -31,11 +31,15 @@ export default fp(
       .buildPendingDailies(() => closing)
       .then((n) => n > 0 && app.log.info({ sites: n }, 'daily roll-ups built'))
       .catch((err: unknown) => app.log.error({ err }, 'building daily roll-ups failed'));
-    // Days that ingestion changed are folded into the daily roll-ups every five seconds (and before
+    // Days that ingestion changed are folded into the daily roll-ups every few seconds (and before
     // any read of them), so a day written by many batches meanwhile is folded once.
-    const folding = setInterval(() => {
-      repos.readings.foldPendingDailies().catch((err: unknown) => app.log.error({ err }, 'folding daily roll-ups failed'));
-    }, 5_000).unref();
+    const foldEvery = opts.dailyFoldMs ?? 5_000;
+    const folding =
+      foldEvery > 0
+        ? setInterval(() => {
+            repos.readings.foldPendingDailies().catch((err: unknown) => app.log.error({ err }, 'folding daily roll-ups failed'));
+          }, foldEvery).unref()
+        : undefined;
     // Streams end before the server stops waiting for connections (graceful shutdown).
     app.addHook('preClose', async () => {
       app.services.hub.close();

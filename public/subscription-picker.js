@@ -10,8 +10,11 @@
     const words = (filter?.value ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     const items = [...picker.querySelectorAll('[data-picker-item]')];
     let shown = 0;
+    // A word matches part of a site, device, metric name or key, or a whole unit: "kW" finds power,
+    // not the kWh counters as well.
+    const matches = (item, w) => item.dataset.search.includes(w) || item.dataset.unit === w;
     for (const item of items) {
-      item.hidden = !words.every((w) => item.dataset.search.includes(w));
+      item.hidden = !words.every((w) => matches(item, w));
       if (!item.hidden) shown++;
     }
     // Innermost groups first, so a site hides only when all its devices do.

@@ -8,7 +8,7 @@ export interface PickerMetric {
   name: string;
   unit: string;
   key: string;
-  /** "Site / Device / Metric (unit)": the checkbox's accessible name and what the filter searches. */
+  /** "Site / Device / Metric (unit)": the checkbox's accessible name. */
   label: string;
 }
 export interface PickerSite {

@@ -82,7 +82,8 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
     await page.getByRole('heading', { level: 1, name: 'Harbour Battery' }).waitFor();
     // The status line names the aggregation actually used, and a refused window says why.
     const chartStatus = page.locator('#chart-status');
-    await expect.poll(() => chartStatus.textContent(), { timeout: 10_000 }).toMatch(/^Showing .*, (avg|delta|last) per \w+\.$/);
+    // Times are the site's, and the zone is named: a day bucket starts at the site's midnight.
+    await expect.poll(() => chartStatus.textContent(), { timeout: 10_000 }).toMatch(/^Showing .* \(Europe\/Amsterdam\), (avg|delta|last) per \w+\.$/);
     await page.locator('#chart-range').selectOption('custom');
     await page.locator('#chart-from').fill('2001-01-01T00:00');
     await page.locator('#chart-to').fill('2026-01-01T00:00');

@@ -40,7 +40,8 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const status = (page: Page) => page.locator('#subscription-chart-status');
-const chartReady = (page: Page) => expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/^Showing 3 metrics/);
+// The subscription's zone is its first metric's site's (Alpine, first in the picker), and the status line names it.
+const chartReady = (page: Page) => expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/^Showing 3 metrics, .* \(Europe\/Vienna\), /);
 
 describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
   it('When a technician builds a subscription across two sites, then the chart draws, the window changes and the CSV matches', async () => {

@@ -14,6 +14,15 @@ window.Sitewatt = { ...window.Sitewatt, isolatedPoints(u, sid, show) {
   const out = [];
   for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
   return out.length ? out : null;
+},
+/**
+ * Chart times in the zone the series were bucketed in (the answer's `tz`: the site's, or the one
+ * asked), so a day bucket starts at midnight on the axis; the zone is named in the status line.
+ */
+tzDate: (tz) => (ts) => uPlot.tzDate(new Date(ts * 1000), tz),
+span(from, to, tz) {
+  const f = new Intl.DateTimeFormat(undefined, { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' });
+  return `${f.format(from)} – ${f.format(to)} (${tz})`;
 } };
 
 (() => {
@@ -75,12 +84,13 @@ window.Sitewatt = { ...window.Sitewatt, isolatedPoints(u, sid, show) {
     const unit = el.dataset.unit;
     const opts = {
       ...size(el),
+      tzDate: window.Sitewatt.tzDate(body.tz),
       series: [{}, { label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`, stroke: '#1e88e5', width: 2, spanGaps: false, points: { filter: window.Sitewatt.isolatedPoints } }],
       axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', label: unit }],
       legend: { show: true },
     };
     plots.set(id, new uPlot(opts, data, el));
-    return { points: xs.length, interval: body.interval, agg: series.agg ?? body.agg };
+    return { points: xs.length, interval: body.interval, agg: series.agg ?? body.agg, tz: body.tz };
   }
 
   async function drawAll() {
@@ -105,7 +115,7 @@ window.Sitewatt = { ...window.Sitewatt, isolatedPoints(u, sid, show) {
     const reasons = [...new Set(results.filter((r) => r.status === 'rejected').map((r) => r.reason.message))];
     status.textContent = failed === charts.length
       ? (reasons.length === 1 && !reasons[0].startsWith('the server answered') ? `${reasons[0]}.` : 'Charts are unavailable right now; the latest values are listed below.')
-      : `Showing ${w.from.toLocaleString()} – ${w.to.toLocaleString()}${ok ? `, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}` : ''}.`;
+      : `Showing ${ok ? window.Sitewatt.span(w.from, w.to, ok.value.tz) : `${w.from.toLocaleString()} – ${w.to.toLocaleString()}`}${ok ? `, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}` : ''}.`;
   }
 
   range.addEventListener('change', () => {

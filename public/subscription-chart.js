@@ -88,6 +88,7 @@
       const opts = {
         width,
         height: width < 500 ? 220 : 300,
+        tzDate: window.Sitewatt.tzDate(shown.tz),
         scales: { x: { time: true }, ...Object.fromEntries(g.units.map((u) => [scaleOf(u), { auto: true }])) },
         series: [
           {},
@@ -112,7 +113,7 @@
     const aggName = agg.value === 'default' ? 'average (increase for counters)' : agg.options[agg.selectedIndex].text.toLowerCase();
     status.textContent = shown.series.length === 0
       ? 'None of the metrics of this subscription is available to you.'
-      : `Showing ${shown.series.length} ${shown.series.length === 1 ? 'metric' : 'metrics'}, ${shown.from.toLocaleString()} – ${shown.to.toLocaleString()}, ${aggName} per ${shown.interval}.`;
+      : `Showing ${shown.series.length} ${shown.series.length === 1 ? 'metric' : 'metrics'}, ${window.Sitewatt.span(shown.from, shown.to, shown.tz)}, ${aggName} per ${shown.interval}.`;
   }
 
   async function load() {

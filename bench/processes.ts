@@ -39,9 +39,10 @@ export function httpStatus(url: string): Promise<number> {
   });
 }
 
-/** Spawns `node args…` with env and polls `healthPath` every 5 ms until it answers 200. */
-export async function startChild(args: string[], env: Record<string, string>, healthPath: string, logFile: string, timeoutMs = 60_000): Promise<Child> {
-  const port = await freePort();
+/** Spawns `node args…` with env and polls `healthPath` every 5 ms until it answers 200; its port is none of `avoid`. */
+export async function startChild(args: string[], env: Record<string, string>, healthPath: string, logFile: string, timeoutMs = 60_000, avoid: number[] = []): Promise<Child> {
+  let port = await freePort();
+  while (avoid.includes(port)) port = await freePort();
   const started = performance.now();
   const log = createWriteStream(logFile, { flags: 'a' });
   const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });

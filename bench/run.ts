@@ -55,11 +55,11 @@ async function main(): Promise<Row[]> {
     MAX_EVENT_LOOP_DELAY_MS: '0',
   };
   const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
-  const startServer = (args = serverArgs, extra: Record<string, string> = {}) => startChild(args, { ...env, ...extra }, '/healthz', join(dir, 'server.log'));
+  const startServer = (args = serverArgs, extra: Record<string, string> = {}, avoid: number[] = []) => startChild(args, { ...env, ...extra }, '/healthz', join(dir, 'server.log'), 60_000, avoid);
   // The first server also serves P1/P2's bare route, in its own process as the issue defines it;
   // the restarts of P9 are the server alone.
   const barePort = await freePort();
-  let server: Child = await startServer(['--import', './bench/baseline-server.mjs', ...serverArgs], { BENCH_BARE_PORT: String(barePort) });
+  let server: Child = await startServer(['--import', './bench/baseline-server.mjs', ...serverArgs], { BENCH_BARE_PORT: String(barePort) }, [barePort]);
   log(`server ready in ${fmt(server.readyMs)} ms`);
 
   const cookie = await login(server.url, BENCH_TECH, BENCH_PASSWORD);

@@ -84,6 +84,12 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
     const chartStatus = page.locator('#chart-status');
     // Times are the site's, and the zone is named: a day bucket starts at the site's midnight.
     await expect.poll(() => chartStatus.textContent(), { timeout: 10_000 }).toMatch(/^Showing .* \(Europe\/Amsterdam\), (avg|delta|last) per \w+\.$/);
+    // A zone this browser does not know (the server's list may be newer) falls back to the browser's, unnamed.
+    const fallback = await page.evaluate(() => {
+      const s = (window as unknown as { Sitewatt: { span: (a: Date, b: Date, tz: string) => string; tzDate: (tz: string) => unknown } }).Sitewatt;
+      return { span: s.span(new Date(0), new Date(0), 'Mars/Olympus_Mons'), tzDate: s.tzDate('Mars/Olympus_Mons') ?? null, known: typeof s.tzDate('Europe/Amsterdam') };
+    });
+    expect(fallback).toEqual({ span: expect.not.stringContaining('Mars'), tzDate: null, known: 'function' });
     await page.locator('#chart-range').selectOption('custom');
     await page.locator('#chart-from').fill('2001-01-01T00:00');
     await page.locator('#chart-to').fill('2026-01-01T00:00');

@@ -19,11 +19,22 @@ window.Sitewatt = { ...window.Sitewatt, isolatedPoints(u, sid, show) {
  * Chart times in the zone the series were bucketed in (the answer's `tz`: the site's, or the one
  * asked), so a day bucket starts at midnight on the axis; the zone is named in the status line.
  */
-tzDate: (tz) => (ts) => uPlot.tzDate(new Date(ts * 1000), tz),
+tzDate: (tz) => (knownZone(tz) ? (ts) => uPlot.tzDate(new Date(ts * 1000), tz) : undefined),
 span(from, to, tz) {
+  if (!knownZone(tz)) return `${from.toLocaleString()} – ${to.toLocaleString()}`;
   const f = new Intl.DateTimeFormat(undefined, { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' });
   return `${f.format(from)} – ${f.format(to)} (${tz})`;
 } };
+
+/** A zone this browser's Intl knows (the server's list may be newer): else the browser's own is used, unnamed. */
+function knownZone(tz) {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 (() => {
   const section = document.querySelector('[data-charts]');

@@ -10,9 +10,11 @@
     const words = (filter?.value ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     const items = [...picker.querySelectorAll('[data-picker-item]')];
     let shown = 0;
-    // A word matches part of a site, device, metric name or key, or a whole unit: "kW" finds power,
-    // not the kWh counters as well.
-    const matches = (item, w) => item.dataset.search.includes(w) || item.dataset.unit === w;
+    // A word matches part of a site, device, metric name or key, or a whole unit or a whole part of
+    // one between spaces or slashes ("m³" finds m³/h, "co2" finds "kg CO2"): "kW" finds power, not
+    // the kWh counters as well.
+    const unitMatches = (unit, w) => unit === w || unit.split(/[\s/]+/).includes(w);
+    const matches = (item, w) => item.dataset.search.includes(w) || unitMatches(item.dataset.unit, w);
     for (const item of items) {
       item.hidden = !words.every((w) => matches(item, w));
       if (!item.hidden) shown++;

@@ -32,8 +32,6 @@ export interface Window {
   tz: string;
   starts: number[];
   end: number;
-  /** Every local midnight in the window on a UTC hour (daily roll-ups apply); computed once, on first need. */
-  wholeDays?: boolean;
 }
 
 /** Validates and resolves the window; every refusal is a 400 that says why. */
@@ -67,20 +65,30 @@ export function resolveWindow(q: SeriesQuery, defaultTz: string, now = Date.now(
 export const defaultAgg = (kind: string): Aggregation => (kind === 'counter' ? 'delta' : 'avg');
 
 export function timeseriesService(repos: Repositories, subscriptions: SubscriptionsService) {
+  /** How a window's buckets are read: the same for every metric, so worked out once per request. */
+  function planOf(w: Window) {
+    const edges = [...w.starts, w.end];
+    const fromRollups = w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR === 0);
+    // Day-or-longer buckets: one range statement per bucket beats a GROUP BY (repository comment).
+    const perBucket = fromRollups && w.interval !== '1h';
+    // Daily roll-ups exist for days whose midnights are on UTC hours: for 1d those are the edges.
+    const wholeDays = perBucket && (w.interval === '1d' || daysAligned(edges[0], w.end, w.tz));
+    return { edges, fromRollups, perBucket, wholeDays };
+  }
+  type Plan = ReturnType<typeof planOf>;
+
   /**
    * Splits the buckets into runs of equal width (a year of Berlin days is five: two DST days and
    * three stretches between them), and lets SQLite aggregate each run with one GROUP BY over a
    * primary-key range: the hourly roll-ups when every edge is a UTC hour, else the raw readings.
    * Both paths equal a naive computation (property test in tests/routes/api/timeseries.test.ts).
    */
-  async function valuesOf(m: MetricInContext, w: Window, agg: Aggregation): Promise<(number | null)[]> {
-    const edges = [...w.starts, w.end];
-    const fromRollups = w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR === 0);
+  async function valuesOf(m: MetricInContext, w: Window, plan: Plan, agg: Aggregation): Promise<(number | null)[]> {
+    const { edges, fromRollups } = plan;
     const values: (number | null)[] = new Array<number | null>(w.starts.length).fill(agg === 'count' ? 0 : null);
-    if (fromRollups && w.interval !== '1h') {
-      // Day-or-longer buckets: one range statement per bucket beats a GROUP BY (repository comment),
-      // over the daily roll-ups where they hold the zone's days (a 24th of the rows), else the hourly.
-      const daily = (w.wholeDays ??= w.interval === '1d' || daysAligned(edges[0], w.end, w.tz)) ? await repos.readings.dailyPerBucket(m.pk, w.tz, edges, agg) : null;
+    if (plan.perBucket) {
+      // Over the daily roll-ups where they hold the zone's days (a 24th of the rows), else the hourly.
+      const daily = plan.wholeDays ? await repos.readings.dailyPerBucket(m.pk, w.tz, edges, agg) : null;
       const perBucket = daily ?? (await repos.readings.rollupPerBucket(m.pk, edges, agg));
       perBucket.forEach((v, i) => v !== null && (values[i] = v));
       return values;
@@ -100,12 +108,13 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
 
   async function build(metrics: MetricInContext[], q: SeriesQuery, defaultTz: string, unavailable: string[] = []) {
     const w = resolveWindow(q, defaultTz);
+    const plan = planOf(w);
     const series = [];
     for (const m of metrics) {
       const agg = q.agg ?? defaultAgg(m.kind);
       series.push({
         metricId: m.id, deviceId: m.deviceId, deviceName: m.deviceName, siteId: m.siteId, siteName: m.siteName,
-        key: m.key, name: m.name, unit: m.unit, kind: m.kind, agg, values: await valuesOf(m, w, agg),
+        key: m.key, name: m.name, unit: m.unit, kind: m.kind, agg, values: await valuesOf(m, w, plan, agg),
       });
     }
     return {

@@ -11,7 +11,7 @@
 // every five seconds (src/plugins/app/database.ts). A change of zone and a database from before this table
 // rebuild a site (rebuildSite). Time series read them only where this holds (services/timeseries.ts).
 import type BetterSqlite3 from 'better-sqlite3';
-import { bucketEnd, bucketStarts, localDay } from '../../timeseries/buckets.js';
+import { bucketStarts, localDay } from '../../timeseries/buckets.js';
 import { HOUR_MS } from '../../timeseries/zone.js';
 
 // Days per rebuild statement, so the JSON of edges stays small.
@@ -32,29 +32,26 @@ function dayOf(hour: number, tz: string): [number, number] | null {
 }
 
 export function dailyRollups(c: BetterSqlite3.Database) {
-  const inDay = 'FROM rollups_1h WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1';
-  // One statement folds any set of days of one metric: @days is a JSON array of [start, end].
-  // CROSS JOIN keeps the days outside: else SQLite walks all the metric's hours for each day.
-  const fold = c.prepare(
-    `INSERT INTO rollups_1d (metric_pk, start, count, sum, min, max, first, last, delta)
-     SELECT @pk, e.value ->> 0, sum(r.count), sum(r.sum), min(r.min), max(r.max),
-       (SELECT first ${inDay} ORDER BY start LIMIT 1), (SELECT last ${inDay} ORDER BY start DESC LIMIT 1),
-       sum(r.delta_in + r.delta_prev)
-     FROM json_each(@days) e CROSS JOIN rollups_1h r ON r.metric_pk = @pk AND r.start >= e.value ->> 0 AND r.start < e.value ->> 1
-     GROUP BY e.key
-     ON CONFLICT (metric_pk, start) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
-       first = excluded.first, last = excluded.last, delta = excluded.delta`,
-  );
+  // A day's fold, written as an upsert: `start` is the day's start, `hours` the range condition on
+  // rollups_1h for that day, `from` the rows it aggregates and `tail` what follows them.
+  const foldInto = (start: string, hours: string, from: string, tail: string) =>
+    c.prepare(
+      `INSERT INTO rollups_1d (metric_pk, start, count, sum, min, max, first, last, delta)
+       SELECT @pk, ${start}, sum(count), sum(sum), min(min), max(max),
+         (SELECT first FROM rollups_1h WHERE ${hours} ORDER BY start LIMIT 1), (SELECT last FROM rollups_1h WHERE ${hours} ORDER BY start DESC LIMIT 1),
+         sum(delta_in + delta_prev)
+       ${from} ${tail}
+       ON CONFLICT (metric_pk, start) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
+         first = excluded.first, last = excluded.last, delta = excluded.delta`,
+    );
+  // Any set of days of one metric in one statement: @days is a JSON array of [start, end]. CROSS
+  // JOIN keeps the days outside: else SQLite walks all the metric's hours for each day.
+  const inDay = 'metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1';
+  // (json_each has no column of rollups_1h's names, so they need no table prefix.)
+  const fold = foldInto('e.value ->> 0', inDay, `FROM json_each(@days) e CROSS JOIN rollups_1h ON ${inDay}`, 'GROUP BY e.key');
   // The common case, a day or two per metric and batch: one day per statement, no temporary B-tree.
-  const inOne = 'FROM rollups_1h WHERE metric_pk = @pk AND start >= @s AND start < @e';
-  const foldOne = c.prepare(
-    `INSERT INTO rollups_1d (metric_pk, start, count, sum, min, max, first, last, delta)
-     SELECT @pk, @s, sum(count), sum(sum), min(min), max(max),
-       (SELECT first ${inOne} ORDER BY start LIMIT 1), (SELECT last ${inOne} ORDER BY start DESC LIMIT 1), sum(delta_in + delta_prev)
-     ${inOne} HAVING count(*) > 0
-     ON CONFLICT (metric_pk, start) DO UPDATE SET count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
-       first = excluded.first, last = excluded.last, delta = excluded.delta`,
-  );
+  const inOne = 'metric_pk = @pk AND start >= @s AND start < @e';
+  const foldOne = foldInto('@s', inOne, `FROM rollups_1h WHERE ${inOne}`, 'HAVING count(*) > 0');
   const zoneOfMetric = c.prepare<[number], string | null>('SELECT s.daily_tz FROM metrics m JOIN sites s ON s.id = m.site_id WHERE m.pk = ?').pluck(true);
   const siteMetrics = c.prepare<[string], [number, number | null, number | null]>(
     'SELECT m.pk, (SELECT min(start) FROM rollups_1h WHERE metric_pk = m.pk), (SELECT max(start) FROM rollups_1h WHERE metric_pk = m.pk) FROM metrics m WHERE m.site_id = ?',
@@ -118,12 +115,7 @@ export function dailyRollups(c: BetterSqlite3.Database) {
       clearPending.run(siteId);
       for (const [pk, first, last] of siteMetrics.all(siteId)) {
         if (first === null || last === null) continue;
-        const starts = bucketStarts(first, last + HOUR_MS, '1d', tz);
-        const days: [number, number][] = [];
-        starts.forEach((s, i) => {
-          const e = starts[i + 1] ?? bucketEnd(s, '1d', tz);
-          if (s % HOUR_MS === 0 && e % HOUR_MS === 0) days.push([s, e]);
-        });
+        const days = bucketStarts(first, last + HOUR_MS, '1d', tz).map((s) => localDay(s, tz)).filter((d) => d !== null);
         foldDays(pk, days);
       }
       setZone.run(tz, siteId);

@@ -106,6 +106,8 @@ export function readingsRepository(db: Db) {
   // sorted 8,760 rows into a temporary B-tree and took ~1.5× as long (issue #6, P5). The buckets
   // arrive as one JSON array of [start, end] pairs, so a year is one statement, not 365: ~15 %
   // less than a statement per bucket.
+  /** Bucket edges as the JSON array of [start, end] pairs those statements take. */
+  const bucketPairs = (edges: number[]) => JSON.stringify(edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]));
   const perBucket = (subquery: string) =>
     c.prepare<[{ pk: number; edges: string }], number | null>(`SELECT (${subquery}) FROM json_each(@edges) e ORDER BY e.key`).pluck(true);
   // Every aggregation that way over one roll-up table: the hourly one, or the daily one for
@@ -242,8 +244,7 @@ export function readingsRepository(db: Db) {
     },
     /** One value per bucket [edges[i], edges[i + 1]) (on UTC hours) from the hourly roll-ups, null where there is none. */
     async rollupPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
-      const pairs = edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]);
-      return rollOnes[agg].all({ pk: metricPk, edges: JSON.stringify(pairs) });
+      return rollOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
     },
     /**
      * Like rollupPerBucket, from the daily roll-ups, for edges that are local midnights in `tz`
@@ -254,8 +255,7 @@ export function readingsRepository(db: Db) {
       // Checked, folded and read in one synchronous step: a change of zone cannot come in between.
       if (dailies.zoneOf(metricPk) !== tz) return null;
       foldPendingOf(metricPk);
-      const pairs = edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]);
-      return dayOnes[agg].all({ pk: metricPk, edges: JSON.stringify(pairs) });
+      return dayOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
     },
     /** Folds up to `limit` days that ingestion changed into the daily roll-ups; returns how many. */
     async foldPendingDailies(limit = 2_000): Promise<number> {

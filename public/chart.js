@@ -126,7 +126,7 @@ function knownZone(tz) {
     const reasons = [...new Set(results.filter((r) => r.status === 'rejected').map((r) => r.reason.message))];
     status.textContent = failed === charts.length
       ? (reasons.length === 1 && !reasons[0].startsWith('the server answered') ? `${reasons[0]}.` : 'Charts are unavailable right now; the latest values are listed below.')
-      : `Showing ${ok ? window.Sitewatt.span(w.from, w.to, ok.value.tz) : `${w.from.toLocaleString()} – ${w.to.toLocaleString()}`}${ok ? `, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}` : ''}.`;
+      : `Showing ${window.Sitewatt.span(w.from, w.to, ok.value.tz)}, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}.`;
   }
 
   range.addEventListener('change', () => {

@@ -1,8 +1,8 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errors } from '../../errors.js';
 import type { Actor } from '../../services/policy.js';
-import { ABSOLUTE_TIMEOUT_MS, TOUCH_EVERY_MS } from '../external/session.js';
+import { ABSOLUTE_TIMEOUT_MS, SESSION_COOKIE, TOUCH_EVERY_MS } from '../external/session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,13 +15,14 @@ declare module 'fastify' {
 /**
  * Resolves the acting user from a bearer token (API only) or the session cookie.
  * An invalid bearer token is an error (401), never a silent fall-back to the cookie.
+ * Routes outside the pages and the API (health, metrics, docs, assets) have no acting user.
  */
 export default fp(
   async (app) => {
     app.decorateRequest('actor', null);
     app.decorateRequest('authMethod', null);
     // Before validation, so an anonymous request is a 401 whatever its body (and never a 422 first).
-    app.addHook('preValidation', async (request) => {
+    app.addHook('preValidation', async (request, reply) => {
       const header = request.headers.authorization;
       if (header !== undefined && request.url.startsWith('/api/')) {
         const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -31,6 +32,12 @@ export default fp(
         request.authMethod = 'token';
         return;
       }
+      if (request.session) return bySession(request);
+      if (request.url.startsWith('/api/')) return byApiSession(request, reply);
+    });
+
+    /** Pages and /api/auth, where @fastify/session runs (src/plugins/external/session.ts). */
+    async function bySession(request: FastifyRequest) {
       const { userId, createdAt } = request.session;
       if (!userId) return;
       if (!createdAt || Date.now() - createdAt > ABSOLUTE_TIMEOUT_MS) {
@@ -46,7 +53,25 @@ export default fp(
         request.session.touch();
         request.session.touchedAt = now; // modified: saved and the cookie re-sent with the new expiry
       }
-    });
+    }
+
+    /**
+     * The rest of the API: the same cookie and rows, read without @fastify/session. A session past
+     * its lifetime or of a deactivated user is simply not signed in (its row expires or is gone).
+     */
+    async function byApiSession(request: FastifyRequest, reply: FastifyReply) {
+      const session = await app.apiSessions.read(request.cookies[SESSION_COOKIE]);
+      const { userId, createdAt } = session?.data ?? {};
+      const now = Date.now();
+      if (!session || !userId || !createdAt || now - createdAt > ABSOLUTE_TIMEOUT_MS) return;
+      request.actor = await app.services.auth.loadActor(userId);
+      if (!request.actor) return;
+      request.authMethod = 'session';
+      if (now - (session.data.touchedAt ?? 0) >= TOUCH_EVERY_MS) {
+        const cookie = await app.apiSessions.touch(session, now, request.protocol === 'https');
+        if (cookie) reply.setCookie(cookie.name, cookie.value, cookie.options);
+      }
+    }
   },
   { name: 'auth', dependencies: ['database', 'session'] },
 );

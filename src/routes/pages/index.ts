@@ -4,6 +4,7 @@ import { varyOnHtmx } from '../../plugins/app/htmx.js';
 import { sendRetryAfter, toProblem } from '../../plugins/app/problems.js';
 import csrf from '../../plugins/external/csrf.js';
 import formbody from '../../plugins/external/formbody.js';
+import { sessionScope } from '../../plugins/external/session.js';
 import account from './account/index.js';
 import admin from './admin/index.js';
 import devices from './devices/index.js';
@@ -61,6 +62,8 @@ const pages: FastifyPluginAsync = async (app) => {
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
   });
+  // Pages need @fastify/session (sign-in, CSRF tokens, the page to return to): src/plugins/external/session.ts.
+  await app.register(sessionScope);
   await app.register(formbody);
   // Before the CSRF check (so added before it): a form posted after the session ended (it expired,
   // or the user signed out in another tab) goes to sign-in and back, not to "this form has

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs, loginCookie, PASSWORD } from '../../helpers/app.js';
+import { ApiSessions } from '../../../src/plugins/external/session.js';
+import { signIn } from '../../helpers/pages.js';
 import { count, expectProblem, type World } from './support.js';
 
 let app: App;
@@ -169,5 +171,84 @@ describe('Session idle expiry with activity', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+// The API reads the session cookie itself (app.apiSessions), without @fastify/session; pages and
+// /api/auth run @fastify/session on the same rows (src/plugins/external/session.ts).
+describe('The session cookie on the API', () => {
+  const MIN = 60_000;
+  const row = (cookie: string) => {
+    const sid = decodeURIComponent(cookie.slice('sitewatt.sid='.length)).split('.')[0];
+    return app.db.$client.prepare('SELECT data, expires_at AS expiresAt FROM sessions WHERE sid = ?').get(sid) as { data: string; expiresAt: number };
+  };
+
+  it('When a signed-in client asks again within a minute, then no cookie is re-sent; after a minute the same cookie comes back with the idle expiry moved, in the row too', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const cookie = await loginCookie(app, w.technician.email);
+    expect(sessionCookie(await me(cookie))).toBeDefined(); // first use after sign-in touches
+    vi.setSystemTime(t0 + 30_000);
+    const soon = await me(cookie);
+    expect(soon.statusCode).toBe(200);
+    expect(soon.headers['set-cookie']).toBeUndefined();
+    const before = row(cookie).expiresAt;
+
+    vi.setSystemTime(t0 + 5 * MIN);
+    const later = await me(cookie);
+    expect(later.statusCode).toBe(200);
+    const sent = sessionCookie(later)!;
+    expect(`sitewatt.sid=${sent.value}`).toBe(cookie);
+    expect(sent).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(sent.maxAge).toBeUndefined();
+    expect(sent.expires!.getTime()).toBe(Math.floor((t0 + 5 * MIN + 30 * MIN) / 1000) * 1000);
+    expect(row(cookie).expiresAt).toBe(t0 + 5 * MIN + 30 * MIN);
+    expect(row(cookie).expiresAt).toBeGreaterThan(before);
+    expect(count(app, 'sessions')).toBe(1);
+  });
+
+  it('When a session from the sign-in page is used on the API, then the API knows the user, keeps the session alive for the pages, and the page forms still carry a valid CSRF token', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const browser = await signIn(app, w.technician.email);
+    vi.setSystemTime(t0 + 25 * MIN);
+    const res = await me(browser.cookie);
+    expect(res.json().id).toBe(w.technician.id);
+    expect(JSON.parse(row(browser.cookie).data)).toMatchObject({ userId: w.technician.id, _csrf: expect.any(String) });
+
+    vi.setSystemTime(t0 + 50 * MIN); // 50 minutes after the page's last touch, 25 after the API's
+    const page = await browser.get('/sites');
+    expect(page.statusCode).toBe(200);
+    const out = await browser.post('/logout', {});
+    expect(out.statusCode).toBe(303);
+    expect(count(app, 'sessions')).toBe(0);
+  });
+
+  it('When the cookie is Secure and a request came over plain http, then the API moves nothing and sends no cookie, as @fastify/session does', async () => {
+    const cookie = await loginCookie(app, w.technician.email);
+    const session = (await app.apiSessions.read(decodeURIComponent(cookie.slice('sitewatt.sid='.length))))!;
+    const before = row(cookie);
+    const secure = new ApiSessions('s'.repeat(32), app.repos.sessions, true);
+    expect(await secure.touch(session, Date.now() + 5 * MIN, false)).toBeNull();
+    expect(row(cookie)).toEqual(before);
+    const sent = await secure.touch(session, Date.now() + 5 * MIN, true);
+    expect(sent?.options).toMatchObject({ secure: true, httpOnly: true, sameSite: 'lax' });
+    expect(row(cookie).expiresAt).toBeGreaterThan(before.expiresAt);
+  });
+
+  it('When health checks, the OpenAPI document or assets are fetched with a session cookie, then they neither touch nor start a session', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const cookie = await loginCookie(app, w.technician.email);
+    const before = row(cookie);
+    vi.setSystemTime(t0 + 5 * MIN); // a signed-in request would touch the session now
+    for (const url of ['/healthz', '/openapi.json', '/assets/app.js']) {
+      const res = await app.inject({ url, headers: { cookie } });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['set-cookie'], url).toBeUndefined();
+    }
+    expect(row(cookie)).toEqual(before);
+    expect((await app.inject({ url: '/healthz' })).headers['set-cookie']).toBeUndefined();
+    expect(count(app, 'sessions')).toBe(1);
   });
 });

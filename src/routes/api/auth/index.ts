@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { LOGIN_RATE_LIMIT } from '../../../plugins/external/rate-limit.js';
+import { sessionScope } from '../../../plugins/external/session.js';
 import { NoContent, pickProblems } from '../../../schemas/common.js';
 import { LoginBody, UserSchema } from '../../../schemas/users.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  // Signing in and out create and destroy sessions: @fastify/session runs here, unlike in the rest
+  // of the API, which only reads the cookie (src/plugins/external/session.ts).
+  await app.register(sessionScope);
   app.post(
     '/login',
     {

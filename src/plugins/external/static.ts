@@ -12,15 +12,22 @@ export default fp(
     const root = projectRoot();
     const modules = join(root, 'node_modules');
     // wildcard: one route per prefix; `false` would walk every file of the folder at boot.
-    const common = { maxAge: '1h', index: false, wildcard: true } as const;
-    await app.register(fastifyStatic, { ...common, root: join(root, 'public'), prefix: '/assets/' });
+    const common = { maxAge: '1h', index: false, wildcard: true, decorateReply: false } as const;
     const vendor = [
-      { prefix: '/assets/vendor/htmx/', root: join(modules, 'htmx.org/dist'), allowedPath: (p: string) => p === '/htmx.min.js' },
-      { prefix: '/assets/vendor/uplot/', root: join(modules, 'uplot/dist'), allowedPath: (p: string) => p === '/uPlot.iife.min.js' || p === '/uPlot.min.css' },
-      { prefix: '/assets/vendor/pico/', root: join(modules, '@picocss/pico/css'), allowedPath: (p: string) => p === '/pico.min.css' },
+      { prefix: '/vendor/htmx/', root: join(modules, 'htmx.org/dist'), allowedPath: (p: string) => p === '/htmx.min.js' },
+      { prefix: '/vendor/uplot/', root: join(modules, 'uplot/dist'), allowedPath: (p: string) => p === '/uPlot.iife.min.js' || p === '/uPlot.min.css' },
+      { prefix: '/vendor/pico/', root: join(modules, '@picocss/pico/css'), allowedPath: (p: string) => p === '/pico.min.css' },
     ];
-    // Only the first registration decorates reply.sendFile.
-    for (const v of vendor) await app.register(fastifyStatic, { ...common, ...v, decorateReply: false });
+    // A scope of their own with its own 404: a missing asset is a short plain 404, not the pages'
+    // HTML error page (whose handler, reached from here, has no CSRF token to render with).
+    await app.register(
+      async (assets) => {
+        assets.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found'));
+        await assets.register(fastifyStatic, { ...common, root: join(root, 'public'), prefix: '/' });
+        for (const v of vendor) await assets.register(fastifyStatic, { ...common, ...v });
+      },
+      { prefix: '/assets' },
+    );
   },
   { name: 'static' },
 );

@@ -39,6 +39,19 @@ describe('GET /login', () => {
     expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
   });
 
+  it('When an asset is missing or not one we serve, then the answer is a short plain 404, signed in or not (it was a 500)', async () => {
+    const browser = await signIn(app, w.viewer.email);
+    for (const url of ['/assets/nope.js', '/assets/vendor/htmx/htmx.js', '/assets/vendor/uplot/nope.css', '/assets/vendor/pico/../../package.json']) {
+      for (const headers of [{}, { cookie: browser.cookie }]) {
+        const res = await app.inject({ url, headers });
+        expect(res.statusCode, url).toBe(404);
+        expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+        expect(res.body).toBe('Not found');
+      }
+    }
+    expect((await app.inject({ url: '/assets/vendor/htmx/htmx.min.js' })).statusCode).toBe(200);
+  });
+
   it('When the app runs in demo mode, then the demo credentials are shown', async () => {
     const demo = await buildTestApp({ demo: true });
     const res = await demo.inject({ url: '/login' });

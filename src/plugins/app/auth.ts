@@ -23,8 +23,10 @@ export default fp(
     app.decorateRequest('authMethod', null);
     // Before validation, so an anonymous request is a 401 whatever its body (and never a 422 first).
     app.addHook('preValidation', async (request, reply) => {
+      // The route's pattern where there is one: `/%61pi/me` is routed to /api/me too.
+      const api = (request.routeOptions.url ?? request.url).startsWith('/api/');
       const header = request.headers.authorization;
-      if (header !== undefined && request.url.startsWith('/api/')) {
+      if (header !== undefined && api) {
         const match = /^Bearer\s+(\S+)$/i.exec(header);
         const userId = match ? await app.services.auth.resolveToken(match[1]) : null;
         request.actor = userId ? await app.services.auth.loadActor(userId) : null;
@@ -33,7 +35,7 @@ export default fp(
         return;
       }
       if (request.session) return bySession(request);
-      if (request.url.startsWith('/api/')) return byApiSession(request, reply);
+      if (api) return byApiSession(request, reply);
     });
 
     /** Pages and /api/auth, where @fastify/session runs (src/plugins/external/session.ts). */
@@ -60,16 +62,21 @@ export default fp(
      * its lifetime or of a deactivated user is simply not signed in (its row expires or is gone).
      */
     async function byApiSession(request: FastifyRequest, reply: FastifyReply) {
-      const session = await app.apiSessions.read(request.cookies[SESSION_COOKIE]);
-      const { userId, createdAt } = session?.data ?? {};
+      const sent = request.cookies[SESSION_COOKIE];
+      if (!sent) return;
+      const session = await app.apiSessions.read(sent);
+      // Set as a header, not with reply.setCookie: a live stream hijacks its reply and copies the
+      // headers set so far, and @fastify/cookie's onSend hook never runs for it.
+      if (!session) return void reply.header('set-cookie', app.apiSessions.clear);
+      const { userId, createdAt } = session.data;
       const now = Date.now();
-      if (!session || !userId || !createdAt || now - createdAt > ABSOLUTE_TIMEOUT_MS) return;
+      if (!userId || !createdAt || now - createdAt > ABSOLUTE_TIMEOUT_MS) return;
       request.actor = await app.services.auth.loadActor(userId);
       if (!request.actor) return;
       request.authMethod = 'session';
       if (now - (session.data.touchedAt ?? 0) >= TOUCH_EVERY_MS) {
         const cookie = await app.apiSessions.touch(session, now, request.protocol === 'https');
-        if (cookie) reply.setCookie(cookie.name, cookie.value, cookie.options);
+        if (cookie) reply.header('set-cookie', cookie);
       }
     }
   },

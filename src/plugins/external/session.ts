@@ -1,4 +1,4 @@
-import cookie, { type CookieSerializeOptions, Signer } from '@fastify/cookie';
+import cookie, { fastifyCookie, Signer } from '@fastify/cookie';
 import session, { type FastifySessionOptions, type SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import fp from 'fastify-plugin';
@@ -12,6 +12,11 @@ declare module 'fastify' {
     /** Epoch ms of the last idle-expiry refresh. */
     touchedAt?: number;
     returnTo?: string;
+    /**
+     * Set on a session read from the store: saving it then updates its row and never re-creates
+     * it, so a request that began before a sign-out or a password reset cannot bring it back.
+     */
+    stored?: true;
   }
 }
 
@@ -44,11 +49,13 @@ export class SqliteSessionStore implements SessionStore {
   constructor(private readonly repo: SessionsRepository) {}
 
   set(sid: string, value: Session, cb: Callback) {
-    this.repo.set(sid, JSON.stringify(value), value.userId ?? null, endOf(value)).then(() => cb(), cb);
+    const [data, userId, end] = [JSON.stringify(value), value.userId ?? null, endOf(value)];
+    (value.stored ? this.repo.update(sid, data, userId, end) : this.repo.set(sid, data, userId, end)).then(() => cb(), cb);
   }
 
   get(sid: string, cb: CallbackSession) {
-    this.repo.get(sid).then((data) => cb(null, data ? (JSON.parse(data) as Session) : null), cb);
+    // @fastify/session copies every field of what it gets into the Session it restores.
+    this.repo.get(sid).then((data) => cb(null, data ? ({ ...JSON.parse(data), stored: true } as Session) : null), cb);
   }
 
   destroy(sid: string, cb: Callback) {
@@ -60,8 +67,8 @@ type Unsigned = { valid: true; renew: boolean; value: string } | { valid: false;
 
 /**
  * @fastify/cookie's HMAC signer, remembering the cookies it has verified. Every request with a
- * session cookie unsigns it and then signs the id again (@fastify/session re-creates its Session
- * object); two HMACs were ~10 % of a small API answer in issue #6's profile. HMAC is a pure
+ * session cookie unsigns it, and on pages signs the id again (@fastify/session re-creates its
+ * Session object); two HMACs were ~10 % of a small API answer in issue #6's profile. HMAC is a pure
  * function of id and secret, so a remembered answer is the answer. Only valid cookies are kept
  * (a forged cookie costs its HMAC every time, like before), at most MAX entries.
  */
@@ -140,17 +147,22 @@ export class ApiSessions {
   }
 
   /**
-   * Moves the idle expiry to `now` + 30 minutes; returns the cookie to send with it. Like
-   * @fastify/session, it saves nothing for a `Secure` cookie that came over plain http.
+   * Moves the idle expiry to `now` + 30 minutes, in the row only (the rest of its data is left as
+   * it is, whatever a page saved meanwhile); returns the Set-Cookie value that carries it, or null
+   * when the session is gone. Like @fastify/session, it saves nothing for a `Secure` cookie that
+   * came over plain http.
    */
-  async touch(session: ApiSession, now: number, https: boolean): Promise<{ name: string; value: string; options: CookieSerializeOptions } | null> {
+  async touch(session: ApiSession, now: number, https: boolean): Promise<string | null> {
     if (this.secure && !https) return null;
     const expires = new Date(now + IDLE_TIMEOUT_MS);
-    const data = { ...session.data, touchedAt: now, cookie: { ...session.data.cookie, expires: expires.toISOString() } };
-    await this.repo.set(session.sid, JSON.stringify(data), data.userId ?? null, endOf(data));
+    const end = endOf({ cookie: { expires }, createdAt: session.data.createdAt });
+    if (!(await this.repo.touch(session.sid, now, expires.toISOString(), end))) return null;
     // As @fastify/session sends it for a modified session: the expiry as a date, no Max-Age.
-    return { name: SESSION_COOKIE, value: session.cookie, options: { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', expires } };
+    return fastifyCookie.serialize(SESSION_COOKIE, session.cookie, { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', expires });
   }
+
+  /** The Set-Cookie value that makes a browser forget a dead session cookie (as @fastify/session clears one). */
+  readonly clear = fastifyCookie.serialize(SESSION_COOKIE, '', { path: '/', expires: new Date(0), maxAge: 0 });
 }
 
 declare module 'fastify' {

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs, loginCookie, PASSWORD } from '../../helpers/app.js';
@@ -232,7 +233,7 @@ describe('The session cookie on the API', () => {
     expect(await secure.touch(session, Date.now() + 5 * MIN, false)).toBeNull();
     expect(row(cookie)).toEqual(before);
     const sent = await secure.touch(session, Date.now() + 5 * MIN, true);
-    expect(sent?.options).toMatchObject({ secure: true, httpOnly: true, sameSite: 'lax' });
+    expect(sent).toMatch(/^sitewatt\.sid=[^;]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
     expect(row(cookie).expiresAt).toBeGreaterThan(before.expiresAt);
   });
 
@@ -250,5 +251,67 @@ describe('The session cookie on the API', () => {
     expect(row(cookie)).toEqual(before);
     expect((await app.inject({ url: '/healthz' })).headers['set-cookie']).toBeUndefined();
     expect(count(app, 'sessions')).toBe(1);
+  });
+});
+
+describe('The session cookie on the API, against sign-out and other writers', () => {
+  const MIN = 60_000;
+  const sidOf = (cookie: string) => decodeURIComponent(cookie.slice('sitewatt.sid='.length));
+  const data = (cookie: string) => {
+    const sid = sidOf(cookie).split('.')[0];
+    const row = app.db.$client.prepare('SELECT data FROM sessions WHERE sid = ?').get(sid) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as Record<string, unknown>) : undefined;
+  };
+
+  it('When a session is signed out between the API reading it and touching it, then the touch does not bring it back', async () => {
+    const cookie = await loginCookie(app, w.technician.email);
+    const session = (await app.apiSessions.read(sidOf(cookie)))!;
+    await app.repos.sessions.destroy(session.sid);
+    expect(await app.apiSessions.touch(session, Date.now() + 5 * MIN, false)).toBeNull();
+    expect(count(app, 'sessions')).toBe(0);
+  });
+
+  it('When a page saves the session between the API reading it and touching it, then the touch keeps what the page saved', async () => {
+    const cookie = await loginCookie(app, w.technician.email);
+    const session = (await app.apiSessions.read(sidOf(cookie)))!;
+    const saved = { ...session.data, _csrf: 'saved-by-a-page', returnTo: '/sites' };
+    await app.repos.sessions.set(session.sid, JSON.stringify(saved), w.technician.id, Date.now() + 30 * MIN);
+    const now = Date.now() + 5 * MIN;
+    expect(await app.apiSessions.touch(session, now, false)).not.toBeNull();
+    expect(data(cookie)).toMatchObject({ _csrf: 'saved-by-a-page', returnTo: '/sites', touchedAt: now, cookie: { expires: new Date(now + 30 * MIN).toISOString() } });
+  });
+
+  it('When a page request that began before a password reset ends after it, then its save does not bring the session back', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const browser = await signIn(app, w.viewer.email);
+    vi.setSystemTime(Date.now() + 2 * MIN); // so the page request touches, and saves, its session
+    const body = new PassThrough();
+    const slow = app.inject({ method: 'POST', url: '/account/tokens', headers: { cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: body as never });
+    await new Promise((r) => setTimeout(r, 50));
+    const reset = await injectAs(app, w.admin, { method: 'PATCH', url: `/api/users/${w.viewer.id}`, payload: { password: 'another long password 123' } });
+    expect(reset.statusCode).toBe(200);
+    expect(count(app, 'sessions')).toBe(0);
+    body.end(`_csrf=${encodeURIComponent(browser.csrf)}&name=late`);
+    await slow;
+    expect(count(app, 'sessions')).toBe(0);
+    expectProblem(await me(browser.cookie), 401, 'UNAUTHENTICATED');
+    expect((await browser.get('/sites')).statusCode).toBe(303);
+  });
+
+  it('When the cookie is forged, unknown or ended, then the API answers 401 and tells the browser to forget it', async () => {
+    const cookie = await loginCookie(app, w.technician.email);
+    await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } });
+    for (const dead of [cookie, 'sitewatt.sid=forged.value']) {
+      const res = await me(dead);
+      expectProblem(res, 401, 'UNAUTHENTICATED');
+      expect(res.headers['set-cookie']).toMatch(/^sitewatt\.sid=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT$/);
+    }
+  });
+
+  it('When an API path is percent-encoded, then the session cookie works there as on the plain path', async () => {
+    const cookie = await loginCookie(app, w.technician.email);
+    const res = await app.inject({ url: '/%61pi/me', headers: { cookie } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().id).toBe(w.technician.id);
   });
 });

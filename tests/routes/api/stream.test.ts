@@ -1,10 +1,10 @@
 // Server-Sent Events over a real socket: inject() cannot show a response that never ends.
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { streamsService } from '../../../src/services/streams.js';
-import { buildTestApp, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
+import { buildTestApp, createWorld, injectAs, loginCookie, type TestUser } from '../../helpers/app.js';
 import { siteLikeMain, type World } from './support.js';
 
 let app: App;
@@ -21,6 +21,7 @@ beforeEach(async () => {
   closed = false;
 });
 afterEach(async () => {
+  vi.useRealTimers();
   for (const c of clients.splice(0)) c.close();
   if (!closed) await app.close();
 });
@@ -58,9 +59,9 @@ function parse(text: string): SseEvent[] {
 }
 
 /** Opens the stream; resolves when the status line and headers have arrived. */
-function open(user: TestUser, subscriptionId: string, lastEventId?: string, ms = 10_000): Promise<Stream> {
+function open(user: TestUser, subscriptionId: string, lastEventId?: string, ms = 10_000, auth: Record<string, string> = { authorization: `Bearer ${user.token}` }): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${user.token}`, accept: 'text/event-stream' };
+    const headers: Record<string, string> = { ...auth, accept: 'text/event-stream' };
     if (lastEventId) headers['last-event-id'] = lastEventId;
     const req: ClientRequest = request({ host: '127.0.0.1', port, path: `/api/subscriptions/${subscriptionId}/stream`, headers, agent: false });
     const timer = setTimeout(() => {
@@ -143,6 +144,20 @@ const data = (e: SseEvent) => JSON.parse(e.data ?? 'null') as { metricId: string
 const tick = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 
 describe('GET /api/subscriptions/:subscriptionId/stream', () => {
+  it('When a page opens the stream with its session cookie a few minutes after the last touch, then the stream answer re-sends the cookie with the idle expiry moved', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const cookie = await loginCookie(app, w.technician.email);
+    await app.inject({ url: '/api/me', headers: { cookie } }); // the first touch after sign-in
+    vi.setSystemTime(t0 + 5 * 60_000);
+    const s = await open(w.technician, sub, undefined, 10_000, { cookie });
+    expect(s.status).toBe(200);
+    const sent = s.headers['set-cookie']?.[0] ?? '';
+    expect(sent.split(';')[0]).toBe(cookie);
+    expect(Date.parse(/Expires=([^;]+)/.exec(sent)?.[1] ?? '')).toBe(Math.floor((t0 + 35 * 60_000) / 1000) * 1000);
+  });
+
   it('When a reading of a subscribed metric is ingested, then the open stream gets an event with its id, metric, timestamp and value', async () => {
     const sub = await subscribe(w.technician, [w.metrics[0].id]);
     const s = await open(w.technician, sub);

@@ -1,0 +1,71 @@
+// What each layer of a Sitewatt answer costs against a bare Fastify route (README, Performance, P1):
+// one process, one bare route per port, each with one more layer. Started by bench/layers.ts.
+// Plain JavaScript, like bench/baseline-server.mjs.
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import session from '@fastify/session';
+import Fastify from 'fastify';
+import helmet from 'helmet';
+
+const SECRET = process.env.LAYERS_SECRET;
+// The same body as bench/baseline-server.mjs: about a metric with its latest value.
+const body = {
+  id: 'met_0123456789abcdefghij', deviceId: 'dev_0123456789abcdefghij', siteId: 'site_0123456789abcdefghij',
+  key: 'power', name: 'Power', unit: 'kW', kind: 'gauge', intervalSeconds: 60,
+  latest: { value: 42.5, unit: 'kW', timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:01.000Z', stale: false },
+};
+// Helmet's headers as Sitewatt sends them (src/plugins/external/helmet.ts: computed once).
+const headers = {};
+const self = ["'self'"];
+const directives = { 'default-src': self, 'script-src': self, 'style-src': self, 'img-src': ["'self'", 'data:'], 'font-src': self, 'connect-src': self, 'object-src': ["'none'"], 'base-uri': self, 'form-action': self, 'frame-ancestors': ["'none'"] };
+helmet({ contentSecurityPolicy: { useDefaults: false, directives }, crossOriginEmbedderPolicy: false })(
+  {}, { setHeader: (n, v) => (headers[n.toLowerCase()] = v), removeHeader: (n) => delete headers[n.toLowerCase()] }, () => {},
+);
+// In memory, so the figures show the plugin's own cost, not a database's.
+const rows = new Map();
+const store = {
+  get: (sid, cb) => cb(null, rows.has(sid) ? JSON.parse(rows.get(sid)) : null),
+  set: (sid, value, cb) => cb(rows.set(sid, JSON.stringify(value)) && undefined),
+  destroy: (sid, cb) => cb(rows.delete(sid) && undefined),
+};
+
+const layers = {
+  bare: [],
+  helmet: ['helmet'],
+  'request id': ['reqid'],
+  '@fastify/session': ['session'],
+  'helmet + request id + @fastify/session': ['helmet', 'reqid', 'session'],
+  'helmet + request id + own cookie reader': ['helmet', 'reqid', 'reader'],
+};
+const ports = {};
+let port = Number(process.env.LAYERS_PORT);
+for (const [name, parts] of Object.entries(layers)) {
+  const app = Fastify({ logger: { level: 'warn' }, ...(parts.includes('reqid') ? { requestIdHeader: false, genReqId: () => randomUUID() } : {}) });
+  if (parts.includes('reqid')) app.addHook('onRequest', (request, reply, done) => done(reply.header('x-request-id', request.id) && undefined));
+  if (parts.includes('helmet')) app.addHook('onRequest', (_request, reply, done) => done(reply.headers(headers) && undefined));
+  if (parts.includes('session') || parts.includes('reader')) await app.register(cookie, { secret: SECRET });
+  if (parts.includes('session')) {
+    await app.register(session, { secret: SECRET, cookieName: 'sid', store, saveUninitialized: false, rolling: false, cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 1_800_000, path: '/' } });
+    app.post('/login', async (request) => {
+      request.session.userId = 'u1';
+      request.session.createdAt = Date.now();
+      return { ok: true };
+    });
+  }
+  if (parts.includes('reader')) {
+    // What src/plugins/app/auth.ts does for the API: the HMAC remembered, the row read and parsed.
+    const verified = new Map();
+    app.addHook('preValidation', async (request) => {
+      const value = request.cookies.sid;
+      if (!value) return;
+      let unsigned = verified.get(value);
+      if (!unsigned) verified.set(value, (unsigned = app.unsignCookie(value)));
+      if (unsigned.valid && rows.has(unsigned.value)) request.userId = JSON.parse(rows.get(unsigned.value)).userId;
+    });
+  }
+  app.get('/bare', async () => body);
+  await app.listen({ port, host: '127.0.0.1' });
+  ports[name] = port++;
+}
+process.on('SIGINT', () => process.exit(0));
+console.log(JSON.stringify(ports));

@@ -68,10 +68,13 @@ function coerce(schema: Schema, raw: unknown): unknown {
   return raw;
 }
 
+/** Whether the body came as a form; media types are case-insensitive (RFC 9110), parameters aside. */
+export const isForm = (request: FastifyRequest) => /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+
 /** A preValidation hook: the parsed form becomes the JSON body the route's schema validates. */
 export function fromForm(schema: object) {
   return async (request: FastifyRequest) => {
-    if (request.body && typeof request.body === 'object' && String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) request.body = coerce(schema as Schema, unflatten(request.body as Flat));
+    if (request.body && typeof request.body === 'object' && isForm(request)) request.body = coerce(schema as Schema, unflatten(request.body as Flat));
   };
 }
 

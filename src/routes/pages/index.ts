@@ -44,6 +44,13 @@ function pathOf(request: FastifyRequest, url: string | null | undefined): string
 }
 
 async function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // Reached from another plugin's scope (a file @fastify/static or Swagger UI's static files cannot
+  // find calls the not-found handler for its URL, which is ours): no CSRF, no views there, and no
+  // page to show for a missing file either. A short plain answer.
+  if (typeof reply.generateCsrf !== 'function') {
+    const status = toProblem(error, request).status;
+    return reply.code(status).type('text/plain; charset=utf-8').send(status === 404 ? 'Not found' : TITLES[status] ?? 'Something went wrong');
+  }
   // @fastify/csrf-protection's refusals are 403 with their own codes.
   const csrfRefused = error.code?.startsWith('FST_CSRF_');
   const problem = csrfRefused ? { status: 403, code: 'BAD_REQUEST', detail: 'csrf' } : toProblem(error, request);

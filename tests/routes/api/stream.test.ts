@@ -144,6 +144,24 @@ const data = (e: SseEvent) => JSON.parse(e.data ?? 'null') as { metricId: string
 const tick = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 
 describe('GET /api/subscriptions/:subscriptionId/stream', () => {
+  it('When a client asks the stream with HEAD, then it gets an answer at once (404) and holds no stream slot (it waited for ever)', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const head = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ method: 'HEAD', host: '127.0.0.1', port, path: `/api/subscriptions/${sub}/stream`, headers: { authorization: `Bearer ${w.technician.token}` }, agent: false });
+        const timer = setTimeout(() => reject(new Error('no answer to HEAD in 3 s')), 3000);
+        req.on('response', (res) => {
+          clearTimeout(timer);
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await Promise.all(Array.from({ length: 11 }, head))).toEqual(Array(11).fill(404));
+    expect((await open(w.technician, sub)).status).toBe(200);
+  });
+
   it('When a page opens the stream with its session cookie a few minutes after the last touch, then the stream answer re-sends the cookie with the idle expiry moved', async () => {
     const sub = await subscribe(w.technician, [w.metrics[0].id]);
     vi.useFakeTimers({ toFake: ['Date'] });

@@ -39,10 +39,11 @@ describe('GET /login', () => {
     expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
   });
 
-  it('When an asset is missing or not one we serve, then the answer is a short plain 404, signed in or not (it was a 500)', async () => {
+  it('When an asset or a Swagger UI file is missing or not one we serve, then the answer is a short plain 404, signed in or not (it was a 500)', async () => {
     const browser = await signIn(app, w.viewer.email);
-    for (const url of ['/assets/nope.js', '/assets/vendor/htmx/htmx.js', '/assets/vendor/uplot/nope.css', '/assets/vendor/pico/../../package.json']) {
-      for (const headers of [{}, { cookie: browser.cookie }]) {
+    const urls = ['/assets/nope.js', '/assets/vendor/htmx/htmx.js', '/assets/vendor/uplot/nope.css', '/assets/vendor/pico/../../package.json', '/docs/static/nope.js', '/docs/static/index.html/'];
+    for (const url of urls) {
+      for (const headers of [{}, { cookie: browser.cookie }, { authorization: `Bearer ${w.viewer.token}` }, { cookie: browser.cookie, ...HX }]) {
         const res = await app.inject({ url, headers });
         expect(res.statusCode, url).toBe(404);
         expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
@@ -50,6 +51,7 @@ describe('GET /login', () => {
       }
     }
     expect((await app.inject({ url: '/assets/vendor/htmx/htmx.min.js' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/docs/static/index.css' })).statusCode).toBe(200);
   });
 
   it('When the app runs in demo mode, then the demo credentials are shown', async () => {

@@ -20,10 +20,10 @@ const subscribe = async (userId: string, name: string, metricIds: string[]) => a
 /** A form body with `metricIds` once per checked box, as a browser sends it. */
 const fields = (name: string, ids: string[]) => `name=${encodeURIComponent(name)}${ids.map((id) => `&metricIds=${id}`).join('')}`;
 
-async function postForm(url: string, body: string, opts: { csrf?: boolean; hx?: boolean } = {}) {
+async function postForm(url: string, body: string, opts: { csrf?: boolean; hx?: boolean; type?: string } = {}) {
   const b = await signIn(app, w.technician.email);
   return app.inject({
-    method: 'POST', url, headers: { cookie: b.cookie, 'content-type': 'application/x-www-form-urlencoded', ...(opts.hx ? HX : {}) },
+    method: 'POST', url, headers: { cookie: b.cookie, 'content-type': opts.type ?? 'application/x-www-form-urlencoded', ...(opts.hx ? HX : {}) },
     payload: `${opts.csrf === false ? '' : `_csrf=${encodeURIComponent(b.csrf)}&`}${body}`,
   });
 }
@@ -108,6 +108,17 @@ describe('New subscription', () => {
     expect(res.body).toContain('<html'); // a plain form post gets the whole page back
     expect(res.body).toContain('id="metric-picker-error" class="field-error">Choose at least one metric.');
     expect(res.body).toContain('value="Nothing yet"');
+  });
+
+  it('When the form’s content type is written in capitals, or a field is sent twice, then it is read like any form (it was a 500)', async () => {
+    for (const type of ['APPLICATION/X-WWW-FORM-URLENCODED', 'Application/X-Www-Form-Urlencoded; charset=UTF-8']) {
+      const none = await postForm('/subscriptions', 'name=first&name=Twice', { type });
+      expect(none.statusCode, type).toBe(422);
+      expect(none.body).toContain('id="metric-picker-error" class="field-error">Choose at least one metric.');
+      expect(none.body).toContain('value="Twice"');
+      const one = await postForm('/subscriptions', fields('Capitals', [w.metrics[0].id]), { type });
+      expect(one.statusCode, type).toBe(303);
+    }
   });
 
   it('When more than 1,000 metrics are posted, then 422 says the limit', async () => {

@@ -10,6 +10,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/:subscriptionId/stream',
     {
+      // No automatic HEAD: it would run this handler, whose answer never ends, and Node sends a
+      // HEAD answer's headers only at its end (the client waited for ever, holding a stream slot).
+      exposeHeadRoute: false,
       schema: {
         tags: ['subscriptions'],
         summary: 'Live readings of the subscription (Server-Sent Events)',

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CreateSubscriptionBody, SubscriptionParams } from '../../../schemas/subscriptions.js';
-import { serviceErrors, validationErrors, type Errors } from '../form.js';
+import { isForm, serviceErrors, validationErrors, type Errors } from '../form.js';
 import { actorOf, redirect, render } from '../render.js';
 import { catalogue } from './catalogue.js';
 
@@ -19,7 +19,7 @@ interface Values {
  */
 async function checkboxList(request: FastifyRequest) {
   const body = request.body;
-  if (!body || typeof body !== 'object' || !String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return;
+  if (!body || typeof body !== 'object' || !isForm(request)) return;
   const fields = body as Record<string, unknown>;
   fields.metricIds = fields.metricIds === undefined ? [] : ([] as unknown[]).concat(fields.metricIds);
   // Any other field sent twice (a hand-made post): the last one counts, as in fromForm.
@@ -33,9 +33,9 @@ function friendly(errs: Errors, values: Values): Errors {
   const out: Errors = {};
   const gone = Object.entries(errs).some(([path, message]) => path.startsWith('/metricIds/') && message.startsWith('Unknown metric'));
   for (const [path, message] of Object.entries(errs)) {
-    if (path === '/name') out['/name'] = values.name?.trim() ? message : 'is required';
+    if (path === '/name') out['/name'] = typeof values.name === 'string' && values.name.trim() ? message : 'is required';
     else if (path.startsWith('/metricIds')) {
-      const n = values.metricIds?.length ?? 0;
+      const n = Array.isArray(values.metricIds) ? values.metricIds.length : 0;
       // A metric deleted (or a site left) since the page was drawn: the list below no longer has
       // it, so its id would mean nothing to the reader. This says what happened instead.
       if (gone) out['/metricIds'] = GONE;

@@ -11,7 +11,6 @@ declare module 'fastify' {
     createdAt?: number;
     /** Epoch ms of the last idle-expiry refresh. */
     touchedAt?: number;
-    returnTo?: string;
     /**
      * Set on a session read from the store: saving it then updates its row and never re-creates
      * it, so a request that began before a sign-out or a password reset cannot bring it back.
@@ -49,8 +48,10 @@ export class SqliteSessionStore implements SessionStore {
   constructor(private readonly repo: SessionsRepository) {}
 
   set(sid: string, value: Session, cb: Callback) {
-    const [data, userId, end] = [JSON.stringify(value), value.userId ?? null, endOf(value)];
-    (value.stored ? this.repo.update(sid, data, userId, end) : this.repo.set(sid, data, userId, end)).then(() => cb(), cb);
+    // `stored` says how this object came to be, not what the session holds: never written.
+    const { stored, ...fields } = value;
+    const [data, userId, end] = [JSON.stringify(fields), value.userId ?? null, endOf(value)];
+    (stored ? this.repo.update(sid, data, userId, end) : this.repo.set(sid, data, userId, end)).then(() => cb(), cb);
   }
 
   get(sid: string, cb: CallbackSession) {
@@ -191,7 +192,7 @@ export default fp(
 
 /**
  * @fastify/session for the routes of the context that registers this: the web pages (sign-in, CSRF
- * tokens, the page to return to) and `/api/auth` (sign-in and out). It builds a `Session` for every
+ * tokens) and `/api/auth` (sign-in and out). It builds a `Session` for every
  * request it sees, cookie or not (a new id and its HMAC, the `Cookie`, the session serialised and
  * hashed twice to detect changes): on a small JSON answer that cost more than half the throughput
  * (issue #6: a bare route with it answered 0.27× as many requests with a cookie, 0.42× without).

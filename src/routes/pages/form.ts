@@ -69,7 +69,7 @@ function coerce(schema: Schema, raw: unknown): unknown {
 }
 
 /** Whether the body came as a form; media types are case-insensitive (RFC 9110), parameters aside. */
-export const isForm = (request: FastifyRequest) => /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+export const isForm = (request: FastifyRequest) => /^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
 
 /** A preValidation hook: the parsed form becomes the JSON body the route's schema validates. */
 export function fromForm(schema: object) {

@@ -69,7 +69,7 @@ const pages: FastifyPluginAsync = async (app) => {
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, hide: true };
   });
-  // Pages need @fastify/session (sign-in, CSRF tokens, the page to return to): src/plugins/external/session.ts.
+  // Pages need @fastify/session (sign-in, CSRF tokens): src/plugins/external/session.ts.
   await app.register(sessionScope);
   await app.register(formbody);
   // Before the CSRF check (so added before it): a form posted after the session ended (it expired,

@@ -274,11 +274,11 @@ describe('The session cookie on the API, against sign-out and other writers', ()
   it('When a page saves the session between the API reading it and touching it, then the touch keeps what the page saved', async () => {
     const cookie = await loginCookie(app, w.technician.email);
     const session = (await app.apiSessions.read(sidOf(cookie)))!;
-    const saved = { ...session.data, _csrf: 'saved-by-a-page', returnTo: '/sites' };
+    const saved = { ...session.data, _csrf: 'saved-by-a-page' };
     await app.repos.sessions.set(session.sid, JSON.stringify(saved), w.technician.id, Date.now() + 30 * MIN);
     const now = Date.now() + 5 * MIN;
     expect(await app.apiSessions.touch(session, now, false)).not.toBeNull();
-    expect(data(cookie)).toMatchObject({ _csrf: 'saved-by-a-page', returnTo: '/sites', touchedAt: now, cookie: { expires: new Date(now + 30 * MIN).toISOString() } });
+    expect(data(cookie)).toMatchObject({ _csrf: 'saved-by-a-page', touchedAt: now, cookie: { expires: new Date(now + 30 * MIN).toISOString() } });
   });
 
   it('When a page request that began before a password reset ends after it, then its save does not bring the session back', async () => {
@@ -296,6 +296,16 @@ describe('The session cookie on the API, against sign-out and other writers', ()
     expect(count(app, 'sessions')).toBe(0);
     expectProblem(await me(browser.cookie), 401, 'UNAUTHENTICATED');
     expect((await browser.get('/sites')).statusCode).toBe(303);
+  });
+
+  it('When a page saves a session it read, then the row holds what the session holds, not how it was read', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const browser = await signIn(app, w.viewer.email);
+    vi.setSystemTime(Date.now() + 2 * MIN); // so the page touches, and saves, the session it read
+    expect((await browser.get('/sites')).statusCode).toBe(200);
+    const saved = data(browser.cookie)!;
+    expect(saved).toMatchObject({ userId: w.viewer.id, _csrf: expect.any(String) });
+    expect(saved).not.toHaveProperty('stored');
   });
 
   it('When the cookie is forged, unknown or ended, then the API answers 401 and tells the browser to forget it', async () => {

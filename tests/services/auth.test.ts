@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { createRepositories, type Repositories } from '../../src/db/repositories/index.js';
 import { errors } from '../../src/errors.js';
@@ -63,6 +63,22 @@ describe('resolveToken', () => {
     const { token, id } = await auth.createToken(await actorFor(userId), { name: 'mine' });
     await expect(auth.revokeToken(await actorFor(other.id), id)).rejects.toThrow(errors.TOKEN_NOT_FOUND);
     expect(await auth.resolveToken(token)).toBe(userId);
+  });
+});
+
+describe('actorForToken', () => {
+  it('When a bearer token is used, then it gives the acting user, reading the access version once; an unknown, expired or deactivated one gives nobody', async () => {
+    const { token } = await auth.createToken(await actorFor(userId), { name: 'ci', expiresInDays: 1 });
+    const reads = vi.spyOn(repos.users, 'accessVersion');
+    expect(await auth.actorForToken(token)).toMatchObject({ id: userId, email: 'ann@example.com', isAdmin: false });
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(await auth.actorForToken(token)).toMatchObject({ id: userId }); // from the caches
+    expect(reads).toHaveBeenCalledTimes(2);
+    expect(await auth.actorForToken('sw_unknown')).toBeNull();
+    expect(await auth.actorForToken('not-a-token')).toBeNull();
+    expect(await auth.actorForToken(token, Date.now() + 2 * 86_400_000)).toBeNull();
+    await repos.users.update(userId, { active: false }, null);
+    expect(await auth.actorForToken(token)).toBeNull();
   });
 });
 

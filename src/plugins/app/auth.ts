@@ -28,8 +28,7 @@ export default fp(
       const header = request.headers.authorization;
       if (header !== undefined && api) {
         const match = /^Bearer\s+(\S+)$/i.exec(header);
-        const userId = match ? await app.services.auth.resolveToken(match[1]) : null;
-        request.actor = userId ? await app.services.auth.loadActor(userId) : null;
+        request.actor = match ? await app.services.auth.actorForToken(match[1]) : null;
         if (!request.actor) throw new errors.UNAUTHENTICATED();
         request.authMethod = 'token';
         return;

@@ -15,6 +15,7 @@ import view from './plugins/external/view.js';
 import htmx from './plugins/app/htmx.js';
 import pages from './routes/pages/index.js';
 import { ProblemSchema } from './schemas/common.js';
+import { sendProblem } from './plugins/app/problems.js';
 import api from './routes/api/index.js';
 import health from './routes/health.js';
 import metrics from './plugins/app/metrics.js';
@@ -65,6 +66,8 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   });
 
   installValidators(app);
+  // Every error outside the pages (which render their own) is problem+json.
+  app.setErrorHandler(sendProblem);
   app.decorate('config', config);
   app.addSchema(ProblemSchema);
 

@@ -99,3 +99,14 @@ export function sendRetryAfter(error: FastifyError, reply: FastifyReply) {
   const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
   if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
 }
+
+/**
+ * The error handler of everything but the pages: the API, and the health, metrics, docs and asset
+ * routes (set at the root; the pages set their own). Answers problem+json.
+ */
+export async function sendProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toProblem(error, request);
+  if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="sitewatt"');
+  sendRetryAfter(error, reply);
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fp from 'fastify-plugin';
+import { errors } from '../../errors.js';
 import { projectRoot } from '../../paths.js';
 
 /**
@@ -18,11 +19,13 @@ export default fp(
       { prefix: '/vendor/uplot/', root: join(modules, 'uplot/dist'), allowedPath: (p: string) => p === '/uPlot.iife.min.js' || p === '/uPlot.min.css' },
       { prefix: '/vendor/pico/', root: join(modules, '@picocss/pico/css'), allowedPath: (p: string) => p === '/pico.min.css' },
     ];
-    // A scope of their own with its own 404: a missing asset is a short plain 404, not the pages'
-    // HTML error page (whose handler, reached from here, has no CSRF token to render with).
+    // A scope of their own with its own 404: a missing asset is a problem+json 404 (the root's error
+    // handler), not the pages' HTML error page (whose handler, reached from here, has no CSRF token).
     await app.register(
       async (assets) => {
-        assets.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found'));
+        assets.setNotFoundHandler(async () => {
+          throw new errors.NOT_FOUND();
+        });
         await assets.register(fastifyStatic, { ...common, root: join(root, 'public'), prefix: '/' });
         for (const v of vendor) await assets.register(fastifyStatic, { ...common, ...v });
       },

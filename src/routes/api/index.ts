@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -7,7 +7,6 @@ declare module 'fastify' {
   }
 }
 import { errors } from '../../errors.js';
-import { sendRetryAfter, toProblem } from '../../plugins/app/problems.js';
 import auth from './auth/index.js';
 import devices, { siteDevices } from './devices/index.js';
 import me from './me/index.js';
@@ -20,12 +19,7 @@ import users from './users/index.js';
 
 /** Everything under /api: JSON only, errors as application/problem+json. */
 const api: FastifyPluginAsync = async (app) => {
-  app.setErrorHandler<FastifyError>(async (error, request, reply) => {
-    const problem = toProblem(error, request);
-    if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="sitewatt"');
-    sendRetryAfter(error, reply);
-    return reply.code(problem.status).type('application/problem+json').send(problem);
-  });
+  // Errors: the root's handler, problem+json (sendProblem in src/plugins/app/problems.ts).
   // Every /api route needs a signed-in caller, except those marked `config: { public: true }`.
   app.addHook('preValidation', async (request) => {
     if (!request.actor && request.routeOptions.config.public !== true && request.is404 !== true) throw new errors.UNAUTHENTICATED();

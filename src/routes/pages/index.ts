@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../../errors.js';
 import { varyOnHtmx } from '../../plugins/app/htmx.js';
-import { sendRetryAfter, toProblem } from '../../plugins/app/problems.js';
+import { sendProblem, sendRetryAfter, toProblem } from '../../plugins/app/problems.js';
 import csrf from '../../plugins/external/csrf.js';
 import formbody from '../../plugins/external/formbody.js';
 import { sessionScope } from '../../plugins/external/session.js';
@@ -44,13 +44,10 @@ function pathOf(request: FastifyRequest, url: string | null | undefined): string
 }
 
 async function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  // Reached from another plugin's scope (a file @fastify/static or Swagger UI's static files cannot
-  // find calls the not-found handler for its URL, which is ours): no CSRF, no views there, and no
-  // page to show for a missing file either. A short plain answer.
-  if (typeof reply.generateCsrf !== 'function') {
-    const status = toProblem(error, request).status;
-    return reply.code(status).type('text/plain; charset=utf-8').send(status === 404 ? 'Not found' : TITLES[status] ?? 'Something went wrong');
-  }
+  // Reached from another plugin's scope (a file Swagger UI's static files cannot find calls the
+  // not-found handler for its URL, which is ours): no CSRF, no views there, and no page to show for
+  // a missing file either. Problem+json, as everywhere outside the pages.
+  if (typeof reply.generateCsrf !== 'function') return sendProblem(error, request, reply);
   // @fastify/csrf-protection's refusals are 403 with their own codes.
   const csrfRefused = error.code?.startsWith('FST_CSRF_');
   const problem = csrfRefused ? { status: 403, code: 'BAD_REQUEST', detail: 'csrf' } : toProblem(error, request);

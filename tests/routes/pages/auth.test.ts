@@ -39,19 +39,28 @@ describe('GET /login', () => {
     expect(icon.headers['content-type']).toMatch(/^image\/svg\+xml/);
   });
 
-  it('When an asset or a Swagger UI file is missing or not one we serve, then the answer is a short plain 404, signed in or not (it was a 500)', async () => {
+  it('When an asset or a Swagger UI file is missing or not one we serve, then the answer is a problem+json 404, signed in or not (it was a 500)', async () => {
     const browser = await signIn(app, w.viewer.email);
     const urls = ['/assets/nope.js', '/assets/vendor/htmx/htmx.js', '/assets/vendor/uplot/nope.css', '/assets/vendor/pico/../../package.json', '/docs/static/nope.js', '/docs/static/index.html/'];
     for (const url of urls) {
       for (const headers of [{}, { cookie: browser.cookie }, { authorization: `Bearer ${w.viewer.token}` }, { cookie: browser.cookie, ...HX }]) {
         const res = await app.inject({ url, headers });
         expect(res.statusCode, url).toBe(404);
-        expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
-        expect(res.body).toBe('Not found');
+        expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+        expect(res.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
       }
     }
     expect((await app.inject({ url: '/assets/vendor/htmx/htmx.min.js' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/docs/static/index.css' })).statusCode).toBe(200);
+  });
+
+  it('When a static path is refused (a folder, a NUL byte), then the answer is problem+json like every error outside the pages, not Fastify’s own', async () => {
+    for (const [url, status] of [['/assets/', 403], ['/assets/%00', 400], ['/docs/static/%00', 403]] as const) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(status);
+      expect(res.headers['content-type'], url).toBe('application/problem+json; charset=utf-8');
+      expect(res.json(), url).toMatchObject({ status, code: expect.any(String), type: expect.stringMatching(/^urn:sitewatt:problem:/) });
+    }
   });
 
   it('When the app runs in demo mode, then the demo credentials are shown', async () => {

@@ -44,9 +44,9 @@ function pathOf(request: FastifyRequest, url: string | null | undefined): string
 }
 
 async function renderError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  // Reached from another plugin's scope (a file Swagger UI's static files cannot find calls the
-  // not-found handler for its URL, which is ours): no CSRF, no views there, and no page to show for
-  // a missing file either. Problem+json, as everywhere outside the pages.
+  // Reached from another plugin's scope (a file our assets or Swagger UI's static files cannot find
+  // calls the not-found handler for its URL, which is ours): no CSRF, no views there, and no page to
+  // show for a missing file either. Problem+json, as everywhere outside the pages.
   if (typeof reply.generateCsrf !== 'function') return sendProblem(error, request, reply);
   // @fastify/csrf-protection's refusals are 403 with their own codes.
   const csrfRefused = error.code?.startsWith('FST_CSRF_');

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errors } from '../../errors.js';
 import type { Actor } from '../../services/policy.js';
-import { ABSOLUTE_TIMEOUT_MS, SESSION_COOKIE, TOUCH_EVERY_MS } from '../external/session.js';
+import { outlived, SESSION_COOKIE, touchDue } from '../external/session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,7 +41,7 @@ export default fp(
     async function bySession(request: FastifyRequest) {
       const { userId, createdAt } = request.session;
       if (!userId) return;
-      if (!createdAt || Date.now() - createdAt > ABSOLUTE_TIMEOUT_MS) {
+      if (outlived(createdAt, Date.now())) {
         // regenerate, not destroy: destroy leaves request.session null, and CSRF or sign-in then fails.
         await request.session.regenerate();
         return;
@@ -50,7 +50,7 @@ export default fp(
       if (!request.actor) return request.session.regenerate();
       request.authMethod = 'session';
       const now = Date.now();
-      if (now - (request.session.touchedAt ?? 0) >= TOUCH_EVERY_MS) {
+      if (touchDue(request.session.touchedAt, now)) {
         request.session.touch();
         request.session.touchedAt = now; // modified: saved and the cookie re-sent with the new expiry
       }
@@ -69,11 +69,11 @@ export default fp(
       if (!session) return void reply.header('set-cookie', app.apiSessions.clear);
       const { userId, createdAt } = session.data;
       const now = Date.now();
-      if (!userId || !createdAt || now - createdAt > ABSOLUTE_TIMEOUT_MS) return;
+      if (!userId || outlived(createdAt, now)) return;
       request.actor = await app.services.auth.loadActor(userId);
       if (!request.actor) return;
       request.authMethod = 'session';
-      if (now - (session.data.touchedAt ?? 0) >= TOUCH_EVERY_MS) {
+      if (touchDue(session.data.touchedAt, now)) {
         const cookie = await app.apiSessions.touch(session, now, request.protocol === 'https');
         if (cookie) reply.header('set-cookie', cookie);
       }

@@ -25,6 +25,11 @@ export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60_000;
 /** How stale the idle expiry may get before a request refreshes it. */
 export const TOUCH_EVERY_MS = 60_000;
 
+/** Whether a session signed in at `createdAt` is past its absolute lifetime (or never signed in). */
+export const outlived = (createdAt: number | undefined, now: number) => !createdAt || now - createdAt > ABSOLUTE_TIMEOUT_MS;
+/** Whether a session last touched at `touchedAt` is due another touch. */
+export const touchDue = (touchedAt: number | undefined, now: number) => now - (touchedAt ?? 0) >= TOUCH_EVERY_MS;
+
 type Callback = (err?: unknown) => void;
 type CallbackSession = (err: unknown, result?: Session | null) => void;
 
@@ -120,12 +125,16 @@ export class ApiSessions {
   /** @fastify/session's options, for `sessionScope`: the same signer, store, cookie name and flags. */
   readonly options: FastifySessionOptions;
 
+  /** The cookie's attributes, on pages and API alike; @fastify/session adds the expiry from maxAge. */
+  private readonly attributes: { httpOnly: true; sameSite: 'lax'; secure: boolean; path: '/' };
+
   constructor(
     secret: string,
     private readonly repo: SessionsRepository,
     private readonly secure: boolean,
   ) {
     this.signer = new RememberingSigner(secret);
+    this.attributes = { httpOnly: true, sameSite: 'lax', secure, path: '/' };
     this.options = {
       secret: this.signer,
       cookieName: SESSION_COOKIE,
@@ -134,7 +143,7 @@ export class ApiSessions {
       // Not rolling on every response (that is a database write per request): src/plugins/app/auth.ts
       // touches a signed-in session at most once a minute, which moves the idle expiry.
       rolling: false,
-      cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: IDLE_TIMEOUT_MS, path: '/' },
+      cookie: { ...this.attributes, maxAge: IDLE_TIMEOUT_MS },
     };
   }
 
@@ -159,7 +168,7 @@ export class ApiSessions {
     const end = endOf({ cookie: { expires }, createdAt: session.data.createdAt });
     if (!(await this.repo.touch(session.sid, now, expires.toISOString(), end))) return null;
     // As @fastify/session sends it for a modified session: the expiry as a date, no Max-Age.
-    return fastifyCookie.serialize(SESSION_COOKIE, session.cookie, { httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', expires });
+    return fastifyCookie.serialize(SESSION_COOKIE, session.cookie, { ...this.attributes, expires });
   }
 
   /** The Set-Cookie value that makes a browser forget a dead session cookie (as @fastify/session clears one). */

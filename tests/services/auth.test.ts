@@ -20,11 +20,11 @@ afterEach(() => db.$client.close());
 
 const actorFor = async (id: string) => (await auth.loadActor(id))!;
 
-describe('resolveToken', () => {
+describe('bearer tokens (actorForToken)', () => {
   it('When a token is created, then its secret resolves to the user and only its SHA-256 is stored', async () => {
     const created = await auth.createToken(await actorFor(userId), { name: ' ci ' });
     expect(created.name).toBe('ci');
-    expect(await auth.resolveToken(created.token)).toBe(userId);
+    expect((await auth.actorForToken(created.token))?.id).toBe(userId);
     const row = db.$client.prepare('SELECT token_hash FROM api_tokens WHERE id = ?').get(created.id) as { token_hash: string };
     expect(row.token_hash).toBe(hashToken(created.token));
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -36,37 +36,35 @@ describe('resolveToken', () => {
     const expiry = Date.parse(expiresAt!);
     expect(expiry - t0).toBeGreaterThanOrEqual(2 * 86_400_000);
     expect(expiry - t0).toBeLessThan(2 * 86_400_000 + 5_000);
-    expect(await auth.resolveToken(token, expiry - 60_000)).toBe(userId);
-    expect(await auth.resolveToken(token, expiry)).toBeNull();
-    expect(await auth.resolveToken(token, expiry + 86_400_000)).toBeNull();
+    expect((await auth.actorForToken(token, expiry - 60_000))?.id).toBe(userId);
+    expect(await auth.actorForToken(token, expiry)).toBeNull();
+    expect(await auth.actorForToken(token, expiry + 86_400_000)).toBeNull();
   });
 
   it('When a token is used often, then last use is written at most once a minute', async () => {
     const { token, id } = await auth.createToken(await actorFor(userId), { name: 'busy' });
     const lastUsed = () => (db.$client.prepare('SELECT last_used_at AS t FROM api_tokens WHERE id = ?').get(id) as { t: number | null }).t;
     const t0 = 2_000_000_000_000;
-    await auth.resolveToken(token, t0);
+    await auth.actorForToken(token, t0);
     expect(lastUsed()).toBe(t0);
-    await auth.resolveToken(token, t0 + 30_000);
+    await auth.actorForToken(token, t0 + 30_000);
     expect(lastUsed()).toBe(t0);
-    await auth.resolveToken(token, t0 + 61_000);
+    await auth.actorForToken(token, t0 + 61_000);
     expect(lastUsed()).toBe(t0 + 61_000);
   });
 
   it('When the raw value lacks the sw_ prefix or is unknown, then it resolves to nobody', async () => {
-    expect(await auth.resolveToken('abc')).toBeNull();
-    expect(await auth.resolveToken('sw_unknown')).toBeNull();
+    expect(await auth.actorForToken('abc')).toBeNull();
+    expect(await auth.actorForToken('sw_unknown')).toBeNull();
   });
 
   it("When someone revokes another user's token, then TOKEN_NOT_FOUND and it still resolves", async () => {
     const other = await repos.users.create({ email: 'bob@example.com', name: 'Bob', passwordHash: 'x', isAdmin: false }, null);
     const { token, id } = await auth.createToken(await actorFor(userId), { name: 'mine' });
     await expect(auth.revokeToken(await actorFor(other.id), id)).rejects.toThrow(errors.TOKEN_NOT_FOUND);
-    expect(await auth.resolveToken(token)).toBe(userId);
+    expect((await auth.actorForToken(token))?.id).toBe(userId);
   });
-});
 
-describe('actorForToken', () => {
   it('When a bearer token is used, then it gives the acting user, reading the access version once; an unknown, expired or deactivated one gives nobody', async () => {
     const { token } = await auth.createToken(await actorFor(userId), { name: 'ci', expiresInDays: 1 });
     const reads = vi.spyOn(repos.users, 'accessVersion');

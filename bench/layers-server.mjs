@@ -1,26 +1,16 @@
 // What each layer of a Sitewatt answer costs against a bare Fastify route (README, Performance, P1):
-// one process, one bare route per port, each with one more layer. Started by bench/layers.ts.
-// Plain JavaScript, like bench/baseline-server.mjs.
+// one process, one bare route per port, each with one more layer. Started by bench/layers.ts, with
+// tsx, so the helmet headers come from Sitewatt's own source.
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import Fastify from 'fastify';
-import helmet from 'helmet';
+import { siteHeaders } from '../src/plugins/external/helmet.js';
+import { body } from './bare-body.mjs';
 
 const SECRET = process.env.LAYERS_SECRET;
-// The same body as bench/baseline-server.mjs: about a metric with its latest value.
-const body = {
-  id: 'met_0123456789abcdefghij', deviceId: 'dev_0123456789abcdefghij', siteId: 'site_0123456789abcdefghij',
-  key: 'power', name: 'Power', unit: 'kW', kind: 'gauge', intervalSeconds: 60,
-  latest: { value: 42.5, unit: 'kW', timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:01.000Z', stale: false },
-};
-// Helmet's 12 headers as Sitewatt sends them (src/plugins/external/helmet.ts: computed once).
-const headers = {};
-const self = ["'self'"];
-const directives = { 'default-src': self, 'script-src': self, 'style-src': self, 'img-src': ["'self'", 'data:'], 'font-src': self, 'connect-src': self, 'object-src': ["'none'"], 'base-uri': self, 'form-action': self, 'frame-ancestors': ["'none'"] };
-helmet({ contentSecurityPolicy: { useDefaults: false, directives }, crossOriginEmbedderPolicy: false })(
-  {}, { setHeader: (n, v) => (headers[n.toLowerCase()] = v), removeHeader: (n) => delete headers[n.toLowerCase()] }, () => {},
-);
+// Helmet's 12 headers exactly as Sitewatt sends them (computed once, as there).
+const headers = siteHeaders();
 // In memory, so the figures show the plugin's own cost, not a database's (the real API reader
 // also reads the row from SQLite: a few µs more).
 const rows = new Map();

@@ -10,7 +10,7 @@ import { freePort, ROOT } from './processes.js';
 const ROUNDS = 5;
 const secret = randomBytes(32).toString('hex');
 const base = await freePort();
-const server = spawn(process.execPath, [join(ROOT, 'bench', 'layers-server.mjs')], { env: { ...process.env, LAYERS_PORT: String(base + 1), LAYERS_SECRET: secret }, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'layers-server.mjs')], { env: { ...process.env, LAYERS_PORT: String(base + 1), LAYERS_SECRET: secret }, stdio: ['ignore', 'pipe', 'inherit'] });
 try {
   const ports: Record<string, number> = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench/layers-server.mjs did not start in 30 s')), 30_000);

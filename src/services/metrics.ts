@@ -1,7 +1,7 @@
 import type { Repositories } from '../db/repositories/index.js';
 import type { MetricChange, MetricInput } from '../db/repositories/metrics.js';
 import { errors } from '../errors.js';
-import { requireManageDevices, requireView, type Actor } from './policy.js';
+import { requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
 import { metricView } from './views.js';
 
 /** A metric as clients send it: kind and interval may be left out. */
@@ -46,10 +46,11 @@ export function metricsService(repos: Repositories) {
 
     /** Every metric of a site with its latest value, in one call (the dashboard's poll). */
     async siteLatest(actor: Actor, siteId: string) {
-      requireView(actor, siteId, () => new errors.SITE_NOT_FOUND());
-      if (!(await repos.sites.exists(siteId))) throw new errors.SITE_NOT_FOUND();
+      await requireSite(actor, siteId, repos.sites.exists, () => new errors.SITE_NOT_FOUND());
       const now = Date.now();
-      return (await repos.metrics.listBySite(siteId)).map((m) => ({ ...metricView(m, now), deviceName: m.deviceName, deviceType: m.deviceType }));
+      // Assigned, not spread: spreading each fresh view into another object cost ~2 µs a metric,
+      // three quarters of building this answer (issue #6, P2: 50 → 12 µs for 20 metrics in a loop).
+      return (await repos.metrics.listBySite(siteId)).map((m) => Object.assign(metricView(m, now), { deviceName: m.deviceName, deviceType: m.deviceType }));
     },
 
     async create(actor: Actor, deviceId: string, input: NewMetric) {

@@ -69,7 +69,7 @@ export function subscriptionsService(repos: Repositories, hub: LiveHub) {
       return {
         ...summary(subscription),
         metricCount: metrics.length,
-        metrics: metrics.map((m) => ({ ...metricView(m, now), deviceName: m.deviceName, siteName: m.siteName })),
+        metrics: metrics.map((m) => Object.assign(metricView(m, now), { deviceName: m.deviceName, siteName: m.siteName })), // not spread: see siteLatest
         unavailable,
       };
     },

@@ -3,7 +3,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import { errors, invalid } from '../errors.js';
 import { defaultMetricsFor, type DeviceType } from './device-types.js';
 import { withMetricDefaults, type NewMetric } from './metrics.js';
-import { requireManageDevices, requireView, type Actor } from './policy.js';
+import { requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
 import { invalidCursor } from './users.js';
 import { deviceEtag, deviceView, metricView } from './views.js';
 
@@ -36,8 +36,7 @@ export function devicesService(repos: Repositories) {
 
   return {
     async list(actor: Actor, siteId: string, page: { limit: number; cursor?: string }) {
-      requireView(actor, siteId, siteNotFound);
-      if (!(await repos.sites.exists(siteId))) throw siteNotFound();
+      await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
       const result = await repos.devices.list(siteId, page.limit, page.cursor);
       if (!result) throw invalidCursor();
       return { items: result.items.map(deviceView), nextCursor: result.nextCursor };

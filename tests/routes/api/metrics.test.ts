@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs } from '../../helpers/app.js';
 import { expectInvalid, expectProblem, snapshot, type World } from './support.js';
@@ -87,5 +87,25 @@ describe('GET /api/sites/:siteId/latest', () => {
     const [a, b] = res.json().items;
     expect(a.latest).toEqual({ value: 81.5, unit: '%', timestamp: new Date(now - 30_000).toISOString(), receivedAt: new Date(now - 29_000).toISOString(), stale: false });
     expect(b.latest).toMatchObject({ value: -3, unit: 'kW', stale: true });
+  });
+  // A member's site is not read again (its membership implies it); an admin's is.
+  it('When an admin names a site that does not exist, then its latest values and its devices are 404, like for anyone', async () => {
+    for (const url of ['/api/sites/site_nope/latest', '/api/sites/site_nope/devices']) expectProblem(await injectAs(app, w.admin, { method: 'GET', url }), 404, 'SITE_NOT_FOUND');
+  });
+
+  it('When a site is deleted, then its former viewer and technician get 404 for its latest values and its devices, and nothing is served from a cache', async () => {
+    for (const actor of [w.viewer, w.technician]) expect((await injectAs(app, actor, { method: 'GET', url: `/api/sites/${w.site.id}/latest` })).statusCode).toBe(200);
+    expect((await injectAs(app, w.admin, { method: 'DELETE', url: `/api/sites/${w.site.id}` })).statusCode).toBe(204);
+    for (const actor of [w.viewer, w.technician]) {
+      for (const url of [`/api/sites/${w.site.id}/latest`, `/api/sites/${w.site.id}/devices`]) expectProblem(await injectAs(app, actor, { method: 'GET', url }), 404, 'SITE_NOT_FOUND');
+    }
+  });
+
+  it('When a member polls the site, then the site row is not read again (only an admin, who may name any id, costs that read)', async () => {
+    const exists = vi.spyOn(app.repos.sites, 'exists');
+    expect((await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}/latest` })).statusCode).toBe(200);
+    expect(exists).not.toHaveBeenCalled();
+    expect((await injectAs(app, w.admin, { method: 'GET', url: `/api/sites/${w.site.id}/latest` })).statusCode).toBe(200);
+    expect(exists).toHaveBeenCalledTimes(1);
   });
 });

@@ -30,7 +30,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       title: site.name,
       site,
       canEdit: canManageDevices(actor, site.id),
-      devices: devices.items.map((d) => ({ ...d, metrics: grouped.get(d.id) ?? [] })),
+      devices: devices.items.map((d) => Object.assign(d, { metrics: grouped.get(d.id) ?? [] })), // not spread: see siteLatest
       summary: summarize(metrics),
       moreDevices: devices.nextCursor !== null,
       shown: SHOWN,

@@ -31,6 +31,10 @@ export function summarize(metrics: Metric[]) {
 /** Metrics grouped by device id, in the order they came. */
 export function byDevice<T extends Metric>(metrics: T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
-  for (const m of metrics) out.set(m.deviceId, [...(out.get(m.deviceId) ?? []), m]);
+  for (const m of metrics) {
+    const list = out.get(m.deviceId);
+    if (list) list.push(m);
+    else out.set(m.deviceId, [m]);
+  }
   return out;
 }

@@ -5,8 +5,11 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import Fastify from 'fastify';
+import Type from 'typebox';
 import { siteHeaders } from '../src/plugins/external/helmet.js';
-import { body } from './bare-body.mjs';
+import { nullableAsTypeList } from '../src/plugins/app/validation.js';
+import { SiteLatestItem } from '../src/schemas/metrics.js';
+import { body, siteBody } from './bare-body.mjs';
 
 const SECRET = process.env.LAYERS_SECRET;
 // Helmet's 12 headers exactly as Sitewatt sends them (computed once, as there).
@@ -56,6 +59,12 @@ for (const [name, parts] of Object.entries(layers)) {
     });
   }
   app.get('/bare', async () => body);
+  // P2's bytes without P2's work: a site's 20 metrics through Sitewatt's response schema, as its
+  // serializer compiler prepares it, and the same answer serialised once.
+  const siteSchema = nullableAsTypeList(Type.Object({ items: Type.Array(SiteLatestItem) }));
+  app.get('/site', { schema: { response: { 200: siteSchema } } }, async () => siteBody);
+  const siteJson = JSON.stringify(siteBody);
+  app.get('/site-once', async (_request, reply) => reply.type('application/json; charset=utf-8').send(siteJson));
   await app.listen({ port, host: '127.0.0.1' });
   ports[name] = port++;
 }

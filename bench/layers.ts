@@ -1,6 +1,6 @@
 // `npx tsx bench/layers.ts`: what each layer of a Sitewatt answer costs against a bare Fastify
-// route, in requests a second over loopback (the README's Performance section, P1). Alternating
-// rounds, medians; about two minutes. Not part of `npm run bench`: it measures the stack, not Sitewatt.
+// route, in requests a second over loopback (the README's Performance section, P1 and P2). Alternating
+// rounds, medians; about three minutes. Not part of `npm run bench`: it measures the stack, not Sitewatt.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,11 +20,11 @@ try {
       resolve(JSON.parse(String(d)));
     });
   });
-  const url = (layer: string) => `http://127.0.0.1:${ports[layer]}/bare`;
+  const url = (layer: string, path = '/bare') => `http://127.0.0.1:${ports[layer]}${path}`;
   const signedIn = await fetch(url('@fastify/session').replace('/bare', '/login'), { method: 'POST' });
   const cookie = signedIn.headers.get('set-cookie')!.split(';')[0];
   // The reader shares the in-memory rows, so the same signed id works there.
-  const cases: [string, string, Record<string, string>][] = [
+  const cases: [string, string, Record<string, string>, string?][] = [
     ['bare route', 'bare', {}],
     ['+ helmet headers', 'helmet', {}],
     ['+ request id', 'request id', {}],
@@ -33,12 +33,16 @@ try {
     ['+ @fastify/session, cookie', '@fastify/session', { cookie }],
     ['helmet + request id + @fastify/session, cookie', 'helmet + request id + @fastify/session', { cookie }],
     ['helmet + request id + own cookie reader, cookie', 'helmet + request id + own cookie reader', { cookie }],
+    // P2's ceiling: its 8 KB answer from a bare route, then with the headers every answer carries.
+    ["bare route, a site's 20 metrics (response schema)", 'bare', {}, '/site'],
+    ["bare route, a site's 20 metrics serialised once", 'bare', {}, '/site-once'],
+    ["helmet + request id, a site's 20 metrics serialised once", 'helmet + request id', {}, '/site-once'],
   ];
   await hammer(url('bare'), 1);
   const results = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [label, layer, headers] of cases) {
-      const load = await hammer(url(layer), 3, headers);
+    for (const [label, layer, headers, path] of cases) {
+      const load = await hammer(url(layer, path), 3, headers);
       if (load.failures) throw new Error(`${label}: ${load.failures} failures`);
       results.set(label, [...(results.get(label) ?? []), load.rps]);
     }

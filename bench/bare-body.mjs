@@ -1,4 +1,4 @@
-// The bare routes' answer (bench/baseline-server.mjs, bench/layers-server.ts): about the size of a
+// The bare routes' answer (bench/baseline-server.mjs, bench/layers-server.mjs): about the size of a
 // metric with its latest value, so serialisation costs are comparable.
 export const body = {
   id: 'met_0123456789abcdefghij', deviceId: 'dev_0123456789abcdefghij', siteId: 'site_0123456789abcdefghij',
@@ -7,9 +7,9 @@ export const body = {
 };
 
 // A site's latest values as P2 answers them (GET /api/sites/:siteId/latest): 20 metrics of the
-// bench's shape, ids as long as Sitewatt's: 8.1 KB of JSON (the real one, with longer names, 8.3 KB). bench/layers.ts
-// serves it from bare routes: what these bytes and their serialisation cost before any of
-// Sitewatt's own work.
+// bench's shape, ids as long as Sitewatt's, 8.1 KB of JSON (the real one, with longer names, 8.3
+// KB). bench/layers.ts serves it from bare routes: what these bytes and their serialisation cost
+// before any of Sitewatt's own work.
 const id = (prefix, i) => `${prefix}_0123456789abcd${String(i).padStart(2, '0')}`;
 const metric = (i) => ({
   ...body,

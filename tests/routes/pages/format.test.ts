@@ -21,4 +21,32 @@ describe('Page formatting (it.f)', () => {
     expect(format.time('2024-13-40T25:61:61Z')).toBe('–');
     expect(format.time('2026-11-26T15:03:27+01:00')).toBe('26 Nov, 14:03:27 UTC');
   });
+
+  it('When a number is shown, then it reads exactly as Intl en-GB with at most two decimals writes it (halves, tiny, huge, negative zero, not a number)', () => {
+    const intl = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
+    const values = fc.oneof(
+      fc.double(),
+      fc.integer().map((i) => i / 1000), // halves of hundredths: 1.005, 2.675, …
+      fc.integer().map((i) => i / 200),
+      fc.double({ min: -1e-3, max: 1e-3 }),
+      fc.double({ min: -1e16, max: 1e16 }),
+    );
+    fc.assert(fc.property(values, (v) => format.number(v) === intl.format(v)), { numRuns: 20_000 });
+    for (const v of [1.005, 0.285, 2.675, -1.005, -0.001, -0, 0, 9.995, 999.995, 1234567.891, 9e13 + 0.125, 123456789012345.67, 1e21, 1e-7, NaN, Infinity, -Infinity]) {
+      expect(format.number(v)).toBe(intl.format(v));
+    }
+    expect(format.number(1.005)).toBe('1.01');
+    expect(format.number(-1234.5)).toBe('-1,234.5');
+    expect(format.number(null)).toBe('–');
+    expect(format.number(undefined)).toBe('–');
+  });
+
+  it('When a device type is named, then it reads as words, with EV and PV in capitals, every time', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(format.typeName('wind_turbine')).toBe('Wind turbine');
+      expect(format.typeName('ev_charger')).toBe('EV charger');
+      expect(format.typeName('pv_array')).toBe('PV array');
+      expect(format.typeName('battery')).toBe('Battery');
+    }
+  });
 });

@@ -35,9 +35,10 @@ export function requireView(actor: Actor, siteId: string | undefined, notFound: 
 }
 
 /**
- * requireView for a site named by id, which must also exist. A member's memberships go with the
- * site (cascade), and the actor was loaded under the current access version, which deleting a
- * site moves: a member's site exists. Only admins, who may name any id, cost a read; it was one
+ * requireView for a site named by id, which must also exist. The actor was loaded under the
+ * current access version, which deleting a site moves, and its roles come only from memberships
+ * joined to their site (users.memberships; the cascade also deletes them, unless foreign keys
+ * are off): a member's site exists. Only admins, who may name any id, cost a read; it was one
  * statement of a handful on a site's latest values and its page (issue #6, P2 and P3).
  */
 export async function requireSite(actor: Actor, siteId: string, exists: (siteId: string) => Promise<boolean>, notFound: () => Error): Promise<void> {

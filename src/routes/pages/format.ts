@@ -32,8 +32,8 @@ function decimal(v: number): string {
   return `${v < 0 || Object.is(v, -0) ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** views.iso's own text, `2026-11-26T14:03:27.000Z`: tested without captures, then cut. */
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** ISO UTC text as views.iso writes it (`2026-11-26T14:03:27.000Z`): tested without captures, then cut. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 
 export const format = {
   number: (v: number | null | undefined) => (v === null || v === undefined ? '–' : decimal(v)),
@@ -45,10 +45,10 @@ export const format = {
   time: (value: string | null | undefined) => {
     if (!value) return '–';
     let text = value;
-    if (!ISO_MS.test(text)) {
+    if (!ISO_UTC.test(text)) {
       const ms = Date.parse(value);
       text = Number.isNaN(ms) ? '' : iso(ms);
-      if (!ISO_MS.test(text)) return '–';
+      if (!ISO_UTC.test(text)) return '–';
     }
     const month = MONTHS[Number(text.slice(5, 7)) - 1];
     return month ? `${Number(text.slice(8, 10))} ${month}, ${text.slice(11, 19)} UTC` : '–';

@@ -94,18 +94,32 @@ describe('GET /api/sites/:siteId/latest', () => {
   });
 
   it('When a site is deleted, then its former viewer and technician get 404 for its latest values and its devices, and nothing is served from a cache', async () => {
-    for (const actor of [w.viewer, w.technician]) expect((await injectAs(app, actor, { method: 'GET', url: `/api/sites/${w.site.id}/latest` })).statusCode).toBe(200);
+    const urls = [`/api/sites/${w.site.id}/latest`, `/api/sites/${w.site.id}/devices`];
+    for (const actor of [w.viewer, w.technician]) for (const url of urls) expect((await injectAs(app, actor, { method: 'GET', url })).statusCode).toBe(200);
     expect((await injectAs(app, w.admin, { method: 'DELETE', url: `/api/sites/${w.site.id}` })).statusCode).toBe(204);
-    for (const actor of [w.viewer, w.technician]) {
-      for (const url of [`/api/sites/${w.site.id}/latest`, `/api/sites/${w.site.id}/devices`]) expectProblem(await injectAs(app, actor, { method: 'GET', url }), 404, 'SITE_NOT_FOUND');
-    }
+    for (const actor of [w.viewer, w.technician]) for (const url of urls) expectProblem(await injectAs(app, actor, { method: 'GET', url }), 404, 'SITE_NOT_FOUND');
   });
 
-  it('When a member polls the site, then the site row is not read again (only an admin, who may name any id, costs that read)', async () => {
+  // The cascade is not the only guard: memberships are read joined to their site.
+  it('When a site row is deleted by hand with foreign keys off, its memberships left behind, then its members still get 404', async () => {
+    const urls = [`/api/sites/${w.site.id}/latest`, `/api/sites/${w.site.id}/devices`];
+    for (const url of urls) expect((await injectAs(app, w.viewer, { method: 'GET', url })).statusCode).toBe(200);
+    const sql = app.db.$client;
+    sql.pragma('foreign_keys = OFF');
+    sql.prepare('DELETE FROM sites WHERE id = ?').run(w.site.id);
+    sql.pragma('foreign_keys = ON');
+    expect(sql.prepare('SELECT count(*) AS n FROM site_members WHERE site_id = ?').get(w.site.id)).toEqual({ n: 2 });
+    for (const actor of [w.viewer, w.technician, w.admin]) for (const url of urls) expectProblem(await injectAs(app, actor, { method: 'GET', url }), 404, 'SITE_NOT_FOUND');
+  });
+
+  it('When a member polls the site or lists its devices, then the site row is not read again (only an admin, who may name any id, costs that read)', async () => {
     const exists = vi.spyOn(app.repos.sites, 'exists');
-    expect((await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}/latest` })).statusCode).toBe(200);
-    expect(exists).not.toHaveBeenCalled();
-    expect((await injectAs(app, w.admin, { method: 'GET', url: `/api/sites/${w.site.id}/latest` })).statusCode).toBe(200);
-    expect(exists).toHaveBeenCalledTimes(1);
+    for (const url of [`/api/sites/${w.site.id}/latest`, `/api/sites/${w.site.id}/devices`]) {
+      exists.mockClear();
+      expect((await injectAs(app, w.viewer, { method: 'GET', url })).statusCode).toBe(200);
+      expect(exists).not.toHaveBeenCalled();
+      expect((await injectAs(app, w.admin, { method: 'GET', url })).statusCode).toBe(200);
+      expect(exists).toHaveBeenCalledTimes(1);
+    }
   });
 });

@@ -157,4 +157,27 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     expect(problems).toEqual([]);
     await page.context().close();
   });
+
+  it('When a subscription has three units, then a desktop draws them on one chart with three axes and a phone on a chart each', async () => {
+    const [soc, power, wind] = await Promise.all([
+      metricId('Rotterdam', 'Harbour Battery', 'soc'),
+      metricId('Rotterdam', 'Harbour Battery', 'power'),
+      metricId('Alpine', 'Turbine WTG-01', 'wind_speed'),
+    ]);
+    const sub = await h.app.services.subscriptions.create(soc.tech, { name: 'Three units', metricIds: [soc.id, power.id, wind.id] });
+    for (const [width, charts] of [[1280, 1], [375, 3]] as const) {
+      const { page, problems } = await open(h, width);
+      await signIn(page, 'tech@example.com');
+      await page.goto(`/subscriptions/${sub.id}`);
+      await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/^Showing 3 metrics, /);
+      const chart = page.getByRole('img', { name: /^Chart of / });
+      expect(await chart.count()).toBe(charts);
+      // Every chart's y-axes (uPlot draws one per unit, plus the time axis) and its plot fit the screen.
+      expect(await chart.first().locator('.u-axis').count()).toBe(1 + 3 / charts);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+      await shot(page, `subscription-three-units-${width === 375 ? '375' : 'desktop'}`);
+      expect(problems).toEqual([]);
+      await page.context().close();
+    }
+  });
 });

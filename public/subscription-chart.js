@@ -1,5 +1,5 @@
 // A subscription's chart: every metric on one aligned time axis, one y-scale per unit (up to three
-// units in one chart; more units get a chart each). Data: GET /api/subscriptions/:id/timeseries
+// units in one chart, two on a narrow screen; more units get a chart each). Data: GET /api/subscriptions/:id/timeseries
 // ({from, to, interval, tz, agg, timestamps: ISO[], series: [{metricId, siteName, deviceName, name, unit, values}]}).
 // Live: GET /api/subscriptions/:id/stream (SSE). While the window ends now, each burst of readings
 // re-reads the window's tail (from the last bucket, same interval and aggregation) and appends it,
@@ -60,10 +60,13 @@
   const label = (s) => `${s.siteName} / ${s.deviceName} / ${s.name}${s.unit ? ` (${s.unit})` : ''}`;
   const scaleOf = (unit) => `u:${unit}`;
 
-  /** Series grouped by unit: one chart while the units fit on its axes, else one chart per unit. */
-  function groups(series) {
+  /**
+   * Series grouped by unit: one chart while the units fit on its axes, else one chart per unit.
+   * Each unit's axis takes ~50 px: below 500 px, a third would leave the lines half the width.
+   */
+  function groups(series, width) {
     const units = [...new Set(series.map((s) => s.unit))];
-    const parts = units.length <= MAX_UNITS_PER_CHART ? [units] : units.map((u) => [u]);
+    const parts = units.length <= (width < 500 ? 2 : MAX_UNITS_PER_CHART) ? [units] : units.map((u) => [u]);
     return parts.map((us) => ({ units: us, idx: series.flatMap((s, i) => (us.includes(s.unit) ? [i] : [])) }));
   }
 
@@ -74,7 +77,7 @@
     plots = [];
     plotsEl.textContent = '';
     const width = Math.max(280, plotsEl.clientWidth);
-    for (const g of groups(shown.series)) {
+    for (const g of groups(shown.series, width)) {
       const names = g.units.map((u) => u || 'no unit').join(', ');
       const figure = document.createElement('figure');
       const caption = document.createElement('figcaption');

@@ -28,7 +28,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   // The metrics table polls this URL (htmx) like the device page; the chart reads the JSON API.
   app.get('/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams, querystring: ChartQuery } }, async (request, reply) => {
     const sub = await app.services.subscriptions.get(actorOf(request), request.params.subscriptionId);
-    const metrics = sub.metrics.map((m) => ({ ...m, label: metricLabel(m.siteName, m.deviceName, m.name, m.unit) }));
+    const metrics = sub.metrics.map((m) => Object.assign(m, { label: metricLabel(m.siteName, m.deviceName, m.name, m.unit) })); // fresh views, not spread: see siteLatest
     const chart = { range: request.query.range ?? '24h', agg: request.query.agg ?? 'default', from: request.query.from ?? '', to: request.query.to ?? '' };
     const data = { title: sub.name, subscription: { ...sub, metrics }, chart, ranges: RANGES, aggregations: ['default', ...AGGREGATIONS], now: new Date().toISOString() };
     return render(request, reply, { page: 'pages/subscriptions/show', partial: 'partials/subscriptions/metrics' }, data);

@@ -1,5 +1,6 @@
 // A subscription's chart: every metric on one aligned time axis, one y-scale per unit (up to three
-// units in one chart, two on a narrow screen; more units get a chart each). Data: GET /api/subscriptions/:id/timeseries
+// units in one chart, two on a narrow screen; more units get a chart each).
+// Data: GET /api/subscriptions/:id/timeseries
 // ({from, to, interval, tz, agg, timestamps: ISO[], series: [{metricId, siteName, deviceName, name, unit, values}]}).
 // Live: GET /api/subscriptions/:id/stream (SSE). While the window ends now, each burst of readings
 // re-reads the window's tail (from the last bucket, same interval and aggregation) and appends it,
@@ -20,6 +21,9 @@
   // Past ten series the colours come round again with another line style, so no two lines look alike.
   const DASHES = [undefined, [8, 4], [2, 3], [12, 4, 2, 4]];
   const MAX_UNITS_PER_CHART = 3;
+  // Below this width (px) a chart is lower and holds at most two units: each unit's axis takes
+  // ~50 px, and a third would leave the lines half the width.
+  const NARROW = 500;
   const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
   let shown = null; // { from, to, interval, tz, agg, xs: seconds[], series: [...] }
   let plots = []; // { plot, idx: series indices }
@@ -60,13 +64,10 @@
   const label = (s) => `${s.siteName} / ${s.deviceName} / ${s.name}${s.unit ? ` (${s.unit})` : ''}`;
   const scaleOf = (unit) => `u:${unit}`;
 
-  /**
-   * Series grouped by unit: one chart while the units fit on its axes, else one chart per unit.
-   * Each unit's axis takes ~50 px: below 500 px, a third would leave the lines half the width.
-   */
+  /** Series grouped by unit: one chart while the units fit on its axes, else one chart per unit. */
   function groups(series, width) {
     const units = [...new Set(series.map((s) => s.unit))];
-    const parts = units.length <= (width < 500 ? 2 : MAX_UNITS_PER_CHART) ? [units] : units.map((u) => [u]);
+    const parts = units.length <= (width < NARROW ? 2 : MAX_UNITS_PER_CHART) ? [units] : units.map((u) => [u]);
     return parts.map((us) => ({ units: us, idx: series.flatMap((s, i) => (us.includes(s.unit) ? [i] : [])) }));
   }
 
@@ -90,7 +91,7 @@
       plotsEl.append(figure);
       const opts = {
         width,
-        height: width < 500 ? 220 : 300,
+        height: width < NARROW ? 220 : 300,
         tzDate: window.Sitewatt.tzDate(shown.tz),
         scales: { x: { time: true }, ...Object.fromEntries(g.units.map((u) => [scaleOf(u), { auto: true }])) },
         series: [

@@ -21,7 +21,7 @@ try {
     });
   });
   const url = (layer: string, path = '/bare') => `http://127.0.0.1:${ports[layer]}${path}`;
-  const signedIn = await fetch(url('@fastify/session').replace('/bare', '/login'), { method: 'POST' });
+  const signedIn = await fetch(url('@fastify/session', '/login'), { method: 'POST' });
   const cookie = signedIn.headers.get('set-cookie')!.split(';')[0];
   // The reader shares the in-memory rows, so the same signed id works there.
   const cases: [string, string, Record<string, string>, string?][] = [

@@ -32,7 +32,10 @@ function decimal(v: number): string {
   return `${v < 0 || Object.is(v, -0) ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** ISO UTC text as views.iso writes it (`2026-11-26T14:03:27.000Z`): tested without captures, then cut. */
+/**
+ * ISO 8601 UTC text, as views.iso writes it (`2026-11-26T14:03:27.000Z`) or with another fraction:
+ * tested without captures, then cut.
+ */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 
 export const format = {

@@ -48,9 +48,19 @@ export async function buildDataset(dir: string, plan: Plan, log: (msg: string) =
     last = performance.now();
     log(`seed ${label}: ${Math.round((100 * written) / total)}% of ${total.toLocaleString('en')} readings`);
   };
-  let readings = await writeReadings(repos, sites[0].devices, { from: now - plan.longDays * DAY, to: now + 1, stepMs: MINUTE, onProgress: progress('site 0') });
+  let readings = await writeReadings(repos, sites[0].devices, {
+    from: now - plan.longDays * DAY,
+    to: now + 1,
+    stepMs: MINUTE,
+    onProgress: progress('site 0'),
+  });
   const rest = sites.slice(1).flatMap((s) => s.devices);
-  readings += await writeReadings(repos, rest, { from: now - plan.recentHours * 3_600_000, to: now + 1, stepMs: MINUTE, onProgress: progress('fleet') });
+  readings += await writeReadings(repos, rest, {
+    from: now - plan.recentHours * 3_600_000,
+    to: now + 1,
+    stepMs: MINUTE,
+    onProgress: progress('fleet'),
+  });
   const seedMs = performance.now() - started;
 
   log(`creating ${plan.streamUsers} stream users`);
@@ -61,10 +71,19 @@ export async function buildDataset(dir: string, plan: Plan, log: (msg: string) =
     const user = await repos.users.create({ email, name: `Stream user ${u}`, passwordHash, isAdmin: false }, null);
     for (const s of sites.slice(0, TECH_SITES)) await repos.sites.setMember(s.id, user.id, 'viewer', null);
     const subs = [];
-    for (let k = 0; k < plan.streamsPerUser; k++) subs.push((await repos.subscriptions.create(user.id, `Site ${k % TECH_SITES}`, metricPks(sites[k % TECH_SITES]))).id);
+    for (let k = 0; k < plan.streamsPerUser; k++)
+      subs.push(
+        (await repos.subscriptions.create(user.id, `Site ${k % TECH_SITES}`, metricPks(sites[k % TECH_SITES]))).id,
+      );
     // Tokens written directly: signing 100 users in through the API would trip the login rate limit.
     const token = `sw_${randomBytes(32).toString('base64url')}`;
-    await repos.tokens.create({ userId: user.id, name: 'bench', tokenHash: hashToken(token), prefix: token.slice(0, 8), expiresAt: null });
+    await repos.tokens.create({
+      userId: user.id,
+      name: 'bench',
+      tokenHash: hashToken(token),
+      prefix: token.slice(0, 8),
+      expiresAt: null,
+    });
     streamUsers.push({ token, subscriptions: subs });
   }
   const yearSubscription = (await repos.subscriptions.create(technician, 'Site 0, everything', metricPks(sites[0]))).id;
@@ -75,7 +94,12 @@ export async function buildDataset(dir: string, plan: Plan, log: (msg: string) =
   const storage = measureStorage(db.$client);
   db.$client.close();
   return {
-    dbPath, readings, seedMs, storage, streamUsers, yearSubscription,
+    dbPath,
+    readings,
+    seedMs,
+    storage,
+    streamUsers,
+    yearSubscription,
     site0: sites[0].id,
     metric0: metricIds(sites[0])[0],
     /** The 200 metrics of the technician's sites: what P4 writes and P6's batch carries. */
@@ -92,7 +116,9 @@ function measureStorage(c: ReturnType<typeof openDatabase>['$client']): Storage 
   const pageSize = c.pragma('page_size', { simple: true }) as number;
   const readings = (c.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
   const breakdown: Record<string, number> = {};
-  for (const r of c.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6').all() as { name: string; bytes: number }[]) {
+  for (const r of c
+    .prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6')
+    .all() as { name: string; bytes: number }[]) {
     breakdown[r.name] = r.bytes;
   }
   return { bytes: pages * pageSize, readings, breakdown };

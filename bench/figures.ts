@@ -32,7 +32,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function paths(t: Target, longDays: number) {
   const now = Date.now();
-  const window = (days: number) => `from=${new Date(now - days * DAY).toISOString()}&to=${new Date(now).toISOString()}&interval=auto&maxPoints=1000`;
+  const window = (days: number) =>
+    `from=${new Date(now - days * DAY).toISOString()}&to=${new Date(now).toISOString()}&interval=auto&maxPoints=1000`;
   const series = `${t.base}/api/subscriptions/${t.ds.yearSubscription}/timeseries?`;
   return {
     p1: { url: `${t.base}/api/metrics/${t.ds.metric0}`, headers: { cookie: t.cookie } },
@@ -44,7 +45,13 @@ export function paths(t: Target, longDays: number) {
   };
 }
 
-export async function measureRounds(t: Target, p: ReturnType<typeof paths>, rounds: number, seconds: number, log: (m: string) => void): Promise<Round[]> {
+export async function measureRounds(
+  t: Target,
+  p: ReturnType<typeof paths>,
+  rounds: number,
+  seconds: number,
+  log: (m: string) => void,
+): Promise<Round[]> {
   const raw = rawInserter(t.dir, t.ds.writable.length, 5000);
   // P4 writes fresh minutes before site 0's history starts, so every reading is a new row.
   const cursor = { ts: Date.now() - 800 * DAY };
@@ -74,8 +81,17 @@ export async function measureRounds(t: Target, p: ReturnType<typeof paths>, roun
 }
 
 /** P1 during a login storm that starts 0.5 s before and ends after it; then queued argon2 work drains. */
-async function underStorm(t: Target, p1: { url: string; headers: Record<string, string> }, seconds: number, spread: boolean, log: (m: string) => void) {
-  const [storm, load] = await Promise.all([loginStorm(t.base, seconds + 1, spread), sleep(500).then(() => hammer(p1.url, seconds, p1.headers))]);
+async function underStorm(
+  t: Target,
+  p1: { url: string; headers: Record<string, string> },
+  seconds: number,
+  spread: boolean,
+  log: (m: string) => void,
+) {
+  const [storm, load] = await Promise.all([
+    loginStorm(t.base, seconds + 1, spread),
+    sleep(500).then(() => hammer(p1.url, seconds, p1.headers)),
+  ]);
   log(`  login storm${spread ? ' (spread addresses)' : ''}: ${storm.codes || 'no answers'}`);
   await sleep(2000);
   return load;
@@ -88,26 +104,92 @@ export function ratioText(ratio: number, goal: number): string {
 
 /** Ratios are medians of per-round ratios; "ours" and "baseline" are medians of their own. */
 export function throughputRows(rounds: Round[], windowLabel: string): Row[] {
-  const row = (figure: string, what: string, ours: (r: Round) => number, base: (r: Round) => number, unit: string, goal: number, baseName: string): Row => {
+  const row = (
+    figure: string,
+    what: string,
+    ours: (r: Round) => number,
+    base: (r: Round) => number,
+    unit: string,
+    goal: number,
+    baseName: string,
+  ): Row => {
     const ratio = median(rounds.map((r) => ours(r) / base(r)));
     return {
-      figure, what, ours: `${fmt(median(rounds.map(ours)))} ${unit}`, baseline: `${fmt(median(rounds.map(base)))} ${unit} (${baseName})`,
-      ratio: `${ratioText(ratio, goal)}×`, goal: `≥ ${goal}×`, pass: ratio >= goal,
+      figure,
+      what,
+      ours: `${fmt(median(rounds.map(ours)))} ${unit}`,
+      baseline: `${fmt(median(rounds.map(base)))} ${unit} (${baseName})`,
+      ratio: `${ratioText(ratio, goal)}×`,
+      goal: `≥ ${goal}×`,
+      pass: ratio >= goal,
     };
   };
   const yearP50 = median(rounds.map((r) => r.year.p50));
   const dayP50 = median(rounds.map((r) => r.day.p50));
   const p5Ratio = median(rounds.map((r) => r.year.p50 / r.day.p50));
   return [
-    row('P1', 'GET /api/metrics/:id, session cookie', (r) => r.p1.rps, (r) => r.bare.rps, 'req/s', 0.8, 'bare Fastify route in the server process'),
-    row('P2', 'GET /api/sites/:id/latest (20 metrics), bearer', (r) => r.p2.rps, (r) => r.bare.rps, 'req/s', 0.6, 'bare route'),
-    row('P3', 'site page live-values fragment (HTML, hx-request)', (r) => r.p3.rps, (r) => r.p2.rps, 'req/s', 0.6, 'P2 JSON'),
-    row('P4', 'POST /api/readings, 5,000 a request', (r) => r.p4, (r) => r.raw, 'readings/s', 0.5, 'raw prepared INSERT, 5,000/tx'),
+    row(
+      'P1',
+      'GET /api/metrics/:id, session cookie',
+      (r) => r.p1.rps,
+      (r) => r.bare.rps,
+      'req/s',
+      0.8,
+      'bare Fastify route in the server process',
+    ),
+    row(
+      'P2',
+      'GET /api/sites/:id/latest (20 metrics), bearer',
+      (r) => r.p2.rps,
+      (r) => r.bare.rps,
+      'req/s',
+      0.6,
+      'bare route',
+    ),
+    row(
+      'P3',
+      'site page live-values fragment (HTML, hx-request)',
+      (r) => r.p3.rps,
+      (r) => r.p2.rps,
+      'req/s',
+      0.6,
+      'P2 JSON',
+    ),
+    row(
+      'P4',
+      'POST /api/readings, 5,000 a request',
+      (r) => r.p4,
+      (r) => r.raw,
+      'readings/s',
+      0.5,
+      'raw prepared INSERT, 5,000/tx',
+    ),
     {
-      figure: 'P5', what: `subscription of 20 metrics, ${windowLabel}, interval=auto`, ours: `p50 ${fmt(yearP50)} ms`, baseline: `p50 ${fmt(dayP50)} ms (1-day window)`,
-      ratio: `${ratioText(p5Ratio, 2)}×`, goal: '≤ 2× and p50 ≤ 150 ms', pass: p5Ratio <= 2 && yearP50 <= 150,
+      figure: 'P5',
+      what: `subscription of 20 metrics, ${windowLabel}, interval=auto`,
+      ours: `p50 ${fmt(yearP50)} ms`,
+      baseline: `p50 ${fmt(dayP50)} ms (1-day window)`,
+      ratio: `${ratioText(p5Ratio, 2)}×`,
+      goal: '≤ 2× and p50 ≤ 150 ms',
+      pass: p5Ratio <= 2 && yearP50 <= 150,
     },
-    row('P7', 'P1 while 50 clients hammer login from one address', (r) => r.p7.rps, (r) => r.p1.rps, 'req/s', 0.5, 'P1 alone'),
-    row('P7′', 'P1 while 50 clients hammer login, each request from a new address', (r) => r.p7spread.rps, (r) => r.p1.rps, 'req/s', 0.5, 'P1 alone'),
+    row(
+      'P7',
+      'P1 while 50 clients hammer login from one address',
+      (r) => r.p7.rps,
+      (r) => r.p1.rps,
+      'req/s',
+      0.5,
+      'P1 alone',
+    ),
+    row(
+      'P7′',
+      'P1 while 50 clients hammer login, each request from a new address',
+      (r) => r.p7spread.rps,
+      (r) => r.p1.rps,
+      'req/s',
+      0.5,
+      'P1 alone',
+    ),
   ];
 }

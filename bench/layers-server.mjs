@@ -35,12 +35,24 @@ const layers = {
 const ports = {};
 let port = Number(process.env.LAYERS_PORT);
 for (const [name, parts] of Object.entries(layers)) {
-  const app = Fastify({ logger: { level: 'warn' }, ...(parts.includes('reqid') ? { requestIdHeader: false, genReqId: () => randomUUID() } : {}) });
-  if (parts.includes('reqid')) app.addHook('onRequest', (request, reply, done) => done(reply.header('x-request-id', request.id) && undefined));
-  if (parts.includes('helmet')) app.addHook('onRequest', (_request, reply, done) => done(reply.headers(headers) && undefined));
+  const app = Fastify({
+    logger: { level: 'warn' },
+    ...(parts.includes('reqid') ? { requestIdHeader: false, genReqId: () => randomUUID() } : {}),
+  });
+  if (parts.includes('reqid'))
+    app.addHook('onRequest', (request, reply, done) => done(reply.header('x-request-id', request.id) && undefined));
+  if (parts.includes('helmet'))
+    app.addHook('onRequest', (_request, reply, done) => done(reply.headers(headers) && undefined));
   if (parts.includes('session') || parts.includes('reader')) await app.register(cookie, { secret: SECRET });
   if (parts.includes('session')) {
-    await app.register(session, { secret: SECRET, cookieName: 'sid', store, saveUninitialized: false, rolling: false, cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 1_800_000, path: '/' } });
+    await app.register(session, {
+      secret: SECRET,
+      cookieName: 'sid',
+      store,
+      saveUninitialized: false,
+      rolling: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: false, maxAge: 1_800_000, path: '/' },
+    });
     app.post('/login', async (request) => {
       request.session.userId = 'u1';
       request.session.createdAt = Date.now();

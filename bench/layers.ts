@@ -10,7 +10,10 @@ import { freePort, ROOT } from './processes.js';
 const ROUNDS = 5;
 const secret = randomBytes(32).toString('hex');
 const base = await freePort();
-const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'layers-server.mjs')], { env: { ...process.env, LAYERS_PORT: String(base + 1), LAYERS_SECRET: secret }, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'layers-server.mjs')], {
+  env: { ...process.env, LAYERS_PORT: String(base + 1), LAYERS_SECRET: secret },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 try {
   const ports: Record<string, number> = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench/layers-server.mjs did not start in 30 s')), 30_000);
@@ -50,7 +53,8 @@ try {
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   const bare = median(results.get('bare route')!);
   console.log('| layer | req/s | × bare |\n| --- | --- | --- |');
-  for (const [label, v] of results) console.log(`| ${label} | ${Math.round(median(v)).toLocaleString('en')} | ${(median(v) / bare).toFixed(2)}× |`);
+  for (const [label, v] of results)
+    console.log(`| ${label} | ${Math.round(median(v)).toLocaleString('en')} | ${(median(v) / bare).toFixed(2)}× |`);
 } finally {
   server.kill('SIGINT');
 }

@@ -40,12 +40,23 @@ export function httpStatus(url: string): Promise<number> {
 }
 
 /** Spawns `node args…` with env and polls `healthPath` every 5 ms until it answers 200; its port is none of `avoid`. */
-export async function startChild(args: string[], env: Record<string, string>, healthPath: string, logFile: string, timeoutMs = 60_000, avoid: number[] = []): Promise<Child> {
+export async function startChild(
+  args: string[],
+  env: Record<string, string>,
+  healthPath: string,
+  logFile: string,
+  timeoutMs = 60_000,
+  avoid: number[] = [],
+): Promise<Child> {
   let port = await freePort();
   while (avoid.includes(port)) port = await freePort();
   const started = performance.now();
   const log = createWriteStream(logFile, { flags: 'a' });
-  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(proc);
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
@@ -54,7 +65,9 @@ export async function startChild(args: string[], env: Record<string, string>, he
   while ((await httpStatus(url + healthPath)) !== 200) {
     if (proc.exitCode !== null || performance.now() - started > timeoutMs) {
       await stopChild(proc);
-      throw new Error(`${args.join(' ')} did not become healthy; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      throw new Error(
+        `${args.join(' ')} did not become healthy; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -11,10 +11,13 @@ export function rawInserter(dir: string, metricCount: number, perBatch: number) 
   db.pragma(`cache_size = -${CACHE_KIB}`);
   // A fresh table each time, so the warm-up's rows do not collide with the rounds'.
   db.exec('DROP TABLE IF EXISTS readings');
-  db.exec('CREATE TABLE readings (metric_pk INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (metric_pk, ts)) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE readings (metric_pk INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (metric_pk, ts)) WITHOUT ROWID',
+  );
   const insert = db.prepare('INSERT INTO readings (metric_pk, ts, value) VALUES (?, ?, ?)');
   const batch = db.transaction((ts: number, values: Float64Array) => {
-    for (let i = 0; i < perBatch; i++) insert.run((i % metricCount) + 1, ts + Math.floor(i / metricCount) * 60_000, values[i]);
+    for (let i = 0; i < perBatch; i++)
+      insert.run((i % metricCount) + 1, ts + Math.floor(i / metricCount) * 60_000, values[i]);
   });
   let ts = Date.UTC(2020, 0, 1);
   const values = new Float64Array(perBatch);

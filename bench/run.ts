@@ -25,7 +25,8 @@ const seconds = quick ? 1 : 5;
 // Five full rounds: on the VMs we run on, one figure moves by up to ±30 % from round to round.
 const roundCount = quick ? 3 : 5;
 const started = performance.now();
-const log = (m: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}`);
+const log = (m: string) =>
+  console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}`);
 
 const notes: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'sitewatt-bench-'));
@@ -39,27 +40,41 @@ async function main(): Promise<Row[]> {
   if (!useTsx && !process.argv.includes('--no-build')) {
     log('npm run build (the server runs from dist/, as `npm start` does)');
     // tsc still emits when someone's unrelated work in progress has a type error.
-    if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).status !== 0) log('warning: the build reported errors; dist/ may be stale');
+    if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' }).status !== 0)
+      log('warning: the build reported errors; dist/ may be stale');
   }
   log(`building the dataset in ${dir}`);
   const ds = await buildDataset(dir, plan, log);
-  notes.push(`dataset: ${plan.sites} sites × 9 devices (20 metrics a site); site 0 has ${plan.longDays} days of one-minute readings, the others ${plan.recentHours} h; seeded ${ds.readings.toLocaleString('en')} readings in ${(ds.seedMs / 1000).toFixed(1)} s (${fmt(ds.readings / (ds.seedMs / 1000))} readings/s)`);
+  notes.push(
+    `dataset: ${plan.sites} sites × 9 devices (20 metrics a site); site 0 has ${plan.longDays} days of one-minute readings, the others ${plan.recentHours} h; seeded ${ds.readings.toLocaleString('en')} readings in ${(ds.seedMs / 1000).toFixed(1)} s (${fmt(ds.readings / (ds.seedMs / 1000))} readings/s)`,
+  );
   log(notes[0]);
 
   const env = {
-    NODE_ENV: 'production', SESSION_SECRET: randomBytes(32).toString('hex'), COOKIE_SECURE: 'false',
-    DATABASE_PATH: ds.dbPath, SIMULATOR: 'off', DEMO: 'false', LOG_LEVEL: 'warn', HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    COOKIE_SECURE: 'false',
+    DATABASE_PATH: ds.dbPath,
+    SIMULATOR: 'off',
+    DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
     // P7′ sends X-Forwarded-For to play many clients; trusting loopback as the proxy makes it count.
     TRUST_PROXY: '127.0.0.1',
     // Load shedding off: the figures measure capacity; a 503 under deliberate overload would hide it.
     MAX_EVENT_LOOP_DELAY_MS: '0',
   };
   const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
-  const startServer = (args = serverArgs, extra: Record<string, string> = {}, avoid: number[] = []) => startChild(args, { ...env, ...extra }, '/healthz', join(dir, 'server.log'), 60_000, avoid);
+  const startServer = (args = serverArgs, extra: Record<string, string> = {}, avoid: number[] = []) =>
+    startChild(args, { ...env, ...extra }, '/healthz', join(dir, 'server.log'), 60_000, avoid);
   // The first server also serves P1/P2's bare route, in its own process as the issue defines it;
   // the restarts of P9 are the server alone.
   const barePort = await freePort();
-  let server: Child = await startServer(['--import', './bench/baseline-server.mjs', ...serverArgs], { BENCH_BARE_PORT: String(barePort) }, [barePort]);
+  let server: Child = await startServer(
+    ['--import', './bench/baseline-server.mjs', ...serverArgs],
+    { BENCH_BARE_PORT: String(barePort) },
+    [barePort],
+  );
   log(`server ready in ${fmt(server.readyMs)} ms`);
 
   const cookie = await login(server.url, BENCH_TECH, BENCH_PASSWORD);
@@ -76,7 +91,15 @@ async function main(): Promise<Row[]> {
 
   const perReading = ds.storage.bytes / ds.storage.readings;
   const at = `at ${fmt(ds.storage.readings / 1e6, 1)} M readings${quick ? ' (quick: not 10 M)' : ''}`;
-  rows.push({ figure: 'P8', what: `database bytes per reading, roll-ups included, ${at}`, ours: `${fmt(perReading, 1)} B`, baseline: `${fmt(ds.storage.bytes / 2 ** 20)} MiB file`, ratio: '—', goal: '≤ 32 B', pass: perReading <= 32 });
+  rows.push({
+    figure: 'P8',
+    what: `database bytes per reading, roll-ups included, ${at}`,
+    ours: `${fmt(perReading, 1)} B`,
+    baseline: `${fmt(ds.storage.bytes / 2 ** 20)} MiB file`,
+    ratio: '—',
+    goal: '≤ 32 B',
+    pass: perReading <= 32,
+  });
 
   // P9 before P6, so P6's memory figure is a fresh server's plus its streams, not the rounds' leftovers.
   log('P9: restarts');
@@ -87,7 +110,15 @@ async function main(): Promise<Row[]> {
     restarts.push(server.readyMs);
   }
   const restart = median(restarts);
-  rows.push({ figure: 'P9', what: `restart until /healthz answers, ${at}`, ours: `${fmt(restart)} ms`, baseline: '—', ratio: '—', goal: '≤ 2,000 ms', pass: restart <= 2000 });
+  rows.push({
+    figure: 'P9',
+    what: `restart until /healthz answers, ${at}`,
+    ours: `${fmt(restart)} ms`,
+    baseline: '—',
+    ratio: '—',
+    goal: '≤ 2,000 ms',
+    pass: restart <= 2000,
+  });
   log(`P6: ${plan.streamUsers * plan.streamsPerUser} streams`);
   rows.push(await fanoutRow(server, ds, token));
   notes.push(`storage by table/index (bytes): ${JSON.stringify(ds.storage.breakdown)}`);

@@ -16,10 +16,21 @@ async function openSite(page: Page, name: string) {
 
 /** Readings written the way devices send them, through the readings service. */
 async function writeReadings(metricKey: string, deviceName: string, values: { minutesAgo: number; value: number }[]) {
-  const admin = (await h.app.services.auth.loadActor((await h.app.repos.users.findByEmailWithHash('admin@example.com'))!.id))!;
+  const admin = (await h.app.services.auth.loadActor(
+    (await h.app.repos.users.findByEmailWithHash('admin@example.com'))!.id,
+  ))!;
   const site = (await h.app.services.sites.list(admin, { q: 'Rotterdam', limit: 1 })).items[0];
-  const metric = (await h.app.services.metrics.siteLatest(admin, site.id)).find((m) => m.deviceName === deviceName && m.key === metricKey)!;
-  await h.app.services.readings.ingest(admin, values.map((v) => ({ metricId: metric.id, timestamp: new Date(Date.now() - v.minutesAgo * 60_000).toISOString(), value: v.value })));
+  const metric = (await h.app.services.metrics.siteLatest(admin, site.id)).find(
+    (m) => m.deviceName === deviceName && m.key === metricKey,
+  )!;
+  await h.app.services.readings.ingest(
+    admin,
+    values.map((v) => ({
+      metricId: metric.id,
+      timestamp: new Date(Date.now() - v.minutesAgo * 60_000).toISOString(),
+      value: v.value,
+    })),
+  );
 }
 
 describe('Devices in the browser', { timeout: 90_000 }, () => {
@@ -58,7 +69,11 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { level: 1, name: 'E2E Inverter Renamed' }).waitFor();
     const metricsTable = page.getByRole('region', { name: 'Metrics' });
-    expect(await metricsTable.getByRole('rowheader').allTextContents()).toEqual(['AC output', 'Energy produced', 'Cabinet temperature']);
+    expect(await metricsTable.getByRole('rowheader').allTextContents()).toEqual([
+      'AC output',
+      'Energy produced',
+      'Cabinet temperature',
+    ]);
     await page.getByRole('heading', { level: 3, name: 'Cabinet temperature (°C)' }).waitFor();
     const history = await page.getByRole('region', { name: 'Change history' }).textContent();
     expect(history).toContain('E2E Inverter → E2E Inverter Renamed');
@@ -83,11 +98,21 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
     // The status line names the aggregation actually used, and a refused window says why.
     const chartStatus = page.locator('#chart-status');
     // Times are the site's, and the zone is named: a day bucket starts at the site's midnight.
-    await expect.poll(() => chartStatus.textContent(), { timeout: 10_000 }).toMatch(/^Showing .* \(Europe\/Amsterdam\), (avg|delta|last) per \w+\.$/);
+    await expect
+      .poll(() => chartStatus.textContent(), { timeout: 10_000 })
+      .toMatch(/^Showing .* \(Europe\/Amsterdam\), (avg|delta|last) per \w+\.$/);
     // A zone this browser does not know (the server's list may be newer) falls back to the browser's, unnamed.
     const fallback = await page.evaluate(() => {
-      const s = (window as unknown as { Sitewatt: { span: (a: Date, b: Date, tz: string) => string; tzDate: (tz: string) => unknown } }).Sitewatt;
-      return { span: s.span(new Date(0), new Date(0), 'Mars/Olympus_Mons'), tzDate: s.tzDate('Mars/Olympus_Mons') ?? null, known: typeof s.tzDate('Europe/Amsterdam') };
+      const s = (
+        window as unknown as {
+          Sitewatt: { span: (a: Date, b: Date, tz: string) => string; tzDate: (tz: string) => unknown };
+        }
+      ).Sitewatt;
+      return {
+        span: s.span(new Date(0), new Date(0), 'Mars/Olympus_Mons'),
+        tzDate: s.tzDate('Mars/Olympus_Mons') ?? null,
+        known: typeof s.tzDate('Europe/Amsterdam'),
+      };
     });
     expect(fallback).toEqual({ span: expect.not.stringContaining('Mars'), tzDate: null, known: 'function' });
     await page.locator('#chart-range').selectOption('custom');
@@ -110,7 +135,12 @@ describe('Devices in the browser', { timeout: 90_000 }, () => {
     const before = await page.evaluate(() => performance.timeOrigin);
     await writeReadings('soc', 'Harbour Battery', [{ minutesAgo: 0, value: 77.7 }]);
     const battery = page.getByRole('article', { name: 'Harbour Battery' });
-    await expect.poll(() => battery.getByRole('row', { name: /State of charge/ }).textContent(), { timeout: 15_000, interval: 500 }).toContain('77.7');
+    await expect
+      .poll(() => battery.getByRole('row', { name: /State of charge/ }).textContent(), {
+        timeout: 15_000,
+        interval: 500,
+      })
+      .toContain('77.7');
     expect(await battery.getByRole('row', { name: /State of charge/ }).textContent()).toContain('fresh');
     expect(await page.evaluate(() => performance.timeOrigin)).toBe(before);
     expect(problems).toEqual([]);

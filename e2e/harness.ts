@@ -22,13 +22,20 @@ export interface Harness {
 
 export async function start(): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'sitewatt-e2e-'));
-  const app = await buildApp(testConfig({ databasePath: join(dir, 'e2e.db'), demo: true, demoPassword: DEMO_PASSWORD, simulator: false }));
+  const app = await buildApp(
+    testConfig({ databasePath: join(dir, 'e2e.db'), demo: true, demoPassword: DEMO_PASSWORD, simulator: false }),
+  );
   await seedDemo(app.repos, DEMO_PASSWORD);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
-    app, url, browser,
+    app,
+    url,
+    browser,
     async close() {
       await browser.close();
       await app.close();
@@ -49,7 +56,11 @@ export async function open(h: Harness, width = 1280): Promise<Tab> {
   const problems: string[] = [];
   // Injected by the browser driver, so the page's own CSP does not apply to this listener.
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e: SecurityPolicyViolationEvent) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${(e.target as Element)?.outerHTML?.slice(0, 120)}`));
+    document.addEventListener('securitypolicyviolation', (e: SecurityPolicyViolationEvent) =>
+      console.error(
+        `CSP violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${(e.target as Element)?.outerHTML?.slice(0, 120)}`,
+      ),
+    );
   });
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy|CSP violation/i.test(m.text())) problems.push(m.text());
@@ -66,4 +77,5 @@ export async function signIn(page: Page, email: string) {
   await page.waitForURL('**/sites');
 }
 
-export const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+export const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

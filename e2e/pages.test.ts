@@ -7,12 +7,18 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-const siteNames = async (page: import('playwright-core').Page) => (await page.locator('#site-list').getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim()).sort();
+const siteNames = async (page: import('playwright-core').Page) =>
+  (await page.locator('#site-list').getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim()).sort();
 
 describe('Signing in', { timeout: 60_000 }, () => {
   it('When each demo user signs in, then they see exactly their sites', async () => {
     const expected: Record<string, string[]> = {
-      'admin@example.com': ['Alpine Wind Park', 'Berlin Office Battery', 'Rotterdam Harbour Microgrid', 'Sevilla Solar Farm'],
+      'admin@example.com': [
+        'Alpine Wind Park',
+        'Berlin Office Battery',
+        'Rotterdam Harbour Microgrid',
+        'Sevilla Solar Farm',
+      ],
       'tech@example.com': ['Alpine Wind Park', 'Rotterdam Harbour Microgrid'],
       'viewer@example.com': ['Rotterdam Harbour Microgrid', 'Sevilla Solar Farm'],
     };

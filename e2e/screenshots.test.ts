@@ -7,16 +7,29 @@ let h: Harness;
 beforeAll(async () => {
   h = await start();
   // An hour of power readings, so the device chart has something to draw.
-  const admin = (await h.app.services.auth.loadActor((await h.app.repos.users.findByEmailWithHash('admin@example.com'))!.id))!;
+  const admin = (await h.app.services.auth.loadActor(
+    (await h.app.repos.users.findByEmailWithHash('admin@example.com'))!.id,
+  ))!;
   const site = (await h.app.services.sites.list(admin, { q: 'Rotterdam', limit: 1 })).items[0];
-  const metrics = (await h.app.services.metrics.siteLatest(admin, site.id)).filter((m) => m.deviceName === 'Harbour Battery');
-  const readings = metrics.flatMap((m) => Array.from({ length: 60 }, (_, i) => ({ metricId: m.id, timestamp: new Date(Date.now() - (59 - i) * 60_000).toISOString(), value: m.key === 'soc' ? 40 + i / 2 : 500 * Math.sin(i / 9) })));
+  const metrics = (await h.app.services.metrics.siteLatest(admin, site.id)).filter(
+    (m) => m.deviceName === 'Harbour Battery',
+  );
+  const readings = metrics.flatMap((m) =>
+    Array.from({ length: 60 }, (_, i) => ({
+      metricId: m.id,
+      timestamp: new Date(Date.now() - (59 - i) * 60_000).toISOString(),
+      value: m.key === 'soc' ? 40 + i / 2 : 500 * Math.sin(i / 9),
+    })),
+  );
   await h.app.services.readings.ingest(admin, readings);
 }, 60_000);
 afterAll(() => h?.close());
 
 describe('Main pages', { timeout: 120_000 }, () => {
-  for (const [label, width] of [['375', 375], ['desktop', 1280]] as const) {
+  for (const [label, width] of [
+    ['375', 375],
+    ['desktop', 1280],
+  ] as const) {
     it(`When the admin visits every main page at ${label} px, then each renders without CSP violations`, async () => {
       const { page, problems } = await open(h, width);
       await signIn(page, 'admin@example.com');
@@ -26,10 +39,18 @@ describe('Main pages', { timeout: 120_000 }, () => {
       await shot(page, `site-${label}`);
       await page.getByRole('link', { name: 'Harbour Battery' }).click();
       await page.getByRole('heading', { level: 1, name: 'Harbour Battery' }).waitFor();
-      await expect.poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 }).toMatch(/Showing|unavailable/);
+      await expect
+        .poll(() => page.getByRole('status').first().textContent(), { timeout: 10_000 })
+        .toMatch(/Showing|unavailable/);
       await shot(page, `device-${label}`);
       await page.getByRole('button', { name: 'Add device' }).count();
-      await page.goto(page.url().replace(/\/devices\/.*/, '/sites/') + (await page.getByRole('link', { name: 'Rotterdam Harbour Microgrid' }).last().getAttribute('href'))!.split('/').pop() + '/devices/new');
+      await page.goto(
+        page.url().replace(/\/devices\/.*/, '/sites/') +
+          (await page.getByRole('link', { name: 'Rotterdam Harbour Microgrid' }).last().getAttribute('href'))!
+            .split('/')
+            .pop() +
+          '/devices/new',
+      );
       await page.getByRole('heading', { level: 1, name: 'Add a device' }).waitFor();
       await shot(page, `device-new-${label}`);
       await page.getByRole('link', { name: 'API tokens' }).click();
@@ -38,7 +59,10 @@ describe('Main pages', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Copy token' }).waitFor();
       await shot(page, `tokens-${label}`);
       // On a phone the table's header is hidden; each value carries its column's name instead.
-      const expiresLabel = await page.locator('td[data-label="Expires"]').first().evaluate((td) => getComputedStyle(td, '::before').content);
+      const expiresLabel = await page
+        .locator('td[data-label="Expires"]')
+        .first()
+        .evaluate((td) => getComputedStyle(td, '::before').content);
       expect(expiresLabel).toBe(width < 768 ? '"Expires: "' : 'none');
       await page.getByRole('link', { name: 'Admin' }).click();
       await page.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();

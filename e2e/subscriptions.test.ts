@@ -14,9 +14,14 @@ let socId = '';
 
 /** The technician's actor and the id of a metric named by its site, device and key. */
 async function metricId(site: string, device: string, key: string) {
-  const tech = (await h.app.services.auth.loadActor((await h.app.repos.users.findByEmailWithHash('tech@example.com'))!.id))!;
+  const tech = (await h.app.services.auth.loadActor(
+    (await h.app.repos.users.findByEmailWithHash('tech@example.com'))!.id,
+  ))!;
   const s = (await h.app.services.sites.list(tech, { q: site, limit: 1 })).items[0];
-  return { tech, id: (await h.app.services.metrics.siteLatest(tech, s.id)).find((m) => m.deviceName === device && m.key === key)!.id };
+  return {
+    tech,
+    id: (await h.app.services.metrics.siteLatest(tech, s.id)).find((m) => m.deviceName === device && m.key === key)!.id,
+  };
 }
 
 beforeAll(async () => {
@@ -29,7 +34,10 @@ beforeAll(async () => {
   ]);
   socId = soc.id;
   const now = Date.now();
-  const times = [...Array.from({ length: 168 }, (_, i) => now - (168 - i) * 3_600_000), ...Array.from({ length: 120 }, (_, i) => now - (120 - i) * 60_000)];
+  const times = [
+    ...Array.from({ length: 168 }, (_, i) => now - (168 - i) * 3_600_000),
+    ...Array.from({ length: 120 }, (_, i) => now - (120 - i) * 60_000),
+  ];
   const readings = times.flatMap((t, i) => [
     { metricId: soc.id, timestamp: new Date(t).toISOString(), value: 50 + 40 * Math.sin(i / 20) },
     { metricId: power.id, timestamp: new Date(t).toISOString(), value: 800 * Math.cos(i / 15) },
@@ -41,7 +49,10 @@ afterAll(() => h?.close());
 
 const status = (page: Page) => page.locator('#subscription-chart-status');
 // The subscription's zone is its first metric's site's (Alpine, first in the picker), and the status line names it.
-const chartReady = (page: Page) => expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/^Showing 3 metrics, .* \(Europe\/Vienna\), /);
+const chartReady = (page: Page) =>
+  expect
+    .poll(() => status(page).textContent(), { timeout: 10_000 })
+    .toMatch(/^Showing 3 metrics, .* \(Europe\/Vienna\), /);
 
 describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
   it('When a technician builds a subscription across two sites, then the chart draws, the window changes and the CSV matches', async () => {
@@ -61,7 +72,9 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     // A unit matches whole: "kW" finds the meter's power, not its kWh counters; "kWh" the reverse.
     const meter = 'Rotterdam Harbour Microgrid / Shore Power Meter /';
     await filter.fill('shore kW');
-    await expect.poll(() => page.getByRole('checkbox', { name: `${meter} Import energy (kWh)` }).isVisible()).toBe(false);
+    await expect
+      .poll(() => page.getByRole('checkbox', { name: `${meter} Import energy (kWh)` }).isVisible())
+      .toBe(false);
     expect(await page.getByRole('checkbox', { name: `${meter} Power (kW)` }).isVisible()).toBe(true);
     await filter.fill('shore kWh');
     await expect.poll(() => page.getByRole('checkbox', { name: `${meter} Power (kW)` }).isVisible()).toBe(false);
@@ -91,13 +104,22 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     expect(await chart.locator('canvas').count()).toBe(1);
     expect(await chart.locator('.u-legend .u-series').count()).toBe(4); // the time axis and three metrics
     expect(await page.locator('[data-subscription-chart]').getAttribute('data-series-count')).toBe('3');
-    expect(Number(await page.locator('[data-subscription-chart]').getAttribute('data-point-count'))).toBeGreaterThan(100);
-    expect(await page.getByRole('region', { name: 'Metrics' }).getByRole('row', { name: /Alpine Wind Park \/ Turbine WTG-01 \/ Power/ }).textContent()).toContain('fresh');
+    expect(Number(await page.locator('[data-subscription-chart]').getAttribute('data-point-count'))).toBeGreaterThan(
+      100,
+    );
+    expect(
+      await page
+        .getByRole('region', { name: 'Metrics' })
+        .getByRole('row', { name: /Alpine Wind Park \/ Turbine WTG-01 \/ Power/ })
+        .textContent(),
+    ).toContain('fresh');
     await shot(page, 'subscription-show-desktop');
 
     // Another window and aggregation: the address and the CSV link follow.
     await page.getByLabel('Window', { exact: true }).selectOption('7d');
-    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/Showing 3 metrics.*per (15m|1h)\./);
+    await expect
+      .poll(() => status(page).textContent(), { timeout: 10_000 })
+      .toMatch(/Showing 3 metrics.*per (15m|1h)\./);
     await page.getByLabel('Aggregation', { exact: true }).selectOption('max');
     await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/maximum per (15m|1h)\./);
     expect(page.url()).toContain('range=7d&agg=max');
@@ -110,15 +132,37 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     // A count of readings is in readings, not in the metrics' units: one axis for all three.
     await page.getByLabel('Aggregation', { exact: true }).selectOption('count');
     await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/per (15m|1h)\./);
-    await expect.poll(() => page.getByRole('img', { name: /^Chart of / }).locator('.u-legend .u-series').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('(readings)')]));
-    expect((await page.getByRole('img', { name: /^Chart of / }).locator('.u-legend').textContent())).not.toMatch(/\((kW|%)\)/);
+    await expect
+      .poll(() =>
+        page
+          .getByRole('img', { name: /^Chart of / })
+          .locator('.u-legend .u-series')
+          .allTextContents(),
+      )
+      .toEqual(expect.arrayContaining([expect.stringContaining('(readings)')]));
+    expect(
+      await page
+        .getByRole('img', { name: /^Chart of / })
+        .locator('.u-legend')
+        .textContent(),
+    ).not.toMatch(/\((kW|%)\)/);
     await page.getByLabel('Aggregation', { exact: true }).selectOption('max');
     await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/maximum per (15m|1h)\./);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
-    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download CSV' }).click(),
+    ]);
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\r\n');
     // Columns in the form's order (sites alphabetically); the header names both sites.
-    expect(lines[0].split(',').sort()).toEqual([`${TURBINE} [max]`, `${BATTERY_POWER} [max]`, `${SOC} [max]`, 'timestamp']);
+    expect(lines[0].split(',').sort()).toEqual([
+      `${TURBINE} [max]`,
+      `${BATTERY_POWER} [max]`,
+      `${SOC} [max]`,
+      'timestamp',
+    ]);
     expect(lines.length).toBeGreaterThan(100);
 
     // A live reading: the table shows it and the chart re-reads its tail, without a reload.
@@ -126,8 +170,19 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     const origin = await page.evaluate(() => performance.timeOrigin);
     const tech = (await metricId('Rotterdam', 'Harbour Battery', 'soc')).tech;
     await h.app.services.readings.ingest(tech, [{ metricId: socId, timestamp: new Date().toISOString(), value: 99.5 }]);
-    await expect.poll(() => page.getByRole('region', { name: 'Metrics' }).getByRole('row', { name: /Harbour Battery \/ State of charge/ }).textContent(), { timeout: 10_000 }).toContain('99.5');
-    await expect.poll(() => page.locator('[data-subscription-chart]').getAttribute('data-live-updates'), { timeout: 10_000 }).toBe('1');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByRole('region', { name: 'Metrics' })
+            .getByRole('row', { name: /Harbour Battery \/ State of charge/ })
+            .textContent(),
+        { timeout: 10_000 },
+      )
+      .toContain('99.5');
+    await expect
+      .poll(() => page.locator('[data-subscription-chart]').getAttribute('data-live-updates'), { timeout: 10_000 })
+      .toBe('1');
     expect(await page.evaluate(() => performance.timeOrigin)).toBe(origin);
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Subscriptions' }).click();
@@ -164,8 +219,14 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
       metricId('Rotterdam', 'Harbour Battery', 'power'),
       metricId('Alpine', 'Turbine WTG-01', 'wind_speed'),
     ]);
-    const sub = await h.app.services.subscriptions.create(soc.tech, { name: 'Three units', metricIds: [soc.id, power.id, wind.id] });
-    for (const [width, charts] of [[1280, 1], [375, 3]] as const) {
+    const sub = await h.app.services.subscriptions.create(soc.tech, {
+      name: 'Three units',
+      metricIds: [soc.id, power.id, wind.id],
+    });
+    for (const [width, charts] of [
+      [1280, 1],
+      [375, 3],
+    ] as const) {
       const { page, problems } = await open(h, width);
       await signIn(page, 'tech@example.com');
       await page.goto(`/subscriptions/${sub.id}`);

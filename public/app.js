@@ -26,8 +26,13 @@ document.addEventListener('click', (event) => {
     const status = document.getElementById(copy.getAttribute('data-copy-status'));
     if (!source) return;
     navigator.clipboard.writeText(source.value ?? source.textContent).then(
-      () => { if (status) status.textContent = 'Copied to the clipboard.'; },
-      () => { source.select?.(); if (status) status.textContent = 'Select the token and copy it yourself.'; },
+      () => {
+        if (status) status.textContent = 'Copied to the clipboard.';
+      },
+      () => {
+        source.select?.();
+        if (status) status.textContent = 'Select the token and copy it yourself.';
+      },
     );
   }
 });

@@ -8,23 +8,26 @@
  * bucket): they have no line to be part of, so they are drawn as points, or the chart looks empty.
  * Shared with subscription-chart.js, which pages load after this file.
  */
-window.Sitewatt = { ...window.Sitewatt, isolatedPoints(u, sid, show) {
-  if (show) return null;
-  const ys = u.data[sid];
-  const out = [];
-  for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
-  return out.length ? out : null;
-},
-/**
- * Chart times in the zone the series were bucketed in (the answer's `tz`: the site's, or the one
- * asked), so a day bucket starts at midnight on the axis; the zone is named in the status line.
- */
-tzDate: (tz) => (knownZone(tz) ? (ts) => uPlot.tzDate(new Date(ts * 1000), tz) : undefined),
-span(from, to, tz) {
-  if (!knownZone(tz)) return `${from.toLocaleString()} – ${to.toLocaleString()}`;
-  const f = new Intl.DateTimeFormat(undefined, { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' });
-  return `${f.format(from)} – ${f.format(to)} (${tz})`;
-} };
+window.Sitewatt = {
+  ...window.Sitewatt,
+  isolatedPoints(u, sid, show) {
+    if (show) return null;
+    const ys = u.data[sid];
+    const out = [];
+    for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
+    return out.length ? out : null;
+  },
+  /**
+   * Chart times in the zone the series were bucketed in (the answer's `tz`: the site's, or the one
+   * asked), so a day bucket starts at midnight on the axis; the zone is named in the status line.
+   */
+  tzDate: (tz) => (knownZone(tz) ? (ts) => uPlot.tzDate(new Date(ts * 1000), tz) : undefined),
+  span(from, to, tz) {
+    if (!knownZone(tz)) return `${from.toLocaleString()} – ${to.toLocaleString()}`;
+    const f = new Intl.DateTimeFormat(undefined, { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' });
+    return `${f.format(from)} – ${f.format(to)} (${tz})`;
+  },
+};
 
 /** A zone this browser's Intl knows (the server's list may be newer): else the browser's own is used, unnamed. */
 function knownZone(tz) {
@@ -96,7 +99,16 @@ function knownZone(tz) {
     const opts = {
       ...size(el),
       tzDate: window.Sitewatt.tzDate(body.tz),
-      series: [{}, { label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`, stroke: '#1e88e5', width: 2, spanGaps: false, points: { filter: window.Sitewatt.isolatedPoints } }],
+      series: [
+        {},
+        {
+          label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`,
+          stroke: '#1e88e5',
+          width: 2,
+          spanGaps: false,
+          points: { filter: window.Sitewatt.isolatedPoints },
+        },
+      ],
       axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', label: unit }],
       legend: { show: true },
     };
@@ -124,9 +136,12 @@ function knownZone(tz) {
     });
     const ok = results.find((r) => r.status === 'fulfilled');
     const reasons = [...new Set(results.filter((r) => r.status === 'rejected').map((r) => r.reason.message))];
-    status.textContent = failed === charts.length
-      ? (reasons.length === 1 && !reasons[0].startsWith('the server answered') ? `${reasons[0]}.` : 'Charts are unavailable right now; the latest values are listed below.')
-      : `Showing ${window.Sitewatt.span(w.from, w.to, ok.value.tz)}, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}.`;
+    status.textContent =
+      failed === charts.length
+        ? reasons.length === 1 && !reasons[0].startsWith('the server answered')
+          ? `${reasons[0]}.`
+          : 'Charts are unavailable right now; the latest values are listed below.'
+        : `Showing ${window.Sitewatt.span(w.from, w.to, ok.value.tz)}, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}.`;
   }
 
   range.addEventListener('change', () => {

@@ -17,7 +17,18 @@
   const live = root.querySelector('#subscription-live');
   const { range, agg, from: fromInput, to: toInput } = form.elements;
   const HOURS = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 };
-  const COLORS = ['#1e88e5', '#e53935', '#43a047', '#fb8c00', '#8e24aa', '#00897b', '#6d4c41', '#d81b60', '#3949ab', '#7cb342'];
+  const COLORS = [
+    '#1e88e5',
+    '#e53935',
+    '#43a047',
+    '#fb8c00',
+    '#8e24aa',
+    '#00897b',
+    '#6d4c41',
+    '#d81b60',
+    '#3949ab',
+    '#7cb342',
+  ];
   // Past ten series the colours come round again with another line style, so no two lines look alike.
   const DASHES = [undefined, [8, 4], [2, 3], [12, 4, 2, 4]];
   const MAX_UNITS_PER_CHART = 3;
@@ -53,7 +64,10 @@
   }
 
   async function fetchSeries(params) {
-    const res = await fetch(`${root.dataset.seriesUrl}?${new URLSearchParams(params)}`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+    const res = await fetch(`${root.dataset.seriesUrl}?${new URLSearchParams(params)}`, {
+      headers: { accept: 'application/json' },
+      credentials: 'same-origin',
+    });
     if (!res.ok) throw new Error(`the server answered ${res.status}`);
     return res.json();
   }
@@ -98,10 +112,28 @@
           {},
           ...g.idx.map((i) => {
             const s = shown.series[i];
-            return { label: label(s), scale: scaleOf(s.unit), stroke: COLORS[i % COLORS.length], dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length], width: 2, spanGaps: false, points: { filter: window.Sitewatt.isolatedPoints }, value: (_u, v) => (v == null ? '–' : `${num.format(v)} ${s.unit}`) };
+            return {
+              label: label(s),
+              scale: scaleOf(s.unit),
+              stroke: COLORS[i % COLORS.length],
+              dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length],
+              width: 2,
+              spanGaps: false,
+              points: { filter: window.Sitewatt.isolatedPoints },
+              value: (_u, v) => (v == null ? '–' : `${num.format(v)} ${s.unit}`),
+            };
           }),
         ],
-        axes: [{ stroke: 'currentColor' }, ...g.units.map((u, k) => ({ scale: scaleOf(u), label: u, side: k === 0 ? 3 : 1, stroke: 'currentColor', grid: { show: k === 0 } }))],
+        axes: [
+          { stroke: 'currentColor' },
+          ...g.units.map((u, k) => ({
+            scale: scaleOf(u),
+            label: u,
+            side: k === 0 ? 3 : 1,
+            stroke: 'currentColor',
+            grid: { show: k === 0 },
+          })),
+        ],
         legend: { show: true },
       };
       plots.push({ plot: new uPlot(opts, dataOf(g.idx), el), idx: g.idx });
@@ -112,12 +144,21 @@
 
   /** The CSV of exactly what is shown: the same window, interval, zone and aggregation. */
   function showLinks() {
-    const params = { format: 'csv', from: shown.from.toISOString(), to: shown.to.toISOString(), interval: shown.interval, tz: shown.tz, ...aggParam() };
+    const params = {
+      format: 'csv',
+      from: shown.from.toISOString(),
+      to: shown.to.toISOString(),
+      interval: shown.interval,
+      tz: shown.tz,
+      ...aggParam(),
+    };
     csv.href = `${root.dataset.seriesUrl}?${new URLSearchParams(params)}`;
-    const aggName = agg.value === 'default' ? 'average (increase for counters)' : agg.options[agg.selectedIndex].text.toLowerCase();
-    status.textContent = shown.series.length === 0
-      ? 'None of the metrics of this subscription is available to you.'
-      : `Showing ${shown.series.length} ${shown.series.length === 1 ? 'metric' : 'metrics'}, ${window.Sitewatt.span(shown.from, shown.to, shown.tz)}, ${aggName} per ${shown.interval}.`;
+    const aggName =
+      agg.value === 'default' ? 'average (increase for counters)' : agg.options[agg.selectedIndex].text.toLowerCase();
+    status.textContent =
+      shown.series.length === 0
+        ? 'None of the metrics of this subscription is available to you.'
+        : `Showing ${shown.series.length} ${shown.series.length === 1 ? 'metric' : 'metrics'}, ${window.Sitewatt.span(shown.from, shown.to, shown.tz)}, ${aggName} per ${shown.interval}.`;
   }
 
   async function load() {
@@ -130,14 +171,28 @@
     status.textContent = 'Loading the chart…';
     const maxPoints = Math.min(1000, Math.max(100, Math.round(plotsEl.clientWidth)));
     try {
-      const body = await fetchSeries({ from: w.from.toISOString(), to: w.to.toISOString(), interval: 'auto', maxPoints, ...aggParam() });
+      const body = await fetchSeries({
+        from: w.from.toISOString(),
+        to: w.to.toISOString(),
+        interval: 'auto',
+        maxPoints,
+        ...aggParam(),
+      });
       if (mine !== loading) return; // a newer choice is on its way
-      shown = { from: w.from, to: w.to, interval: body.interval, tz: body.tz, xs: body.timestamps.map((t) => Date.parse(t) / 1000), series: body.series.map(valueUnit) };
+      shown = {
+        from: w.from,
+        to: w.to,
+        interval: body.interval,
+        tz: body.tz,
+        xs: body.timestamps.map((t) => Date.parse(t) / 1000),
+        series: body.series.map(valueUnit),
+      };
       draw();
       showLinks();
       remember(w);
     } catch (err) {
-      if (mine === loading) status.textContent = `The chart is unavailable right now (${err.message}); the latest values are listed below.`;
+      if (mine === loading)
+        status.textContent = `The chart is unavailable right now (${err.message}); the latest values are listed below.`;
     }
   }
 
@@ -172,7 +227,13 @@
     if (since / 1000 < last) return load(); // an older bucket changed: read it all again
     const to = new Date();
     try {
-      const tail = await fetchSeries({ from: new Date(last * 1000).toISOString(), to: to.toISOString(), interval: shown.interval, tz: shown.tz, ...aggParam() });
+      const tail = await fetchSeries({
+        from: new Date(last * 1000).toISOString(),
+        to: to.toISOString(),
+        interval: shown.interval,
+        tz: shown.tz,
+        ...aggParam(),
+      });
       const tx = tail.timestamps.map((t) => Date.parse(t) / 1000);
       const at = tx.indexOf(last);
       if (at === -1 || !isLive()) return load();
@@ -182,7 +243,13 @@
       // Slide: drop buckets that ended before the new start.
       let keep = 0;
       while (keep < merged.length - 1 && merged[keep + 1] * 1000 <= from.getTime()) keep++;
-      shown.series = shown.series.map((s) => ({ ...s, values: s.values.slice(0, -1).concat((byId.get(s.metricId) ?? []).slice(at)).slice(keep) }));
+      shown.series = shown.series.map((s) => ({
+        ...s,
+        values: s.values
+          .slice(0, -1)
+          .concat((byId.get(s.metricId) ?? []).slice(at))
+          .slice(keep),
+      }));
       shown.xs = merged.slice(keep);
       shown.from = from;
       shown.to = to;
@@ -202,7 +269,10 @@
     stream.addEventListener('reset', () => load());
     // EventSource reconnects by itself (sending Last-Event-ID); CLOSED means the server refused it.
     stream.addEventListener('error', () => {
-      live.textContent = stream.readyState === EventSource.CLOSED ? 'Live updates are unavailable; reload the page to try again.' : 'Live updates paused; reconnecting…';
+      live.textContent =
+        stream.readyState === EventSource.CLOSED
+          ? 'Live updates are unavailable; reload the page to try again.'
+          : 'Live updates paused; reconnecting…';
     });
     window.addEventListener('pagehide', () => stream.close());
   }

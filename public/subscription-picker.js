@@ -51,10 +51,16 @@
   });
   // Enter in the filter box would submit the form half-chosen.
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && event.target instanceof HTMLInputElement && event.target.matches('[data-metric-filter]')) event.preventDefault();
+    if (
+      event.key === 'Enter' &&
+      event.target instanceof HTMLInputElement &&
+      event.target.matches('[data-metric-filter]')
+    )
+      event.preventDefault();
   });
   document.addEventListener('click', (event) => {
-    const button = event.target instanceof Element ? event.target.closest('[data-select-shown], [data-clear-selection]') : null;
+    const button =
+      event.target instanceof Element ? event.target.closest('[data-select-shown], [data-clear-selection]') : null;
     const picker = button && pickerOf(button);
     if (!picker) return;
     const all = button.hasAttribute('data-select-shown');

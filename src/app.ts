@@ -34,16 +34,33 @@ declare module 'fastify' {
 export async function buildApp(config: Config, options: FastifyServerOptions = {}) {
   const { logger: loggerOptions, ...rest } = options;
   const app = Fastify({
-    logger: loggerOptions === false ? false : {
-      level: config.logLevel,
-      // Secrets never reach the logs (see also the password/token fields: bodies are never logged).
-      redact: {
-        paths: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', '*.password', '*.token'],
-        censor: '[redacted]',
-      },
-      ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
-      ...(typeof loggerOptions === 'object' ? loggerOptions : {}),
-    },
+    logger:
+      loggerOptions === false
+        ? false
+        : {
+            level: config.logLevel,
+            // Secrets never reach the logs (see also the password/token fields: bodies are never logged).
+            redact: {
+              paths: [
+                'req.headers.cookie',
+                'req.headers.authorization',
+                'req.headers["x-csrf-token"]',
+                'res.headers["set-cookie"]',
+                '*.password',
+                '*.token',
+              ],
+              censor: '[redacted]',
+            },
+            ...(config.logPretty
+              ? {
+                  transport: {
+                    target: 'pino-pretty',
+                    options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+                  },
+                }
+              : {}),
+            ...(typeof loggerOptions === 'object' ? loggerOptions : {}),
+          },
     // Every log line of a request carries its id; a caller's X-Request-Id is kept when sane.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -71,7 +88,11 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   app.decorate('config', config);
   app.addSchema(ProblemSchema);
 
-  await app.register(database, { databasePath: config.databasePath, retentionDays: config.retentionDays, dailyFoldMs: config.dailyFoldMs });
+  await app.register(database, {
+    databasePath: config.databasePath,
+    retentionDays: config.retentionDays,
+    dailyFoldMs: config.dailyFoldMs,
+  });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   await app.register(rateLimit);

@@ -60,7 +60,9 @@ const truthy = (v: string | undefined, def: boolean) => (v === undefined ? def :
 /** Reads and validates the environment; throws ConfigError with every problem in one message. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const picked = Object.fromEntries(
-    Object.keys(EnvSchema.properties).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]),
+    Object.keys(EnvSchema.properties)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
   );
   if (!Value.Check(EnvSchema, picked)) {
     const problems = [...Value.Errors(EnvSchema, picked)].map(
@@ -74,7 +76,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const port = Number(e.PORT ?? 3000);
   if (port < 0 || port > 65535) throw new ConfigError('Invalid configuration:\n  PORT: must be between 0 and 65535');
   if (production && !e.SESSION_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)');
+    throw new ConfigError(
+      'Invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)',
+    );
   }
   const databasePath = e.DATABASE_PATH ?? './data/sitewatt.db';
   return {

@@ -10,7 +10,10 @@ export async function prepare(app: App): Promise<{ seeded: boolean }> {
   if (!app.config.demo) return { seeded: false };
   const seeded = await seedDemo(app.repos, app.config.demoPassword, app.log);
   // The demo credentials are meant to be seen (issue #2); only ever in demo mode.
-  if (seeded) app.log.info(`Demo accounts: admin@example.com, tech@example.com, viewer@example.com (password "${app.config.demoPassword}")`);
+  if (seeded)
+    app.log.info(
+      `Demo accounts: admin@example.com, tech@example.com, viewer@example.com (password "${app.config.demoPassword}")`,
+    );
   else app.log.info('Demo mode: the database already has data; demo accounts unchanged');
   return { seeded };
 }
@@ -42,7 +45,10 @@ export function retention(app: App): void {
   const run = () =>
     service
       .apply()
-      .then((deleted) => deleted > 0 && app.log.info({ deleted, retentionDays: app.config.retentionDays }, 'old raw readings deleted'))
+      .then(
+        (deleted) =>
+          deleted > 0 && app.log.info({ deleted, retentionDays: app.config.retentionDays }, 'old raw readings deleted'),
+      )
       .catch((err: unknown) => app.log.warn({ err }, 'retention failed'));
   const timer = setInterval(run, 3_600_000).unref();
   app.addHook('onReady', async () => void run());

@@ -11,7 +11,16 @@ describe('loadConfig', () => {
     const d = dir();
     const env = { DATABASE_PATH: join(d, 'db', 'sitewatt.db') };
     const c = loadConfig(env);
-    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', env: 'development', cookieSecure: false, demo: true, demoPassword: 'sitewatt-demo', simulator: true, retentionDays: 0 });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      env: 'development',
+      cookieSecure: false,
+      demo: true,
+      demoPassword: 'sitewatt-demo',
+      simulator: true,
+      retentionDays: 0,
+    });
     expect(c.sessionSecret).toHaveLength(64);
     expect(readFileSync(join(d, 'db', '.session-secret'), 'utf8')).toBe(c.sessionSecret);
     expect(loadConfig(env).sessionSecret).toBe(c.sessionSecret);

@@ -155,7 +155,6 @@ export const auditLog = sqliteTable(
   (t) => [index('audit_site_idx').on(t.siteId, t.id), index('audit_entity_idx').on(t.entityId, t.id)],
 );
 
-
 // Hourly roll-ups (UTC hours) of readings, kept up to date at ingestion, so long windows read
 // one row per metric-hour instead of sixty readings. WITHOUT ROWID in the migration.
 export const rollupsHourly = sqliteTable(
@@ -243,7 +242,10 @@ export const subscriptionMetrics = sqliteTable(
       .references(() => metrics.pk, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.subscriptionId, t.metricPk] }), index('subscription_metrics_metric_idx').on(t.metricPk)],
+  (t) => [
+    primaryKey({ columns: [t.subscriptionId, t.metricPk] }),
+    index('subscription_metrics_metric_idx').on(t.metricPk),
+  ],
 );
 
 /**

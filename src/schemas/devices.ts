@@ -28,7 +28,12 @@ export const CreateDeviceBody = Type.Object(
     manufacturer: Optional(120),
     model: Optional(120),
     serialNumber: Optional(120),
-    metrics: Type.Optional(Type.Array(MetricBody, { maxItems: 100, description: 'Omit for the defaults of the type; an empty list is refused' })),
+    metrics: Type.Optional(
+      Type.Array(MetricBody, {
+        maxItems: 100,
+        description: 'Omit for the defaults of the type; an empty list is refused',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -45,4 +50,6 @@ export const UpdateDeviceBody = Type.Object(
 );
 
 export const DeviceParams = Type.Object({ deviceId: Id });
-export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 128, description: 'ETag from GET, e.g. "v3"' })) });
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 128, description: 'ETag from GET, e.g. "v3"' })),
+});

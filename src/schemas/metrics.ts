@@ -30,15 +30,31 @@ export const MetricSchema = Type.Object({
 export const SiteLatestItem = Type.Object({ ...MetricSchema.properties, deviceName: Type.String() });
 
 const fields = {
-  key: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_]*$', description: 'snake_case, unique per device' }),
+  key: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[a-z][a-z0-9_]*$',
+    description: 'snake_case, unique per device',
+  }),
   name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
   unit: Type.String({ maxLength: 16 }),
   kind: MetricKind,
-  intervalSeconds: Type.Integer({ format: 'int32', minimum: 1, maximum: 86_400, description: 'Expected reporting interval' }),
+  intervalSeconds: Type.Integer({
+    format: 'int32',
+    minimum: 1,
+    maximum: 86_400,
+    description: 'Expected reporting interval',
+  }),
 };
 
 export const MetricBody = Type.Object(
-  { key: fields.key, name: fields.name, unit: fields.unit, kind: Type.Optional(fields.kind), intervalSeconds: Type.Optional(fields.intervalSeconds) },
+  {
+    key: fields.key,
+    name: fields.name,
+    unit: fields.unit,
+    kind: Type.Optional(fields.kind),
+    intervalSeconds: Type.Optional(fields.intervalSeconds),
+  },
   { additionalProperties: false },
 );
 

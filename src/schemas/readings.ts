@@ -7,7 +7,11 @@ export const ReadingsBody = Type.Object(
       Type.Object(
         {
           metricId: Type.String({ minLength: 1, maxLength: 64 }),
-          timestamp: Type.String({ minLength: 1, maxLength: 40, description: 'ISO 8601 with a zone; at most 5 minutes in the future' }),
+          timestamp: Type.String({
+            minLength: 1,
+            maxLength: 40,
+            description: 'ISO 8601 with a zone; at most 5 minutes in the future',
+          }),
           value: Type.Number(),
         },
         { additionalProperties: false },
@@ -18,4 +22,6 @@ export const ReadingsBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const IngestResult = Type.Object({ stored: Type.Integer({ description: 'Readings written (a repeated metric+timestamp replaces the earlier value)' }) });
+export const IngestResult = Type.Object({
+  stored: Type.Integer({ description: 'Readings written (a repeated metric+timestamp replaces the earlier value)' }),
+});

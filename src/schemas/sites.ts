@@ -14,7 +14,11 @@ export const SiteSchema = Type.Object({
   latitude: Latitude,
   longitude: Longitude,
   timezone: Type.String(),
-  role: Nullable(Type.Union([Type.Literal('admin'), RoleSchema], { description: "The caller's access: admin, technician or viewer" })),
+  role: Nullable(
+    Type.Union([Type.Literal('admin'), RoleSchema], {
+      description: "The caller's access: admin, technician or viewer",
+    }),
+  ),
   deviceCount: Type.Integer(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -46,7 +50,13 @@ export const UpdateSiteBody = Type.Object(
 export const SiteParams = Type.Object({ siteId: Id });
 export const MemberParams = Type.Object({ siteId: Id, userId: Id });
 
-export const MemberSchema = Type.Object({ userId: Id, email: Type.String(), name: Type.String(), role: RoleSchema, createdAt: Timestamp });
+export const MemberSchema = Type.Object({
+  userId: Id,
+  email: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+  createdAt: Timestamp,
+});
 export const SetMemberBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
 
 export const AuditEntrySchema = Type.Object({

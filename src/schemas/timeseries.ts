@@ -5,13 +5,32 @@ import { Id, Nullable, Timestamp } from './common.js';
 
 export const SeriesQuery = Type.Object(
   {
-    from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'Window start (ISO 8601); default: 24 hours before `to`' })),
-    to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'Window end (ISO 8601); default: now' })),
-    interval: Type.Optional(Type.Enum(['auto', ...INTERVALS], { default: 'auto', description: 'Bucket length; auto picks the smallest within maxPoints' })),
-    agg: Type.Optional(Type.Enum([...AGGREGATIONS], { description: 'Default: avg for gauges, delta for counters (a drop is a reset)' })),
-    tz: Type.Optional(Type.String({ maxLength: 64, description: "IANA zone for day, week and month buckets; default: the site's" })),
+    from: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        maxLength: 64,
+        description: 'Window start (ISO 8601); default: 24 hours before `to`',
+      }),
+    ),
+    to: Type.Optional(
+      Type.String({ format: 'date-time', maxLength: 64, description: 'Window end (ISO 8601); default: now' }),
+    ),
+    interval: Type.Optional(
+      Type.Enum(['auto', ...INTERVALS], {
+        default: 'auto',
+        description: 'Bucket length; auto picks the smallest within maxPoints',
+      }),
+    ),
+    agg: Type.Optional(
+      Type.Enum([...AGGREGATIONS], { description: 'Default: avg for gauges, delta for counters (a drop is a reset)' }),
+    ),
+    tz: Type.Optional(
+      Type.String({ maxLength: 64, description: "IANA zone for day, week and month buckets; default: the site's" }),
+    ),
     maxPoints: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 10_000, default: 1000 })),
-    format: Type.Optional(Type.Enum(['json', 'csv'], { description: 'csv: the same data as text/csv (or send Accept: text/csv)' })),
+    format: Type.Optional(
+      Type.Enum(['json', 'csv'], { description: 'csv: the same data as text/csv (or send Accept: text/csv)' }),
+    ),
   },
   { additionalProperties: false },
 );

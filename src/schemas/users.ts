@@ -21,7 +21,12 @@ export const MeSchema = Type.Object({
 });
 
 export const CreateUserBody = Type.Object(
-  { email: Email, name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }), password: Password, isAdmin: Type.Optional(Type.Boolean()) },
+  {
+    email: Email,
+    name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
+    password: Password,
+    isAdmin: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 
@@ -51,9 +56,15 @@ export const TokenSchema = Type.Object({
   expiresAt: Nullable(Timestamp),
   lastUsedAt: Nullable(Timestamp),
 });
-export const CreatedTokenSchema = Type.Object({ ...TokenSchema.properties, token: Type.String({ description: 'Shown once; store it now' }) });
+export const CreatedTokenSchema = Type.Object({
+  ...TokenSchema.properties,
+  token: Type.String({ description: 'Shown once; store it now' }),
+});
 export const CreateTokenBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }), expiresInDays: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 3650 })) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
+    expiresInDays: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 3650 })),
+  },
   { additionalProperties: false },
 );
 export const TokenParams = Type.Object({ tokenId: Id });

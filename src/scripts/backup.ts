@@ -59,8 +59,12 @@ async function backup(source: string, target: string, force: boolean) {
           `integrity_check failed on the copy, which is page for page the live database: the live database may be damaged.\n  ${problems.map((p) => p.integrity_check).join('\n  ')}`,
         );
       }
-      const tables = copy.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-      const count = (table: string) => (tables.includes(table) ? (copy.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number) : null);
+      const tables = copy
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .pluck()
+        .all() as string[];
+      const count = (table: string) =>
+        tables.includes(table) ? (copy.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number) : null;
       summary = { tables, readings: count('readings'), rollups: count('rollups_1h'), metrics: count('metrics') };
     } finally {
       copy.close();
@@ -83,7 +87,9 @@ async function main() {
   console.log(`  size: ${mb(s.bytes)} (${s.bytes} bytes), taken in ${s.seconds.toFixed(1)} s`);
   console.log('  integrity_check: ok');
   console.log(`  tables (${s.tables.length}): ${s.tables.join(', ')}`);
-  console.log(`  rows: readings ${s.readings ?? '-'}, hourly roll-ups ${s.rollups ?? '-'}, metrics ${s.metrics ?? '-'}`);
+  console.log(
+    `  rows: readings ${s.readings ?? '-'}, hourly roll-ups ${s.rollups ?? '-'}, metrics ${s.metrics ?? '-'}`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -34,13 +34,28 @@ export async function startServer(databasePath: string, timeoutMs = 20_000): Pro
     cwd: root,
     // Only what the server needs: the harness reads no environment, and the child inherits none.
     // Load shedding off: on a starved CI machine the child's event loop lags, and a 503 is not what is tested here.
-    env: { DATABASE_PATH: databasePath, DEMO: 'false', SIMULATOR: 'off', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_FORMAT: 'json', NODE_ENV: 'development', MAX_EVENT_LOOP_DELAY_MS: '0' },
+    env: {
+      DATABASE_PATH: databasePath,
+      DEMO: 'false',
+      SIMULATOR: 'off',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
+      NODE_ENV: 'development',
+      MAX_EVENT_LOOP_DELAY_MS: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not listen within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not listen within ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -69,12 +84,34 @@ export async function seed(databasePath: string): Promise<Seeded> {
   const db = openDatabase(databasePath);
   try {
     const repos = createRepositories(db);
-    const site = await repos.sites.create({ name: 'Crash Site', description: '', latitude: null, longitude: null, timezone: 'UTC' }, null);
-    const user = await repos.users.create({ email: 'crash-tech@example.com', name: 'Crash Tech', passwordHash: await hashPassword(randomBytes(16).toString('hex')), isAdmin: false }, null);
+    const site = await repos.sites.create(
+      { name: 'Crash Site', description: '', latitude: null, longitude: null, timezone: 'UTC' },
+      null,
+    );
+    const user = await repos.users.create(
+      {
+        email: 'crash-tech@example.com',
+        name: 'Crash Tech',
+        passwordHash: await hashPassword(randomBytes(16).toString('hex')),
+        isAdmin: false,
+      },
+      null,
+    );
     await repos.sites.setMember(site.id, user.id, 'technician', null);
-    const { metrics } = await repos.devices.create(site.id, { name: 'Battery', type: 'battery', manufacturer: null, model: null, serialNumber: null }, defaultMetricsFor('battery'), null);
+    const { metrics } = await repos.devices.create(
+      site.id,
+      { name: 'Battery', type: 'battery', manufacturer: null, model: null, serialNumber: null },
+      defaultMetricsFor('battery'),
+      null,
+    );
     const token = `sw_${randomBytes(32).toString('base64url')}`;
-    await repos.tokens.create({ userId: user.id, name: 'crash', tokenHash: hashToken(token), prefix: token.slice(0, 8), expiresAt: null });
+    await repos.tokens.create({
+      userId: user.id,
+      name: 'crash',
+      tokenHash: hashToken(token),
+      prefix: token.slice(0, 8),
+      expiresAt: null,
+    });
     return { token, metricIds: metrics.map((m) => m.id) };
   } finally {
     db.$client.close();
@@ -93,7 +130,11 @@ interface Batch {
 /** Batch `id`: `size` readings, one second apart, spread over the metrics; the value names the batch. */
 function batchBody(t0: number, id: number, size: number, metricIds: string[]) {
   return {
-    readings: Array.from({ length: size }, (_, i) => ({ metricId: metricIds[i % metricIds.length], timestamp: new Date(t0 + (id * SPAN_S + i) * 1000).toISOString(), value: id })),
+    readings: Array.from({ length: size }, (_, i) => ({
+      metricId: metricIds[i % metricIds.length],
+      timestamp: new Date(t0 + (id * SPAN_S + i) * 1000).toISOString(),
+      value: id,
+    })),
   };
 }
 
@@ -111,7 +152,9 @@ export function verify(databasePath: string, t0: number, batches: Batch[]): void
     const problems: string[] = [];
     const integrity = db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`);
-    const count = db.prepare<[number, number], { n: number }>('SELECT count(*) AS n FROM readings WHERE ts >= ? AND ts < ?');
+    const count = db.prepare<[number, number], { n: number }>(
+      'SELECT count(*) AS n FROM readings WHERE ts >= ? AND ts < ?',
+    );
     for (const b of batches) {
       const from = t0 + b.id * SPAN_S * 1000;
       const n = count.get(from, from + SPAN_S * 1000)!.n;
@@ -128,7 +171,11 @@ export function verify(databasePath: string, t0: number, batches: Batch[]): void
 }
 
 /** Runs `rounds` kill rounds on one database file, then a clean start and stop on it. */
-export async function crashRounds(opts: { rounds: number; dir?: string; log?: (line: string) => void }): Promise<RoundResult[]> {
+export async function crashRounds(opts: {
+  rounds: number;
+  dir?: string;
+  log?: (line: string) => void;
+}): Promise<RoundResult[]> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sitewatt-crash-'));
   const databasePath = join(dir, 'crash.db');
   const log = opts.log ?? (() => undefined);
@@ -176,25 +223,34 @@ export async function crashRounds(opts: { rounds: number; dir?: string; log?: (l
   const server = await startServer(databasePath);
   const last: Batch = { id: batches.length, size: 10, acked: false };
   batches.push(last);
-  const res = await fetch(`${server.base}/api/readings`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(batchBody(t0, last.id, last.size, metricIds)) });
+  const res = await fetch(`${server.base}/api/readings`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(batchBody(t0, last.id, last.size, metricIds)),
+  });
   last.acked = res.ok;
   server.child.kill('SIGTERM');
   const { code } = await server.exited;
-  if (!last.acked || code !== 0) throw new Error(`restart on the crashed file failed: ingest ${res.status}, exit ${code}\n${server.output()}`);
+  if (!last.acked || code !== 0)
+    throw new Error(`restart on the crashed file failed: ingest ${res.status}, exit ${code}\n${server.output()}`);
   verify(databasePath, t0, batches);
   if (!opts.dir) rmSync(dir, { recursive: true, force: true });
   return results;
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '20' }, keep: { type: 'boolean', default: false } },
+  });
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   const dir = mkdtempSync(join(tmpdir(), 'sitewatt-crash-'));
   const started = Date.now();
   const results = await crashRounds({ rounds, dir, log: (line) => console.log(line) });
   const acked = results.at(-1)?.acked ?? 0;
-  console.log(`${rounds} rounds in ${((Date.now() - started) / 1000).toFixed(1)} s: ${acked} acknowledged batches all present, no partial batch, integrity ok, clean restart.`);
+  console.log(
+    `${rounds} rounds in ${((Date.now() - started) / 1000).toFixed(1)} s: ${acked} acknowledged batches all present, no partial batch, integrity ok, clean restart.`,
+  );
   if (values.keep) console.log(`database kept in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 }

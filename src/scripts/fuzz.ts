@@ -16,5 +16,9 @@ const root = projectRoot();
 // The test reads its size from its own environment; this process passes only that (and reads none).
 const env: Record<string, string> = { FUZZ_RUNS: String(runs), FUZZ_REPORT: '1' };
 if (values.seed !== undefined) env.FUZZ_SEED = values.seed;
-const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'tests/security/fuzz.test.ts'], { cwd: root, env, stdio: 'inherit' });
+const child = spawn(
+  process.execPath,
+  [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'tests/security/fuzz.test.ts'],
+  { cwd: root, env, stdio: 'inherit' },
+);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

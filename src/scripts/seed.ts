@@ -6,7 +6,8 @@ import { openDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
 import { BENCH_ADMIN, BENCH_PASSWORD, BENCH_TECH, seedSynthetic } from '../seed/synthetic.js';
 
-const USAGE = 'usage: npm run seed -- --sites N --days D [--devices-per-site K=9] [--interval-seconds S=60] [--db PATH] [--seed X=42]';
+const USAGE =
+  'usage: npm run seed -- --sites N --days D [--devices-per-site K=9] [--interval-seconds S=60] [--db PATH] [--seed X=42]';
 
 function positive(name: string, raw: string | undefined, fallback?: number): number {
   const n = raw === undefined ? fallback : Number(raw);
@@ -21,8 +22,13 @@ function parse() {
   try {
     return parseArgs({
       options: {
-        sites: { type: 'string' }, days: { type: 'string' }, 'devices-per-site': { type: 'string' },
-        'interval-seconds': { type: 'string' }, db: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
+        sites: { type: 'string' },
+        days: { type: 'string' },
+        'devices-per-site': { type: 'string' },
+        'interval-seconds': { type: 'string' },
+        db: { type: 'string' },
+        seed: { type: 'string' },
+        help: { type: 'boolean' },
       },
     }).values;
   } catch (err) {
@@ -59,16 +65,26 @@ const db = openDatabase(path);
 const started = Date.now();
 let lastReport = 0;
 const { readings } = await seedSynthetic(createRepositories(db), {
-  sites, days, devicesPerSite, intervalSeconds, seed: positive('seed', values.seed, 42),
+  sites,
+  days,
+  devicesPerSite,
+  intervalSeconds,
+  seed: positive('seed', values.seed, 42),
   onProgress(written, total) {
     if (Date.now() - lastReport < 1000 && written < total) return;
     lastReport = Date.now();
     const s = (Date.now() - started) / 1000;
-    console.error(`seed: ${((100 * written) / Math.max(1, total)).toFixed(0)}%  ${written.toLocaleString('en')} / ${total.toLocaleString('en')} readings  ${Math.round(written / s).toLocaleString('en')}/s`);
+    console.error(
+      `seed: ${((100 * written) / Math.max(1, total)).toFixed(0)}%  ${written.toLocaleString('en')} / ${total.toLocaleString('en')} readings  ${Math.round(written / s).toLocaleString('en')}/s`,
+    );
   },
 });
 db.$client.pragma('wal_checkpoint(TRUNCATE)');
 db.$client.close();
 const s = (Date.now() - started) / 1000;
-console.error(`seed: ${sites} sites, ${sites * devicesPerSite} devices, ${readings.toLocaleString('en')} readings in ${s.toFixed(1)} s (${Math.round(readings / s).toLocaleString('en')} readings/s) into ${path}`);
-console.error(`seed: sign in as ${BENCH_ADMIN} (admin) or ${BENCH_TECH} (technician, first 10 sites), password "${BENCH_PASSWORD}"`);
+console.error(
+  `seed: ${sites} sites, ${sites * devicesPerSite} devices, ${readings.toLocaleString('en')} readings in ${s.toFixed(1)} s (${Math.round(readings / s).toLocaleString('en')} readings/s) into ${path}`,
+);
+console.error(
+  `seed: sign in as ${BENCH_ADMIN} (admin) or ${BENCH_TECH} (technician, first 10 sites), password "${BENCH_PASSWORD}"`,
+);

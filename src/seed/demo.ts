@@ -20,13 +20,21 @@ export interface DemoSite {
   devices: DemoDevice[];
 }
 
-const d = (name: string, type: DeviceType, manufacturer: string, model: string, ratedKw: number): DemoDevice => ({ name, type, manufacturer, model, ratedKw });
+const d = (name: string, type: DeviceType, manufacturer: string, model: string, ratedKw: number): DemoDevice => ({
+  name,
+  type,
+  manufacturer,
+  model,
+  ratedKw,
+});
 
 export const DEMO_SITES: DemoSite[] = [
   {
     name: 'Rotterdam Harbour Microgrid',
     description: 'Quay-side microgrid: storage, rooftop PV, shore power and an electric fleet.',
-    latitude: 51.9036, longitude: 4.4187, timezone: 'Europe/Amsterdam',
+    latitude: 51.9036,
+    longitude: 4.4187,
+    timezone: 'Europe/Amsterdam',
     devices: [
       d('Harbour Battery', 'battery', 'Tesla', 'Megapack 2', 1900),
       d('Warehouse A Rooftop PV', 'pv_array', 'LONGi', 'Hi-MO 6', 450),
@@ -38,7 +46,9 @@ export const DEMO_SITES: DemoSite[] = [
   {
     name: 'Alpine Wind Park',
     description: 'Five turbines on a ridge above the Inn valley.',
-    latitude: 47.2692, longitude: 11.4041, timezone: 'Europe/Vienna',
+    latitude: 47.2692,
+    longitude: 11.4041,
+    timezone: 'Europe/Vienna',
     devices: [
       d('Turbine WTG-01', 'wind_turbine', 'Enercon', 'E-82 E4', 3000),
       d('Turbine WTG-02', 'wind_turbine', 'Enercon', 'E-82 E4', 3000),
@@ -50,7 +60,9 @@ export const DEMO_SITES: DemoSite[] = [
   {
     name: 'Sevilla Solar Farm',
     description: 'Ground-mounted PV with central inverters and a storage block.',
-    latitude: 37.3891, longitude: -5.9845, timezone: 'Europe/Madrid',
+    latitude: 37.3891,
+    longitude: -5.9845,
+    timezone: 'Europe/Madrid',
     devices: [
       d('PV Field North', 'pv_array', 'JinkoSolar', 'Tiger Neo', 5000),
       d('PV Field South', 'pv_array', 'JinkoSolar', 'Tiger Neo', 5000),
@@ -63,7 +75,9 @@ export const DEMO_SITES: DemoSite[] = [
   {
     name: 'Berlin Office Battery',
     description: 'Office building with behind-the-meter storage, a heat pump and garage chargers.',
-    latitude: 52.52, longitude: 13.405, timezone: 'Europe/Berlin',
+    latitude: 52.52,
+    longitude: 13.405,
+    timezone: 'Europe/Berlin',
     devices: [
       d('Office Battery', 'battery', 'sonnen', 'sonnenBatterie 10 performance', 50),
       d('Building Meter', 'meter', 'EMH', 'eHZ', 120),
@@ -74,27 +88,54 @@ export const DEMO_SITES: DemoSite[] = [
 ];
 
 export const DEMO_USERS = [
-  { email: 'admin@example.com', name: 'Ada Admin', isAdmin: true, sites: [] as { site: string; role: 'viewer' | 'technician' }[] },
   {
-    email: 'tech@example.com', name: 'Theo Technician', isAdmin: false,
-    sites: [{ site: 'Rotterdam Harbour Microgrid', role: 'technician' as const }, { site: 'Alpine Wind Park', role: 'technician' as const }],
+    email: 'admin@example.com',
+    name: 'Ada Admin',
+    isAdmin: true,
+    sites: [] as { site: string; role: 'viewer' | 'technician' }[],
   },
   {
-    email: 'viewer@example.com', name: 'Vera Viewer', isAdmin: false,
-    sites: [{ site: 'Rotterdam Harbour Microgrid', role: 'viewer' as const }, { site: 'Sevilla Solar Farm', role: 'viewer' as const }],
+    email: 'tech@example.com',
+    name: 'Theo Technician',
+    isAdmin: false,
+    sites: [
+      { site: 'Rotterdam Harbour Microgrid', role: 'technician' as const },
+      { site: 'Alpine Wind Park', role: 'technician' as const },
+    ],
+  },
+  {
+    email: 'viewer@example.com',
+    name: 'Vera Viewer',
+    isAdmin: false,
+    sites: [
+      { site: 'Rotterdam Harbour Microgrid', role: 'viewer' as const },
+      { site: 'Sevilla Solar Farm', role: 'viewer' as const },
+    ],
   },
 ];
 
 /** Seeds the demo fleet and accounts into an empty database. Returns false when there was data already. */
-export async function seedDemo(repos: Repositories, password: string, log?: Pick<FastifyBaseLogger, 'info'>): Promise<boolean> {
+export async function seedDemo(
+  repos: Repositories,
+  password: string,
+  log?: Pick<FastifyBaseLogger, 'info'>,
+): Promise<boolean> {
   if ((await repos.users.count()) > 0) return false;
   const passwordHash = await hashPassword(password);
   const siteIds = new Map<string, string>();
   for (const s of DEMO_SITES) {
-    const site = await repos.sites.create({ name: s.name, description: s.description, latitude: s.latitude, longitude: s.longitude, timezone: s.timezone }, null);
+    const site = await repos.sites.create(
+      { name: s.name, description: s.description, latitude: s.latitude, longitude: s.longitude, timezone: s.timezone },
+      null,
+    );
     siteIds.set(s.name, site.id);
     for (const dev of s.devices) {
-      await repos.devices.create(site.id, { name: dev.name, type: dev.type, manufacturer: dev.manufacturer, model: dev.model, serialNumber: null }, defaultMetricsFor(dev.type), null);
+      await repos.devices.create(
+        site.id,
+        { name: dev.name, type: dev.type, manufacturer: dev.manufacturer, model: dev.model, serialNumber: null },
+        defaultMetricsFor(dev.type),
+        null,
+      );
     }
   }
   for (const u of DEMO_USERS) {

@@ -44,7 +44,13 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
     const user = await repos.users.findById(userId);
     const memberships = user?.active ? await repos.users.memberships(userId) : [];
     const actor = user?.active
-      ? { id: user.id, email: user.email, name: user.name, isAdmin: user.isAdmin, roles: new Map(memberships.map((m) => [m.siteId, m.role])) }
+      ? {
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          isAdmin: user.isAdmin,
+          roles: new Map(memberships.map((m) => [m.siteId, m.role])),
+        }
       : null;
     // Kept only if no other request has moved the caches to a newer version while this one
     // read: a row read before a change must not be filed under the version after it.
@@ -113,7 +119,11 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
       const raw = TOKEN_PREFIX + randomBytes(32).toString('base64url');
       const expiresAt = input.expiresInDays ? Date.now() + input.expiresInDays * 86_400_000 : null;
       const token = await repos.tokens.create({
-        userId: actor.id, name: input.name.trim(), tokenHash: hashToken(raw), prefix: raw.slice(0, 8), expiresAt,
+        userId: actor.id,
+        name: input.name.trim(),
+        tokenHash: hashToken(raw),
+        prefix: raw.slice(0, 8),
+        expiresAt,
       });
       return { ...tokenView(token), token: raw };
     },
@@ -128,7 +138,14 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
   };
 }
 
-const tokenView = (t: { id: string; name: string; prefix: string; createdAt: number; expiresAt: number | null; lastUsedAt: number | null }) => ({
+const tokenView = (t: {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+}) => ({
   id: t.id,
   name: t.name,
   prefix: t.prefix,

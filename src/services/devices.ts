@@ -7,7 +7,14 @@ import { requireManageDevices, requireSite, requireView, type Actor } from './po
 import { invalidCursor } from './users.js';
 import { deviceEtag, deviceView, metricView } from './views.js';
 
-export type CreateDeviceInput = { name: string; type: DeviceType; manufacturer?: string | null; model?: string | null; serialNumber?: string | null; metrics?: NewMetric[] };
+export type CreateDeviceInput = {
+  name: string;
+  type: DeviceType;
+  manufacturer?: string | null;
+  model?: string | null;
+  serialNumber?: string | null;
+  metrics?: NewMetric[];
+};
 export type UpdateDeviceInput = Partial<Omit<CreateDeviceInput, 'metrics'>>;
 /** The edit form's whole list: rows with an id change that metric, rows without one are added, the rest are deleted. */
 export type UpdateDeviceWithMetricsInput = UpdateDeviceInput & { metrics: (NewMetric & { id?: string })[] };
@@ -31,7 +38,11 @@ export function devicesService(repos: Repositories) {
 
   const withMetrics = async (device: Awaited<ReturnType<typeof loadVisible>>) => {
     const now = Date.now();
-    return { ...deviceView(device), metrics: (await repos.metrics.listByDevice(device.id)).map((m) => metricView(m, now)), etag: deviceEtag(device) };
+    return {
+      ...deviceView(device),
+      metrics: (await repos.metrics.listByDevice(device.id)).map((m) => metricView(m, now)),
+      etag: deviceEtag(device),
+    };
   };
 
   return {
@@ -50,9 +61,16 @@ export function devicesService(repos: Repositories) {
       requireManageDevices(actor, siteId, siteNotFound, 'add devices to this site');
       if (!(await repos.sites.findById(siteId))) throw siteNotFound();
       const metrics = input.metrics?.map(withMetricDefaults) ?? defaultMetricsFor(input.type);
-      if (metrics.length === 0) throw invalid([{ path: '/metrics', message: 'A device needs at least one metric; omit the list to get the defaults for its type' }]);
+      if (metrics.length === 0)
+        throw invalid([
+          {
+            path: '/metrics',
+            message: 'A device needs at least one metric; omit the list to get the defaults for its type',
+          },
+        ]);
       const dup = metrics.findIndex((m, i) => metrics.findIndex((o) => o.key === m.key) !== i);
-      if (dup >= 0) throw invalid([{ path: `/metrics/${dup}/key`, message: `Duplicate metric key "${metrics[dup].key}"` }]);
+      if (dup >= 0)
+        throw invalid([{ path: `/metrics/${dup}/key`, message: `Duplicate metric key "${metrics[dup].key}"` }]);
       const { metrics: _m, ...fields } = input;
       const { device } = await repos.devices.create(siteId, normalize(fields) as DeviceInput, metrics, actor.id);
       return withMetrics(device);
@@ -73,7 +91,13 @@ export function devicesService(repos: Repositories) {
       requireManageDevices(actor, current.siteId, deviceNotFound, 'change devices on this site');
       const { metrics, ...fields } = input;
       const edits = metrics.map(({ id, ...m }) => ({ ...withMetricDefaults(m), ...(id === undefined ? {} : { id }) }));
-      const result = await repos.devices.updateWithMetrics(deviceId, normalize(fields), edits, expectedVersion(ifMatch), actor.id);
+      const result = await repos.devices.updateWithMetrics(
+        deviceId,
+        normalize(fields),
+        edits,
+        expectedVersion(ifMatch),
+        actor.id,
+      );
       if (result.status === 'not_found') throw deviceNotFound();
       if (result.status === 'stale') throw new errors.PRECONDITION_FAILED();
       if (result.status === 'invalid') throw invalid(result.problems.map((p) => problemField(p, edits)));
@@ -99,7 +123,11 @@ function problemField(p: MetricProblem, edits: { key: string }[]) {
     case 'duplicate_id':
       return { path: `/metrics/${p.index}/id`, message: 'This metric is listed twice' };
     case 'unknown_id':
-      return { path: `/metrics/${p.index}/id`, message: 'This metric is no longer on the device (someone may have removed it); remove the row, or add it again as a new metric' };
+      return {
+        path: `/metrics/${p.index}/id`,
+        message:
+          'This metric is no longer on the device (someone may have removed it); remove the row, or add it again as a new metric',
+      };
   }
 }
 

@@ -10,7 +10,10 @@ import { subscriptionsService } from './subscriptions.js';
 import { timeseriesService } from './timeseries.js';
 import { usersService } from './users.js';
 
-export function createServices(repos: Repositories, opts: { hub?: LiveHub; streamOptions?: StreamOptions; retentionDays?: number } = {}) {
+export function createServices(
+  repos: Repositories,
+  opts: { hub?: LiveHub; streamOptions?: StreamOptions; retentionDays?: number } = {},
+) {
   const { hub = new LiveHub(), streamOptions, retentionDays = 0 } = opts;
   const auth = authService(repos);
   const subscriptions = subscriptionsService(repos, hub);

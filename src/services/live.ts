@@ -33,7 +33,13 @@ export class LiveHub {
 
   publish(batch: Omit<LiveReading, 'seq'>[]): void {
     if (batch.length === 0) return;
-    const stamped = batch.map((r): LiveReading => ({ seq: ++this.seq, metricPk: r.metricPk, metricId: r.metricId, ts: r.ts, value: r.value }));
+    const stamped = batch.map((r): LiveReading => ({
+      seq: ++this.seq,
+      metricPk: r.metricPk,
+      metricId: r.metricId,
+      ts: r.ts,
+      value: r.value,
+    }));
     this.buffer.push(...stamped);
     if (this.buffer.length > this.bufferSize * 1.25) this.buffer = this.buffer.slice(-this.bufferSize);
     for (const l of this.readings) l(stamped);

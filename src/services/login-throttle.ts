@@ -6,7 +6,10 @@
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
 
-  constructor(private readonly maxFailures = 20, private readonly windowMs = 15 * 60_000) {}
+  constructor(
+    private readonly maxFailures = 20,
+    private readonly windowMs = 15 * 60_000,
+  ) {}
 
   /** Seconds until the next attempt is allowed, or 0. */
   retryAfter(key: string, now = Date.now()): number {

@@ -41,13 +41,23 @@ export function requireView(actor: Actor, siteId: string | undefined, notFound: 
  * are off): a member's site exists. Only admins, who may name any id, cost a read; it was one
  * statement of a handful on a site's latest values and its page (issue #6, P2 and P3).
  */
-export async function requireSite(actor: Actor, siteId: string, exists: (siteId: string) => Promise<boolean>, notFound: () => Error): Promise<void> {
+export async function requireSite(
+  actor: Actor,
+  siteId: string,
+  exists: (siteId: string) => Promise<boolean>,
+  notFound: () => Error,
+): Promise<void> {
   requireView(actor, siteId, notFound);
   if (actor.isAdmin && !(await exists(siteId))) throw notFound();
 }
 
 /** Visible but not allowed (a viewer writing): 403. Invisible: the caller's 404. */
-export function requireManageDevices(actor: Actor, siteId: string | undefined, notFound: () => Error, action: string): void {
+export function requireManageDevices(
+  actor: Actor,
+  siteId: string | undefined,
+  notFound: () => Error,
+  action: string,
+): void {
   requireView(actor, siteId, notFound);
   if (!canManageDevices(actor, siteId!)) throw new errors.FORBIDDEN(action);
 }

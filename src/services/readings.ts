@@ -59,14 +59,28 @@ export function readingsService(repos: Repositories, hub: LiveHub, retentionDays
         // A gateway's batch repeats few distinct timestamps: parse each once.
         let ts = parsed.get(r.timestamp);
         if (ts === undefined) parsed.set(r.timestamp, (ts = parseTimestamp(r.timestamp)));
-        if (!Number.isFinite(ts)) problems.push({ path: `/readings/${i}/timestamp`, message: 'Not an ISO 8601 timestamp with a zone, e.g. 2026-01-31T12:00:00Z' });
-        else if (ts > now + FUTURE_TOLERANCE_MS) problems.push({ path: `/readings/${i}/timestamp`, message: 'More than 5 minutes in the future' });
+        if (!Number.isFinite(ts))
+          problems.push({
+            path: `/readings/${i}/timestamp`,
+            message: 'Not an ISO 8601 timestamp with a zone, e.g. 2026-01-31T12:00:00Z',
+          });
+        else if (ts > now + FUTURE_TOLERANCE_MS)
+          problems.push({ path: `/readings/${i}/timestamp`, message: 'More than 5 minutes in the future' });
         else if (ts < 0) problems.push({ path: `/readings/${i}/timestamp`, message: 'Before 1970' });
-        else if (retentionDays > 0 && Math.floor(ts / HOUR_MS) * HOUR_MS < now - retentionDays * DAY_MS) problems.push({ path: `/readings/${i}/timestamp`, message: `Older than the retention of ${retentionDays} days: hours before ${new Date(now - retentionDays * DAY_MS).toISOString()} keep only their hourly roll-ups` });
-        if (typeof r.value !== 'number' || !Number.isFinite(r.value)) problems.push({ path: `/readings/${i}/value`, message: 'Must be a finite number' });
+        else if (retentionDays > 0 && Math.floor(ts / HOUR_MS) * HOUR_MS < now - retentionDays * DAY_MS)
+          problems.push({
+            path: `/readings/${i}/timestamp`,
+            message: `Older than the retention of ${retentionDays} days: hours before ${new Date(now - retentionDays * DAY_MS).toISOString()} keep only their hourly roll-ups`,
+          });
+        if (typeof r.value !== 'number' || !Number.isFinite(r.value))
+          problems.push({ path: `/readings/${i}/value`, message: 'Must be a finite number' });
         rows.push({ metricPk: metric.pk, metricId: r.metricId, ts, value: r.value });
       });
-      if (problems.length > 0) throw invalid(problems, `${new Set(problems.map((p) => p.path.split('/')[2])).size} of ${readings.length} readings are invalid; nothing was stored`);
+      if (problems.length > 0)
+        throw invalid(
+          problems,
+          `${new Set(problems.map((p) => p.path.split('/')[2])).size} of ${readings.length} readings are invalid; nothing was stored`,
+        );
       if (forbidden.size > 0) throw new errors.FORBIDDEN(`write readings for ${[...forbidden].join(', ')}`);
       return { stored: await this.write(rows, { now }) };
     },

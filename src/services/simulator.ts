@@ -3,7 +3,13 @@
 import type { FleetDevice } from '../db/repositories/fleet.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { DEMO_SITES } from '../seed/demo.js';
-import { createDeviceModel, defaultRatedKw, DEVICE_TYPES, type DeviceModel, type DeviceType } from '../simulator/index.js';
+import {
+  createDeviceModel,
+  defaultRatedKw,
+  DEVICE_TYPES,
+  type DeviceModel,
+  type DeviceType,
+} from '../simulator/index.js';
 import type { ReadingsService } from './readings.js';
 
 interface Log {
@@ -29,10 +35,25 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
     for (const d of fleet) {
       if (!isType(d.type) || d.latitude === null || d.longitude === null) continue;
       const known = driven.get(d.deviceId);
-      const model = known?.model ?? createDeviceModel({ type: d.type, seed: d.deviceId, site: { latitude: d.latitude, longitude: d.longitude, timezone: d.timezone }, ratedKw: RATED.get(d.name) ?? defaultRatedKw(d.type) });
+      const model =
+        known?.model ??
+        createDeviceModel({
+          type: d.type,
+          seed: d.deviceId,
+          site: { latitude: d.latitude, longitude: d.longitude, timezone: d.timezone },
+          ratedKw: RATED.get(d.name) ?? defaultRatedKw(d.type),
+        });
       const keys = new Set<string>(model.metricKeys);
       // Counters continue from their stored value after a restart instead of falling back to 0.
-      const metrics = d.metrics.filter((m) => keys.has(m.key)).map((m) => ({ pk: m.pk, id: m.id, key: m.key, offset: known?.metrics.find((k) => k.pk === m.pk)?.offset ?? (m.kind === 'counter' ? (m.latestValue ?? 0) : 0) }));
+      const metrics = d.metrics
+        .filter((m) => keys.has(m.key))
+        .map((m) => ({
+          pk: m.pk,
+          id: m.id,
+          key: m.key,
+          offset:
+            known?.metrics.find((k) => k.pk === m.pk)?.offset ?? (m.kind === 'counter' ? (m.latestValue ?? 0) : 0),
+        }));
       if (metrics.length > 0) next.set(d.deviceId, { model, metrics });
     }
     driven = next;
@@ -42,7 +63,8 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
     const rows = [];
     for (const { model, metrics } of driven.values()) {
       const values: Record<string, number> = model.step(ts);
-      for (const m of metrics) rows.push({ metricPk: m.pk, metricId: m.id, ts, value: Math.round((values[m.key] + m.offset) * 1000) / 1000 });
+      for (const m of metrics)
+        rows.push({ metricPk: m.pk, metricId: m.id, ts, value: Math.round((values[m.key] + m.offset) * 1000) / 1000 });
     }
     return rows;
   }
@@ -54,8 +76,9 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
       const started = Date.now();
       const start = Math.ceil(from / stepMs) * stepMs;
       const total = Math.max(1, Math.ceil((to - start) / stepMs));
-      let written = 0, lastPct = -1;
-      for (let t = start; t <= to; ) {
+      let written = 0,
+        lastPct = -1;
+      for (let t = start; t <= to;) {
         const rows = [];
         for (const end = Math.min(to, t + 3_600_000); t <= end; t += stepMs) rows.push(...stepAll(t));
         written += await readings.write(rows, { live: false });

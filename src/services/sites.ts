@@ -22,7 +22,11 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
 
   return {
     async list(actor: Actor, query: { q?: string; limit: number; cursor?: string }) {
-      const page = await repos.sites.list({ visibleTo: actor.isAdmin ? null : actor.id, ...query, q: query.q?.trim() || undefined });
+      const page = await repos.sites.list({
+        visibleTo: actor.isAdmin ? null : actor.id,
+        ...query,
+        q: query.q?.trim() || undefined,
+      });
       if (!page) throw invalidCursor();
       return { items: page.items.map((s) => siteView(s, accessTo(actor, s.id))), nextCursor: page.nextCursor };
     },
@@ -36,7 +40,13 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
       assertTimeZone(input.timezone);
       assertCoordinates({ latitude: input.latitude ?? null, longitude: input.longitude ?? null });
       const site = await repos.sites.create(
-        { name: input.name.trim(), description: input.description ?? '', latitude: input.latitude ?? null, longitude: input.longitude ?? null, timezone: zoneName(input.timezone ?? 'UTC') },
+        {
+          name: input.name.trim(),
+          description: input.description ?? '',
+          latitude: input.latitude ?? null,
+          longitude: input.longitude ?? null,
+          timezone: zoneName(input.timezone ?? 'UTC'),
+        },
         actor.id,
       );
       return siteView(site, 'admin');
@@ -46,8 +56,19 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
       requireSiteAdmin(actor, siteId, 'change sites');
       assertTimeZone(patch.timezone);
       const current = await load(actor, siteId);
-      assertCoordinates({ latitude: patch.latitude !== undefined ? patch.latitude : current.latitude, longitude: patch.longitude !== undefined ? patch.longitude : current.longitude });
-      const site = await repos.sites.update(siteId, { ...patch, ...(patch.name ? { name: patch.name.trim() } : {}), ...(patch.timezone ? { timezone: zoneName(patch.timezone) } : {}) }, actor.id);
+      assertCoordinates({
+        latitude: patch.latitude !== undefined ? patch.latitude : current.latitude,
+        longitude: patch.longitude !== undefined ? patch.longitude : current.longitude,
+      });
+      const site = await repos.sites.update(
+        siteId,
+        {
+          ...patch,
+          ...(patch.name ? { name: patch.name.trim() } : {}),
+          ...(patch.timezone ? { timezone: zoneName(patch.timezone) } : {}),
+        },
+        actor.id,
+      );
       if (!site) throw notFound();
       return siteView(site, 'admin');
     },
@@ -86,7 +107,12 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
       const access = accessTo(actor, siteId);
       if (access !== 'admin' && access !== 'technician') throw new errors.FORBIDDEN('read the audit log');
       // parseInt alone would read "abc!" as "abc": only a cursor we made is accepted.
-      const before = query.cursor === undefined ? undefined : /^[0-9a-z]{1,12}$/.test(query.cursor) ? Number.parseInt(query.cursor, 36) : NaN;
+      const before =
+        query.cursor === undefined
+          ? undefined
+          : /^[0-9a-z]{1,12}$/.test(query.cursor)
+            ? Number.parseInt(query.cursor, 36)
+            : NaN;
       if (before !== undefined && !(before > 0)) throw invalidCursor();
       const rows = await repos.audit.list({ siteId, entityId: query.entityId }, query.limit + 1, before);
       const items = rows.slice(0, query.limit);

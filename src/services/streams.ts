@@ -17,7 +17,12 @@ export interface StreamOptions {
   heartbeatMs: number;
 }
 
-export function streamsService(hub: LiveHub, auth: AuthService, subscriptions: SubscriptionsService, opts: StreamOptions = { maxPerUser: 10, heartbeatMs: 15_000 }) {
+export function streamsService(
+  hub: LiveHub,
+  auth: AuthService,
+  subscriptions: SubscriptionsService,
+  opts: StreamOptions = { maxPerUser: 10, heartbeatMs: 15_000 },
+) {
   const open = new Map<string, number>();
   let total = 0;
 
@@ -27,7 +32,12 @@ export function streamsService(hub: LiveHub, auth: AuthService, subscriptions: S
     },
 
     /** Opens a stream; resolves once the first bytes are written. Returns the function that closes it. */
-    async open(actor: Actor, subscriptionId: string, lastEventId: string | undefined, sink: StreamSink): Promise<() => void> {
+    async open(
+      actor: Actor,
+      subscriptionId: string,
+      lastEventId: string | undefined,
+      sink: StreamSink,
+    ): Promise<() => void> {
       const { metrics } = await subscriptions.resolve(actor, subscriptionId); // 404 for anyone but the owner
       if ((open.get(actor.id) ?? 0) >= opts.maxPerUser) throw new errors.TOO_MANY_STREAMS();
       open.set(actor.id, (open.get(actor.id) ?? 0) + 1);

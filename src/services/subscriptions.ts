@@ -14,7 +14,13 @@ export interface SubscriptionInput {
 
 const notFound = () => new errors.SUBSCRIPTION_NOT_FOUND();
 
-const summary = (s: Subscription) => ({ id: s.id, name: s.name, metricCount: s.metricCount, createdAt: iso(s.createdAt), updatedAt: iso(s.updatedAt) });
+const summary = (s: Subscription) => ({
+  id: s.id,
+  name: s.name,
+  metricCount: s.metricCount,
+  createdAt: iso(s.createdAt),
+  updatedAt: iso(s.updatedAt),
+});
 
 export function subscriptionsService(repos: Repositories, hub: LiveHub) {
   /** Resolves requested ids to metric keys; anything unknown or invisible is refused alike. */
@@ -26,9 +32,14 @@ export function subscriptionsService(repos: Repositories, hub: LiveHub) {
     const found = new Map((await repos.metrics.findManyByIds(ids)).map((m) => [m.id, m]));
     ids.forEach((id, i) => {
       const m = found.get(id);
-      if (!m || !canView(actor, m.siteId)) problems.push({ path: `/metricIds/${i}`, message: `Unknown metric "${id}"` });
+      if (!m || !canView(actor, m.siteId))
+        problems.push({ path: `/metricIds/${i}`, message: `Unknown metric "${id}"` });
     });
-    if (problems.length > 0) throw invalid(problems, `Unknown or duplicate metrics: ${problems.map((p) => ids[Number(p.path.split('/')[2])]).join(', ')}`);
+    if (problems.length > 0)
+      throw invalid(
+        problems,
+        `Unknown or duplicate metrics: ${problems.map((p) => ids[Number(p.path.split('/')[2])]).join(', ')}`,
+      );
     return ids.map((id) => found.get(id)!.pk);
   }
 
@@ -44,7 +55,10 @@ export function subscriptionsService(repos: Repositories, hub: LiveHub) {
      * The subscription with its metrics split by what the owner may see *now*: access is
      * re-checked at every read, so a lost membership hides those metrics everywhere.
      */
-    async resolve(actor: Actor, id: string): Promise<{ subscription: Subscription; metrics: MetricInContext[]; unavailable: string[] }> {
+    async resolve(
+      actor: Actor,
+      id: string,
+    ): Promise<{ subscription: Subscription; metrics: MetricInContext[]; unavailable: string[] }> {
       const subscription = await loadOwned(actor, id);
       const all = await repos.subscriptions.metricsOf(id);
       return {
@@ -60,7 +74,10 @@ export function subscriptionsService(repos: Repositories, hub: LiveHub) {
       // Counted as GET counts them: only metrics of sites the owner can see now.
       const sites = await repos.subscriptions.metricSites(result.items.map((s) => s.id));
       const visible = (id: string) => (sites.get(id) ?? []).filter((siteId) => canView(actor, siteId)).length;
-      return { items: result.items.map((s) => ({ ...summary(s), metricCount: visible(s.id) })), nextCursor: result.nextCursor };
+      return {
+        items: result.items.map((s) => ({ ...summary(s), metricCount: visible(s.id) })),
+        nextCursor: result.nextCursor,
+      };
     },
 
     async get(actor: Actor, id: string) {
@@ -69,7 +86,9 @@ export function subscriptionsService(repos: Repositories, hub: LiveHub) {
       return {
         ...summary(subscription),
         metricCount: metrics.length,
-        metrics: metrics.map((m) => Object.assign(metricView(m, now), { deviceName: m.deviceName, siteName: m.siteName })), // not spread: see siteLatest
+        metrics: metrics.map((m) =>
+          Object.assign(metricView(m, now), { deviceName: m.deviceName, siteName: m.siteName }),
+        ), // not spread: see siteLatest
         unavailable,
       };
     },

@@ -40,21 +40,27 @@ export function resolveWindow(q: SeriesQuery, defaultTz: string, now = Date.now(
   const from = q.from ? Date.parse(q.from) : to - DAY;
   if (!Number.isFinite(from) || !Number.isFinite(to)) throw badRequest('from and to must be ISO 8601 timestamps');
   if (from >= to) throw badRequest('from must be before to', [{ path: '/from', message: 'must be before to' }]);
-  if (to - from > MAX_WINDOW_MS) throw badRequest('The window is longer than 10 years', [{ path: '/from', message: 'window over 10 years' }]);
+  if (to - from > MAX_WINDOW_MS)
+    throw badRequest('The window is longer than 10 years', [{ path: '/from', message: 'window over 10 years' }]);
   const tz = q.tz ?? defaultTz;
-  if (!isValidTimeZone(tz)) throw badRequest(`Unknown time zone "${tz}"`, [{ path: '/tz', message: 'unknown IANA time zone' }]);
+  if (!isValidTimeZone(tz))
+    throw badRequest(`Unknown time zone "${tz}"`, [{ path: '/tz', message: 'unknown IANA time zone' }]);
   const maxPoints = q.maxPoints ?? 1000;
   let interval: Interval | null;
   if (!q.interval || q.interval === 'auto') {
     interval = chooseInterval(from, to, maxPoints, tz);
-    if (!interval) throw badRequest(`Even monthly buckets exceed maxPoints (${maxPoints}) for this window`, [{ path: '/maxPoints', message: 'too small for this window' }]);
+    if (!interval)
+      throw badRequest(`Even monthly buckets exceed maxPoints (${maxPoints}) for this window`, [
+        { path: '/maxPoints', message: 'too small for this window' },
+      ]);
   } else {
     interval = q.interval;
     const n = countBuckets(from, to, interval, tz, maxPoints);
     if (n > maxPoints) {
-      throw badRequest(`Interval ${interval} gives more than maxPoints (${maxPoints}) buckets for this window; choose a longer interval, a shorter window or interval=auto`, [
-        { path: '/interval', message: 'too many buckets' },
-      ]);
+      throw badRequest(
+        `Interval ${interval} gives more than maxPoints (${maxPoints}) buckets for this window; choose a longer interval, a shorter window or interval=auto`,
+        [{ path: '/interval', message: 'too many buckets' }],
+      );
     }
   }
   const starts = bucketStarts(from, to, interval, tz);
@@ -68,7 +74,8 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
   /** How a window's buckets are read: the same for every metric, so worked out once per request. */
   function planOf(w: Window) {
     const edges = [...w.starts, w.end];
-    const fromRollups = w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR === 0);
+    const fromRollups =
+      w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR === 0);
     // Day-or-longer buckets: one range statement per bucket beats a GROUP BY (repository comment).
     const perBucket = fromRollups && w.interval !== '1h';
     // Daily roll-ups exist for days whose midnights are on UTC hours: for 1d those are the edges.
@@ -93,7 +100,7 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
       perBucket.forEach((v, i) => v !== null && (values[i] = v));
       return values;
     }
-    for (let a = 0; a < w.starts.length; ) {
+    for (let a = 0; a < w.starts.length;) {
       const width = edges[a + 1] - edges[a];
       let b = a + 1;
       while (b < w.starts.length && edges[b + 1] - edges[b] === width) b++;
@@ -113,13 +120,28 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
     for (const m of metrics) {
       const agg = q.agg ?? defaultAgg(m.kind);
       series.push({
-        metricId: m.id, deviceId: m.deviceId, deviceName: m.deviceName, siteId: m.siteId, siteName: m.siteName,
-        key: m.key, name: m.name, unit: m.unit, kind: m.kind, agg, values: await valuesOf(m, w, plan, agg),
+        metricId: m.id,
+        deviceId: m.deviceId,
+        deviceName: m.deviceName,
+        siteId: m.siteId,
+        siteName: m.siteName,
+        key: m.key,
+        name: m.name,
+        unit: m.unit,
+        kind: m.kind,
+        agg,
+        values: await valuesOf(m, w, plan, agg),
       });
     }
     return {
-      from: iso(w.from), to: iso(w.to), interval: w.interval, tz: w.tz, agg: q.agg ?? 'default',
-      timestamps: w.starts.map(iso), series, unavailable,
+      from: iso(w.from),
+      to: iso(w.to),
+      interval: w.interval,
+      tz: w.tz,
+      agg: q.agg ?? 'default',
+      timestamps: w.starts.map(iso),
+      series,
+      unavailable,
     };
   }
 
@@ -148,7 +170,10 @@ const csvCell = (s: string) => {
 
 /** One row per bucket; one column per series, named by site, device, metric and unit. */
 export function toCsv(ts: TimeSeries): string {
-  const header = ['timestamp', ...ts.series.map((s) => `${s.siteName} / ${s.deviceName} / ${s.name}${s.unit ? ` (${s.unit})` : ''} [${s.agg}]`)];
+  const header = [
+    'timestamp',
+    ...ts.series.map((s) => `${s.siteName} / ${s.deviceName} / ${s.name}${s.unit ? ` (${s.unit})` : ''} [${s.agg}]`),
+  ];
   const lines = [header.map(csvCell).join(',')];
   ts.timestamps.forEach((t, i) => {
     lines.push([t, ...ts.series.map((s) => (s.values[i] === null ? '' : String(s.values[i])))].join(','));

@@ -13,7 +13,13 @@ export interface CreateUserInput {
   isAdmin?: boolean;
 }
 
-export type UpdateUserInput = Partial<{ email: string; name: string; password: string; isAdmin: boolean; active: boolean }>;
+export type UpdateUserInput = Partial<{
+  email: string;
+  name: string;
+  password: string;
+  isAdmin: boolean;
+  active: boolean;
+}>;
 
 /** A race lost at the unique index (see EmailTaken) answers like the check before it: 409. */
 async function emailUnique<T>(write: Promise<T>): Promise<T> {
@@ -39,7 +45,9 @@ export function usersService(repos: Repositories, hub: LiveHub) {
       const email = input.email.trim().toLowerCase();
       if (await repos.users.emailTaken(email)) throw new errors.EMAIL_TAKEN();
       const passwordHash = await hashPassword(input.password);
-      const user = await emailUnique(repos.users.create({ email, name: input.name.trim(), passwordHash, isAdmin: input.isAdmin ?? false }, actor.id));
+      const user = await emailUnique(
+        repos.users.create({ email, name: input.name.trim(), passwordHash, isAdmin: input.isAdmin ?? false }, actor.id),
+      );
       return userView(user);
     },
 
@@ -47,12 +55,22 @@ export function usersService(repos: Repositories, hub: LiveHub) {
       requireAdmin(actor, 'change users');
       // An admin cannot lock themselves out; another admin must do it.
       if (userId === actor.id && (input.active === false || input.isAdmin === false)) {
-        throw invalid([{ path: input.active === false ? '/active' : '/isAdmin', message: 'You cannot deactivate or demote yourself' }]);
+        throw invalid([
+          {
+            path: input.active === false ? '/active' : '/isAdmin',
+            message: 'You cannot deactivate or demote yourself',
+          },
+        ]);
       }
       const email = input.email?.trim().toLowerCase();
       if (email && (await repos.users.emailTaken(email, userId))) throw new errors.EMAIL_TAKEN();
       const { password, ...rest } = input;
-      const patch = { ...rest, ...(email ? { email } : {}), ...(rest.name ? { name: rest.name.trim() } : {}), ...(password ? { passwordHash: await hashPassword(password) } : {}) };
+      const patch = {
+        ...rest,
+        ...(email ? { email } : {}),
+        ...(rest.name ? { name: rest.name.trim() } : {}),
+        ...(password ? { passwordHash: await hashPassword(password) } : {}),
+      };
       const user = await emailUnique(repos.users.update(userId, patch, actor.id));
       if (!user) throw new errors.USER_NOT_FOUND();
       // A deactivated account or a new password ends every open session of that user.

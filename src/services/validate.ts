@@ -5,7 +5,8 @@ import { isValidTimeZone } from '../timeseries/zone.js';
 export { isValidTimeZone };
 
 export function assertTimeZone(tz: string | undefined, path = '/timezone'): void {
-  if (tz !== undefined && !isValidTimeZone(tz)) throw invalid([{ path, message: `Unknown time zone "${tz}" (use an IANA name such as Europe/Berlin)` }]);
+  if (tz !== undefined && !isValidTimeZone(tz))
+    throw invalid([{ path, message: `Unknown time zone "${tz}" (use an IANA name such as Europe/Berlin)` }]);
 }
 
 /**
@@ -24,6 +25,8 @@ export function assertCoordinates(input: { latitude?: number | null; longitude?:
   const hasLat = input.latitude !== undefined && input.latitude !== null;
   const hasLon = input.longitude !== undefined && input.longitude !== null;
   if (input.latitude !== undefined && input.longitude !== undefined && hasLat !== hasLon) {
-    throw invalid([{ path: hasLat ? '/longitude' : '/latitude', message: 'Latitude and longitude must be given together' }]);
+    throw invalid([
+      { path: hasLat ? '/longitude' : '/latitude', message: 'Latitude and longitude must be given together' },
+    ]);
   }
 }

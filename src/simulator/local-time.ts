@@ -26,8 +26,12 @@ function cacheFor(timezone: string): TzCache {
     const format = new Intl.DateTimeFormat('en-US', {
       timeZone: timezone,
       hourCycle: 'h23',
-      year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     cache = { format, validFrom: 0, validUntil: 0, offsetMs: 0 };
     caches.set(timezone, cache);

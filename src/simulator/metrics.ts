@@ -2,8 +2,15 @@
 // these keys, so whoever seeds a demo site can create the metric rows from this table.
 
 export const DEVICE_TYPES = [
-  'battery', 'inverter', 'pv_array', 'wind_turbine', 'meter',
-  'ev_charger', 'heat_pump', 'generator', 'other',
+  'battery',
+  'inverter',
+  'pv_array',
+  'wind_turbine',
+  'meter',
+  'ev_charger',
+  'heat_pump',
+  'generator',
+  'other',
 ] as const;
 
 export type DeviceType = (typeof DEVICE_TYPES)[number];
@@ -62,15 +69,24 @@ export type Readings<T extends DeviceType> = Record<MetricKey<T>, number>;
 /** Nameplate power used when a demo device has none configured. */
 export function defaultRatedKw(type: DeviceType): number {
   switch (type) {
-    case 'battery': return 50; // 100 kWh at the 2 h ratio the model assumes
-    case 'inverter': return 50;
-    case 'pv_array': return 40;
-    case 'wind_turbine': return 100;
-    case 'meter': return 80; // peak building import
-    case 'ev_charger': return 11; // three-phase 16 A wallbox
-    case 'heat_pump': return 12;
-    case 'generator': return 60;
-    case 'other': return 100; // scale of the unitless value
+    case 'battery':
+      return 50; // 100 kWh at the 2 h ratio the model assumes
+    case 'inverter':
+      return 50;
+    case 'pv_array':
+      return 40;
+    case 'wind_turbine':
+      return 100;
+    case 'meter':
+      return 80; // peak building import
+    case 'ev_charger':
+      return 11; // three-phase 16 A wallbox
+    case 'heat_pump':
+      return 12;
+    case 'generator':
+      return 60;
+    case 'other':
+      return 100; // scale of the unitless value
   }
 }
 

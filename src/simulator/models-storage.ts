@@ -31,7 +31,8 @@ export function createBatteryModel(ctx: ModelContext): Stepper<'battery'> {
     const sun = clearSkyFactor(solarElevation(site.latitude, site.longitude, ts)) * clouds(dtS);
     const n = noise.step(dtS);
     let power: number;
-    if (hour >= 17 && hour < 21) power = ratedKw * (0.45 + 0.05 * n); // 4 h × 45 % ≈ 1.8 h: nearly, not always, empty
+    if (hour >= 17 && hour < 21)
+      power = ratedKw * (0.45 + 0.05 * n); // 4 h × 45 % ≈ 1.8 h: nearly, not always, empty
     else if (hour >= 9 && hour < 17 && sun > 0.15) {
       const taper = soc > 90 ? (SOC_MAX - soc) / 10 : 1;
       power = -ratedKw * Math.min(1, sun * 1.1) * taper * (1 + 0.03 * n);

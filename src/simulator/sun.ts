@@ -32,12 +32,19 @@ function updateSeason(ts: number): void {
   const g = 2 * Math.PI * (yearFraction((bucket + 0.5) * SEASON_BUCKET_MS) - 0.5 / TROPICAL_YEAR_DAYS);
   eqTimeMin =
     229.18 *
-    (0.000075 + 0.001868 * Math.cos(g) - 0.032077 * Math.sin(g) -
-      0.014615 * Math.cos(2 * g) - 0.040849 * Math.sin(2 * g));
+    (0.000075 +
+      0.001868 * Math.cos(g) -
+      0.032077 * Math.sin(g) -
+      0.014615 * Math.cos(2 * g) -
+      0.040849 * Math.sin(2 * g));
   declination =
-    0.006918 - 0.399912 * Math.cos(g) + 0.070257 * Math.sin(g) -
-    0.006758 * Math.cos(2 * g) + 0.000907 * Math.sin(2 * g) -
-    0.002697 * Math.cos(3 * g) + 0.00148 * Math.sin(3 * g);
+    0.006918 -
+    0.399912 * Math.cos(g) +
+    0.070257 * Math.sin(g) -
+    0.006758 * Math.cos(2 * g) +
+    0.000907 * Math.sin(2 * g) -
+    0.002697 * Math.cos(3 * g) +
+    0.00148 * Math.sin(3 * g);
 }
 
 /** Sun elevation above the horizon in degrees (negative at night). */
@@ -49,8 +56,7 @@ export function solarElevation(latitude: number, longitude: number, ts: number):
   const trueSolarMin = utcMinutes + eqTimeMin + 4 * longitude;
   const hourAngle = (trueSolarMin / 4 - 180) * DEG;
   const lat = latitude * DEG;
-  const cosZenith =
-    Math.sin(lat) * Math.sin(decl) + Math.cos(lat) * Math.cos(decl) * Math.cos(hourAngle);
+  const cosZenith = Math.sin(lat) * Math.sin(decl) + Math.cos(lat) * Math.cos(decl) * Math.cos(hourAngle);
   return 90 - Math.acos(Math.min(1, Math.max(-1, cosZenith))) / DEG;
 }
 

@@ -36,7 +36,18 @@ export interface AggregateOptions {
 }
 
 export function partialFromReading(ts: number, value: number): Partial {
-  return { start: ts, count: 1, sum: value, min: value, max: value, first: value, last: value, firstTs: ts, lastTs: ts, deltaIn: 0 };
+  return {
+    start: ts,
+    count: 1,
+    sum: value,
+    min: value,
+    max: value,
+    first: value,
+    last: value,
+    firstTs: ts,
+    lastTs: ts,
+    deltaIn: 0,
+  };
 }
 
 /**
@@ -121,13 +132,20 @@ export function aggregateSeries(
     if (agg === 'count') return a ? a.count : 0;
     if (!a) return null;
     switch (agg) {
-      case 'avg': return a.sum / a.count;
-      case 'min': return a.min;
-      case 'max': return a.max;
-      case 'sum': return a.sum;
-      case 'first': return a.first;
-      case 'last': return a.last;
-      case 'delta': return delta[i];
+      case 'avg':
+        return a.sum / a.count;
+      case 'min':
+        return a.min;
+      case 'max':
+        return a.max;
+      case 'sum':
+        return a.sum;
+      case 'first':
+        return a.first;
+      case 'last':
+        return a.last;
+      case 'delta':
+        return delta[i];
     }
   });
 }

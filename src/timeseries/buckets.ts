@@ -8,8 +8,13 @@ const FIXED_MS: Partial<Record<Interval, number>> = { '1m': MINUTE_MS, '5m': 5 *
 
 /** Upper bounds on bucket length, generous enough for historical oddities (a day repeated in 1867 Alaska). */
 const MAX_LEN_MS: Record<Interval, number> = {
-  '1m': MINUTE_MS, '5m': 5 * MINUTE_MS, '15m': 15 * MINUTE_MS, '1h': HOUR_MS,
-  '1d': 3 * DAY_MS, '1w': 9 * DAY_MS, '1mo': 33 * DAY_MS,
+  '1m': MINUTE_MS,
+  '5m': 5 * MINUTE_MS,
+  '15m': 15 * MINUTE_MS,
+  '1h': HOUR_MS,
+  '1d': 3 * DAY_MS,
+  '1w': 9 * DAY_MS,
+  '1mo': 33 * DAY_MS,
 };
 
 const mod = (a: number, n: number): number => ((a % n) + n) % n;

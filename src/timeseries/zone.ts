@@ -48,8 +48,14 @@ function zone(tz: string): Zone {
   if (!z) {
     // hourCycle h23 avoids "24:00" at midnight; format() + regex is ~3x faster than formatToParts.
     const fmt = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     z = { fmt, probes: new Map(), chunks: new Map() };
     zones.set(tz, z);

@@ -47,7 +47,7 @@ async function until(check: () => boolean, ms = 15_000) {
 }
 
 describe('WAL checkpoint worker', () => {
-  it('raises the connection\'s own auto-checkpoint to the backstop', async () => {
+  it("raises the connection's own auto-checkpoint to the backstop", async () => {
     const checkpointer = startCheckpointer(db.$client, path, () => {});
     expect(db.$client.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_PAGES);
     await checkpointer.stop();
@@ -70,7 +70,7 @@ describe('WAL checkpoint worker', () => {
     expect(errors).toEqual([]);
   });
 
-  it('stops, so closing the server\'s connection removes the log', async () => {
+  it("stops, so closing the server's connection removes the log", async () => {
     const errors: string[] = [];
     const checkpointer = startCheckpointer(db.$client, path, (m) => errors.push(m), 10);
     write2MiB();
@@ -97,7 +97,11 @@ describe('WAL checkpoint worker', () => {
     );
     const result = await new Promise<{ code: number | null; out: string; timedOut: boolean }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', script], { cwd: REPO, timeout: 20_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: stdout + stderr, timedOut: !!(err as { killed?: boolean } | null)?.killed }),
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? null) : 0,
+          out: stdout + stderr,
+          timedOut: !!(err as { killed?: boolean } | null)?.killed,
+        }),
       );
     });
     expect(result.timedOut, result.out).toBe(false);

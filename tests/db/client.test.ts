@@ -20,7 +20,9 @@ describe('openDatabase', () => {
       expect(CACHE_KIB).toBe(64 * 1024);
       expect(get('cache_size')).toBe(-CACHE_KIB);
       // Migrations applied: the readings table exists.
-      expect(db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'readings'").pluck().get()).toBe(1);
+      expect(db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'readings'").pluck().get()).toBe(
+        1,
+      );
     } finally {
       db.$client.close();
     }

@@ -26,17 +26,38 @@ let seq = 0;
 const unique = (prefix: string) => `${prefix}-${++seq}-${Math.random().toString(36).slice(2, 7)}`;
 
 /** A user with PASSWORD and a bearer token (tokens skip argon2, which keeps tests fast). */
-export async function createUser(app: App, opts: { isAdmin?: boolean; email?: string; name?: string } = {}): Promise<TestUser> {
+export async function createUser(
+  app: App,
+  opts: { isAdmin?: boolean; email?: string; name?: string } = {},
+): Promise<TestUser> {
   passwordHash ??= hashPassword(PASSWORD);
   const email = opts.email ?? `${unique('user')}@example.com`;
-  const user = await app.repos.users.create({ email, name: opts.name ?? email.split('@')[0], passwordHash: await passwordHash, isAdmin: opts.isAdmin ?? false }, null);
+  const user = await app.repos.users.create(
+    { email, name: opts.name ?? email.split('@')[0], passwordHash: await passwordHash, isAdmin: opts.isAdmin ?? false },
+    null,
+  );
   const token = `sw_test_${unique('tok')}`;
-  await app.repos.tokens.create({ userId: user.id, name: 'test', tokenHash: hashToken(token), prefix: token.slice(0, 8), expiresAt: null });
+  await app.repos.tokens.create({
+    userId: user.id,
+    name: 'test',
+    tokenHash: hashToken(token),
+    prefix: token.slice(0, 8),
+    expiresAt: null,
+  });
   return { id: user.id, email, token };
 }
 
 export async function createSite(app: App, opts: { name?: string; timezone?: string } = {}) {
-  return app.repos.sites.create({ name: opts.name ?? unique('Site'), description: '', latitude: 52.5, longitude: 13.4, timezone: opts.timezone ?? 'Europe/Berlin' }, null);
+  return app.repos.sites.create(
+    {
+      name: opts.name ?? unique('Site'),
+      description: '',
+      latitude: 52.5,
+      longitude: 13.4,
+      timezone: opts.timezone ?? 'Europe/Berlin',
+    },
+    null,
+  );
 }
 
 export async function addMember(app: App, siteId: string, userId: string, role: 'viewer' | 'technician') {
@@ -45,7 +66,12 @@ export async function addMember(app: App, siteId: string, userId: string, role: 
 
 export async function createDevice(app: App, siteId: string, opts: { name?: string; type?: DeviceType } = {}) {
   const type = opts.type ?? 'battery';
-  return app.repos.devices.create(siteId, { name: opts.name ?? unique('Device'), type, manufacturer: null, model: null, serialNumber: null }, defaultMetricsFor(type), null);
+  return app.repos.devices.create(
+    siteId,
+    { name: opts.name ?? unique('Device'), type, manufacturer: null, model: null, serialNumber: null },
+    defaultMetricsFor(type),
+    null,
+  );
 }
 
 /** The usual cast of a site: admin, technician, viewer, and a member of another site only. */

@@ -8,19 +8,27 @@ export interface Browser {
   cookie: string;
   csrf: string;
   get(url: string, headers?: Record<string, string>): Promise<Res>;
-  post(url: string, fields: Record<string, string | number | boolean>, opts?: { csrf?: string | null; headers?: Record<string, string> }): Promise<Res>;
+  post(
+    url: string,
+    fields: Record<string, string | number | boolean>,
+    opts?: { csrf?: string | null; headers?: Record<string, string> },
+  ): Promise<Res>;
 }
 
-const form = (fields: Record<string, string | number | boolean>) => new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
+const form = (fields: Record<string, string | number | boolean>) =>
+  new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
 
-export const csrfOf = (html: string) => /name="csrf-token" content="([^"]+)"/.exec(html)?.[1] ?? /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+export const csrfOf = (html: string) =>
+  /name="csrf-token" content="([^"]+)"/.exec(html)?.[1] ?? /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
 /** A cookie jar of one: the login page's session, then the signed-in one. */
 export async function signIn(app: App, email: string, password = PASSWORD): Promise<Browser> {
   const page = await app.inject({ url: '/login' });
   let cookie = `sitewatt.sid=${page.cookies.find((c) => c.name === 'sitewatt.sid')?.value}`;
   const res = await app.inject({
-    method: 'POST', url: '/login', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: '/login',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
     payload: form({ _csrf: csrfOf(page.body), email, password, next: '/sites' }),
   });
   if (res.statusCode !== 303) throw new Error(`sign-in failed: ${res.statusCode}`);
@@ -32,7 +40,9 @@ export async function signIn(app: App, email: string, password = PASSWORD): Prom
     get: (url, headers = {}) => app.inject({ url, headers: { cookie, ...headers } }),
     post: (url, fields, opts = {}) =>
       app.inject({
-        method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...(opts.headers ?? {}) },
+        method: 'POST',
+        url,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...(opts.headers ?? {}) },
         payload: form(opts.csrf === null ? fields : { _csrf: opts.csrf ?? browser.csrf, ...fields }),
       }),
   };

@@ -37,13 +37,20 @@ db.$client.close();
 console.log('done', batch);
 `;
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function backup(dir: string, databasePath: string, args: string[]): Promise<Result> {
   return new Promise((resolve) => {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, DATABASE_PATH: databasePath };
-    const child = execFile(process.execPath, [TSX, join(REPO, 'src/scripts/backup.ts'), ...args], { cwd: dir, env }, (_err, stdout, stderr) =>
-      resolve({ code: child.exitCode, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [TSX, join(REPO, 'src/scripts/backup.ts'), ...args],
+      { cwd: dir, env },
+      (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
     );
   });
 }
@@ -58,12 +65,23 @@ describe('npm run backup -- <file>', () => {
   beforeAll(async () => {
     const db = openDatabase(live);
     const repos = createRepositories(db);
-    const site = await repos.sites.create({ name: 'Backup Site', description: '', latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' }, null);
-    await repos.devices.create(site.id, { name: 'Battery', type: 'battery', manufacturer: null, model: null, serialNumber: null }, defaultMetricsFor('battery'), null);
+    const site = await repos.sites.create(
+      { name: 'Backup Site', description: '', latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' },
+      null,
+    );
+    await repos.devices.create(
+      site.id,
+      { name: 'Battery', type: 'battery', manufacturer: null, model: null, serialNumber: null },
+      defaultMetricsFor('battery'),
+      null,
+    );
     const pks = db.$client.prepare('SELECT pk FROM metrics ORDER BY pk').pluck().all() as number[];
     db.$client.close();
     writeFileSync(join(dir, 'writer.mts'), WRITER);
-    const child = spawn(process.execPath, [TSX, join(dir, 'writer.mts'), live, JSON.stringify(pks)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TSX, join(dir, 'writer.mts'), live, JSON.stringify(pks)], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     writer = child;
     child.stderr!.on('data', (d: Buffer) => (output += d));
     // A database of some megabytes before the backup starts, so the copy takes real time.
@@ -100,7 +118,11 @@ describe('npm run backup -- <file>', () => {
 
     const copy = new Database(target, { readonly: true });
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
-    const batches = copy.prepare(`SELECT (ts - ${BASE}) / ${BATCH_SPAN} AS batch, count(*) AS n FROM readings GROUP BY batch ORDER BY batch`).all() as { batch: number; n: number }[];
+    const batches = copy
+      .prepare(
+        `SELECT (ts - ${BASE}) / ${BATCH_SPAN} AS batch, count(*) AS n FROM readings GROUP BY batch ORDER BY batch`,
+      )
+      .all() as { batch: number; n: number }[];
     // Every batch is all there or not there, and the batches present are a prefix 1..k.
     expect(batches.every((b) => b.n === BATCH)).toBe(true);
     expect(batches.map((b) => b.batch)).toEqual(batches.map((_, i) => i + 1));
@@ -110,7 +132,11 @@ describe('npm run backup -- <file>', () => {
     // Roll-ups and latest values commit in the readings' transaction, so they agree in the copy.
     const readings = copy.prepare('SELECT count(*) FROM readings').pluck().get() as number;
     expect(copy.prepare('SELECT sum(count) FROM rollups_1h').pluck().get()).toBe(readings);
-    const latest = copy.prepare('SELECT m.latest_ts AS latest, (SELECT max(ts) FROM readings r WHERE r.metric_pk = m.pk) AS newest FROM metrics m').all() as { latest: number; newest: number }[];
+    const latest = copy
+      .prepare(
+        'SELECT m.latest_ts AS latest, (SELECT max(ts) FROM readings r WHERE r.metric_pk = m.pk) AS newest FROM metrics m',
+      )
+      .all() as { latest: number; newest: number }[];
     for (const m of latest) expect(m.latest).toBe(m.newest);
     expect(result.stdout).toContain(`readings ${readings}`);
     copy.close();

@@ -5,7 +5,18 @@
 // a RUN it does not know fails the test rather than being skipped silently.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
@@ -16,33 +27,57 @@ import { loadConfig } from '../../src/config.js';
 const REPO = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 
-interface Stage { name: string; workdir: string; dir: string; env: Record<string, string>; lines: [string, string][] }
+interface Stage {
+  name: string;
+  workdir: string;
+  dir: string;
+  env: Record<string, string>;
+  lines: [string, string][];
+}
 
 /** Instructions per stage, continuation lines joined, comments dropped; ARG defaults substituted. */
 function parseDockerfile(text: string): Stage[] {
-  const joined = text.split('\n').filter((l) => !/^\s*#/.test(l)).join('\n').replace(/\\\n/g, ' ');
+  const joined = text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
   const args: Record<string, string> = {};
   const stages: Stage[] = [];
-  for (const line of joined.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const [, op = '', rest = ''] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
     const value = rest.replace(/\$\{(\w+)\}/g, (_, k: string) => args[k] ?? '');
     if (op.toUpperCase() === 'ARG' && stages.length === 0) {
       const [k, v = ''] = value.split('=');
       args[k] = v;
     } else if (op.toUpperCase() === 'FROM') {
-      stages.push({ name: /\bAS\s+(\S+)/i.exec(value)?.[1] ?? String(stages.length), workdir: '/', dir: '', env: {}, lines: [] });
+      stages.push({
+        name: /\bAS\s+(\S+)/i.exec(value)?.[1] ?? String(stages.length),
+        workdir: '/',
+        dir: '',
+        env: {},
+        lines: [],
+      });
     } else stages.at(-1)!.lines.push([op.toUpperCase(), value]);
   }
   return stages;
 }
 
-const envPairs = (s: string) => Object.fromEntries([...s.matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S+)/g)].map(([, k, v]) => [k, v.replace(/^"(.*)"$/, '$1')]));
+const envPairs = (s: string) =>
+  Object.fromEntries(
+    [...s.matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S+)/g)].map(([, k, v]) => [k, v.replace(/^"(.*)"$/, '$1')]),
+  );
 const lines = (stage: Stage, op: string) => stage.lines.filter(([o]) => o === op).map(([, v]) => v);
 const execForm = (v: string): string[] => (v.startsWith('[') ? (JSON.parse(v) as string[]) : ['sh', '-c', v]);
 
 /** `npm prune --omit=dev`: links only the packages the lockfile does not mark dev-only. */
 function productionFarm(stageDir: string) {
-  const lock = JSON.parse(readFileSync(join(stageDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const lock = JSON.parse(readFileSync(join(stageDir, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean }>;
+  };
   rmSync(join(stageDir, 'node_modules'));
   for (const [key, meta] of Object.entries(lock.packages)) {
     const name = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(key)?.[1];
@@ -62,11 +97,12 @@ async function perform(stage: Stage, command: string, cleanEnv: Record<string, s
       symlinkSync(join(REPO, 'node_modules'), join(stage.dir, 'node_modules'));
     } else if (/^npm prune --omit=dev\b/.test(cmd)) productionFarm(stage.dir);
     else if (/^(npm run|npx|node) /.test(cmd)) {
-      await run('sh', ['-c', cmd], { cwd: stage.dir, env: { ...cleanEnv, ...stage.env }, maxBuffer: 1 << 24 }).catch((err: { stdout?: string; stderr?: string }) => {
-        throw new Error(`RUN ${cmd} failed in ${stage.name}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
-      });
-    }
-    else throw new Error(`tests/ops/dockerfile.test.ts cannot perform "RUN ${cmd}" outside Docker: teach it how`);
+      await run('sh', ['-c', cmd], { cwd: stage.dir, env: { ...cleanEnv, ...stage.env }, maxBuffer: 1 << 24 }).catch(
+        (err: { stdout?: string; stderr?: string }) => {
+          throw new Error(`RUN ${cmd} failed in ${stage.name}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+        },
+      );
+    } else throw new Error(`tests/ops/dockerfile.test.ts cannot perform "RUN ${cmd}" outside Docker: teach it how`);
     done.push(cmd);
   }
 }
@@ -92,18 +128,24 @@ function copy(stages: Stage[], stage: Stage, value: string, ignored: Set<string>
   }
 }
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
 
 describe('Dockerfile', () => {
   const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
   const stages = parseDockerfile(text);
   const runtime = stages.at(-1)!;
-  const ignored = new Set(readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  const ignored = new Set(
+    readFileSync(join(REPO, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#')),
+  );
   const imageEnv = Object.assign({}, ...lines(runtime, 'ENV').map(envPairs)) as Record<string, string>;
   const cmd = execForm(lines(runtime, 'CMD').at(-1)!);
   const root = mkdtempSync(join(tmpdir(), 'sitewatt-docker-'));
@@ -127,14 +169,33 @@ describe('Dockerfile', () => {
     }
     const port = await freePort();
     // The image's environment, with a free port, a temporary database and a secret (production needs one).
-    env = { ...cleanEnv, ...imageEnv, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: join(root, 'data', 'sitewatt.db'), SESSION_SECRET: randomBytes(32).toString('hex'), MAX_EVENT_LOOP_DELAY_MS: '0' };
+    env = {
+      ...cleanEnv,
+      ...imageEnv,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_PATH: join(root, 'data', 'sitewatt.db'),
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      MAX_EVENT_LOOP_DELAY_MS: '0',
+    };
     base = `http://127.0.0.1:${port}`;
-    server = spawn(cmd[0] === 'node' ? process.execPath : cmd[0], cmd.slice(1), { cwd: runtime.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(cmd[0] === 'node' ? process.execPath : cmd[0], cmd.slice(1), {
+      cwd: runtime.dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     server.stdout!.on('data', (d: Buffer) => (output += d));
     server.stderr!.on('data', (d: Buffer) => (output += d));
     for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 200))) {
-      if (server.exitCode !== null || Date.now() > deadline) throw new Error(`The runtime CMD did not serve /healthz:\n${output}`);
-      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
+      if (server.exitCode !== null || Date.now() > deadline)
+        throw new Error(`The runtime CMD did not serve /healthz:\n${output}`);
+      if (
+        await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
     }
   }, 300_000);
 
@@ -170,7 +231,8 @@ describe('Dockerfile', () => {
   });
 
   it('When .dockerignore is read, then local state and build output stay out of the context', () => {
-    for (const name of ['node_modules', 'dist', 'data', '.git', 'test-results', 'bench/results', '.env']) expect(ignored).toContain(name);
+    for (const name of ['node_modules', 'dist', 'data', '.git', 'test-results', 'bench/results', '.env'])
+      expect(ignored).toContain(name);
   });
 
   it('When the runtime CMD starts with the image environment, then GET /healthz answers 200', async () => {
@@ -186,7 +248,9 @@ describe('Dockerfile', () => {
   });
 
   it('When the HEALTHCHECK command runs in the container folder, then it exits 0', async () => {
-    const check = lines(runtime, 'HEALTHCHECK').at(-1)!.replace(/^.*?\bCMD\s+/, '');
+    const check = lines(runtime, 'HEALTHCHECK')
+      .at(-1)!
+      .replace(/^.*?\bCMD\s+/, '');
     const [bin, ...rest] = execForm(check);
     await expect(run(bin === 'node' ? process.execPath : bin, rest, { cwd: runtime.dir, env })).resolves.toBeDefined();
   });
@@ -201,7 +265,9 @@ describe('Dockerfile', () => {
     const compose = readFileSync(join(REPO, 'docker-compose.yml'), 'utf8');
     expect(compose).toMatch(/["']?3000:3000["']?/);
     expect(compose).toMatch(/-\s*(\S+):\/data\b[\s\S]*^volumes:\s*\n\s+\1:/m);
-    const composeEnv = Object.fromEntries([...compose.matchAll(/^\s+([A-Z_]+):\s*"\$\{\w+:-([^}]*)\}"/gm)].map(([, k, v]) => [k, v]));
+    const composeEnv = Object.fromEntries(
+      [...compose.matchAll(/^\s+([A-Z_]+):\s*"\$\{\w+:-([^}]*)\}"/gm)].map(([, k, v]) => [k, v]),
+    );
     const config = loadConfig({ ...imageEnv, ...composeEnv, DATABASE_PATH: join(root, 'compose', 'sitewatt.db') });
     expect(config).toMatchObject({ env: 'production', demo: true, port: 3000, host: '0.0.0.0' });
   });

@@ -11,8 +11,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function seed(...args: string[]) {
   return new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/scripts/seed.ts', ...args], { cwd: REPO, timeout: 30_000 }, (err, _stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/scripts/seed.ts', ...args],
+      { cwd: REPO, timeout: 30_000 },
+      (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
     );
   });
 }

@@ -26,7 +26,11 @@ afterEach(() => app?.close());
 /** Sends `n` requests at once; each one's status and how long it took. */
 async function burst(url: string, n: number) {
   const started = Date.now();
-  return Promise.all(Array.from({ length: n }, () => app.inject({ method: 'POST', url }).then((r) => ({ status: r.statusCode, ms: Date.now() - started }))));
+  return Promise.all(
+    Array.from({ length: n }, () =>
+      app.inject({ method: 'POST', url }).then((r) => ({ status: r.statusCode, ms: Date.now() - started })),
+    ),
+  );
 }
 
 describe('holding refused sign-ins', () => {

@@ -8,8 +8,14 @@ import { buildTestApp, createWorld, injectAs } from '../helpers/app.js';
 
 describe('nullable fields in responses', () => {
   it('When a schema has Nullable(object) and Nullable(string) fields, then they become type lists; unions of literals stay', () => {
-    const schema = Type.Object({ a: Nullable(Type.Object({ t: Timestamp })), b: Nullable(Type.String()), c: Type.Union([Type.Literal('x'), Type.Null()]) });
-    const out = nullableAsTypeList(JSON.parse(JSON.stringify(schema))) as { properties: Record<string, { type?: unknown; anyOf?: unknown }> };
+    const schema = Type.Object({
+      a: Nullable(Type.Object({ t: Timestamp })),
+      b: Nullable(Type.String()),
+      c: Type.Union([Type.Literal('x'), Type.Null()]),
+    });
+    const out = nullableAsTypeList(JSON.parse(JSON.stringify(schema))) as {
+      properties: Record<string, { type?: unknown; anyOf?: unknown }>;
+    };
     expect(out.properties.a.type).toEqual(['object', 'null']);
     expect(out.properties.b.type).toEqual(['string', 'null']);
     expect(out.properties.c.anyOf).toBeDefined();
@@ -23,7 +29,11 @@ describe('nullable fields in responses', () => {
       const get = async () => (await injectAs(app, w.viewer, { url: `/api/metrics/${metric.id}` })).json();
       expect((await get()).latest).toBeNull();
       const at = new Date(Date.now() - 60_000).toISOString();
-      const ingest = await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings: [{ metricId: metric.id, timestamp: at, value: 41.5 }] } });
+      const ingest = await injectAs(app, w.technician, {
+        method: 'POST',
+        url: '/api/readings',
+        payload: { readings: [{ metricId: metric.id, timestamp: at, value: 41.5 }] },
+      });
       expect(ingest.statusCode).toBeLessThan(300);
       expect((await get()).latest).toMatchObject({ value: 41.5, unit: metric.unit, timestamp: at, stale: false });
       const doc = (await app.inject({ url: '/openapi.json' })).json();

@@ -17,7 +17,9 @@ describe('GET /healthz and /readyz', () => {
 
   it('When a migration is missing, then /readyz answers 503 with Retry-After', async () => {
     app = await buildTestApp();
-    app.db.$client.exec('DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)');
+    app.db.$client.exec(
+      'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)',
+    );
     const res = await app.inject({ url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
@@ -43,9 +45,15 @@ describe('GET /metrics', () => {
   it('When a token is configured, then only that bearer gets Prometheus text with requests, readings and streams', async () => {
     app = await buildTestApp({ metricsToken: 'metrics-token-0123456789' });
     const w = await createWorld(app);
-    await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings: [{ metricId: w.metrics[0].id, timestamp: new Date().toISOString(), value: 50 }] } });
+    await injectAs(app, w.technician, {
+      method: 'POST',
+      url: '/api/readings',
+      payload: { readings: [{ metricId: w.metrics[0].id, timestamp: new Date().toISOString(), value: 50 }] },
+    });
     expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode,
+    ).toBe(401);
     const res = await app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('sitewatt_readings_ingested_total 1');

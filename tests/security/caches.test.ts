@@ -26,7 +26,12 @@ describe('actor and token caches', () => {
   });
 
   it('When a viewer is made technician by hand in SQL, then the next request may create a device', async () => {
-    const create = () => injectAs(app, world.viewer, { method: 'POST', url: `/api/sites/${world.site.id}/devices`, payload: { name: 'New meter', type: 'meter' } });
+    const create = () =>
+      injectAs(app, world.viewer, {
+        method: 'POST',
+        url: `/api/sites/${world.site.id}/devices`,
+        payload: { name: 'New meter', type: 'meter' },
+      });
     expect((await create()).statusCode).toBe(403);
     sql("UPDATE site_members SET role = 'technician' WHERE user_id = ?", world.viewer.id);
     expect((await create()).statusCode).toBe(201);
@@ -77,7 +82,7 @@ describe('actor and token caches', () => {
     sql('DELETE FROM sites WHERE id = ?', world.otherSite.id);
     expect(await version()).toBeGreaterThan(before);
     const again = await version();
-    sql("UPDATE api_tokens SET last_used_at = 1 WHERE user_id = ?", world.viewer.id);
+    sql('UPDATE api_tokens SET last_used_at = 1 WHERE user_id = ?', world.viewer.id);
     expect(await version()).toBe(again); // a token's use is not an access change
   });
 
@@ -92,7 +97,9 @@ describe('actor and token caches', () => {
 
   it('When a token is used, then its last use is still recorded (at most once a minute)', async () => {
     await siteOf(world.viewer);
-    const row = app.db.$client.prepare('SELECT last_used_at AS t FROM api_tokens WHERE user_id = ?').get(world.viewer.id) as { t: number | null };
+    const row = app.db.$client
+      .prepare('SELECT last_used_at AS t FROM api_tokens WHERE user_id = ?')
+      .get(world.viewer.id) as { t: number | null };
     expect(row.t).toBeGreaterThan(Date.now() - 60_000);
   });
 });
@@ -103,24 +110,36 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     expect(res.statusCode).toBe(200);
     return res.json().items as { id: string; name: string; deviceName: string; latest: { value: number } | null }[];
   };
-  const catalogueVersion = () => app.db.$client.prepare('SELECT version FROM catalog_version WHERE id = 1').pluck().get() as number;
+  const catalogueVersion = () =>
+    app.db.$client.prepare('SELECT version FROM catalog_version WHERE id = 1').pluck().get() as number;
   const [soc, power] = [0, 1];
 
   it('When a metric and its device are renamed by hand in SQL, then the next poll shows both names, in the new order of devices', async () => {
     await createDevice(app, world.site.id, { name: 'Site meter', type: 'meter' });
     expect((await poll()).map((m) => `${m.deviceName}: ${m.name}`)).toEqual([
-      'Main Battery: State of charge', 'Main Battery: Power', 'Site meter: Import energy', 'Site meter: Export energy', 'Site meter: Power',
+      'Main Battery: State of charge',
+      'Main Battery: Power',
+      'Site meter: Import energy',
+      'Site meter: Export energy',
+      'Site meter: Power',
     ]);
     sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
     sql("UPDATE devices SET name = 'Tesla Megapack' WHERE id = ?", world.device.id);
     expect((await poll()).map((m) => `${m.deviceName}: ${m.name}`)).toEqual([
-      'Site meter: Import energy', 'Site meter: Export energy', 'Site meter: Power', 'Tesla Megapack: Charge', 'Tesla Megapack: Power',
+      'Site meter: Import energy',
+      'Site meter: Export energy',
+      'Site meter: Power',
+      'Tesla Megapack: Charge',
+      'Tesla Megapack: Power',
     ]);
   });
 
   it('When a name changes by hand and the catalogue version is put back by hand, then polls still answer from the cache (so it is used)', async () => {
     await poll();
-    await app.inject({ url: `/api/sites/${world.site.id}/devices`, headers: { authorization: `Bearer ${world.viewer.token}` } });
+    await app.inject({
+      url: `/api/sites/${world.site.id}/devices`,
+      headers: { authorization: `Bearer ${world.viewer.token}` },
+    });
     const version = catalogueVersion();
     sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
     sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
@@ -165,7 +184,12 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     expect(catalogueVersion()).toBe(before);
     const now = Date.now();
     // A change on another site moves the version by one again: to the number it had inside.
-    sql("INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_other', ?, 'Other meter', 'meter', 1, ?, ?)", world.otherSite.id, now, now);
+    sql(
+      "INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_other', ?, 'Other meter', 'meter', 1, ?, ?)",
+      world.otherSite.id,
+      now,
+      now,
+    );
     expect(catalogueVersion()).toBe(before + 1);
     expect((await poll()).map((m) => m.deviceName)).toEqual(['Main Battery', 'Main Battery']);
     expect((await app.repos.devices.list(world.site.id, 50))!.items.map((d) => d.name)).toEqual(['Main Battery']);
@@ -176,7 +200,10 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     const now = Date.now();
     sql(
       "INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, created_at, updated_at) VALUES ('met_byhand', ?, ?, 'temp', 'Temperature', '°C', 'gauge', 60, ?, ?)",
-      world.device.id, world.site.id, now, now,
+      world.device.id,
+      world.site.id,
+      now,
+      now,
     );
     expect(catalogueVersion()).toBe(before + 1);
     sql('DELETE FROM metrics WHERE id = ?', world.metrics[power].id);
@@ -188,7 +215,10 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     const now = Date.now();
     sql(
       "INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, created_at, updated_at) VALUES ('met_byhand', ?, ?, 'temp', 'Temperature', '°C', 'gauge', 60, ?, ?)",
-      world.device.id, world.site.id, now, now,
+      world.device.id,
+      world.site.id,
+      now,
+      now,
     );
     expect((await poll()).map((m) => m.id)).toEqual([world.metrics[soc].id, world.metrics[power].id, 'met_byhand']);
     sql('DELETE FROM metrics WHERE id = ?', world.metrics[soc].id);
@@ -199,19 +229,31 @@ describe("a site's devices and metrics (cached while the catalogue version is un
 
   it('When a metric and a device are changed through the API, then the next poll and device list show it', async () => {
     await poll();
-    const list = async () => (await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/devices?limit=1` })).json().items as { model: string | null }[];
+    const list = async () =>
+      (await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/devices?limit=1` })).json().items as {
+        model: string | null;
+      }[];
     expect((await list())[0].model).toBeNull();
-    const res = await injectAs(app, world.technician, { method: 'PATCH', url: `/api/metrics/${world.metrics[power].id}`, payload: { name: 'Output' } });
+    const res = await injectAs(app, world.technician, {
+      method: 'PATCH',
+      url: `/api/metrics/${world.metrics[power].id}`,
+      payload: { name: 'Output' },
+    });
     expect(res.statusCode).toBe(200);
     expect((await poll()).map((m) => m.name)).toEqual(['State of charge', 'Output']);
-    const device = await injectAs(app, world.technician, { method: 'PATCH', url: `/api/devices/${world.device.id}`, payload: { model: 'BX-9' } });
+    const device = await injectAs(app, world.technician, {
+      method: 'PATCH',
+      url: `/api/devices/${world.device.id}`,
+      payload: { model: 'BX-9' },
+    });
     expect(device.statusCode).toBe(200);
     expect((await list())[0].model).toBe('BX-9');
   });
 
   it('When the device list is asked for different page sizes, then each gets its own first page and the right next cursor', async () => {
     await createDevice(app, world.site.id, { name: 'Site meter', type: 'meter' });
-    const page = async (limit: number) => (await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/devices?limit=${limit}` })).json();
+    const page = async (limit: number) =>
+      (await injectAs(app, world.viewer, { url: `/api/sites/${world.site.id}/devices?limit=${limit}` })).json();
     const one = await page(1);
     expect(one.items.map((d: { name: string }) => d.name)).toEqual(['Main Battery']);
     expect(one.nextCursor).toEqual(expect.any(String));
@@ -225,9 +267,17 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     expect((await poll()).map((m) => m.latest)).toEqual([null, null]);
     const before = catalogueVersion();
     const readings = [{ metricId: world.metrics[soc].id, timestamp: new Date().toISOString(), value: 64.5 }];
-    expect((await injectAs(app, world.technician, { method: 'POST', url: '/api/readings', payload: { readings } })).statusCode).toBe(200);
+    expect(
+      (await injectAs(app, world.technician, { method: 'POST', url: '/api/readings', payload: { readings } }))
+        .statusCode,
+    ).toBe(200);
     expect((await poll()).map((m) => m.latest?.value ?? null)).toEqual([64.5, null]);
-    sql('UPDATE metrics SET latest_ts = ?, latest_value = 7, latest_received_at = ? WHERE id = ?', Date.now(), Date.now(), world.metrics[power].id);
+    sql(
+      'UPDATE metrics SET latest_ts = ?, latest_value = 7, latest_received_at = ? WHERE id = ?',
+      Date.now(),
+      Date.now(),
+      world.metrics[power].id,
+    );
     expect((await poll()).map((m) => m.latest?.value ?? null)).toEqual([64.5, 7]);
     expect(catalogueVersion()).toBe(before);
   });
@@ -242,7 +292,12 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
     expect(await devices()).toEqual([`${world.device.id} BX-9`]);
     const now = Date.now();
-    sql("INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_byhand', ?, 'Zz meter', 'meter', 1, ?, ?)", world.site.id, now, now);
+    sql(
+      "INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_byhand', ?, 'Zz meter', 'meter', 1, ?, ?)",
+      world.site.id,
+      now,
+      now,
+    );
     expect(await devices()).toEqual([`${world.device.id} BX-9`, 'dev_byhand null']);
     sql("DELETE FROM devices WHERE id = 'dev_byhand'");
     expect(await devices()).toEqual([`${world.device.id} BX-9`]);

@@ -15,7 +15,13 @@ beforeEach(async () => {
 });
 afterEach(() => app.close());
 
-const names = ['__proto__[polluted]', 'constructor[prototype][polluted]', 'metrics[__proto__][polluted]', 'metrics[0][__proto__][polluted]', 'metrics[constructor][prototype][polluted]'];
+const names = [
+  '__proto__[polluted]',
+  'constructor[prototype][polluted]',
+  'metrics[__proto__][polluted]',
+  'metrics[0][__proto__][polluted]',
+  'metrics[constructor][prototype][polluted]',
+];
 
 describe('Form field names', () => {
   it('When a name walks into a prototype, then it is dropped and nothing outside the form changes', () => {
@@ -41,15 +47,38 @@ describe('Form field names', () => {
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       }
     }
-    const created = await b.post(`/sites/${w.site.id}/devices`, { name: 'After', type: 'meter', manufacturer: '', model: '', serialNumber: '', 'metrics[0][key]': 'power', 'metrics[0][name]': 'Power', 'metrics[0][unit]': 'kW', 'metrics[0][kind]': 'gauge', 'metrics[0][intervalSeconds]': '60' });
+    const created = await b.post(`/sites/${w.site.id}/devices`, {
+      name: 'After',
+      type: 'meter',
+      manufacturer: '',
+      model: '',
+      serialNumber: '',
+      'metrics[0][key]': 'power',
+      'metrics[0][name]': 'Power',
+      'metrics[0][unit]': 'kW',
+      'metrics[0][kind]': 'gauge',
+      'metrics[0][intervalSeconds]': '60',
+    });
     expect(created.statusCode).toBe(303);
   });
 });
 
 describe('Hand-made bodies to every page form', () => {
   const forms = [
-    'name=a&name=b', 'metrics=x', 'metrics[0]=x', 'metrics=x&metrics[0][key]=a', 'metrics[0][key]=a&metrics[0][key]=b', 'name[a]=b', 'metricIds[a]=b',
-    'email[x]=1&password=a', 'active=maybe', 'version=abc', 'expiresInDays=1e400', 'latitude=1e400&name=x&timezone=UTC', 'role=owner&userId=x', 'metrics[99999999999]=x',
+    'name=a&name=b',
+    'metrics=x',
+    'metrics[0]=x',
+    'metrics=x&metrics[0][key]=a',
+    'metrics[0][key]=a&metrics[0][key]=b',
+    'name[a]=b',
+    'metricIds[a]=b',
+    'email[x]=1&password=a',
+    'active=maybe',
+    'version=abc',
+    'expiresInDays=1e400',
+    'latitude=1e400&name=x&timezone=UTC',
+    'role=owner&userId=x',
+    'metrics[99999999999]=x',
   ];
 
   it('When any page POST route (from the route table) gets a crafted form, or a JSON body, then the answer is a 4xx or a redirect, never a 5xx', async () => {
@@ -62,21 +91,47 @@ describe('Hand-made bodies to every page form', () => {
     const tech = await signIn(app, w.technician.email);
     const admin = await signIn(app, w.admin.email);
     // Subscriptions are private: each browser posts to its own.
-    const subscriptionOf = async (userId: string) => (await app.services.subscriptions.create((await app.services.auth.loadActor(userId))!, { name: 'S', metricIds: [w.metrics[0].id] })).id;
-    const subs = new Map([[tech, await subscriptionOf(w.technician.id)], [admin, await subscriptionOf(w.admin.id)]]);
+    const subscriptionOf = async (userId: string) =>
+      (
+        await app.services.subscriptions.create((await app.services.auth.loadActor(userId))!, {
+          name: 'S',
+          metricIds: [w.metrics[0].id],
+        })
+      ).id;
+    const subs = new Map([
+      [tech, await subscriptionOf(w.technician.id)],
+      [admin, await subscriptionOf(w.admin.id)],
+    ]);
     const failures: string[] = [];
     for (const route of posts) {
       // Sign-in is limited to 30 posts a minute per address: one browser is enough there.
       for (const b of route.url === '/login' ? [tech] : [tech, admin]) {
-        const ids: Record<string, string> = { siteId: w.site.id, deviceId: w.device.id, userId: w.viewer.id, subscriptionId: subs.get(b)!, tokenId: 'tok_missing' };
+        const ids: Record<string, string> = {
+          siteId: w.site.id,
+          deviceId: w.device.id,
+          userId: w.viewer.id,
+          subscriptionId: subs.get(b)!,
+          tokenId: 'tok_missing',
+        };
         const url = route.url.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? 'x');
         for (const body of forms) {
-          const res = await app.inject({ method: 'POST', url, headers: { cookie: b.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(b.csrf)}&${body}` });
+          const res = await app.inject({
+            method: 'POST',
+            url,
+            headers: { cookie: b.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+            payload: `_csrf=${encodeURIComponent(b.csrf)}&${body}`,
+          });
           if (res.statusCode >= 500) failures.push(`${route.key} ${body}: ${res.statusCode}`);
-          if (res.statusCode === 404 && !destructive(route.url) && route.url !== '/account/tokens/:tokenId/revoke') failures.push(`${route.key} ${body}: 404, so the form was never reached`);
+          if (res.statusCode === 404 && !destructive(route.url) && route.url !== '/account/tokens/:tokenId/revoke')
+            failures.push(`${route.key} ${body}: 404, so the form was never reached`);
         }
         // Pages take forms only: any other body is refused before a handler sees it.
-        const json = await app.inject({ method: 'POST', url, headers: { cookie: b.cookie, 'content-type': 'application/json', 'x-csrf-token': b.csrf }, payload: '{"name":5,"metrics":"x","metricIds":5}' });
+        const json = await app.inject({
+          method: 'POST',
+          url,
+          headers: { cookie: b.cookie, 'content-type': 'application/json', 'x-csrf-token': b.csrf },
+          payload: '{"name":5,"metrics":"x","metricIds":5}',
+        });
         if (json.statusCode !== 415) failures.push(`${route.key} JSON: ${json.statusCode}`);
       }
     }

@@ -35,10 +35,32 @@ afterAll(() => app.close());
 /** A fresh cast for each operation, so one operation's deletes do not starve the next one's cases. */
 async function world() {
   const w = await createWorld(app);
-  const sub = await injectAs(app, w.admin, { method: 'POST', url: '/api/subscriptions', payload: { name: 'Fuzz', metricIds: w.metrics.map((m) => m.id) } });
+  const sub = await injectAs(app, w.admin, {
+    method: 'POST',
+    url: '/api/subscriptions',
+    payload: { name: 'Fuzz', metricIds: w.metrics.map((m) => m.id) },
+  });
   const token = await injectAs(app, w.admin, { method: 'POST', url: '/api/me/tokens', payload: { name: 'fuzz' } });
-  const ids = [w.site.id, w.otherSite.id, w.device.id, ...w.metrics.map((m) => m.id), w.admin.id, w.technician.id, w.viewer.id, w.outsider.id, sub.json().id, token.json().id];
-  const byName = { siteId: [w.site.id, w.otherSite.id], deviceId: [w.device.id], metricId: w.metrics.map((m) => m.id), userId: [w.technician.id, w.viewer.id, w.outsider.id, w.admin.id], subscriptionId: [sub.json().id], tokenId: [token.json().id] };
+  const ids = [
+    w.site.id,
+    w.otherSite.id,
+    w.device.id,
+    ...w.metrics.map((m) => m.id),
+    w.admin.id,
+    w.technician.id,
+    w.viewer.id,
+    w.outsider.id,
+    sub.json().id,
+    token.json().id,
+  ];
+  const byName = {
+    siteId: [w.site.id, w.otherSite.id],
+    deviceId: [w.device.id],
+    metricId: w.metrics.map((m) => m.id),
+    userId: [w.technician.id, w.viewer.id, w.outsider.id, w.admin.id],
+    subscriptionId: [sub.json().id],
+    tokenId: [token.json().id],
+  };
   return { w, hints: { ids, byName } satisfies Hints };
 }
 
@@ -61,7 +83,11 @@ const encode = (s: string) => {
 };
 
 /** Headers must be printable ASCII on the wire; hostile text is percent-encoded to get there. */
-const headerValue = fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 80 }), hostileString.map((s) => encode(s).slice(0, 200)), fc.constant('x'.repeat(9000)));
+const headerValue = fc.oneof(
+  fc.string({ unit: 'grapheme-ascii', maxLength: 80 }),
+  hostileString.map((s) => encode(s).slice(0, 200)),
+  fc.constant('x'.repeat(9000)),
+);
 
 function caseArbitrary({ op, path }: Op, hints: Hints): fc.Arbitrary<Case> {
   const params = op.parameters ?? [];
@@ -70,45 +96,89 @@ function caseArbitrary({ op, path }: Op, hints: Hints): fc.Arbitrary<Case> {
   const headerParams = params.filter((p) => p.in === 'header');
   const body = op.requestBody?.content['application/json']?.schema;
 
-  return fc.record({ actor: fc.constantFrom('admin', 'outsider', 'anonymous') as fc.Arbitrary<Case['actor']>, mutate: fc.boolean() }).chain(({ actor, mutate }) =>
-    fc.record({
-      actor: fc.constant(actor),
-      mutate: fc.constant(mutate),
-      params: fc.record(
-        Object.fromEntries(
-          pathParams.map((p) => [
-            p.name,
-            mutate
-              ? fc.oneof(fc.constantFrom(...hints.ids), hostileString.filter((s) => s !== ''), fc.constant('%E0%A4%A'), fc.constant('x'.repeat(5000)))
-              : idArbitrary(hints, p.name, valid(p.schema, { ...hints, ids: [] }, p.name) as fc.Arbitrary<string>),
+  return fc
+    .record({
+      actor: fc.constantFrom('admin', 'outsider', 'anonymous') as fc.Arbitrary<Case['actor']>,
+      mutate: fc.boolean(),
+    })
+    .chain(({ actor, mutate }) =>
+      fc.record({
+        actor: fc.constant(actor),
+        mutate: fc.constant(mutate),
+        params: fc.record(
+          Object.fromEntries(
+            pathParams.map((p) => [
+              p.name,
+              mutate
+                ? fc.oneof(
+                    fc.constantFrom(...hints.ids),
+                    hostileString.filter((s) => s !== ''),
+                    fc.constant('%E0%A4%A'),
+                    fc.constant('x'.repeat(5000)),
+                  )
+                : idArbitrary(hints, p.name, valid(p.schema, { ...hints, ids: [] }, p.name) as fc.Arbitrary<string>),
+            ]),
+          ),
+        ) as fc.Arbitrary<Record<string, string>>,
+        query: fc.record(
+          Object.fromEntries([
+            ...queryParams.map((p) => [p.name, queryValue(p.schema, hints, p.name, mutate)]),
+            ...(mutate ? [['unexpected', fc.string({ maxLength: 10 })]] : []),
           ]),
-        ),
-      ) as fc.Arbitrary<Record<string, string>>,
-      query: fc.record(
-        Object.fromEntries([
-          ...queryParams.map((p) => [p.name, queryValue(p.schema, hints, p.name, mutate)]),
-          ...(mutate ? [['unexpected', fc.string({ maxLength: 10 })]] : []),
-        ]),
-        { requiredKeys: mutate ? [] : queryParams.filter((p) => p.required).map((p) => p.name) },
-      ) as fc.Arbitrary<Record<string, string | string[]>>,
-      headers: fc.record(Object.fromEntries(headerParams.map((p) => [p.name, mutate ? headerValue : (valid(p.schema, hints, p.name) as fc.Arbitrary<string>).map((s) => s.replace(/[^\x20-\x7e]/g, ''))])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>>,
-      body: body
-        ? mutate
-          ? fc.oneof(
-              { weight: 6, arbitrary: invalid(body, hints).map((v) => ({ payload: JSON.stringify(v) ?? 'null', type: 'application/json' })) },
-              { weight: 1, arbitrary: fc.constantFrom('{"a":', '', '[', '{"__proto__":{"isAdmin":true}}', 'null').map((payload) => ({ payload, type: 'application/json' })) },
-              { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16').map((type) => ({ payload: 'name=x', type })) },
-            )
-          : valid(body, hints).map((v) => ({ payload: JSON.stringify(v), type: 'application/json' }))
-        : fc.constant(undefined),
-    }),
-  );
+          { requiredKeys: mutate ? [] : queryParams.filter((p) => p.required).map((p) => p.name) },
+        ) as fc.Arbitrary<Record<string, string | string[]>>,
+        headers: fc.record(
+          Object.fromEntries(
+            headerParams.map((p) => [
+              p.name,
+              mutate
+                ? headerValue
+                : (valid(p.schema, hints, p.name) as fc.Arbitrary<string>).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+            ]),
+          ),
+          { requiredKeys: [] },
+        ) as fc.Arbitrary<Record<string, string>>,
+        body: body
+          ? mutate
+            ? fc.oneof(
+                {
+                  weight: 6,
+                  arbitrary: invalid(body, hints).map((v) => ({
+                    payload: JSON.stringify(v) ?? 'null',
+                    type: 'application/json',
+                  })),
+                },
+                {
+                  weight: 1,
+                  arbitrary: fc
+                    .constantFrom('{"a":', '', '[', '{"__proto__":{"isAdmin":true}}', 'null')
+                    .map((payload) => ({ payload, type: 'application/json' })),
+                },
+                {
+                  weight: 1,
+                  arbitrary: fc
+                    .constantFrom(
+                      'text/plain',
+                      'application/xml',
+                      'application/x-www-form-urlencoded',
+                      'application/json; charset=utf-16',
+                    )
+                    .map((type) => ({ payload: 'name=x', type })),
+                },
+              )
+            : valid(body, hints).map((v) => ({ payload: JSON.stringify(v), type: 'application/json' }))
+          : fc.constant(undefined),
+      }),
+    );
 }
 
 function request({ method, path }: Op, c: Case, users: Record<'admin' | 'outsider', TestUser>) {
-  const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (c.params[name] === '%E0%A4%A' ? c.params[name] : encode(c.params[name])));
+  const url = path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    c.params[name] === '%E0%A4%A' ? c.params[name] : encode(c.params[name]),
+  );
   const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(c.query)) for (const one of Array.isArray(v) ? v : [v]) if (c.mutate || one !== '') qs.append(k, one);
+  for (const [k, v] of Object.entries(c.query))
+    for (const one of Array.isArray(v) ? v : [v]) if (c.mutate || one !== '') qs.append(k, one);
   const headers: Record<string, string> = { ...c.headers };
   if (c.actor !== 'anonymous') headers.authorization = `Bearer ${users[c.actor].token}`;
   if (c.body) headers['content-type'] = c.body.type;
@@ -132,43 +202,55 @@ describe('Fuzzing every operation of /openapi.json', () => {
     expect(operations(doc).length).toBeGreaterThanOrEqual(38);
   });
 
-  it('When every operation gets valid and invalid requests as admin, non-member and anonymous, then nothing answers 5xx or off-contract', { timeout: Math.max(120_000, RUNS * 1_000) }, async () => {
-    const failures: string[] = [];
-    const tally: Record<string, { ms: number; statuses: Record<number, number> }> = {};
-    for (const o of operations(doc)) {
-      const started = Date.now();
-      const statuses: Record<number, number> = {};
-      const seen = (status: number) => (statuses[status] = (statuses[status] ?? 0) + 1);
-      const { w, hints } = await world();
-      const users = { admin: w.admin, outsider: w.outsider };
-      const runs = o.path === '/api/auth/login' ? LOGIN_RUNS : RUNS;
-      const property = fc.asyncProperty(caseArbitrary(o, hints), async (c) => {
-        const req = request(o, c, users);
-        if (o.path === STREAM) {
-          const res = await streamOnce(req);
-          seen(res.statusCode);
-          if (res.stream) {
-            expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+  it(
+    'When every operation gets valid and invalid requests as admin, non-member and anonymous, then nothing answers 5xx or off-contract',
+    { timeout: Math.max(120_000, RUNS * 1_000) },
+    async () => {
+      const failures: string[] = [];
+      const tally: Record<string, { ms: number; statuses: Record<number, number> }> = {};
+      for (const o of operations(doc)) {
+        const started = Date.now();
+        const statuses: Record<number, number> = {};
+        const seen = (status: number) => (statuses[status] = (statuses[status] ?? 0) + 1);
+        const { w, hints } = await world();
+        const users = { admin: w.admin, outsider: w.outsider };
+        const runs = o.path === '/api/auth/login' ? LOGIN_RUNS : RUNS;
+        const property = fc.asyncProperty(caseArbitrary(o, hints), async (c) => {
+          const req = request(o, c, users);
+          if (o.path === STREAM) {
+            const res = await streamOnce(req);
+            seen(res.statusCode);
+            if (res.stream) {
+              expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+              return;
+            }
+            const why = check.violation(o.op, res);
+            if (why) throw new Error(why);
             return;
           }
+          const res = await app.inject(req);
+          seen(res.statusCode);
           const why = check.violation(o.op, res);
-          if (why) throw new Error(why);
-          return;
-        }
-        const res = await app.inject(req);
-        seen(res.statusCode);
-        const why = check.violation(o.op, res);
-        if (why) throw new Error(`${req.method} ${req.url.slice(0, 200)}: ${why}`);
-      });
-      const out = await fc.check(property, { numRuns: runs, seed: SEED, endOnFailure: true });
-      tally[`${o.method} ${o.path}`] = { ms: Date.now() - started, statuses };
-      if (out.failed) failures.push(`${o.method} ${o.path} (seed ${out.seed}, path ${out.counterexamplePath}): ${String((out.errorInstance as Error | undefined)?.message ?? out.errorInstance).slice(0, 600)}\n  case: ${JSON.stringify(out.counterexample)?.slice(0, 600)}`);
-    }
-    if (process.env.FUZZ_REPORT) console.table(Object.fromEntries(Object.entries(tally).map(([k, v]) => [k, { ms: v.ms, statuses: JSON.stringify(v.statuses) }])));
-    expect(failures).toEqual([]);
-    // The valid half must get through: most operations answer 2xx at least once, so the fuzzer is not stuck at the door.
-    const succeeded = Object.values(tally).filter((t) => Object.keys(t.statuses).some((s) => s.startsWith('2')));
-    expect(succeeded.length).toBeGreaterThanOrEqual(Math.floor(Object.keys(tally).length * 0.8));
-    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-  });
+          if (why) throw new Error(`${req.method} ${req.url.slice(0, 200)}: ${why}`);
+        });
+        const out = await fc.check(property, { numRuns: runs, seed: SEED, endOnFailure: true });
+        tally[`${o.method} ${o.path}`] = { ms: Date.now() - started, statuses };
+        if (out.failed)
+          failures.push(
+            `${o.method} ${o.path} (seed ${out.seed}, path ${out.counterexamplePath}): ${String((out.errorInstance as Error | undefined)?.message ?? out.errorInstance).slice(0, 600)}\n  case: ${JSON.stringify(out.counterexample)?.slice(0, 600)}`,
+          );
+      }
+      if (process.env.FUZZ_REPORT)
+        console.table(
+          Object.fromEntries(
+            Object.entries(tally).map(([k, v]) => [k, { ms: v.ms, statuses: JSON.stringify(v.statuses) }]),
+          ),
+        );
+      expect(failures).toEqual([]);
+      // The valid half must get through: most operations answer 2xx at least once, so the fuzzer is not stuck at the door.
+      const succeeded = Object.values(tally).filter((t) => Object.keys(t.statuses).some((s) => s.startsWith('2')));
+      expect(succeeded.length).toBeGreaterThanOrEqual(Math.floor(Object.keys(tally).length * 0.8));
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    },
+  );
 });

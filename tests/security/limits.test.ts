@@ -26,28 +26,54 @@ describe('Request limits', () => {
   });
 
   it('When a site body is over 1 MiB (the default limit), then it gets 413; just under goes on to validation (422)', async () => {
-    const big = await injectAs(app, w.admin, { method: 'POST', url: '/api/sites', payload: { name: 'x', description: 'y'.repeat(MiB) } });
+    const big = await injectAs(app, w.admin, {
+      method: 'POST',
+      url: '/api/sites',
+      payload: { name: 'x', description: 'y'.repeat(MiB) },
+    });
     expectProblem(big, 413, 'BODY_TOO_LARGE');
-    const under = await injectAs(app, w.admin, { method: 'POST', url: '/api/sites', payload: { name: 'x', description: 'y'.repeat(MiB - 100) } });
+    const under = await injectAs(app, w.admin, {
+      method: 'POST',
+      url: '/api/sites',
+      payload: { name: 'x', description: 'y'.repeat(MiB - 100) },
+    });
     expectProblem(under, 422, 'VALIDATION_FAILED');
   });
 
   it('When a list asks for limit=201 (or 0), then it gets 400; 200 is accepted', async () => {
-    for (const url of ['/api/sites?limit=201', '/api/sites?limit=0', '/api/users?limit=201', `/api/sites/${w.site.id}/devices?limit=201`, '/api/subscriptions?limit=201']) {
+    for (const url of [
+      '/api/sites?limit=201',
+      '/api/sites?limit=0',
+      '/api/users?limit=201',
+      `/api/sites/${w.site.id}/devices?limit=201`,
+      '/api/subscriptions?limit=201',
+    ]) {
       expectProblem(await injectAs(app, w.admin, { method: 'GET', url }), 400, 'VALIDATION_FAILED');
     }
     expect((await injectAs(app, w.admin, { method: 'GET', url: '/api/sites?limit=200' })).statusCode).toBe(200);
   });
 
   it('When a batch has 10,001 readings, then it gets 422 with a message naming the limit', async () => {
-    const readings = Array.from({ length: 10_001 }, (_, i) => ({ metricId: w.metrics[0].id, timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), value: i }));
-    const body = expectProblem(await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings } }), 422, 'VALIDATION_FAILED');
+    const readings = Array.from({ length: 10_001 }, (_, i) => ({
+      metricId: w.metrics[0].id,
+      timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      value: i,
+    }));
+    const body = expectProblem(
+      await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings } }),
+      422,
+      'VALIDATION_FAILED',
+    );
     expect(body.detail).toMatch(/10000/);
   });
 
   it('When a time series asks for maxPoints=10001, a window over 10 years, or an interval beyond maxPoints, then it gets 400', async () => {
     const url = `/api/metrics/${w.metrics[0].id}/timeseries`;
-    for (const q of ['maxPoints=10001', 'from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&interval=1m&maxPoints=100']) {
+    for (const q of [
+      'maxPoints=10001',
+      'from=2000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z',
+      'from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&interval=1m&maxPoints=100',
+    ]) {
       const res = await injectAs(app, w.technician, { method: 'GET', url: `${url}?${q}` });
       expect(res.statusCode, `${q}: ${res.body}`).toBe(400);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -55,16 +81,33 @@ describe('Request limits', () => {
   });
 
   it('When a user opens an 11th stream, then it gets 429 problem+json', async () => {
-    const sub = await injectAs(app, w.technician, { method: 'POST', url: '/api/subscriptions', payload: { name: 'S', metricIds: [w.metrics[0].id] } });
+    const sub = await injectAs(app, w.technician, {
+      method: 'POST',
+      url: '/api/subscriptions',
+      payload: { name: 'S', metricIds: [w.metrics[0].id] },
+    });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as AddressInfo).port;
     const open = () =>
       new Promise<{ status: number; body: Promise<string>; close: () => void }>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: `/api/subscriptions/${sub.json().id}/stream`, headers: { authorization: `Bearer ${w.technician.token}` }, agent: false }, (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (c: string) => (text += c));
-          resolve({ status: res.statusCode!, body: new Promise((r) => res.on('end', () => r(text))), close: () => req.destroy() });
-        });
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: `/api/subscriptions/${sub.json().id}/stream`,
+            headers: { authorization: `Bearer ${w.technician.token}` },
+            agent: false,
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8').on('data', (c: string) => (text += c));
+            resolve({
+              status: res.statusCode!,
+              body: new Promise((r) => res.on('end', () => r(text))),
+              close: () => req.destroy(),
+            });
+          },
+        );
         req.on('error', reject).end();
       });
     const streams = [];
@@ -76,8 +119,12 @@ describe('Request limits', () => {
     for (const s of streams) s.close();
   });
 
-  it('When a path parameter is longer than 100 characters or badly percent-encoded, then it gets a 400 problem, not Fastify\'s own JSON', async () => {
-    for (const url of [`/api/sites/${'x'.repeat(150)}`, '/api/sites/%E0%A4%A', `/api/devices/${'y'.repeat(500)}/metrics`]) {
+  it("When a path parameter is longer than 100 characters or badly percent-encoded, then it gets a 400 problem, not Fastify's own JSON", async () => {
+    for (const url of [
+      `/api/sites/${'x'.repeat(150)}`,
+      '/api/sites/%E0%A4%A',
+      `/api/devices/${'y'.repeat(500)}/metrics`,
+    ]) {
       const res = await injectAs(app, w.admin, { method: 'GET', url });
       expectProblem(res, 400, 'BAD_REQUEST');
       expect(res.body).not.toContain('FST_ERR');

@@ -25,27 +25,65 @@ describe('Logs', () => {
     await app.ready();
     try {
       const user = await createUser(app, { email: 'log-me@example.com' });
-      const hash = (app.db.$client.prepare('SELECT password_hash AS h FROM users WHERE id = ?').get(user.id) as { h: string }).h;
+      const hash = (
+        app.db.$client.prepare('SELECT password_hash AS h FROM users WHERE id = ?').get(user.id) as { h: string }
+      ).h;
       const wrong = 'wrong-password-0123456789';
 
-      const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: PASSWORD } });
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: user.email, password: PASSWORD },
+      });
       expect(login.statusCode).toBe(200);
       const cookie = login.cookies.find((c) => c.name === 'sitewatt.sid')!;
       const cookieHeader = `${cookie.name}=${cookie.value}`;
-      const created = await app.inject({ method: 'POST', url: '/api/me/tokens', headers: { cookie: cookieHeader }, payload: { name: 'ci' } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/me/tokens',
+        headers: { cookie: cookieHeader },
+        payload: { name: 'ci' },
+      });
       expect(created.statusCode).toBe(201);
       const token = created.json().token as string;
-      expect((await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
-      expect((await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}x` } })).statusCode).toBe(401);
-      expect((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: wrong } })).statusCode).toBe(401);
+      expect(
+        (await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode,
+      ).toBe(200);
+      expect(
+        (await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}x` } }))
+          .statusCode,
+      ).toBe(401);
+      expect(
+        (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: wrong } }))
+          .statusCode,
+      ).toBe(401);
       // A body that fails validation is echoed nowhere either.
-      expect((await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: wrong, extra: 1 } })).statusCode).toBe(422);
-      expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: cookieHeader } })).statusCode).toBe(204);
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/api/auth/login',
+            payload: { email: user.email, password: wrong, extra: 1 },
+          })
+        ).statusCode,
+      ).toBe(422);
+      expect(
+        (await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: cookieHeader } })).statusCode,
+      ).toBe(204);
 
       expect(lines.length).toBeGreaterThan(10); // the capture works: requests were logged
       // The session id is the part of the signed cookie before the signature dot.
       const sessionId = decodeURIComponent(cookie.value).split('.')[0];
-      const secrets = { password: PASSWORD, wrong, hash, token, tokenBody: token.slice(8), cookie: cookie.value, sessionId, testToken: user.token };
+      const secrets = {
+        password: PASSWORD,
+        wrong,
+        hash,
+        token,
+        tokenBody: token.slice(8),
+        cookie: cookie.value,
+        sessionId,
+        testToken: user.token,
+      };
       for (const [name, secret] of Object.entries(secrets)) {
         const leaks = lines.filter((l) => l.includes(secret));
         expect(leaks, `${name} leaked`).toEqual([]);

@@ -40,14 +40,34 @@ const pub: Declaration = { access: { kind: 'public' } };
 const self: Declaration = { access: { kind: 'self' } };
 const admin: Declaration = { access: { kind: 'admin' } };
 const siteAdmin: Declaration = { access: { kind: 'site-admin' } };
-const read = (object: ObjectKind, more: Partial<Declaration> = {}): Declaration => ({ access: { kind: 'site-read', object }, ...more });
-const write = (object: ObjectKind, more: Partial<Declaration> = {}): Declaration => ({ access: { kind: 'site-write', object }, ...more });
-const owner = (object: 'subscription' | 'token', more: Partial<Declaration> = {}): Declaration => ({ access: { kind: 'owner', object }, ...more });
+const read = (object: ObjectKind, more: Partial<Declaration> = {}): Declaration => ({
+  access: { kind: 'site-read', object },
+  ...more,
+});
+const write = (object: ObjectKind, more: Partial<Declaration> = {}): Declaration => ({
+  access: { kind: 'site-write', object },
+  ...more,
+});
+const owner = (object: 'subscription' | 'token', more: Partial<Declaration> = {}): Declaration => ({
+  access: { kind: 'owner', object },
+  ...more,
+});
 
 const unique = () => Math.random().toString(36).slice(2, 10);
 const series = ['', '?format=csv'];
 const metricRows = (t: Target) =>
-  Object.fromEntries(t.metrics.flatMap((m, i) => Object.entries({ id: m.id, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds }).map(([k, v]) => [`metrics[${i}][${k}]`, v])));
+  Object.fromEntries(
+    t.metrics.flatMap((m, i) =>
+      Object.entries({
+        id: m.id,
+        key: m.key,
+        name: m.name,
+        unit: m.unit,
+        kind: m.kind,
+        intervalSeconds: m.intervalSeconds,
+      }).map(([k, v]) => [`metrics[${i}][${k}]`, v]),
+    ),
+  );
 const newUser = () => ({ email: `new-${unique()}@example.com`, name: 'New user', password: 'long enough secret' });
 
 export const DECLARATIONS: Record<string, Declaration> = {
@@ -96,18 +116,26 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'PATCH /api/devices/:deviceId': write('device', { body: () => ({ model: 'X2' }) }),
   'DELETE /api/devices/:deviceId': write('device'),
   'GET /api/devices/:deviceId/metrics': read('device'),
-  'POST /api/devices/:deviceId/metrics': write('device', { body: () => ({ key: 'voltage', name: 'Voltage', unit: 'V' }) }),
+  'POST /api/devices/:deviceId/metrics': write('device', {
+    body: () => ({ key: 'voltage', name: 'Voltage', unit: 'V' }),
+  }),
   'GET /api/metrics/:metricId': read('metric'),
   'PATCH /api/metrics/:metricId': write('metric', { body: () => ({ name: 'Renamed' }) }),
   'DELETE /api/metrics/:metricId': write('metric'),
   'GET /api/metrics/:metricId/timeseries': read('metric', { queries: series }),
   // An invisible metric in a batch is refused like an unknown one: 422 naming the index.
-  'POST /api/readings': { access: { kind: 'site-write', object: 'metric', hidden: 422 }, body: (t) => ({ readings: [{ metricId: t.metrics[0].id, timestamp: new Date().toISOString(), value: 1 }] }) },
+  'POST /api/readings': {
+    access: { kind: 'site-write', object: 'metric', hidden: 422 },
+    body: (t) => ({ readings: [{ metricId: t.metrics[0].id, timestamp: new Date().toISOString(), value: 1 }] }),
+  },
 
   // ---- API: subscriptions and their stream ----
   'GET /api/subscriptions': self,
   // Any member may subscribe to what they see; an invisible metric is an unknown one (422).
-  'POST /api/subscriptions': { access: { kind: 'site-read', object: 'metric', hidden: 422 }, body: (t) => ({ name: 'Mine', metricIds: [t.metrics[0].id] }) },
+  'POST /api/subscriptions': {
+    access: { kind: 'site-read', object: 'metric', hidden: 422 },
+    body: (t) => ({ name: 'Mine', metricIds: [t.metrics[0].id] }),
+  },
   'GET /api/subscriptions/:subscriptionId': owner('subscription'),
   'PATCH /api/subscriptions/:subscriptionId': owner('subscription', { body: () => ({ name: 'Renamed' }) }),
   'DELETE /api/subscriptions/:subscriptionId': owner('subscription'),
@@ -134,15 +162,22 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /sites/:siteId/devices': write('site', { body: () => ({ name: 'Inverter 1', type: 'inverter' }) }),
   'GET /devices/:deviceId': read('device'),
   'GET /devices/:deviceId/edit': write('device'),
-  'POST /devices/:deviceId': write('device', { body: (t) => ({ name: 'Renamed', type: 'battery', version: t.device.version, ...metricRows(t) }) }),
+  'POST /devices/:deviceId': write('device', {
+    body: (t) => ({ name: 'Renamed', type: 'battery', version: t.device.version, ...metricRows(t) }),
+  }),
   'GET /devices/:deviceId/delete': write('device'),
   'POST /devices/:deviceId/delete': write('device'),
   'GET /subscriptions': self,
   'GET /subscriptions/new': self,
-  'POST /subscriptions': { access: { kind: 'site-read', object: 'metric', hidden: 422 }, body: (t) => ({ name: 'Mine', metricIds: t.metrics[0].id }) },
+  'POST /subscriptions': {
+    access: { kind: 'site-read', object: 'metric', hidden: 422 },
+    body: (t) => ({ name: 'Mine', metricIds: t.metrics[0].id }),
+  },
   'GET /subscriptions/:subscriptionId': owner('subscription'),
   'GET /subscriptions/:subscriptionId/edit': owner('subscription'),
-  'POST /subscriptions/:subscriptionId': owner('subscription', { body: (t) => ({ name: 'Renamed', metricIds: t.metrics[0].id }) }),
+  'POST /subscriptions/:subscriptionId': owner('subscription', {
+    body: (t) => ({ name: 'Renamed', metricIds: t.metrics[0].id }),
+  }),
   'GET /subscriptions/:subscriptionId/delete': owner('subscription'),
   'POST /subscriptions/:subscriptionId/delete': owner('subscription'),
   'GET /account/tokens': self,
@@ -154,7 +189,10 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /admin/users/:userId/password': { ...admin, body: () => ({ password: 'another long secret' }) },
   'POST /admin/sites': { ...admin, body: () => ({ name: `New site ${unique()}`, description: '', timezone: 'UTC' }) },
   'GET /admin/sites/:siteId': siteAdmin,
-  'POST /admin/sites/:siteId': { ...siteAdmin, body: () => ({ name: `Renamed ${unique()}`, description: 'changed', timezone: 'UTC' }) },
+  'POST /admin/sites/:siteId': {
+    ...siteAdmin,
+    body: () => ({ name: `Renamed ${unique()}`, description: 'changed', timezone: 'UTC' }),
+  },
   'GET /admin/sites/:siteId/delete': siteAdmin,
   'POST /admin/sites/:siteId/delete': siteAdmin,
   'POST /admin/sites/:siteId/members': { ...siteAdmin, body: (t) => ({ email: t.login.email, role: 'technician' }) },

@@ -40,7 +40,8 @@ export function fill(pattern: string, t: Target): string {
   });
 }
 
-const form = (fields: Record<string, unknown>) => new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
+const form = (fields: Record<string, unknown>) =>
+  new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
 
 export async function call(ctx: CallContext, t: Target): Promise<Response> {
   const { app, route, decl } = ctx;
@@ -60,7 +61,12 @@ export async function call(ctx: CallContext, t: Target): Promise<Response> {
   }
   const sent = `${url}\n${payload ?? ''}`;
   if (decl.stream) return { ...(await overSocket(ctx.port, route.method, url, headers)), sent };
-  const res = await app.inject({ method: route.method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+  const res = await app.inject({
+    method: route.method as 'GET',
+    url,
+    headers,
+    ...(payload !== undefined ? { payload } : {}),
+  });
   return { statusCode: res.statusCode, headers: res.headers, body: res.body, sent };
 }
 
@@ -68,7 +74,12 @@ export async function call(ctx: CallContext, t: Target): Promise<Response> {
  * inject() cannot show a response that never ends: a stream is read over a socket until its first
  * bytes (or its end, for a refusal), then dropped. 1.5 s is plenty: the stream writes at once.
  */
-function overSocket(port: number, method: string, path: string, headers: Record<string, string>): Promise<Omit<Response, 'sent'>> {
+function overSocket(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<Omit<Response, 'sent'>> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       let body = '';
@@ -112,8 +123,16 @@ export function normalize(res: Response, t: Target) {
 // Domain tables whose every insert, update and delete is journalled while the matrix runs. Sessions
 // and rollups (a cache) are left out; so is a token's last_used_at, touched on every use.
 const WATCHED: Record<string, string> = {
-  users: 'UPDATE', api_tokens: 'UPDATE OF user_id, name, token_hash, prefix, expires_at', sites: 'UPDATE', site_members: 'UPDATE', devices: 'UPDATE',
-  metrics: 'UPDATE', readings: 'UPDATE', audit_log: 'UPDATE', subscriptions: 'UPDATE', subscription_metrics: 'UPDATE',
+  users: 'UPDATE',
+  api_tokens: 'UPDATE OF user_id, name, token_hash, prefix, expires_at',
+  sites: 'UPDATE',
+  site_members: 'UPDATE',
+  devices: 'UPDATE',
+  metrics: 'UPDATE',
+  readings: 'UPDATE',
+  audit_log: 'UPDATE',
+  subscriptions: 'UPDATE',
+  subscription_metrics: 'UPDATE',
 };
 
 /**
@@ -124,8 +143,14 @@ export function watchWrites(app: App): () => () => string[] {
   const db = app.db.$client;
   db.exec('CREATE TEMP TABLE matrix_writes (id INTEGER PRIMARY KEY, what TEXT NOT NULL)');
   for (const [table, update] of Object.entries(WATCHED)) {
-    for (const [op, event] of [['insert', 'INSERT'], ['update', update], ['delete', 'DELETE']]) {
-      db.exec(`CREATE TEMP TRIGGER matrix_${table}_${op} AFTER ${event} ON main.${table} BEGIN INSERT INTO matrix_writes (what) VALUES ('${op} ${table}'); END`);
+    for (const [op, event] of [
+      ['insert', 'INSERT'],
+      ['update', update],
+      ['delete', 'DELETE'],
+    ]) {
+      db.exec(
+        `CREATE TEMP TRIGGER matrix_${table}_${op} AFTER ${event} ON main.${table} BEGIN INSERT INTO matrix_writes (what) VALUES ('${op} ${table}'); END`,
+      );
     }
   }
   const since = db.prepare<[number], { what: string }>('SELECT what FROM matrix_writes WHERE id > ? ORDER BY id');

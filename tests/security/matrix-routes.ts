@@ -47,10 +47,13 @@ export async function buildAppCollectingRoutes(config: Config): Promise<{ app: A
 export async function registeredRoutes(): Promise<RegisteredRoute[]> {
   const { app, seen } = await buildAppCollectingRoutes(testConfig());
   try {
-    const twins = [...seen].filter((key) => !key.endsWith('*')).map((key) => `${key}/`).filter((key) => {
-      const [method, url] = split(key);
-      return !seen.has(key) && app.hasRoute({ method: method as HTTPMethods, url });
-    });
+    const twins = [...seen]
+      .filter((key) => !key.endsWith('*'))
+      .map((key) => `${key}/`)
+      .filter((key) => {
+        const [method, url] = split(key);
+        return !seen.has(key) && app.hasRoute({ method: method as HTTPMethods, url });
+      });
     const all = new Set([...seen, ...twins]);
     return [...all]
       .filter((key) => {

@@ -10,7 +10,17 @@ import { hashToken } from '../../src/services/auth.js';
 import { addMember, createDevice, createSite, createUser, type TestUser } from '../helpers/app.js';
 import { csrfOf } from '../helpers/pages.js';
 
-export const ACTORS = ['anonymous', 'admin', 'technician', 'viewer', 'outsider', 'former-member', 'revoked-token', 'expired-idle', 'expired-absolute'] as const;
+export const ACTORS = [
+  'anonymous',
+  'admin',
+  'technician',
+  'viewer',
+  'outsider',
+  'former-member',
+  'revoked-token',
+  'expired-idle',
+  'expired-absolute',
+] as const;
 export type ActorName = (typeof ACTORS)[number];
 export const SIGNED_IN: readonly ActorName[] = ['admin', 'technician', 'viewer', 'outsider', 'former-member'];
 
@@ -45,13 +55,25 @@ export interface Target {
 const tag = () => randomBytes(6).toString('hex');
 
 export async function createCast(app: App): Promise<Cast> {
-  const [admin, technician, viewer, outsider, former] = [await createUser(app, { isAdmin: true }), await createUser(app), await createUser(app), await createUser(app), await createUser(app)];
+  const [admin, technician, viewer, outsider, former] = [
+    await createUser(app, { isAdmin: true }),
+    await createUser(app),
+    await createUser(app),
+    await createUser(app),
+    await createUser(app),
+  ];
   const elsewhere = await createSite(app, { name: `Elsewhere ${tag()}` });
   await addMember(app, elsewhere.id, outsider.id, 'technician');
   await addMember(app, elsewhere.id, former.id, 'technician');
   await createDevice(app, elsewhere.id, { name: `Elsewhere device ${tag()}` });
   const revokedToken = `sw_revoked_${tag()}`;
-  const row = await app.repos.tokens.create({ userId: technician.id, name: 'revoked', tokenHash: hashToken(revokedToken), prefix: revokedToken.slice(0, 8), expiresAt: null });
+  const row = await app.repos.tokens.create({
+    userId: technician.id,
+    name: 'revoked',
+    tokenHash: hashToken(revokedToken),
+    prefix: revokedToken.slice(0, 8),
+    expiresAt: null,
+  });
   await app.repos.tokens.delete(technician.id, row.id);
   return { admin, technician, viewer, outsider, former, revokedToken };
 }
@@ -66,16 +88,32 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
   await addMember(app, site.id, member.id, 'viewer');
   const login = await createUser(app);
   const technician = (await app.services.auth.loadActor(cast.technician.id))!;
-  await app.services.readings.ingest(technician, metrics.map((m, i) => ({ metricId: m.id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 40 + i })));
-  const subscription = await app.services.subscriptions.create(technician, { name: `Secret Subscription ${t}`, metricIds: metrics.map((m) => m.id) });
+  await app.services.readings.ingest(
+    technician,
+    metrics.map((m, i) => ({ metricId: m.id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 40 + i })),
+  );
+  const subscription = await app.services.subscriptions.create(technician, {
+    name: `Secret Subscription ${t}`,
+    metricIds: metrics.map((m) => m.id),
+  });
   const token = await app.services.auth.createToken(technician, { name: `Secret Token ${t}` });
   await addMember(app, site.id, cast.former.id, 'technician');
-  await app.services.subscriptions.create((await app.services.auth.loadActor(cast.former.id))!, { name: `Former's subscription ${t}`, metricIds: metrics.map((m) => m.id) });
+  await app.services.subscriptions.create((await app.services.auth.loadActor(cast.former.id))!, {
+    name: `Former's subscription ${t}`,
+    metricIds: metrics.map((m) => m.id),
+  });
   await app.repos.sites.removeMember(site.id, cast.former.id, null);
   return {
     site: { id: site.id, name: site.name },
     device: { id: device.id, name: device.name, version: device.version },
-    metrics: metrics.map((m) => ({ id: m.id, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds })),
+    metrics: metrics.map((m) => ({
+      id: m.id,
+      key: m.key,
+      name: m.name,
+      unit: m.unit,
+      kind: m.kind,
+      intervalSeconds: m.intervalSeconds,
+    })),
     subscription: { id: subscription.id, name: subscription.name },
     token: { id: token.id, name: token.name, prefix: token.prefix },
     user: { id: member.id, email: member.email, name: `Secret Member ${t}` },
@@ -85,7 +123,10 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
 
 /** The same shape with ids that exist nowhere: what a hidden object must be indistinguishable from. */
 export function missingLike(t: Target): Target {
-  const fresh = (id: string) => `${id.slice(0, id.indexOf('_'))}_${randomBytes(12).toString('base64url')}`.slice(0, id.length).padEnd(id.length, 'x');
+  const fresh = (id: string) =>
+    `${id.slice(0, id.indexOf('_'))}_${randomBytes(12).toString('base64url')}`
+      .slice(0, id.length)
+      .padEnd(id.length, 'x');
   return {
     ...t,
     site: { ...t.site, id: fresh(t.site.id) },
@@ -100,7 +141,11 @@ export function missingLike(t: Target): Target {
 /** Every id of a target, longest first, with the placeholder that stands for it in a comparison. */
 export function idsOf(t: Target): [string, string][] {
   const ids: [string, string][] = [
-    [t.site.id, '{siteId}'], [t.device.id, '{deviceId}'], [t.subscription.id, '{subscriptionId}'], [t.token.id, '{tokenId}'], [t.user.id, '{userId}'],
+    [t.site.id, '{siteId}'],
+    [t.device.id, '{deviceId}'],
+    [t.subscription.id, '{subscriptionId}'],
+    [t.token.id, '{tokenId}'],
+    [t.user.id, '{userId}'],
     ...t.metrics.map((m, i): [string, string] => [m.id, `{metricId${i}}`]),
   ];
   return ids.sort((a, b) => b[0].length - a[0].length);
@@ -128,14 +173,28 @@ export interface Credentials {
   csrf?: string;
 }
 
-const cookieFor = (app: App, sid: string) => `${SESSION_COOKIE}=${encodeURIComponent(sign(sid, app.config.sessionSecret, 'sha256'))}`;
+const cookieFor = (app: App, sid: string) =>
+  `${SESSION_COOKIE}=${encodeURIComponent(sign(sid, app.config.sessionSecret, 'sha256'))}`;
 
 /** A signed-in session written straight to the store: what POST /login leaves, without argon2. */
 async function seedSession(app: App, userId: string): Promise<{ sid: string; cookie: string }> {
   const sid = randomBytes(24).toString('base64url');
   const now = Date.now();
   const expires = now + 30 * 60_000;
-  const data = { cookie: { expires: new Date(expires).toISOString(), originalMaxAge: 30 * 60_000, sameSite: 'lax', secure: false, path: '/', httpOnly: true, domain: null }, userId, createdAt: now, touchedAt: now };
+  const data = {
+    cookie: {
+      expires: new Date(expires).toISOString(),
+      originalMaxAge: 30 * 60_000,
+      sameSite: 'lax',
+      secure: false,
+      path: '/',
+      httpOnly: true,
+      domain: null,
+    },
+    userId,
+    createdAt: now,
+    touchedAt: now,
+  };
   await app.repos.sessions.set(sid, JSON.stringify(data), userId, expires);
   return { sid, cookie: cookieFor(app, sid) };
 }
@@ -154,10 +213,17 @@ async function csrfFrom(app: App, url: string, cookie?: string): Promise<{ csrf:
  * Expired sessions are the technician's: signed in, a page loaded (for its CSRF token), then aged,
  * either past the idle expiry (the row's expiry) or past the 12-hour lifetime (the sign-in time).
  */
-export async function credentials(app: App, cast: Cast, actor: ActorName, surface: 'api' | 'page', csrf: boolean): Promise<Credentials> {
+export async function credentials(
+  app: App,
+  cast: Cast,
+  actor: ActorName,
+  surface: 'api' | 'page',
+  csrf: boolean,
+): Promise<Credentials> {
   if (actor === 'anonymous' || actor === 'revoked-token') {
     // Pages ignore bearer tokens (browsers send none): there a revoked token is an anonymous visitor.
-    const bearer: Record<string, string> = actor === 'revoked-token' ? { authorization: `Bearer ${cast.revokedToken}` } : {};
+    const bearer: Record<string, string> =
+      actor === 'revoked-token' ? { authorization: `Bearer ${cast.revokedToken}` } : {};
     if (!csrf) return { headers: bearer };
     const anon = await csrfFrom(app, '/login');
     return { headers: { ...bearer, cookie: anon.cookie }, csrf: anon.csrf };
@@ -166,7 +232,8 @@ export async function credentials(app: App, cast: Cast, actor: ActorName, surfac
     const { sid, cookie } = await seedSession(app, cast.technician.id);
     const token = csrf ? (await csrfFrom(app, '/account/tokens', cookie)).csrf : undefined;
     const db = app.db.$client;
-    if (actor === 'expired-idle') db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(Date.now() - 1000, sid);
+    if (actor === 'expired-idle')
+      db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(Date.now() - 1000, sid);
     else {
       const row = db.prepare<[string], { data: string }>('SELECT data FROM sessions WHERE sid = ?').get(sid)!;
       const data = JSON.parse(row.data) as { createdAt: number };
@@ -182,4 +249,3 @@ export async function credentials(app: App, cast: Cast, actor: ActorName, surfac
   const page = await csrfFrom(app, '/account/tokens', cookie);
   return { headers: { cookie: page.cookie }, csrf: page.csrf };
 }
-

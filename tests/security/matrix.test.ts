@@ -10,7 +10,18 @@ import { testConfig } from '../../src/config.js';
 import { DECLARATIONS, type Access, type Declaration } from './matrix-declarations.js';
 import { call, normalize, watchWrites, type Response } from './matrix-http.js';
 import { registeredRoutes } from './matrix-routes.js';
-import { ACTORS, createCast, createTarget, idsOf, missingLike, secretsFor, SIGNED_IN, type ActorName, type Cast, type Target } from './matrix-world.js';
+import {
+  ACTORS,
+  createCast,
+  createTarget,
+  idsOf,
+  missingLike,
+  secretsFor,
+  SIGNED_IN,
+  type ActorName,
+  type Cast,
+  type Target,
+} from './matrix-world.js';
 
 const ROUTES = await registeredRoutes();
 const METRICS_TOKEN = 'matrix-metrics-token-0123456789';
@@ -24,19 +35,32 @@ function outcome(access: Access, actor: ActorName, api: boolean): Outcome {
   if (!SIGNED_IN.includes(actor)) return 'unauthenticated';
   const member = actor === 'admin' || actor === 'technician' || actor === 'viewer';
   switch (access.kind) {
-    case 'self': return 'ok';
-    case 'admin': return actor === 'admin' ? 'ok' : 'forbidden';
-    case 'site-admin': return actor === 'admin' ? 'ok' : member ? 'forbidden' : 'hidden';
-    case 'site-read': return member ? 'ok' : 'hidden';
-    case 'site-write': return actor === 'admin' || actor === 'technician' ? 'ok' : member ? 'forbidden' : 'hidden';
-    case 'owner': return actor === 'technician' ? 'ok' : 'hidden';
+    case 'self':
+      return 'ok';
+    case 'admin':
+      return actor === 'admin' ? 'ok' : 'forbidden';
+    case 'site-admin':
+      return actor === 'admin' ? 'ok' : member ? 'forbidden' : 'hidden';
+    case 'site-read':
+      return member ? 'ok' : 'hidden';
+    case 'site-write':
+      return actor === 'admin' || actor === 'technician' ? 'ok' : member ? 'forbidden' : 'hidden';
+    case 'owner':
+      return actor === 'technician' ? 'ok' : 'hidden';
   }
 }
 
 /** A form whose session has died since it was loaded is refused as expired (403), which is as good as /login. */
 const csrfRefused = (res: Response) => res.statusCode === 403 && res.body.includes('This form has expired');
 
-function expectOutcome(res: Response, expected: Outcome, decl: Declaration, api: boolean, method: string, actor: ActorName) {
+function expectOutcome(
+  res: Response,
+  expected: Outcome,
+  decl: Declaration,
+  api: boolean,
+  method: string,
+  actor: ActorName,
+) {
   const what = `${res.statusCode} ${res.headers['content-type'] ?? ''} ${res.headers.location ?? ''}\n${res.body.slice(0, 600)}`;
   const hiddenStatus = 'hidden' in decl.access && decl.access.hidden ? decl.access.hidden : 404;
   if (decl.access.kind === 'metrics-token') return expect(res.statusCode, what).toBe(401);
@@ -51,7 +75,11 @@ function expectOutcome(res: Response, expected: Outcome, decl: Declaration, api:
     const status = { unauthenticated: 401, forbidden: 403, hidden: hiddenStatus }[expected];
     expect(res.statusCode, what).toBe(status);
     expect(res.headers['content-type'], what).toMatch(/^application\/problem\+json/);
-    const code = { unauthenticated: 'UNAUTHENTICATED', forbidden: 'FORBIDDEN', hidden: status === 422 ? 'VALIDATION_FAILED' : undefined }[expected];
+    const code = {
+      unauthenticated: 'UNAUTHENTICATED',
+      forbidden: 'FORBIDDEN',
+      hidden: status === 422 ? 'VALIDATION_FAILED' : undefined,
+    }[expected];
     if (code) expect(JSON.parse(res.body).code, what).toBe(code);
     return;
   }
@@ -82,7 +110,11 @@ interface World {
 // One app (one in-memory database) per group of routes, e.g. /api/sites or /admin, rather than ~90
 // apps; every call still acts on its own fresh target with fresh credentials, so no call sees another's.
 const worlds = new Map<string, Promise<World>>();
-const groupOf = (url: string) => url.split('/').slice(0, url.startsWith('/api/') ? 3 : 2).join('/');
+const groupOf = (url: string) =>
+  url
+    .split('/')
+    .slice(0, url.startsWith('/api/') ? 3 : 2)
+    .join('/');
 
 function worldFor(url: string): Promise<World> {
   const group = groupOf(url);
@@ -91,7 +123,12 @@ function worldFor(url: string): Promise<World> {
     world = (async () => {
       const app = await buildApp(testConfig({ metricsToken: METRICS_TOKEN }));
       await app.listen({ port: 0, host: '127.0.0.1' });
-      return { app, cast: await createCast(app), port: (app.server.address() as AddressInfo).port, startWatch: watchWrites(app) };
+      return {
+        app,
+        cast: await createCast(app),
+        port: (app.server.address() as AddressInfo).port,
+        startWatch: watchWrites(app),
+      };
     })();
     worlds.set(group, world);
   }
@@ -105,8 +142,17 @@ afterAll(async () => {
 describe('the route table', () => {
   it('lists the API, the pages and the static files, each with a declaration that names a live route', () => {
     const keys = new Set(ROUTES.map((r) => r.key));
-    for (const k of ['GET /api/sites/:siteId', 'GET /sites/:siteId', 'GET /assets/*', 'GET /api/subscriptions/:subscriptionId/stream']) expect(keys).toContain(k);
-    expect(Object.keys(DECLARATIONS).filter((k) => !keys.has(k)), 'declarations for routes that do not exist').toEqual([]);
+    for (const k of [
+      'GET /api/sites/:siteId',
+      'GET /sites/:siteId',
+      'GET /assets/*',
+      'GET /api/subscriptions/:subscriptionId/stream',
+    ])
+      expect(keys).toContain(k);
+    expect(
+      Object.keys(DECLARATIONS).filter((k) => !keys.has(k)),
+      'declarations for routes that do not exist',
+    ).toEqual([]);
   });
 });
 
@@ -137,11 +183,14 @@ describe.each(ROUTES.map((r) => [r.key, r] as const))('%s', (key, route) => {
         const written = writes();
         expectOutcome(res, expected, decl, api, route.method, actor);
         expectNoSecrets(res, secretsFor(actor, t), res.sent);
-        if (expected !== 'ok' || route.method === 'GET') expect(written, 'a refused call or a read changed the database').toEqual([]);
+        if (expected !== 'ok' || route.method === 'GET')
+          expect(written, 'a refused call or a read changed the database').toEqual([]);
         if ((expected === 'hidden' || expected === 'unauthenticated') && sendsIds(res.sent, t)) {
           // Byte for byte what a missing id gets: nothing tells a hidden object from none at all.
           const missing = missingLike(t);
-          expect(normalize(res, t), 'differs from the answer for a missing id').toEqual(normalize(await call(ctx, missing), missing));
+          expect(normalize(res, t), 'differs from the answer for a missing id').toEqual(
+            normalize(await call(ctx, missing), missing),
+          );
         }
       }
     });

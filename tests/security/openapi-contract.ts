@@ -31,7 +31,9 @@ export interface Op {
 }
 
 export function operations(doc: OpenApiDocument): Op[] {
-  return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  );
 }
 
 /** Validators for every response schema of the document; `#/components/...` refs resolve against it. */
@@ -50,15 +52,22 @@ export function contract(doc: OpenApiDocument) {
   };
 
   /** Why the response breaks the contract of the operation, or null when it keeps it. */
-  function violation(op: Operation, res: Pick<LightMyRequestResponse, 'statusCode' | 'headers' | 'body'>): string | null {
+  function violation(
+    op: Operation,
+    res: Pick<LightMyRequestResponse, 'statusCode' | 'headers' | 'body'>,
+  ): string | null {
     if (res.statusCode >= 500) return `server error ${res.statusCode}: ${res.body.slice(0, 300)}`;
     const declared = op.responses[String(res.statusCode)] ?? op.responses.default;
     if (!declared) return `undeclared status ${res.statusCode}: ${res.body.slice(0, 300)}`;
     const content = declared.content ?? {};
-    if (Object.keys(content).length === 0) return res.body === '' ? null : `status ${res.statusCode} declares no content but got ${res.body.slice(0, 100)}`;
-    const type = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+    if (Object.keys(content).length === 0)
+      return res.body === '' ? null : `status ${res.statusCode} declares no content but got ${res.body.slice(0, 100)}`;
+    const type = String(res.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
     const media = content[type];
-    if (!media) return `status ${res.statusCode} with undeclared content type "${type}" (declared: ${Object.keys(content).join(', ')})`;
+    if (!media)
+      return `status ${res.statusCode} with undeclared content type "${type}" (declared: ${Object.keys(content).join(', ')})`;
     const json = type === 'application/json' || type.endsWith('+json');
     let body: unknown = res.body;
     if (json) {
@@ -69,7 +78,8 @@ export function contract(doc: OpenApiDocument) {
       }
     }
     const validate = validator(media.schema);
-    if (!validate(body)) return `status ${res.statusCode} body does not match its schema: ${ajv.errorsText(validate.errors)}; body ${res.body.slice(0, 300)}`;
+    if (!validate(body))
+      return `status ${res.statusCode} body does not match its schema: ${ajv.errorsText(validate.errors)}; body ${res.body.slice(0, 300)}`;
     return null;
   }
 

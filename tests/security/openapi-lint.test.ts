@@ -19,7 +19,14 @@ describe('GET /openapi.json, linted', () => {
   it('When the ruleset loads, then the OWASP rules are active (a waiver file cannot silently drop them)', async () => {
     const ruleset = await loadRuleset();
     const names = Object.keys(ruleset.rules);
-    expect(names).toEqual(expect.arrayContaining(['owasp:api1:2023-no-numeric-ids', 'owasp:api2:2023-write-restricted', 'sitewatt-input-string-limit', 'operation-operationId']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'owasp:api1:2023-no-numeric-ids',
+        'owasp:api2:2023-write-restricted',
+        'sitewatt-input-string-limit',
+        'operation-operationId',
+      ]),
+    );
     expect(ruleset.rules['owasp:api2:2023-write-restricted'].enabled).toBe(true);
   });
 });

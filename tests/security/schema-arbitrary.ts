@@ -36,7 +36,11 @@ export interface Hints {
 /** A real id for the name (or any real id), sometimes any string the pattern allows. */
 export function idArbitrary(hints: Hints, name: string, fallback: fc.Arbitrary<string>): fc.Arbitrary<string> {
   const own = hints.byName[name] ?? hints.ids;
-  return fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...own) }, { weight: 1, arbitrary: fc.constantFrom(...hints.ids) }, { weight: 1, arbitrary: fallback });
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.constantFrom(...own) },
+    { weight: 1, arbitrary: fc.constantFrom(...hints.ids) },
+    { weight: 1, arbitrary: fallback },
+  );
 }
 
 const HOUR = 3_600_000;
@@ -49,7 +53,23 @@ const isoTimestamp = fc
 export const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 80 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('\u0000', '\ud800', '\udfff', '\u202e\u202d', 'é\u0301', '💥'.repeat(50), '../../etc/passwd', '%00', '%E0%A4%A', "'; DROP TABLE sites; --", '=cmd|/c calc', '<script>alert(1)</script>', ' ', '', '\n\r\t'),
+  fc.constantFrom(
+    '\u0000',
+    '\ud800',
+    '\udfff',
+    '\u202e\u202d',
+    'é\u0301',
+    '💥'.repeat(50),
+    '../../etc/passwd',
+    '%00',
+    '%E0%A4%A',
+    "'; DROP TABLE sites; --",
+    '=cmd|/c calc',
+    '<script>alert(1)</script>',
+    ' ',
+    '',
+    '\n\r\t',
+  ),
 );
 
 const hugeString = fc.constantFrom(10_000, 100_000, 1_100_000).map((n) => 'x'.repeat(n));
@@ -72,7 +92,8 @@ function stringArbitrary(s: JsonSchema, name: string, hints: Hints): fc.Arbitrar
   if (/Id$|^entityId$/.test(name) && hints.ids.length > 0) return idArbitrary(hints, name, plain());
   if (s.format === 'date-time' || name === 'timestamp') return isoTimestamp;
   if (s.format === 'email') return fc.emailAddress().filter(fits);
-  if (name === 'tz' || name === 'timezone') return fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata');
+  if (name === 'tz' || name === 'timezone')
+    return fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata');
   return plain();
 
   function plain(): fc.Arbitrary<string> {
@@ -99,7 +120,10 @@ export function valid(s: JsonSchema, hints: Hints, name = ''): fc.Arbitrary<unkn
     case 'null':
       return fc.constant(null);
     case 'array':
-      return fc.array(valid(s.items ?? {}, hints, name.replace(/s$/, '')), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 5, 5) });
+      return fc.array(valid(s.items ?? {}, hints, name.replace(/s$/, '')), {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.min(s.maxItems ?? 5, 5),
+      });
     case 'object':
       return objectArbitrary(s, hints);
     default:
@@ -120,13 +144,24 @@ export type Mutation = 'wrong-type' | 'missing' | 'extra' | 'huge' | 'unicode' |
 export function invalid(s: JsonSchema, hints: Hints): fc.Arbitrary<unknown> {
   if ((Array.isArray(s.type) ? s.type[0] : s.type) !== 'object' || !s.properties) return fc.oneof(anyJson, hugeString);
   const keys = Object.keys(s.properties);
-  return fc.tuple(valid(s, hints) as fc.Arbitrary<Record<string, unknown>>, fc.constantFrom<Mutation>('wrong-type', 'missing', 'extra', 'huge', 'unicode', 'not-an-object'), fc.constantFrom(...keys), anyJson, hostileString, hugeString, fc.boolean()).chain(
-    ([value, mutation, key, junk, hostile, huge, deep]) => {
+  return fc
+    .tuple(
+      valid(s, hints) as fc.Arbitrary<Record<string, unknown>>,
+      fc.constantFrom<Mutation>('wrong-type', 'missing', 'extra', 'huge', 'unicode', 'not-an-object'),
+      fc.constantFrom(...keys),
+      anyJson,
+      hostileString,
+      hugeString,
+      fc.boolean(),
+    )
+    .chain(([value, mutation, key, junk, hostile, huge, deep]) => {
       const out: Record<string, unknown> = { ...value };
       const inner = s.properties![key];
       // One level down: an array of objects (readings) or a nested object gets its own mutation.
       if (deep && inner.type === 'array' && inner.items?.type === 'object') {
-        return fc.array(invalid(inner.items, hints), { minLength: 1, maxLength: 3 }).map((items) => ({ ...out, [key]: items }));
+        return fc
+          .array(invalid(inner.items, hints), { minLength: 1, maxLength: 3 })
+          .map((items) => ({ ...out, [key]: items }));
       }
       switch (mutation) {
         case 'wrong-type':
@@ -149,14 +184,24 @@ export function invalid(s: JsonSchema, hints: Hints): fc.Arbitrary<unknown> {
           return fc.constantFrom<unknown>([value], null, 'string', 42, true);
       }
       return fc.constant(out);
-    },
-  );
+    });
 }
 
 /** A query string value: valid, or any text at all. */
-export function queryValue(s: JsonSchema, hints: Hints, name: string, mutate: boolean): fc.Arbitrary<string | string[]> {
+export function queryValue(
+  s: JsonSchema,
+  hints: Hints,
+  name: string,
+  mutate: boolean,
+): fc.Arbitrary<string | string[]> {
   // A cursor is opaque and issued by the server: a made-up one is invalid input, not valid.
   if (name === 'cursor' && !mutate) return fc.constant('');
-  if (mutate) return fc.oneof(hostileString, hugeString.map((h) => h.slice(0, 5000)), fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 3 }), fc.constantFrom('-1', '0', '1e309', 'NaN', '10001', '201', 'true', '9007199254740993'));
+  if (mutate)
+    return fc.oneof(
+      hostileString,
+      hugeString.map((h) => h.slice(0, 5000)),
+      fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 3 }),
+      fc.constantFrom('-1', '0', '1e309', 'NaN', '10001', '201', 'true', '9007199254740993'),
+    );
   return valid(s, hints, name).map((v) => String(v));
 }

@@ -14,7 +14,12 @@ beforeEach(async () => {
   db = openDatabase(':memory:');
   repos = createRepositories(db);
   auth = authService(repos);
-  userId = (await repos.users.create({ email: 'ann@example.com', name: 'Ann', passwordHash: 'not-a-real-hash', isAdmin: false }, null)).id;
+  userId = (
+    await repos.users.create(
+      { email: 'ann@example.com', name: 'Ann', passwordHash: 'not-a-real-hash', isAdmin: false },
+      null,
+    )
+  ).id;
 });
 afterEach(() => db.$client.close());
 
@@ -25,7 +30,9 @@ describe('bearer tokens (actorForToken)', () => {
     const created = await auth.createToken(await actorFor(userId), { name: ' ci ' });
     expect(created.name).toBe('ci');
     expect((await auth.actorForToken(created.token))?.id).toBe(userId);
-    const row = db.$client.prepare('SELECT token_hash FROM api_tokens WHERE id = ?').get(created.id) as { token_hash: string };
+    const row = db.$client.prepare('SELECT token_hash FROM api_tokens WHERE id = ?').get(created.id) as {
+      token_hash: string;
+    };
     expect(row.token_hash).toBe(hashToken(created.token));
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -43,7 +50,8 @@ describe('bearer tokens (actorForToken)', () => {
 
   it('When a token is used often, then last use is written at most once a minute', async () => {
     const { token, id } = await auth.createToken(await actorFor(userId), { name: 'busy' });
-    const lastUsed = () => (db.$client.prepare('SELECT last_used_at AS t FROM api_tokens WHERE id = ?').get(id) as { t: number | null }).t;
+    const lastUsed = () =>
+      (db.$client.prepare('SELECT last_used_at AS t FROM api_tokens WHERE id = ?').get(id) as { t: number | null }).t;
     const t0 = 2_000_000_000_000;
     await auth.actorForToken(token, t0);
     expect(lastUsed()).toBe(t0);
@@ -59,7 +67,10 @@ describe('bearer tokens (actorForToken)', () => {
   });
 
   it("When someone revokes another user's token, then TOKEN_NOT_FOUND and it still resolves", async () => {
-    const other = await repos.users.create({ email: 'bob@example.com', name: 'Bob', passwordHash: 'x', isAdmin: false }, null);
+    const other = await repos.users.create(
+      { email: 'bob@example.com', name: 'Bob', passwordHash: 'x', isAdmin: false },
+      null,
+    );
     const { token, id } = await auth.createToken(await actorFor(userId), { name: 'mine' });
     await expect(auth.revokeToken(await actorFor(other.id), id)).rejects.toThrow(errors.TOKEN_NOT_FOUND);
     expect((await auth.actorForToken(token))?.id).toBe(userId);
@@ -89,7 +100,10 @@ describe('loadActor', () => {
   });
 
   it('When the user is a member of sites, then the actor carries each role', async () => {
-    const site = await repos.sites.create({ name: 'S', description: '', latitude: null, longitude: null, timezone: 'UTC' }, null);
+    const site = await repos.sites.create(
+      { name: 'S', description: '', latitude: null, longitude: null, timezone: 'UTC' },
+      null,
+    );
     await repos.sites.setMember(site.id, userId, 'viewer', null);
     expect([...(await actorFor(userId)).roles]).toEqual([[site.id, 'viewer']]);
   });

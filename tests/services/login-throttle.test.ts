@@ -31,7 +31,12 @@ describe('POST /api/auth/login throttling', () => {
     try {
       const user = await createUser(app);
       const attempt = (password: string, ip: string) =>
-        app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password }, remoteAddress: ip });
+        app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { email: user.email, password },
+          remoteAddress: ip,
+        });
       // Spread over addresses so the per-address limit (30/min) is not what stops it.
       for (let i = 0; i < 20; i++) expect((await attempt('wrong password!', `10.0.0.${i}`)).statusCode).toBe(401);
       const started = Date.now();
@@ -49,16 +54,26 @@ describe('POST /api/auth/login throttling', () => {
     const app: App = await buildTestApp();
     try {
       // Bodies that fail validation: the per-address limit counts requests before anything else runs.
-      const attempt = () => app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.9' });
+      const attempt = () =>
+        app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.9' });
       for (let i = 0; i < 30; i++) expect((await attempt()).statusCode).toBe(422);
       const blocked = await attempt();
       expect(blocked.statusCode).toBe(429);
       expect(blocked.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
-      expect(blocked.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED', detail: expect.stringMatching(/^Rate limit exceeded, retry in /) });
+      expect(blocked.json()).toMatchObject({
+        status: 429,
+        code: 'RATE_LIMITED',
+        detail: expect.stringMatching(/^Rate limit exceeded, retry in /),
+      });
       expect(blocked.body).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack
       expect(Error.stackTraceLimit).toBeGreaterThan(0); // the stack-less error put the limit back
-      const other = await app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.10' });
+      const other = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: {},
+        remoteAddress: '10.9.9.10',
+      });
       expect(other.statusCode).toBe(422);
     } finally {
       await app.close();
@@ -68,7 +83,8 @@ describe('POST /api/auth/login throttling', () => {
   it('When an address is over the limit, then its 429 is held for a second while other requests are answered at once', async () => {
     const app: App = await buildTestApp();
     try {
-      const attempt = () => app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.9' });
+      const attempt = () =>
+        app.inject({ method: 'POST', url: '/api/auth/login', payload: {}, remoteAddress: '10.9.9.9' });
       let started = Date.now();
       for (let i = 0; i < 30; i++) expect((await attempt()).statusCode).toBe(422);
       // 30 refusals of a body are not held: only the limit's 429 is.
@@ -90,7 +106,14 @@ describe('POST /api/auth/login throttling', () => {
   it('When one address posts the sign-in form 31 times within a minute, then the 31st gets a 429 page, held a second', async () => {
     const app: App = await buildTestApp();
     try {
-      const attempt = () => app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a%40b.test&password=x', remoteAddress: '10.9.9.9' });
+      const attempt = () =>
+        app.inject({
+          method: 'POST',
+          url: '/login',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: 'email=a%40b.test&password=x',
+          remoteAddress: '10.9.9.9',
+        });
       for (let i = 0; i < 30; i++) expect((await attempt()).statusCode).not.toBe(429);
       const started = Date.now();
       const blocked = await attempt();
@@ -99,7 +122,13 @@ describe('POST /api/auth/login throttling', () => {
       expect(blocked.headers['content-type']).toMatch(/^text\/html/);
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
       expect(blocked.body).toContain('Too many requests');
-      const other = await app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a%40b.test&password=x', remoteAddress: '10.9.9.10' });
+      const other = await app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'email=a%40b.test&password=x',
+        remoteAddress: '10.9.9.10',
+      });
       expect(other.statusCode).not.toBe(429);
     } finally {
       await app.close();
@@ -115,7 +144,10 @@ describe('POST /api/auth/login throttling', () => {
       const csrf = csrfOf(page.body);
       const attempt = (password: string, ip: string) =>
         app.inject({
-          method: 'POST', url: '/login', remoteAddress: ip, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          method: 'POST',
+          url: '/login',
+          remoteAddress: ip,
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
           payload: new URLSearchParams({ _csrf: csrf, email: user.email, password }).toString(),
         });
       for (let i = 0; i < 20; i++) expect((await attempt('wrong password!', `10.0.0.${i}`)).statusCode).toBe(401);

@@ -1,8 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { errors } from '../../src/errors.js';
-import { accessTo, canManageDevices, canView, requireAdmin, requireManageDevices, requireSiteAdmin, requireView, type Actor } from '../../src/services/policy.js';
+import {
+  accessTo,
+  canManageDevices,
+  canView,
+  requireAdmin,
+  requireManageDevices,
+  requireSiteAdmin,
+  requireView,
+  type Actor,
+} from '../../src/services/policy.js';
 
-const actor = (isAdmin: boolean, roles: [string, 'viewer' | 'technician'][] = []): Actor => ({ id: 'usr_1', email: 'a@example.com', name: 'A', isAdmin, roles: new Map(roles) });
+const actor = (isAdmin: boolean, roles: [string, 'viewer' | 'technician'][] = []): Actor => ({
+  id: 'usr_1',
+  email: 'a@example.com',
+  name: 'A',
+  isAdmin,
+  roles: new Map(roles),
+});
 const admin = actor(true);
 const technician = actor(false, [['site_a', 'technician']]);
 const viewer = actor(false, [['site_a', 'viewer']]);
@@ -11,7 +26,12 @@ const notFound = () => new errors.DEVICE_NOT_FOUND();
 
 describe('accessTo', () => {
   it('When each role asks about site_a, then admins are admin everywhere, members get their role, others null', () => {
-    expect([admin, technician, viewer, outsider].map((a) => accessTo(a, 'site_a'))).toEqual(['admin', 'technician', 'viewer', null]);
+    expect([admin, technician, viewer, outsider].map((a) => accessTo(a, 'site_a'))).toEqual([
+      'admin',
+      'technician',
+      'viewer',
+      null,
+    ]);
     expect(accessTo(admin, 'site_that_does_not_exist')).toBe('admin');
   });
 
@@ -39,7 +59,9 @@ describe('requireManageDevices', () => {
   });
 
   it('When the 403 is thrown, then its message says what was refused', () => {
-    expect(() => requireManageDevices(viewer, 'site_a', notFound, 'add devices to this site')).toThrow('You are not allowed to add devices to this site');
+    expect(() => requireManageDevices(viewer, 'site_a', notFound, 'add devices to this site')).toThrow(
+      'You are not allowed to add devices to this site',
+    );
   });
 });
 
@@ -52,7 +74,8 @@ describe('requireSiteAdmin and requireAdmin', () => {
   });
 
   it('When a non-admin does admin-only work, then 403 whatever their roles', () => {
-    for (const a of [technician, viewer, outsider]) expect(() => requireAdmin(a, 'list users')).toThrow(errors.FORBIDDEN);
+    for (const a of [technician, viewer, outsider])
+      expect(() => requireAdmin(a, 'list users')).toThrow(errors.FORBIDDEN);
     expect(() => requireAdmin(admin, 'list users')).not.toThrow();
   });
 });

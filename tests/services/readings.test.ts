@@ -18,13 +18,26 @@ beforeEach(async () => {
 afterEach(() => app.close());
 
 const NOW = Date.parse('2026-01-15T12:00:00Z');
-const ingest = (timestamp: string, value = 1, now = NOW) => app.services.readings.ingest(tech, [{ metricId: w.metrics[0].id, timestamp, value }], now);
-const rows = () => app.db.$client.prepare('SELECT ts, value FROM readings ORDER BY ts').all() as { ts: number; value: number }[];
-const rollups = () => app.db.$client.prepare('SELECT start, count, sum, min, max, first, last, first_ts AS firstTs, last_ts AS lastTs, delta_in AS deltaIn FROM rollups_1h ORDER BY metric_pk, start').all();
-const latest = () => app.db.$client.prepare('SELECT latest_ts AS ts, latest_value AS value FROM metrics WHERE pk = ?').get(w.metrics[0].pk);
+const ingest = (timestamp: string, value = 1, now = NOW) =>
+  app.services.readings.ingest(tech, [{ metricId: w.metrics[0].id, timestamp, value }], now);
+const rows = () =>
+  app.db.$client.prepare('SELECT ts, value FROM readings ORDER BY ts').all() as { ts: number; value: number }[];
+const rollups = () =>
+  app.db.$client
+    .prepare(
+      'SELECT start, count, sum, min, max, first, last, first_ts AS firstTs, last_ts AS lastTs, delta_in AS deltaIn FROM rollups_1h ORDER BY metric_pk, start',
+    )
+    .all();
+const latest = () =>
+  app.db.$client
+    .prepare('SELECT latest_ts AS ts, latest_value AS value FROM metrics WHERE pk = ?')
+    .get(w.metrics[0].pk);
 
 async function refusal(promise: Promise<unknown>) {
-  const err = (await promise.then(() => null, (e: unknown) => e)) as { statusCode: number; errors?: { path: string; message: string }[] } | null;
+  const err = (await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )) as { statusCode: number; errors?: { path: string; message: string }[] } | null;
   expect(err, 'expected the batch to be refused').not.toBeNull();
   return err!;
 }
@@ -49,7 +62,18 @@ describe('readingsService.ingest: timestamps', () => {
   });
 
   // Regression: Date.parse rolled 2026-02-30 over to 2 March and stored the reading there.
-  it.each(['2026-02-30T10:00:00Z', '2025-02-29T10:00:00Z', '2026-04-31T00:00:00Z', '2026-01-15T24:00:00Z', '2026-01-15T10:60:00Z', '2026-01-15T10:00:60Z', '2026-13-01T00:00:00Z', '2026-01-15T10:00:00+25:00', '2026-01-15', '1700000000000'])(
+  it.each([
+    '2026-02-30T10:00:00Z',
+    '2025-02-29T10:00:00Z',
+    '2026-04-31T00:00:00Z',
+    '2026-01-15T24:00:00Z',
+    '2026-01-15T10:60:00Z',
+    '2026-01-15T10:00:60Z',
+    '2026-13-01T00:00:00Z',
+    '2026-01-15T10:00:00+25:00',
+    '2026-01-15',
+    '1700000000000',
+  ])(
     'When the timestamp is %s (not a real instant), then the batch is refused and nothing is stored',
     async (timestamp) => {
       const err = await refusal(ingest(timestamp));
@@ -77,8 +101,19 @@ describe('readingsService.write: live fan-out', () => {
       seen.push(...batch);
     });
     await ingest('2026-01-15T11:00:00Z', 7);
-    expect(seen).toEqual([{ seq: 1, metricPk: w.metrics[0].pk, metricId: w.metrics[0].id, ts: Date.parse('2026-01-15T11:00:00Z'), value: 7 }]);
-    await app.services.readings.write([{ metricPk: w.metrics[0].pk, metricId: w.metrics[0].id, ts: Date.parse('2026-01-15T11:01:00Z'), value: 8 }], { live: false });
+    expect(seen).toEqual([
+      {
+        seq: 1,
+        metricPk: w.metrics[0].pk,
+        metricId: w.metrics[0].id,
+        ts: Date.parse('2026-01-15T11:00:00Z'),
+        value: 7,
+      },
+    ]);
+    await app.services.readings.write(
+      [{ metricPk: w.metrics[0].pk, metricId: w.metrics[0].id, ts: Date.parse('2026-01-15T11:01:00Z'), value: 8 }],
+      { live: false },
+    );
     expect(seen).toHaveLength(1);
     expect(rows()).toHaveLength(2);
   });
@@ -104,19 +139,54 @@ describe('readingsRepository.ingest: one transaction', () => {
       { metricPk: pk, ts: H + 600_000, value: 10 },
       { metricPk: pk, ts: H + 1_200_000, value: 6 },
     ]);
-    expect(rows()).toEqual([{ ts: H + 600_000, value: 10 }, { ts: H + 1_200_000, value: 6 }]);
-    expect(rollups()).toEqual([{ start: H, count: 2, sum: 16, min: 6, max: 10, first: 10, last: 6, firstTs: H + 600_000, lastTs: H + 1_200_000, deltaIn: 6 }]);
+    expect(rows()).toEqual([
+      { ts: H + 600_000, value: 10 },
+      { ts: H + 1_200_000, value: 6 },
+    ]);
+    expect(rollups()).toEqual([
+      {
+        start: H,
+        count: 2,
+        sum: 16,
+        min: 6,
+        max: 10,
+        first: 10,
+        last: 6,
+        firstTs: H + 600_000,
+        lastTs: H + 1_200_000,
+        deltaIn: 6,
+      },
+    ]);
     expect(latest()).toEqual({ ts: H + 1_200_000, value: 6 });
   });
 
   it('When readings of an hour arrive in pieces and one is replaced, then its roll-up equals one built from all of them', async () => {
     const H = Date.parse('2026-01-15T08:00:00Z');
     const pk = w.metrics[0].pk;
-    await app.repos.readings.ingest([{ metricPk: pk, ts: H + 600_000, value: 10 }, { metricPk: pk, ts: H + 1_200_000, value: 4 }]);
-    await app.repos.readings.ingest([{ metricPk: pk, ts: H, value: 8 }, { metricPk: pk, ts: H + 3_000_000, value: 12 }]);
+    await app.repos.readings.ingest([
+      { metricPk: pk, ts: H + 600_000, value: 10 },
+      { metricPk: pk, ts: H + 1_200_000, value: 4 },
+    ]);
+    await app.repos.readings.ingest([
+      { metricPk: pk, ts: H, value: 8 },
+      { metricPk: pk, ts: H + 3_000_000, value: 12 },
+    ]);
     await app.repos.readings.ingest([{ metricPk: pk, ts: H + 1_200_000, value: 2 }]);
     // 8, 10, 2, 12: a drop from 10 to 2 counts as a reset (+2).
-    expect(rollups()).toEqual([{ start: H, count: 4, sum: 32, min: 2, max: 12, first: 8, last: 12, firstTs: H, lastTs: H + 3_000_000, deltaIn: 2 + 2 + 10 }]);
+    expect(rollups()).toEqual([
+      {
+        start: H,
+        count: 4,
+        sum: 32,
+        min: 2,
+        max: 12,
+        first: 8,
+        last: 12,
+        firstTs: H,
+        lastTs: H + 3_000_000,
+        deltaIn: 2 + 2 + 10,
+      },
+    ]);
     expect(latest()).toEqual({ ts: H + 3_000_000, value: 12 });
   });
 });

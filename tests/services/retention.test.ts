@@ -47,14 +47,25 @@ describe('retention', () => {
       const metric = w.metrics[0];
       const pk = (await kept.repos.metrics.findById(metric.id))!.pk;
       const hour = Math.floor((Date.now() - 40 * DAY) / 3_600_000) * 3_600_000;
-      await kept.repos.readings.ingest([1, 2, 3].map((m, i) => ({ metricPk: pk, ts: hour + m * 60_000, value: [1, 3, 5][i] })));
+      await kept.repos.readings.ingest(
+        [1, 2, 3].map((m, i) => ({ metricPk: pk, ts: hour + m * 60_000, value: [1, 3, 5][i] })),
+      );
       await retentionService(kept.repos, 30).apply();
-      const post = (ts: number, value: number) => injectAs(kept, w.technician, { method: 'POST', url: '/api/readings', payload: { readings: [{ metricId: metric.id, timestamp: new Date(ts).toISOString(), value }] } });
+      const post = (ts: number, value: number) =>
+        injectAs(kept, w.technician, {
+          method: 'POST',
+          url: '/api/readings',
+          payload: { readings: [{ metricId: metric.id, timestamp: new Date(ts).toISOString(), value }] },
+        });
       // A late reading into the purged hour would have rebuilt its roll-up from itself alone.
       const late = await post(hour + 30_000, 9);
       expect(late.statusCode).toBe(422);
-      expect(late.json().errors).toEqual([{ path: '/readings/0/timestamp', message: expect.stringMatching(/^Older than the retention of 30 days/) }]);
-      expect((await kept.repos.readings.hourly(pk, hour, hour + 3_600_000)).map((r) => [r.count, r.sum])).toEqual([[3, 9]]);
+      expect(late.json().errors).toEqual([
+        { path: '/readings/0/timestamp', message: expect.stringMatching(/^Older than the retention of 30 days/) },
+      ]);
+      expect((await kept.repos.readings.hourly(pk, hour, hour + 3_600_000)).map((r) => [r.count, r.sum])).toEqual([
+        [3, 9],
+      ]);
       // The hour that holds the horizon is refused too (it may be partly purged); the next one is not.
       const horizonHour = Math.floor((Date.now() - 30 * DAY) / 3_600_000) * 3_600_000;
       expect((await post(horizonHour + 3_599_000, 1)).statusCode).toBe(422);

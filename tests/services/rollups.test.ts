@@ -19,16 +19,27 @@ async function meterEnergy() {
 
 const deltas = async (metricId: string) => {
   const actor = { id: 'system', email: '', name: '', isAdmin: true, roles: new Map() };
-  const r = await app.services.timeseries.forMetric(actor, metricId, { from: new Date(T0).toISOString(), to: new Date(T0 + 4 * H).toISOString(), interval: '1h', agg: 'delta' });
+  const r = await app.services.timeseries.forMetric(actor, metricId, {
+    from: new Date(T0).toISOString(),
+    to: new Date(T0 + 4 * H).toISOString(),
+    interval: '1h',
+    agg: 'delta',
+  });
   return r.series[0].values;
 };
 
 describe('hourly roll-ups and counter deltas', () => {
   it('When an earlier hour arrives after a later one, then the later hour’s delta is corrected to start from the new reading', async () => {
     const m = await meterEnergy();
-    await app.repos.readings.ingest([{ metricPk: m.pk, ts: T0 + 2 * H + 60_000, value: 10 }, { metricPk: m.pk, ts: T0 + 2 * H + 120_000, value: 12 }]);
+    await app.repos.readings.ingest([
+      { metricPk: m.pk, ts: T0 + 2 * H + 60_000, value: 10 },
+      { metricPk: m.pk, ts: T0 + 2 * H + 120_000, value: 12 },
+    ]);
     expect(await deltas(m.id)).toEqual([null, null, 2, null]);
-    await app.repos.readings.ingest([{ metricPk: m.pk, ts: T0 + H + 60_000, value: 5 }, { metricPk: m.pk, ts: T0 + H + 120_000, value: 8 }]);
+    await app.repos.readings.ingest([
+      { metricPk: m.pk, ts: T0 + H + 60_000, value: 5 },
+      { metricPk: m.pk, ts: T0 + H + 120_000, value: 8 },
+    ]);
     expect(await deltas(m.id)).toEqual([null, 3, 4, null]);
   });
 

@@ -23,7 +23,10 @@ beforeEach(async () => {
   app = await buildTestApp();
   await seedDemo(app.repos, 'sitewatt-demo');
   logged = [];
-  const log = { info: (obj: object, msg: string) => logged.push({ obj, msg }), warn: (obj: object, msg: string) => logged.push({ obj, msg }) };
+  const log = {
+    info: (obj: object, msg: string) => logged.push({ obj, msg }),
+    warn: (obj: object, msg: string) => logged.push({ obj, msg }),
+  };
   sim = simulatorService(app.repos, app.services.readings, log);
 });
 afterEach(async () => {
@@ -52,9 +55,11 @@ describe('simulatorService.backfill on the demo fleet', () => {
     const written = await sim.backfill(NIGHT, NIGHT + TWO_HOURS);
     const all = rows();
     const perMetric = new Map<string, number[]>();
-    for (const r of all) perMetric.set(`${r.device}/${r.key}`, [...(perMetric.get(`${r.device}/${r.key}`) ?? []), r.ts]);
+    for (const r of all)
+      perMetric.set(`${r.device}/${r.key}`, [...(perMetric.get(`${r.device}/${r.key}`) ?? []), r.ts]);
     expect(perMetric.size).toBe(metricCount());
-    for (const [metric, ts] of perMetric) expect(ts, metric).toEqual(Array.from({ length: 121 }, (_, i) => NIGHT + i * 60_000));
+    for (const [metric, ts] of perMetric)
+      expect(ts, metric).toEqual(Array.from({ length: 121 }, (_, i) => NIGHT + i * 60_000));
     expect(written).toBe(all.length);
 
     const latest = app.db.$client.prepare('SELECT DISTINCT latest_ts AS ts FROM metrics').all();
@@ -80,10 +85,12 @@ describe('simulatorService.backfill on the demo fleet', () => {
     await sim.backfill(DAY, DAY + TWO_HOURS);
     const all = rows();
     const counters = new Map<string, number[]>();
-    for (const r of all.filter((x) => x.kind === 'counter')) counters.set(`${r.device}/${r.key}`, [...(counters.get(`${r.device}/${r.key}`) ?? []), r.value]);
+    for (const r of all.filter((x) => x.kind === 'counter'))
+      counters.set(`${r.device}/${r.key}`, [...(counters.get(`${r.device}/${r.key}`) ?? []), r.value]);
     expect(counters.size).toBeGreaterThan(0);
     for (const [metric, values] of counters) {
-      for (let i = 1; i < values.length; i++) expect(values[i], `${metric} at ${i}`).toBeGreaterThanOrEqual(values[i - 1]);
+      for (let i = 1; i < values.length; i++)
+        expect(values[i], `${metric} at ${i}`).toBeGreaterThanOrEqual(values[i - 1]);
     }
     const soc = all.filter((r) => r.key === 'soc');
     expect(new Set(soc.map((r) => r.device))).toEqual(new Set(['Harbour Battery', 'Storage Block', 'Office Battery']));

@@ -27,7 +27,10 @@ describe('resolveWindow', () => {
   });
 
   it('When only `to` is given, then the window is the 24 hours before it', () => {
-    expect(resolveWindow({ to: '2026-01-10T00:00:00Z' }, 'UTC', NOW)).toMatchObject({ from: Date.parse('2026-01-09T00:00:00Z'), to: Date.parse('2026-01-10T00:00:00Z') });
+    expect(resolveWindow({ to: '2026-01-10T00:00:00Z' }, 'UTC', NOW)).toMatchObject({
+      from: Date.parse('2026-01-09T00:00:00Z'),
+      to: Date.parse('2026-01-10T00:00:00Z'),
+    });
   });
 
   it('When from equals to, then it is refused with 400', () => {
@@ -37,20 +40,49 @@ describe('resolveWindow', () => {
 
   it('When the window is 3,653 days it is accepted; a millisecond more is refused', () => {
     const to = Date.parse('2026-01-01T00:00:00Z');
-    expect(resolveWindow({ from: new Date(to - 3653 * DAY).toISOString(), to: new Date(to).toISOString(), interval: '1d', maxPoints: 10_000 }, 'UTC', NOW).starts).toHaveLength(3653);
-    const err = refusal(() => resolveWindow({ from: new Date(to - 3653 * DAY - 1).toISOString(), to: new Date(to).toISOString() }, 'UTC', NOW));
+    expect(
+      resolveWindow(
+        {
+          from: new Date(to - 3653 * DAY).toISOString(),
+          to: new Date(to).toISOString(),
+          interval: '1d',
+          maxPoints: 10_000,
+        },
+        'UTC',
+        NOW,
+      ).starts,
+    ).toHaveLength(3653);
+    const err = refusal(() =>
+      resolveWindow({ from: new Date(to - 3653 * DAY - 1).toISOString(), to: new Date(to).toISOString() }, 'UTC', NOW),
+    );
     expect(err).toMatchObject({ statusCode: 400, message: expect.stringContaining('10 years') });
   });
 
   it('When even monthly buckets exceed maxPoints, then auto is refused with 400 that says so', () => {
-    const err = refusal(() => resolveWindow({ from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', maxPoints: 12 }, 'UTC', NOW));
-    expect(err).toMatchObject({ statusCode: 400, message: expect.stringContaining('maxPoints (12)'), errors: [{ path: '/maxPoints' }] });
+    const err = refusal(() =>
+      resolveWindow({ from: '2020-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', maxPoints: 12 }, 'UTC', NOW),
+    );
+    expect(err).toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining('maxPoints (12)'),
+      errors: [{ path: '/maxPoints' }],
+    });
   });
 
   it('When an explicit interval fits exactly, then it is used', () => {
-    const win = resolveWindow({ from: '2026-01-15T00:00:00Z', to: '2026-01-16T00:00:00Z', interval: '1h', maxPoints: 24 }, 'UTC', NOW);
+    const win = resolveWindow(
+      { from: '2026-01-15T00:00:00Z', to: '2026-01-16T00:00:00Z', interval: '1h', maxPoints: 24 },
+      'UTC',
+      NOW,
+    );
     expect(win.starts).toHaveLength(24);
-    expect(() => resolveWindow({ from: '2026-01-15T00:00:00Z', to: '2026-01-16T00:00:00Z', interval: '1h', maxPoints: 23 }, 'UTC', NOW)).toThrow(/maxPoints \(23\)/);
+    expect(() =>
+      resolveWindow(
+        { from: '2026-01-15T00:00:00Z', to: '2026-01-16T00:00:00Z', interval: '1h', maxPoints: 23 },
+        'UTC',
+        NOW,
+      ),
+    ).toThrow(/maxPoints \(23\)/);
   });
 });
 
@@ -64,16 +96,24 @@ describe('defaultAgg', () => {
 describe('toCsv', () => {
   const base = { metricId: 'm', deviceId: 'd', siteId: 's', key: 'k', kind: 'gauge' as const, agg: 'avg' as const };
   const ts = (series: TimeSeries['series']): TimeSeries => ({
-    from: '2026-01-15T00:00:00.000Z', to: '2026-01-15T02:00:00.000Z', interval: '1h', tz: 'UTC', agg: 'default',
-    timestamps: ['2026-01-15T00:00:00.000Z', '2026-01-15T01:00:00.000Z'], series, unavailable: [],
+    from: '2026-01-15T00:00:00.000Z',
+    to: '2026-01-15T02:00:00.000Z',
+    interval: '1h',
+    tz: 'UTC',
+    agg: 'default',
+    timestamps: ['2026-01-15T00:00:00.000Z', '2026-01-15T01:00:00.000Z'],
+    series,
+    unavailable: [],
   });
 
   it('When names hold commas, quotes, formulas or no unit, then each header cell is quoted, neutralised or shortened as needed', () => {
-    const csv = toCsv(ts([
-      { ...base, siteName: '@Site', deviceName: 'Dev, "A"', name: 'P', unit: 'kW', values: [1.5, null] },
-      { ...base, siteName: '-1+1', deviceName: 'B', name: 'Count', unit: '', values: [null, 0] },
-      { ...base, siteName: 'Plain', deviceName: 'C', name: 'Line\nbreak', unit: '%', values: [-2, 3] },
-    ]));
+    const csv = toCsv(
+      ts([
+        { ...base, siteName: '@Site', deviceName: 'Dev, "A"', name: 'P', unit: 'kW', values: [1.5, null] },
+        { ...base, siteName: '-1+1', deviceName: 'B', name: 'Count', unit: '', values: [null, 0] },
+        { ...base, siteName: 'Plain', deviceName: 'C', name: 'Line\nbreak', unit: '%', values: [-2, 3] },
+      ]),
+    );
     expect(csv.split('\r\n')).toEqual([
       `timestamp,"'@Site / Dev, ""A"" / P (kW) [avg]",'-1+1 / B / Count [avg],"Plain / C / Line\nbreak (%) [avg]"`,
       '2026-01-15T00:00:00.000Z,1.5,,-2',
@@ -102,12 +142,24 @@ describe('timeseriesService', () => {
   }
 
   const put = (m: { pk: number; id: string }, points: [string, number][]) =>
-    app.services.readings.write(points.map(([t, value]) => ({ metricPk: m.pk, metricId: m.id, ts: Date.parse(t), value })), { live: false });
+    app.services.readings.write(
+      points.map(([t, value]) => ({ metricPk: m.pk, metricId: m.id, ts: Date.parse(t), value })),
+      { live: false },
+    );
 
-  it("When hourly buckets do not start on UTC hours (Asia/Kolkata), then they are computed from raw readings, not from UTC roll-ups", async () => {
+  it('When hourly buckets do not start on UTC hours (Asia/Kolkata), then they are computed from raw readings, not from UTC roll-ups', async () => {
     const m = await metricIn('Asia/Kolkata');
-    await put(m, [['2026-01-15T10:10:00Z', 1], ['2026-01-15T10:40:00Z', 2], ['2026-01-15T11:20:00Z', 4]]);
-    const res = await app.services.timeseries.forMetric(admin, m.id, { from: '2026-01-15T09:30:00Z', to: '2026-01-15T11:30:00Z', interval: '1h', agg: 'sum' });
+    await put(m, [
+      ['2026-01-15T10:10:00Z', 1],
+      ['2026-01-15T10:40:00Z', 2],
+      ['2026-01-15T11:20:00Z', 4],
+    ]);
+    const res = await app.services.timeseries.forMetric(admin, m.id, {
+      from: '2026-01-15T09:30:00Z',
+      to: '2026-01-15T11:30:00Z',
+      interval: '1h',
+      agg: 'sum',
+    });
     expect(res.tz).toBe('Asia/Kolkata');
     expect(res.timestamps).toEqual(['2026-01-15T09:30:00.000Z', '2026-01-15T10:30:00.000Z']);
     expect(res.series[0].values).toEqual([1, 6]);
@@ -116,7 +168,8 @@ describe('timeseriesService', () => {
   it('When the same readings are read by day (roll-ups) and by 15 minutes (raw), then the days add up to the quarters', async () => {
     const m = await metricIn('Europe/Berlin');
     const points: [string, number][] = [];
-    for (let i = 0; i < 3 * 24 * 4; i += 7) points.push([new Date(Date.parse('2026-03-28T00:00:00Z') + i * 15 * 60_000 + 60_000).toISOString(), i % 13]);
+    for (let i = 0; i < 3 * 24 * 4; i += 7)
+      points.push([new Date(Date.parse('2026-03-28T00:00:00Z') + i * 15 * 60_000 + 60_000).toISOString(), i % 13]);
     await put(m, points);
     const q = { from: '2026-03-27T23:00:00Z', to: '2026-03-30T22:00:00Z', maxPoints: 10_000 };
     for (const agg of ['sum', 'count', 'max', 'min', 'first', 'last'] as const) {
@@ -124,10 +177,21 @@ describe('timeseriesService', () => {
       const quarters = await app.services.timeseries.forMetric(admin, m.id, { ...q, interval: '15m', agg });
       const folded = days.timestamps.map((start, i) => {
         const end = i + 1 < days.timestamps.length ? Date.parse(days.timestamps[i + 1]) : Infinity;
-        const vs = quarters.series[0].values.filter((v, k): v is number => v !== null && Date.parse(quarters.timestamps[k]) >= Date.parse(start) && Date.parse(quarters.timestamps[k]) < end);
+        const vs = quarters.series[0].values.filter(
+          (v, k): v is number =>
+            v !== null &&
+            Date.parse(quarters.timestamps[k]) >= Date.parse(start) &&
+            Date.parse(quarters.timestamps[k]) < end,
+        );
         if (agg === 'count') return vs.reduce((a, b) => a + b, 0);
         if (vs.length === 0) return null;
-        return { sum: vs.reduce((a, b) => a + b, 0), max: Math.max(...vs), min: Math.min(...vs), first: vs[0], last: vs[vs.length - 1] }[agg];
+        return {
+          sum: vs.reduce((a, b) => a + b, 0),
+          max: Math.max(...vs),
+          min: Math.min(...vs),
+          first: vs[0],
+          last: vs[vs.length - 1],
+        }[agg];
       });
       expect(days.series[0].values, agg).toEqual(folded);
     }
@@ -137,7 +201,11 @@ describe('timeseriesService', () => {
     const a = await metricIn('America/New_York');
     const b = await metricIn('Europe/Berlin');
     const sub = await app.services.subscriptions.create(admin, { name: 'Zones', metricIds: [a.id, b.id] });
-    const res = await app.services.timeseries.forSubscription(admin, sub.id, { from: '2026-01-10T00:00:00Z', to: '2026-01-12T00:00:00Z', interval: '1d' });
+    const res = await app.services.timeseries.forSubscription(admin, sub.id, {
+      from: '2026-01-10T00:00:00Z',
+      to: '2026-01-12T00:00:00Z',
+      interval: '1d',
+    });
     expect(res.tz).toBe('America/New_York');
     expect(res.timestamps[0]).toBe('2026-01-09T05:00:00.000Z');
     expect(res.series.map((s) => s.metricId)).toEqual([a.id, b.id]);

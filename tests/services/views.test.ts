@@ -41,7 +41,10 @@ describe('time zones and coordinates', () => {
         return err as DetailedError;
       }
     })();
-    expect(refused).toMatchObject({ statusCode: 422, errors: [{ path: '/timezone', message: expect.stringMatching(/Unknown time zone "Mars\/Olympus"/) }] });
+    expect(refused).toMatchObject({
+      statusCode: 422,
+      errors: [{ path: '/timezone', message: expect.stringMatching(/Unknown time zone "Mars\/Olympus"/) }],
+    });
     expect(() => assertTimeZone(undefined)).not.toThrow();
   });
 
@@ -59,9 +62,22 @@ describe('iso', () => {
     const instant = fc.oneof(
       fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), // years 0000–9999, the fast path
       fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }), // Date's whole range
-      fc.constantFrom(0, -1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001),
+      fc.constantFrom(
+        0,
+        -1,
+        951_782_400_000,
+        951_868_799_999,
+        4_107_542_400_000,
+        253_402_300_799_999,
+        253_402_300_800_000,
+        -62_167_219_200_000,
+        -62_167_219_200_001,
+      ),
     );
-    fc.assert(fc.property(instant, (ms) => iso(ms) === new Date(ms).toISOString()), { numRuns: 20_000 });
+    fc.assert(
+      fc.property(instant, (ms) => iso(ms) === new Date(ms).toISOString()),
+      { numRuns: 20_000 },
+    );
   });
 
   it('When the instant is not an integer, then it is formatted like Date does (milliseconds truncated)', () => {

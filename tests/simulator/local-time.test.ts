@@ -6,8 +6,14 @@ import { DAY, HOUR, MINUTE } from './helpers.js';
 /** Offset straight from Intl, no caching: the reference the cache must agree with. */
 function referenceOffsetMs(ts: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-    hour: 'numeric', minute: 'numeric', second: 'numeric',
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
   }).formatToParts(ts);
   const f = Object.fromEntries(parts.map((p) => [p.type, Number(p.value)]));
   return Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second) - Math.floor(ts / 1000) * 1000;

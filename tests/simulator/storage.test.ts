@@ -6,7 +6,11 @@ const START = Date.UTC(2025, 5, 1);
 
 describe('battery', () => {
   it('When it runs for 30 days at 60 s steps, then SoC never leaves 5–100 %', () => {
-    for (const [seed, site] of [[1, SEVILLA], [2, BERLIN], [3, SEVILLA]] as const) {
+    for (const [seed, site] of [
+      [1, SEVILLA],
+      [2, BERLIN],
+      [3, SEVILLA],
+    ] as const) {
       const model = createDeviceModel({ type: 'battery', seed, site, ratedKw: 50 });
       let min = Infinity;
       let max = -Infinity;

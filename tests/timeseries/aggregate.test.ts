@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
-  aggregateSeries, counterDeltaIn, mergePartials, partialFromReading, type Aggregation, type Partial,
+  aggregateSeries,
+  counterDeltaIn,
+  mergePartials,
+  partialFromReading,
+  type Aggregation,
+  type Partial,
 } from '../../src/timeseries/aggregate.js';
 
 // Three buckets of 10 ms: [0,10) [10,20) [20,30); the middle one has no reading.
 const starts = [0, 10, 20];
 const end = 30;
-const readings: Array<[number, number]> = [[1, 4], [3, 2], [7, 6], [22, 5], [25, 1]];
+const readings: Array<[number, number]> = [
+  [1, 4],
+  [3, 2],
+  [7, 6],
+  [22, 5],
+  [25, 1],
+];
 const partials = (): Partial[] => readings.map(([ts, v]) => partialFromReading(ts, v));
 const run = (agg: Aggregation, ps: Partial[] = partials(), previous?: { ts: number; value: number }) =>
   aggregateSeries(ps, starts, end, agg, { previous });
@@ -39,7 +50,13 @@ describe('aggregateSeries', () => {
 
 describe('aggregateSeries delta', () => {
   // A meter in kWh: 10 → 12 → 15 | nothing | 15 → 3 (reset) → 4
-  const meter: Array<[number, number]> = [[1, 10], [4, 12], [8, 15], [21, 3], [26, 4]];
+  const meter: Array<[number, number]> = [
+    [1, 10],
+    [4, 12],
+    [8, 15],
+    [21, 3],
+    [26, 4],
+  ];
   const meterPartials = () => meter.map(([ts, v]) => partialFromReading(ts, v));
 
   it('When a counter is reset, then the increase across the reset is the new value itself', () => {
@@ -64,8 +81,12 @@ describe('aggregateSeries delta', () => {
   });
 
   it('When roll-ups carry deltaIn, then the result equals aggregating the raw readings', () => {
-    const first = meterPartials().slice(0, 3).reduce((a, b) => mergePartials(a, b));
-    const second = meterPartials().slice(3).reduce((a, b) => mergePartials(a, b));
+    const first = meterPartials()
+      .slice(0, 3)
+      .reduce((a, b) => mergePartials(a, b));
+    const second = meterPartials()
+      .slice(3)
+      .reduce((a, b) => mergePartials(a, b));
     expect(first.deltaIn).toBe(5);
     expect(second.deltaIn).toBe(1);
     expect(run('delta', [first, second], { ts: -3, value: 7 })).toEqual([8, null, 4]);
@@ -89,6 +110,16 @@ describe('mergePartials', () => {
     const a = partialFromReading(1, 3);
     const merged = mergePartials(a, partialFromReading(2, 1));
     expect(a.count).toBe(1);
-    expect(merged).toMatchObject({ count: 2, sum: 4, min: 1, max: 3, first: 3, last: 1, firstTs: 1, lastTs: 2, deltaIn: 1 });
+    expect(merged).toMatchObject({
+      count: 2,
+      sum: 4,
+      min: 1,
+      max: 3,
+      first: 3,
+      last: 1,
+      firstTs: 1,
+      lastTs: 2,
+      deltaIn: 1,
+    });
   });
 });

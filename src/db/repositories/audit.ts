@@ -43,12 +43,22 @@ export function writeAudit(tx: Pick<Db, 'insert'>, entry: AuditEntry, at = Date.
 export function auditRepository(db: Db) {
   return {
     /** Newest first; `before` is the id cursor. */
-    async list(filter: { siteId?: string; entityId?: string }, limit: number, beforeId?: number): Promise<AuditRecord[]> {
+    async list(
+      filter: { siteId?: string; entityId?: string },
+      limit: number,
+      beforeId?: number,
+    ): Promise<AuditRecord[]> {
       const conds: SQL[] = [];
       if (filter.siteId) conds.push(eq(auditLog.siteId, filter.siteId));
       if (filter.entityId) conds.push(eq(auditLog.entityId, filter.entityId));
       if (beforeId !== undefined) conds.push(lt(auditLog.id, beforeId));
-      const rows = db.select().from(auditLog).where(and(...conds)).orderBy(desc(auditLog.id)).limit(limit).all();
+      const rows = db
+        .select()
+        .from(auditLog)
+        .where(and(...conds))
+        .orderBy(desc(auditLog.id))
+        .limit(limit)
+        .all();
       return rows.map((r) => ({
         ...r,
         before: r.before === null ? null : JSON.parse(r.before),

@@ -48,25 +48,46 @@ export function dailyRollups(c: BetterSqlite3.Database) {
   // JOIN keeps the days outside: else SQLite walks all the metric's hours for each day.
   const inDay = 'metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1';
   // (json_each has no column of rollups_1h's names, so they need no table prefix.)
-  const fold = foldInto('e.value ->> 0', inDay, `FROM json_each(@days) e CROSS JOIN rollups_1h ON ${inDay}`, 'GROUP BY e.key');
+  const fold = foldInto(
+    'e.value ->> 0',
+    inDay,
+    `FROM json_each(@days) e CROSS JOIN rollups_1h ON ${inDay}`,
+    'GROUP BY e.key',
+  );
   // The common case, a day or two per metric and batch: one day per statement, no temporary B-tree.
   const inOne = 'metric_pk = @pk AND start >= @s AND start < @e';
   const foldOne = foldInto('@s', inOne, `FROM rollups_1h WHERE ${inOne}`, 'HAVING count(*) > 0');
-  const zoneOfMetric = c.prepare<[number], string | null>('SELECT s.daily_tz FROM metrics m JOIN sites s ON s.id = m.site_id WHERE m.pk = ?').pluck(true);
-  const siteMetrics = c.prepare<[string], [number, number | null, number | null]>(
-    'SELECT m.pk, (SELECT min(start) FROM rollups_1h WHERE metric_pk = m.pk), (SELECT max(start) FROM rollups_1h WHERE metric_pk = m.pk) FROM metrics m WHERE m.site_id = ?',
-  ).raw(true);
+  const zoneOfMetric = c
+    .prepare<[number], string | null>(
+      'SELECT s.daily_tz FROM metrics m JOIN sites s ON s.id = m.site_id WHERE m.pk = ?',
+    )
+    .pluck(true);
+  const siteMetrics = c
+    .prepare<[string], [number, number | null, number | null]>(
+      'SELECT m.pk, (SELECT min(start) FROM rollups_1h WHERE metric_pk = m.pk), (SELECT max(start) FROM rollups_1h WHERE metric_pk = m.pk) FROM metrics m WHERE m.site_id = ?',
+    )
+    .raw(true);
   const clear = c.prepare('DELETE FROM rollups_1d WHERE metric_pk IN (SELECT pk FROM metrics WHERE site_id = ?)');
   const setZone = c.prepare('UPDATE sites SET daily_tz = ? WHERE id = ?');
-  const pending = c.prepare<[], string>('SELECT id FROM sites WHERE daily_tz IS NULL OR daily_tz <> timezone ORDER BY id').pluck(true);
-  const stale = c.prepare<[string], string>('SELECT timezone FROM sites WHERE id = ? AND (daily_tz IS NULL OR daily_tz <> timezone)').pluck(true);
+  const pending = c
+    .prepare<[], string>('SELECT id FROM sites WHERE daily_tz IS NULL OR daily_tz <> timezone ORDER BY id')
+    .pluck(true);
+  const stale = c
+    .prepare<[string], string>('SELECT timezone FROM sites WHERE id = ? AND (daily_tz IS NULL OR daily_tz <> timezone)')
+    .pluck(true);
 
   const addPending = c.prepare('INSERT OR IGNORE INTO rollups_1d_pending (metric_pk, start, "end") VALUES (?, ?, ?)');
-  const pendingOf = c.prepare<[number], [number, number]>('SELECT start, "end" FROM rollups_1d_pending WHERE metric_pk = ?').raw(true);
-  const somePending = c.prepare<[number], [number, number, number]>('SELECT metric_pk, start, "end" FROM rollups_1d_pending LIMIT ?').raw(true);
+  const pendingOf = c
+    .prepare<[number], [number, number]>('SELECT start, "end" FROM rollups_1d_pending WHERE metric_pk = ?')
+    .raw(true);
+  const somePending = c
+    .prepare<[number], [number, number, number]>('SELECT metric_pk, start, "end" FROM rollups_1d_pending LIMIT ?')
+    .raw(true);
   const dropPendingOf = c.prepare('DELETE FROM rollups_1d_pending WHERE metric_pk = ?');
   const dropPending = c.prepare('DELETE FROM rollups_1d_pending WHERE metric_pk = ? AND start = ?');
-  const clearPending = c.prepare('DELETE FROM rollups_1d_pending WHERE metric_pk IN (SELECT pk FROM metrics WHERE site_id = ?)');
+  const clearPending = c.prepare(
+    'DELETE FROM rollups_1d_pending WHERE metric_pk IN (SELECT pk FROM metrics WHERE site_id = ?)',
+  );
 
   const foldDays = (pk: number, days: [number, number][]) => {
     for (let i = 0; i < days.length; i += CHUNK) fold.run({ pk, days: JSON.stringify(days.slice(i, i + CHUNK)) });
@@ -115,7 +136,9 @@ export function dailyRollups(c: BetterSqlite3.Database) {
       clearPending.run(siteId);
       for (const [pk, first, last] of siteMetrics.all(siteId)) {
         if (first === null || last === null) continue;
-        const days = bucketStarts(first, last + HOUR_MS, '1d', tz).map((s) => localDay(s, tz)).filter((d) => d !== null);
+        const days = bucketStarts(first, last + HOUR_MS, '1d', tz)
+          .map((s) => localDay(s, tz))
+          .filter((d) => d !== null);
         foldDays(pk, days);
       }
       setZone.run(tz, siteId);

@@ -29,8 +29,7 @@ export type MetricEdit = MetricInput & { id?: string };
 
 /** Why a row was refused; `index` is its position in the list (null: the list as a whole). */
 export type MetricProblem =
-  | { index: null; problem: 'empty' }
-  | { index: number; problem: 'duplicate_key' | 'duplicate_id' | 'unknown_id' };
+  { index: null; problem: 'empty' } | { index: number; problem: 'duplicate_key' | 'duplicate_id' | 'unknown_id' };
 
 export type UpdateWithMetricsResult =
   | { status: 'ok'; device: Device; metrics: MetricRow[] }
@@ -48,11 +47,21 @@ const FIRST_PAGE_ROWS = 201;
 type RawDevice = [string, string, string, string, string | null, string | null, string | null, number, number, number];
 
 const fromRaw = (r: RawDevice): Device => ({
-  id: r[0], siteId: r[1], name: r[2], type: r[3], manufacturer: r[4], model: r[5], serialNumber: r[6], version: r[7], createdAt: r[8], updatedAt: r[9],
+  id: r[0],
+  siteId: r[1],
+  name: r[2],
+  type: r[3],
+  manufacturer: r[4],
+  model: r[5],
+  serialNumber: r[6],
+  version: r[7],
+  createdAt: r[8],
+  updatedAt: r[9],
 });
 
 export function devicesRepository(db: Db) {
-  const find = (tx: Pick<Db, 'select'>, id: string): Device | null => tx.select().from(devices).where(eq(devices.id, id)).get() ?? null;
+  const find = (tx: Pick<Db, 'select'>, id: string): Device | null =>
+    tx.select().from(devices).where(eq(devices.id, id)).get() ?? null;
   const metricsOf = (tx: Pick<Db, 'select'>, deviceId: string): MetricRow[] =>
     tx.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
   // The first page of a site's devices (every site page and its 10-second poll): a plain prepared
@@ -61,13 +70,16 @@ export function devicesRepository(db: Db) {
   // rows, so a change in between is filed under the old version and dropped by the next request,
   // never kept (issue #6, P3). The column order is fromRaw's.
   const firstPage = db.$client
-    .prepare<[string, number], RawDevice>('SELECT id, site_id, name, type, manufacturer, model, serial_number, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?')
+    .prepare<[string, number], RawDevice>(
+      'SELECT id, site_id, name, type, manufacturer, model, serial_number, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?',
+    )
     .raw(true);
   const firstPages = catalogueCache<Device>(db, FIRST_PAGES_MAX_ROWS);
   /** The first `rows` devices of the site by name; up to FIRST_PAGE_ROWS from the cache. */
   function firstPageOf(siteId: string, rows: number): Device[] {
     // Not inside a caller's transaction (see catalogue-cache.ts), nor without the version row.
-    if (rows > FIRST_PAGE_ROWS || db.$client.inTransaction || !firstPages.sync()) return firstPage.all(siteId, rows).map(fromRaw);
+    if (rows > FIRST_PAGE_ROWS || db.$client.inTransaction || !firstPages.sync())
+      return firstPage.all(siteId, rows).map(fromRaw);
     let cached = firstPages.get(siteId);
     if (!cached) {
       cached = firstPage.all(siteId, FIRST_PAGE_ROWS).map(fromRaw);
@@ -82,36 +94,76 @@ export function devicesRepository(db: Db) {
     async list(siteId: string, limit: number, cursor?: string): Promise<Page<Device> | null> {
       const key = decodeCursor(cursor);
       if (key === null) return null;
-      const after = key ? or(gt(devices.name, String(key[0])), and(eq(devices.name, String(key[0])), gt(devices.id, key[1]))) : undefined;
+      const after = key
+        ? or(gt(devices.name, String(key[0])), and(eq(devices.name, String(key[0])), gt(devices.id, key[1])))
+        : undefined;
       const rows = after
-        ? db.select().from(devices).where(and(eq(devices.siteId, siteId), after)).orderBy(asc(devices.name), asc(devices.id)).limit(limit + 1).all()
+        ? db
+            .select()
+            .from(devices)
+            .where(and(eq(devices.siteId, siteId), after))
+            .orderBy(asc(devices.name), asc(devices.id))
+            .limit(limit + 1)
+            .all()
         : firstPageOf(siteId, limit + 1);
       return toPage(rows, limit, (d) => [d.name, d.id]);
     },
     /** The device, its metrics and the audit row: one transaction. */
-    async create(siteId: string, input: DeviceInput, metricInputs: MetricInput[], actorId: string | null): Promise<{ device: Device; metrics: MetricRow[] }> {
+    async create(
+      siteId: string,
+      input: DeviceInput,
+      metricInputs: MetricInput[],
+      actorId: string | null,
+    ): Promise<{ device: Device; metrics: MetricRow[] }> {
       const now = Date.now();
       return db.transaction((tx) => {
         const id = newId('dev');
-        tx.insert(devices).values({ id, siteId, ...input, version: 1, createdAt: now, updatedAt: now }).run();
+        tx.insert(devices)
+          .values({ id, siteId, ...input, version: 1, createdAt: now, updatedAt: now })
+          .run();
         for (const m of metricInputs) {
-          tx.insert(metrics).values({ id: newId('met'), deviceId: id, siteId, ...m, createdAt: now, updatedAt: now }).run();
+          tx.insert(metrics)
+            .values({ id: newId('met'), deviceId: id, siteId, ...m, createdAt: now, updatedAt: now })
+            .run();
         }
         const device = find(tx, id)!;
         const created = metricsOf(tx, id);
-        writeAudit(tx, { actorId, siteId, entityType: 'device', entityId: id, action: 'create', after: { ...device, metrics: created.map(auditMetric) } });
+        writeAudit(tx, {
+          actorId,
+          siteId,
+          entityType: 'device',
+          entityId: id,
+          action: 'create',
+          after: { ...device, metrics: created.map(auditMetric) },
+        });
         return { device, metrics: created };
       });
     },
     /** expectedVersion: from If-Match; a mismatch changes nothing. */
-    async update(id: string, patch: Partial<DeviceInput>, expectedVersion: number | undefined, actorId: string | null): Promise<UpdateResult> {
+    async update(
+      id: string,
+      patch: Partial<DeviceInput>,
+      expectedVersion: number | undefined,
+      actorId: string | null,
+    ): Promise<UpdateResult> {
       return db.transaction((tx): UpdateResult => {
         const before = find(tx, id);
         if (!before) return { status: 'not_found' };
         if (expectedVersion !== undefined && before.version !== expectedVersion) return { status: 'stale' };
-        tx.update(devices).set({ ...patch, version: before.version + 1, updatedAt: Date.now() }).where(eq(devices.id, id)).run();
+        tx.update(devices)
+          .set({ ...patch, version: before.version + 1, updatedAt: Date.now() })
+          .where(eq(devices.id, id))
+          .run();
         const device = find(tx, id)!;
-        writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'device', entityId: id, action: 'update', before, after: device });
+        writeAudit(tx, {
+          actorId,
+          siteId: before.siteId,
+          entityType: 'device',
+          entityId: id,
+          action: 'update',
+          before,
+          after: device,
+        });
         return { status: 'ok', device };
       });
     },
@@ -120,7 +172,13 @@ export function devicesRepository(db: Db) {
      * listed metrics with an id are changed, rows without one are added, the device's other metrics are
      * deleted (their readings go by cascade). Any refused row, or a stale version, changes nothing.
      */
-    async updateWithMetrics(id: string, patch: Partial<DeviceInput>, edits: MetricEdit[], expectedVersion: number | undefined, actorId: string | null): Promise<UpdateWithMetricsResult> {
+    async updateWithMetrics(
+      id: string,
+      patch: Partial<DeviceInput>,
+      edits: MetricEdit[],
+      expectedVersion: number | undefined,
+      actorId: string | null,
+    ): Promise<UpdateWithMetricsResult> {
       return db.transaction((tx): UpdateWithMetricsResult => {
         const before = find(tx, id);
         if (!before) return { status: 'not_found' };
@@ -132,28 +190,86 @@ export function devicesRepository(db: Db) {
         const now = Date.now();
         const kept = new Map(edits.filter((e) => e.id).map((e) => [e.id!, e]));
         const removed = existing.filter((m) => !kept.has(m.id));
-        if (removed.length) tx.delete(metrics).where(inArray(metrics.id, removed.map((m) => m.id))).run();
+        if (removed.length)
+          tx.delete(metrics)
+            .where(
+              inArray(
+                metrics.id,
+                removed.map((m) => m.id),
+              ),
+            )
+            .run();
         const changed = existing.filter((m) => kept.has(m.id) && metricFields.some((f) => m[f] !== kept.get(m.id)![f]));
         // Keys are unique per device, so two metrics swapping keys would collide half-way: park the changed keys first.
-        for (const m of changed) if (m.key !== kept.get(m.id)!.key) tx.update(metrics).set({ key: `~${m.id}` }).where(eq(metrics.id, m.id)).run();
+        for (const m of changed)
+          if (m.key !== kept.get(m.id)!.key)
+            tx.update(metrics)
+              .set({ key: `~${m.id}` })
+              .where(eq(metrics.id, m.id))
+              .run();
         for (const m of changed) {
           const { id: _id, ...fields } = kept.get(m.id)!;
-          tx.update(metrics).set({ ...fields, updatedAt: now }).where(eq(metrics.id, m.id)).run();
+          tx.update(metrics)
+            .set({ ...fields, updatedAt: now })
+            .where(eq(metrics.id, m.id))
+            .run();
         }
         for (const e of edits.filter((x) => !x.id)) {
           const { id: _id, ...fields } = e;
-          tx.insert(metrics).values({ id: newId('met'), deviceId: id, siteId: before.siteId, ...fields, createdAt: now, updatedAt: now }).run();
+          tx.insert(metrics)
+            .values({
+              id: newId('met'),
+              deviceId: id,
+              siteId: before.siteId,
+              ...fields,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .run();
         }
-        tx.update(devices).set({ ...patch, version: before.version + 1, updatedAt: now }).where(eq(devices.id, id)).run();
+        tx.update(devices)
+          .set({ ...patch, version: before.version + 1, updatedAt: now })
+          .where(eq(devices.id, id))
+          .run();
 
         const device = find(tx, id)!;
         const after = metricsOf(tx, id);
         const audit = (metricId: string, action: 'create' | 'update' | 'delete', b?: MetricRow, a?: MetricRow) =>
-          writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'metric', entityId: metricId, action, before: b && auditMetricOf(b), after: a && auditMetricOf(a) }, now);
+          writeAudit(
+            tx,
+            {
+              actorId,
+              siteId: before.siteId,
+              entityType: 'metric',
+              entityId: metricId,
+              action,
+              before: b && auditMetricOf(b),
+              after: a && auditMetricOf(a),
+            },
+            now,
+          );
         // The device's row names its metrics before and after, so its own history shows what the edit did to them.
-        writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'device', entityId: id, action: 'update', before: { ...before, metrics: existing.map(auditMetric) }, after: { ...device, metrics: after.map(auditMetric) } }, now);
+        writeAudit(
+          tx,
+          {
+            actorId,
+            siteId: before.siteId,
+            entityType: 'device',
+            entityId: id,
+            action: 'update',
+            before: { ...before, metrics: existing.map(auditMetric) },
+            after: { ...device, metrics: after.map(auditMetric) },
+          },
+          now,
+        );
         for (const m of removed) audit(m.id, 'delete', m);
-        for (const m of changed) audit(m.id, 'update', m, after.find((a) => a.id === m.id));
+        for (const m of changed)
+          audit(
+            m.id,
+            'update',
+            m,
+            after.find((a) => a.id === m.id),
+          );
         const existingIds = new Set(existing.map((m) => m.id));
         for (const m of after.filter((a) => !existingIds.has(a.id))) audit(m.id, 'create', undefined, m);
         return { status: 'ok', device, metrics: after };
@@ -166,7 +282,14 @@ export function devicesRepository(db: Db) {
         if (!before) return false;
         const gone = metricsOf(tx, id);
         tx.delete(devices).where(eq(devices.id, id)).run();
-        writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'device', entityId: id, action: 'delete', before: { ...before, metrics: gone.map(auditMetric) } });
+        writeAudit(tx, {
+          actorId,
+          siteId: before.siteId,
+          entityType: 'device',
+          entityId: id,
+          action: 'delete',
+          before: { ...before, metrics: gone.map(auditMetric) },
+        });
         return true;
       });
     },
@@ -189,9 +312,24 @@ function checkEdits(edits: MetricEdit[], ownIds: Set<string>): MetricProblem[] {
   return problems;
 }
 
-const auditMetric = (m: MetricRow) => ({ id: m.id, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });
+const auditMetric = (m: MetricRow) => ({
+  id: m.id,
+  key: m.key,
+  name: m.name,
+  unit: m.unit,
+  kind: m.kind,
+  intervalSeconds: m.intervalSeconds,
+});
 
 /** The shape metrics.ts writes for a metric's own audit rows. */
-const auditMetricOf = (m: MetricRow) => ({ id: m.id, deviceId: m.deviceId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });
+const auditMetricOf = (m: MetricRow) => ({
+  id: m.id,
+  deviceId: m.deviceId,
+  key: m.key,
+  name: m.name,
+  unit: m.unit,
+  kind: m.kind,
+  intervalSeconds: m.intervalSeconds,
+});
 
 export type DevicesRepository = ReturnType<typeof devicesRepository>;

@@ -12,7 +12,23 @@ export interface FleetDevice {
 
 /** Every device with its site's location and its metrics, for the simulator. */
 export function fleetRepository(db: Db) {
-  const stmt = db.$client.prepare<[], { deviceId: string; name: string; type: string; latitude: number | null; longitude: number | null; timezone: string; pk: number; id: string; key: string; kind: string; latestTs: number | null; latestValue: number | null }>(
+  const stmt = db.$client.prepare<
+    [],
+    {
+      deviceId: string;
+      name: string;
+      type: string;
+      latitude: number | null;
+      longitude: number | null;
+      timezone: string;
+      pk: number;
+      id: string;
+      key: string;
+      kind: string;
+      latestTs: number | null;
+      latestValue: number | null;
+    }
+  >(
     `SELECT d.id AS deviceId, d.name, d.type, s.latitude, s.longitude, s.timezone,
             m.pk, m.id, m.key, m.kind, m.latest_ts AS latestTs, m.latest_value AS latestValue
        FROM devices d JOIN sites s ON s.id = d.site_id JOIN metrics m ON m.device_id = d.id
@@ -23,8 +39,27 @@ export function fleetRepository(db: Db) {
       const out = new Map<string, FleetDevice>();
       for (const r of stmt.all()) {
         let d = out.get(r.deviceId);
-        if (!d) out.set(r.deviceId, (d = { deviceId: r.deviceId, name: r.name, type: r.type, latitude: r.latitude, longitude: r.longitude, timezone: r.timezone, metrics: [] }));
-        d.metrics.push({ pk: r.pk, id: r.id, key: r.key, kind: r.kind, latestTs: r.latestTs, latestValue: r.latestValue });
+        if (!d)
+          out.set(
+            r.deviceId,
+            (d = {
+              deviceId: r.deviceId,
+              name: r.name,
+              type: r.type,
+              latitude: r.latitude,
+              longitude: r.longitude,
+              timezone: r.timezone,
+              metrics: [],
+            }),
+          );
+        d.metrics.push({
+          pk: r.pk,
+          id: r.id,
+          key: r.key,
+          kind: r.kind,
+          latestTs: r.latestTs,
+          latestValue: r.latestValue,
+        });
       }
       return [...out.values()];
     },

@@ -48,10 +48,12 @@ export interface MetricInContext extends MetricRow {
   siteTimezone: string;
 }
 
-export type MetricChange = { status: 'ok'; metric: MetricRow } | { status: 'not_found' } | { status: 'key_taken' } | { status: 'last' };
+export type MetricChange =
+  { status: 'ok'; metric: MetricRow } | { status: 'not_found' } | { status: 'key_taken' } | { status: 'last' };
 
 export function metricsRepository(db: Db) {
-  const find = (tx: Pick<Db, 'select'>, id: string): MetricRow | null => tx.select(metricCols).from(metrics).where(eq(metrics.id, id)).get() ?? null;
+  const find = (tx: Pick<Db, 'select'>, id: string): MetricRow | null =>
+    tx.select(metricCols).from(metrics).where(eq(metrics.id, id)).get() ?? null;
   // Hot paths (the metric feed, a site's latest values, ingestion): plain prepared statements
   // returning arrays, turned into MetricRow here. Drizzle's row mapping was ~40 % of these lookups,
   // and better-sqlite3 builds a row object property by property through V8's API, twice as slow
@@ -59,22 +61,32 @@ export function metricsRepository(db: Db) {
   const cols = `m.pk, m.id, m.device_id, m.site_id, m.key, m.name, m.unit, m.kind, m.interval_seconds,
     m.latest_ts, m.latest_value, m.latest_received_at, m.created_at, m.updated_at`;
   const byId = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id = ?`).raw(true);
-  const bySite = db.$client.prepare<[string], [...RawMetric, string, string]>(
-    `SELECT ${cols}, d.name, d.type FROM metrics m JOIN devices d ON d.id = m.device_id WHERE m.site_id = ? ORDER BY d.name, m.pk`,
-  ).raw(true);
+  const bySite = db.$client
+    .prepare<[string], [...RawMetric, string, string]>(
+      `SELECT ${cols}, d.name, d.type FROM metrics m JOIN devices d ON d.id = m.device_id WHERE m.site_id = ? ORDER BY d.name, m.pk`,
+    )
+    .raw(true);
   // Any number of ids in one statement: they travel as one JSON array (no bound-parameter limit).
-  const byIds = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id IN (SELECT value FROM json_each(?))`).raw(true);
+  const byIds = db.$client
+    .prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id IN (SELECT value FROM json_each(?))`)
+    .raw(true);
   // Ingestion needs only these three: the other ten columns were half of its metric lookup.
-  const keysByIds = db.$client.prepare<[string], [number, string, string]>('SELECT pk, id, site_id FROM metrics WHERE id IN (SELECT value FROM json_each(?))').raw(true);
+  const keysByIds = db.$client
+    .prepare<[string], [number, string, string]>(
+      'SELECT pk, id, site_id FROM metrics WHERE id IN (SELECT value FROM json_each(?))',
+    )
+    .raw(true);
   // A site's metrics in one call (the dashboard's poll, the fleet page): their names, units and
   // device names change only when someone edits them, their latest values with every batch. The
   // rest of each row is cached per site while the catalogue version is unchanged (triggers in
   // drizzle/0004_catalog_version.sql move it on any such edit, whoever writes; a new latest value
   // does not), and only the latest values are read: three numbers a metric instead of fifteen
   // columns, ten of them strings, which were most of this read (issue #6, P2).
-  const bySiteLatest = db.$client.prepare<[string], [number, number | null, number | null, number | null]>(
-    'SELECT pk, latest_ts, latest_value, latest_received_at FROM metrics WHERE site_id = ?',
-  ).raw(true);
+  const bySiteLatest = db.$client
+    .prepare<[string], [number, number | null, number | null, number | null]>(
+      'SELECT pk, latest_ts, latest_value, latest_received_at FROM metrics WHERE site_id = ?',
+    )
+    .raw(true);
   const catalogue = catalogueCache<SiteMetric>(db, CATALOGUE_MAX_ROWS);
   const readSite = (siteId: string): SiteMetric[] =>
     bySite.all(siteId).map((raw) => {
@@ -91,14 +103,19 @@ export function metricsRepository(db: Db) {
       // The same version in the same snapshot means the same metrics, one latest value each; a
       // missing one would mean a trigger missed a change, so the site is read again instead.
       const latest = new Map(bySiteLatest.all(siteId).map((l) => [l[0], l]));
-      if (latest.size === cached.length && cached.every((m) => latest.has(m.pk))) return cached.map((m) => withLatest(m, latest.get(m.pk)!));
+      if (latest.size === cached.length && cached.every((m) => latest.has(m.pk)))
+        return cached.map((m) => withLatest(m, latest.get(m.pk)!));
     }
     const rows = readSite(siteId);
     catalogue.set(siteId, rows);
     return rows.map((r) => withLatest(r, [r.pk, r.latestTs, r.latestValue, r.latestReceivedAt]));
   });
   const keyTaken = (tx: Pick<Db, 'select'>, deviceId: string, key: string, exceptId?: string) =>
-    !!tx.select({ id: metrics.id }).from(metrics).where(and(eq(metrics.deviceId, deviceId), eq(metrics.key, key), exceptId ? ne(metrics.id, exceptId) : undefined)).get();
+    !!tx
+      .select({ id: metrics.id })
+      .from(metrics)
+      .where(and(eq(metrics.deviceId, deviceId), eq(metrics.key, key), exceptId ? ne(metrics.id, exceptId) : undefined))
+      .get();
   return {
     async findById(id: string): Promise<MetricRow | null> {
       const raw = byId.get(id);
@@ -130,14 +147,27 @@ export function metricsRepository(db: Db) {
       // Not inside a caller's transaction (see catalogue-cache.ts): there the site is always read.
       return db.$client.inTransaction ? readSite(siteId) : siteMetrics(siteId);
     },
-    async create(device: { id: string; siteId: string }, input: MetricInput, actorId: string | null): Promise<MetricChange> {
+    async create(
+      device: { id: string; siteId: string },
+      input: MetricInput,
+      actorId: string | null,
+    ): Promise<MetricChange> {
       return db.transaction((tx): MetricChange => {
         if (keyTaken(tx, device.id, input.key)) return { status: 'key_taken' };
         const now = Date.now();
         const id = newId('met');
-        tx.insert(metrics).values({ id, deviceId: device.id, siteId: device.siteId, ...input, createdAt: now, updatedAt: now }).run();
+        tx.insert(metrics)
+          .values({ id, deviceId: device.id, siteId: device.siteId, ...input, createdAt: now, updatedAt: now })
+          .run();
         const metric = find(tx, id)!;
-        writeAudit(tx, { actorId, siteId: device.siteId, entityType: 'metric', entityId: id, action: 'create', after: audited(metric) });
+        writeAudit(tx, {
+          actorId,
+          siteId: device.siteId,
+          entityType: 'metric',
+          entityId: id,
+          action: 'create',
+          after: audited(metric),
+        });
         return { status: 'ok', metric };
       });
     },
@@ -146,9 +176,20 @@ export function metricsRepository(db: Db) {
         const before = find(tx, id);
         if (!before) return { status: 'not_found' };
         if (patch.key !== undefined && keyTaken(tx, before.deviceId, patch.key, id)) return { status: 'key_taken' };
-        tx.update(metrics).set({ ...patch, updatedAt: Date.now() }).where(eq(metrics.id, id)).run();
+        tx.update(metrics)
+          .set({ ...patch, updatedAt: Date.now() })
+          .where(eq(metrics.id, id))
+          .run();
         const metric = find(tx, id)!;
-        writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'metric', entityId: id, action: 'update', before: audited(before), after: audited(metric) });
+        writeAudit(tx, {
+          actorId,
+          siteId: before.siteId,
+          entityType: 'metric',
+          entityId: id,
+          action: 'update',
+          before: audited(before),
+          after: audited(metric),
+        });
         return { status: 'ok', metric };
       });
     },
@@ -160,18 +201,52 @@ export function metricsRepository(db: Db) {
         const siblings = tx.select({ n: count() }).from(metrics).where(eq(metrics.deviceId, before.deviceId)).get()!.n;
         if (siblings <= 1) return { status: 'last' };
         tx.delete(metrics).where(eq(metrics.id, id)).run();
-        writeAudit(tx, { actorId, siteId: before.siteId, entityType: 'metric', entityId: id, action: 'delete', before: audited(before) });
+        writeAudit(tx, {
+          actorId,
+          siteId: before.siteId,
+          entityType: 'metric',
+          entityId: id,
+          action: 'delete',
+          before: audited(before),
+        });
         return { status: 'ok', metric: before };
       });
     },
   };
 }
 
-type RawMetric = [number, string, string, string, string, string, string, MetricRow['kind'], number, number | null, number | null, number | null, number, number];
+type RawMetric = [
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  MetricRow['kind'],
+  number,
+  number | null,
+  number | null,
+  number | null,
+  number,
+  number,
+];
 
 const fromRaw = (r: RawMetric): MetricRow => ({
-  pk: r[0], id: r[1], deviceId: r[2], siteId: r[3], key: r[4], name: r[5], unit: r[6], kind: r[7], intervalSeconds: r[8],
-  latestTs: r[9], latestValue: r[10], latestReceivedAt: r[11], createdAt: r[12], updatedAt: r[13],
+  pk: r[0],
+  id: r[1],
+  deviceId: r[2],
+  siteId: r[3],
+  key: r[4],
+  name: r[5],
+  unit: r[6],
+  kind: r[7],
+  intervalSeconds: r[8],
+  latestTs: r[9],
+  latestValue: r[10],
+  latestReceivedAt: r[11],
+  createdAt: r[12],
+  updatedAt: r[13],
 });
 
 export type SiteMetric = MetricRow & { deviceName: string; deviceType: string };
@@ -180,12 +255,37 @@ export type SiteMetric = MetricRow & { deviceName: string; deviceType: string };
 const CATALOGUE_MAX_ROWS = 50_000;
 
 /** A cached row with its current latest value, as a new object: callers never touch the cached one. */
-const withLatest = (m: SiteMetric, [, latestTs, latestValue, latestReceivedAt]: [number, number | null, number | null, number | null]): SiteMetric => ({
-  pk: m.pk, id: m.id, deviceId: m.deviceId, siteId: m.siteId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds,
-  latestTs, latestValue, latestReceivedAt, createdAt: m.createdAt, updatedAt: m.updatedAt, deviceName: m.deviceName, deviceType: m.deviceType,
+const withLatest = (
+  m: SiteMetric,
+  [, latestTs, latestValue, latestReceivedAt]: [number, number | null, number | null, number | null],
+): SiteMetric => ({
+  pk: m.pk,
+  id: m.id,
+  deviceId: m.deviceId,
+  siteId: m.siteId,
+  key: m.key,
+  name: m.name,
+  unit: m.unit,
+  kind: m.kind,
+  intervalSeconds: m.intervalSeconds,
+  latestTs,
+  latestValue,
+  latestReceivedAt,
+  createdAt: m.createdAt,
+  updatedAt: m.updatedAt,
+  deviceName: m.deviceName,
+  deviceType: m.deviceType,
 });
 
-const audited = (m: MetricRow) => ({ id: m.id, deviceId: m.deviceId, key: m.key, name: m.name, unit: m.unit, kind: m.kind, intervalSeconds: m.intervalSeconds });
+const audited = (m: MetricRow) => ({
+  id: m.id,
+  deviceId: m.deviceId,
+  key: m.key,
+  name: m.name,
+  unit: m.unit,
+  kind: m.kind,
+  intervalSeconds: m.intervalSeconds,
+});
 
 const inList = (ids: string[]) => inArray(metrics.id, ids);
 

@@ -20,7 +20,12 @@ export function decodeCursor(cursor: string | undefined): CursorKey | null | und
   if (cursor === undefined) return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === 2 && ['string', 'number'].includes(typeof key[0]) && typeof key[1] === 'string') {
+    if (
+      Array.isArray(key) &&
+      key.length === 2 &&
+      ['string', 'number'].includes(typeof key[0]) &&
+      typeof key[1] === 'string'
+    ) {
       return key as CursorKey;
     }
   } catch {

@@ -38,24 +38,28 @@ export function groupByHour(rows: readonly ReadingRow[]): [number, number, [numb
     if (group) group.push(i);
     else groups.set(key, [i]);
   }
-  return [...groups.keys()].sort((a, b) => a - b).map((key) => {
-    const indexes = groups.get(key)!;
-    let ascending = true;
-    for (let j = 1; j < indexes.length && ascending; j++) ascending = rows[indexes[j]].ts > rows[indexes[j - 1]].ts;
-    let fresh: [number, number][];
-    if (ascending) fresh = indexes.map((i) => [rows[i].ts, rows[i].value]);
-    else {
-      const byTs = new Map<number, number>();
-      for (const i of indexes) byTs.set(rows[i].ts, rows[i].value);
-      fresh = [...byTs].sort((a, b) => a[0] - b[0]);
-    }
-    return [Math.floor(key / HOUR_SLOTS), (key % HOUR_SLOTS) * HOUR_MS, fresh];
-  });
+  return [...groups.keys()]
+    .sort((a, b) => a - b)
+    .map((key) => {
+      const indexes = groups.get(key)!;
+      let ascending = true;
+      for (let j = 1; j < indexes.length && ascending; j++) ascending = rows[indexes[j]].ts > rows[indexes[j - 1]].ts;
+      let fresh: [number, number][];
+      if (ascending) fresh = indexes.map((i) => [rows[i].ts, rows[i].value]);
+      else {
+        const byTs = new Map<number, number>();
+        for (const i of indexes) byTs.set(rows[i].ts, rows[i].value);
+        fresh = [...byTs].sort((a, b) => a[0] - b[0]);
+      }
+      return [Math.floor(key / HOUR_SLOTS), (key % HOUR_SLOTS) * HOUR_MS, fresh];
+    });
 }
 
 /** Builds the roll-up of one metric-hour from its raw readings (ascending). */
 export function rollupOf(start: number, rows: [number, number][]): Partial {
-  let sum = 0, min = Infinity, max = -Infinity;
+  let sum = 0,
+    min = Infinity,
+    max = -Infinity;
   const values = new Array<number>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i][1];
@@ -65,8 +69,15 @@ export function rollupOf(start: number, rows: [number, number][]): Partial {
     if (v > max) max = v;
   }
   return {
-    start, count: rows.length, sum, min, max,
-    first: rows[0][1], last: rows[rows.length - 1][1], firstTs: rows[0][0], lastTs: rows[rows.length - 1][0],
+    start,
+    count: rows.length,
+    sum,
+    min,
+    max,
+    first: rows[0][1],
+    last: rows[rows.length - 1][1],
+    firstTs: rows[0][0],
+    lastTs: rows[rows.length - 1][0],
     deltaIn: counterDeltaIn(values),
   };
 }
@@ -74,8 +85,14 @@ export function rollupOf(start: number, rows: [number, number][]): Partial {
 export function readingsRepository(db: Db) {
   const c = db.$client;
   const dailies = dailyRollups(c);
-  const upsert = c.prepare('INSERT INTO readings (metric_pk, ts, value) VALUES (?, ?, ?) ON CONFLICT (metric_pk, ts) DO UPDATE SET value = excluded.value');
-  const rowsBetween = c.prepare<[number, number, number], [number, number]>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true);
+  const upsert = c.prepare(
+    'INSERT INTO readings (metric_pk, ts, value) VALUES (?, ?, ?) ON CONFLICT (metric_pk, ts) DO UPDATE SET value = excluded.value',
+  );
+  const rowsBetween = c
+    .prepare<[number, number, number], [number, number]>(
+      'SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts',
+    )
+    .raw(true);
   // An upsert updates the row in place; INSERT OR REPLACE deleted and re-inserted it (~20 % slower).
   const putRollup = c.prepare(
     `INSERT INTO rollups_1h (metric_pk, start, count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev)
@@ -84,22 +101,34 @@ export function readingsRepository(db: Db) {
        first = excluded.first, last = excluded.last, first_ts = excluded.first_ts, last_ts = excluded.last_ts,
        delta_in = excluded.delta_in, delta_prev = excluded.delta_prev`,
   );
-  const prevRollup = c.prepare<[number, number], { last: number }>('SELECT last FROM rollups_1h WHERE metric_pk = ? AND start < ? ORDER BY start DESC LIMIT 1');
-  const nextRollup = c.prepare<[number, number], { start: number; first: number }>('SELECT start, first FROM rollups_1h WHERE metric_pk = ? AND start > ? ORDER BY start LIMIT 1');
+  const prevRollup = c.prepare<[number, number], { last: number }>(
+    'SELECT last FROM rollups_1h WHERE metric_pk = ? AND start < ? ORDER BY start DESC LIMIT 1',
+  );
+  const nextRollup = c.prepare<[number, number], { start: number; first: number }>(
+    'SELECT start, first FROM rollups_1h WHERE metric_pk = ? AND start > ? ORDER BY start LIMIT 1',
+  );
   const setDeltaPrev = c.prepare('UPDATE rollups_1h SET delta_prev = ? WHERE metric_pk = ? AND start = ?');
   // Fixed-width buckets aggregated by SQLite over a primary-key range: bucket i = (t - start) / width.
   // One statement per aggregation; `first`/`last` use SQLite's documented bare-column rule (the
   // row of the single min()/max()). CASTs: better-sqlite3 binds JS numbers as REAL, and REAL
   // division would not truncate.
   const bucketAgg = (table: 'readings' | 'rollups_1h', t: 'ts' | 'start', expr: string) =>
-    c.prepare<[{ pk: number; s: number; e: number; w: number }], [number, number]>(
-      `SELECT (${t} - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ${expr} FROM ${table} WHERE metric_pk = @pk AND ${t} >= @s AND ${t} < @e GROUP BY i`,
-    ).raw(true);
+    c
+      .prepare<[{ pk: number; s: number; e: number; w: number }], [number, number]>(
+        `SELECT (${t} - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ${expr} FROM ${table} WHERE metric_pk = @pk AND ${t} >= @s AND ${t} < @e GROUP BY i`,
+      )
+      .raw(true);
   const rollAgg = (expr: string) => bucketAgg('rollups_1h', 'start', expr);
   const rawAgg = (expr: string) => bucketAgg('readings', 'ts', expr);
   const rollAggs = {
-    avg: rollAgg('sum(sum) / sum(count)'), min: rollAgg('min(min)'), max: rollAgg('max(max)'), sum: rollAgg('sum(sum)'), count: rollAgg('sum(count)'),
-    first: rollAgg('first, min(start)'), last: rollAgg('last, max(start)'), delta: rollAgg('sum(delta_in + delta_prev)'),
+    avg: rollAgg('sum(sum) / sum(count)'),
+    min: rollAgg('min(min)'),
+    max: rollAgg('max(max)'),
+    sum: rollAgg('sum(sum)'),
+    count: rollAgg('sum(count)'),
+    first: rollAgg('first, min(start)'),
+    last: rollAgg('last, max(start)'),
+    delta: rollAgg('sum(delta_in + delta_prev)'),
   };
   // The same aggregations over each bucket's range, for long buckets (a day of 24 roll-ups or
   // more): a subquery per bucket walks its primary-key range, where one GROUP BY over a year
@@ -109,16 +138,25 @@ export function readingsRepository(db: Db) {
   /** Bucket edges as the JSON array of [start, end] pairs those statements take. */
   const bucketPairs = (edges: number[]) => JSON.stringify(edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]));
   const perBucket = (subquery: string) =>
-    c.prepare<[{ pk: number; edges: string }], number | null>(`SELECT (${subquery}) FROM json_each(@edges) e ORDER BY e.key`).pluck(true);
+    c
+      .prepare<[{ pk: number; edges: string }], number | null>(
+        `SELECT (${subquery}) FROM json_each(@edges) e ORDER BY e.key`,
+      )
+      .pluck(true);
   // Every aggregation that way over one roll-up table: the hourly one, or the daily one for
   // buckets of whole local days in the site's zone (dailies.ts); `delta` is each table's own sum.
   const perBucketAggs = (table: 'rollups_1h' | 'rollups_1d', delta: string) => {
     const inBucket = `FROM ${table} WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1`;
     const one = (expr: string) => perBucket(`SELECT ${expr} ${inBucket}`);
     return {
-      avg: one('sum(sum) / sum(count)'), min: one('min(min)'), max: one('max(max)'), sum: one('sum(sum)'), count: one('sum(count)'),
+      avg: one('sum(sum) / sum(count)'),
+      min: one('min(min)'),
+      max: one('max(max)'),
+      sum: one('sum(sum)'),
+      count: one('sum(count)'),
       // A scalar subquery has one column: the first and last roll-up by key order, not min()/max().
-      first: perBucket(`SELECT first ${inBucket} ORDER BY start LIMIT 1`), last: perBucket(`SELECT last ${inBucket} ORDER BY start DESC LIMIT 1`),
+      first: perBucket(`SELECT first ${inBucket} ORDER BY start LIMIT 1`),
+      last: perBucket(`SELECT last ${inBucket} ORDER BY start DESC LIMIT 1`),
       delta: one(delta),
     };
   };
@@ -128,34 +166,63 @@ export function readingsRepository(db: Db) {
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
   );
   const rawAggs = {
-    avg: rawAgg('avg(value)'), min: rawAgg('min(value)'), max: rawAgg('max(value)'), sum: rawAgg('sum(value)'), count: rawAgg('count(*)'),
-    first: rawAgg('value, min(ts)'), last: rawAgg('value, max(ts)'),
+    avg: rawAgg('avg(value)'),
+    min: rawAgg('min(value)'),
+    max: rawAgg('max(value)'),
+    sum: rawAgg('sum(value)'),
+    count: rawAgg('count(*)'),
+    first: rawAgg('value, min(ts)'),
+    last: rawAgg('value, max(ts)'),
   };
   // Raw `delta` takes lag() from one reading before the window, so its first step counts. lag()
   // is computed once per row and the step outside the window query: three lag() calls per row
   // made a week of 15-minute counter buckets ~25 % slower.
-  const rawDelta = c.prepare<[{ pk: number; s: number; e: number; w: number; p: number }], [number, number]>(
-    `SELECT i, sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END) FROM (
+  const rawDelta = c
+    .prepare<[{ pk: number; s: number; e: number; w: number; p: number }], [number, number]>(
+      `SELECT i, sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END) FROM (
        SELECT (ts - CAST(@s AS INTEGER)) / CAST(@w AS INTEGER) AS i, ts, value, lag(value) OVER (ORDER BY ts) AS prev
          FROM readings WHERE metric_pk = @pk AND ts >= @p AND ts < @e)
       WHERE ts >= @s GROUP BY i`,
-  ).raw(true);
-  const rollupRange = c.prepare<[number, number, number], [number, number, number, number, number, number, number, number, number, number]>(
-    'SELECT start, count, sum, min, max, first, last, first_ts, last_ts, delta_in FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start',
-  ).raw(true);
+    )
+    .raw(true);
+  const rollupRange = c
+    .prepare<
+      [number, number, number],
+      [number, number, number, number, number, number, number, number, number, number]
+    >(
+      'SELECT start, count, sum, min, max, first, last, first_ts, last_ts, delta_in FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start',
+    )
+    .raw(true);
   // Per metric, so each delete is a range of the primary key and the write lock is held briefly.
   const metricPks = c.prepare<[], [number]>('SELECT pk FROM metrics').raw(true);
   const purge = c.prepare('DELETE FROM readings WHERE metric_pk = ? AND ts < ?');
-  const before = c.prepare<[number, number], { ts: number; value: number }>('SELECT ts, value FROM readings WHERE metric_pk = ? AND ts < ? ORDER BY ts DESC LIMIT 1');
+  const before = c.prepare<[number, number], { ts: number; value: number }>(
+    'SELECT ts, value FROM readings WHERE metric_pk = ? AND ts < ? ORDER BY ts DESC LIMIT 1',
+  );
 
   // As an array (building a row object made this lookup ~1.5× as slow): fields in StoredRollup's order.
-  const getRollup = c.prepare<[number, number], StoredRollup>(
-    'SELECT count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev FROM rollups_1h WHERE metric_pk = ? AND start = ?',
-  ).raw(true);
+  const getRollup = c
+    .prepare<[number, number], StoredRollup>(
+      'SELECT count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev FROM rollups_1h WHERE metric_pk = ? AND start = ?',
+    )
+    .raw(true);
 
   /** Writes an hour's roll-up and the next hour's step from it; returns that next hour's start, if any. */
   function writeRollup(metricPk: number, start: number, r: Partial, deltaPrev: number): number | undefined {
-    putRollup.run(metricPk, start, r.count, r.sum, r.min, r.max, r.first, r.last, r.firstTs, r.lastTs, r.deltaIn, deltaPrev);
+    putRollup.run(
+      metricPk,
+      start,
+      r.count,
+      r.sum,
+      r.min,
+      r.max,
+      r.first,
+      r.last,
+      r.firstTs,
+      r.lastTs,
+      r.deltaIn,
+      deltaPrev,
+    );
     const next = nextRollup.get(metricPk, start);
     if (next) setDeltaPrev.run(counterIncrease(r.last, next.first), metricPk, next.start);
     return next?.start;
@@ -172,8 +239,15 @@ export function readingsRepository(db: Db) {
       const [count, sum, min, max, first, last, firstTs, , deltaIn, deltaPrev] = stored;
       const add = rollupOf(start, fresh);
       const merged: Partial = {
-        start, count: count + add.count, sum: sum + add.sum, min: Math.min(min, add.min), max: Math.max(max, add.max),
-        first, firstTs, last: add.last, lastTs: add.lastTs,
+        start,
+        count: count + add.count,
+        sum: sum + add.sum,
+        min: Math.min(min, add.min),
+        max: Math.max(max, add.max),
+        first,
+        firstTs,
+        last: add.last,
+        lastTs: add.lastTs,
         deltaIn: deltaIn + counterIncrease(last, add.first) + add.deltaIn,
       };
       return writeRollup(metricPk, start, merged, deltaPrev);
@@ -217,7 +291,13 @@ export function readingsRepository(db: Db) {
       return ingestTx(rows, receivedAt);
     },
     /** [bucket index, value] for fixed-width buckets from `start`; `delta` steps from the reading before `start`. */
-    async rawBucketed(metricPk: number, start: number, end: number, width: number, agg: Aggregation): Promise<[number, number][]> {
+    async rawBucketed(
+      metricPk: number,
+      start: number,
+      end: number,
+      width: number,
+      agg: Aggregation,
+    ): Promise<[number, number][]> {
       if (agg === 'delta') {
         const p = before.get(metricPk, start)?.ts ?? start;
         return rawDelta.all({ pk: metricPk, s: start, e: end, w: width, p });
@@ -229,9 +309,20 @@ export function readingsRepository(db: Db) {
     },
     /** Hourly roll-ups whose hour starts in [from, to). */
     async hourly(metricPk: number, from: number, to: number): Promise<Partial[]> {
-      return rollupRange.all(metricPk, from, to).map(([start, count, sum, min, max, first, last, firstTs, lastTs, deltaIn]) => ({
-        start, count, sum, min, max, first, last, firstTs, lastTs, deltaIn,
-      }));
+      return rollupRange
+        .all(metricPk, from, to)
+        .map(([start, count, sum, min, max, first, last, firstTs, lastTs, deltaIn]) => ({
+          start,
+          count,
+          sum,
+          min,
+          max,
+          first,
+          last,
+          firstTs,
+          lastTs,
+          deltaIn,
+        }));
     },
     /** Deletes raw readings older than `ts` (roll-ups stay); returns how many went. */
     async deleteBefore(ts: number): Promise<number> {
@@ -251,7 +342,12 @@ export function readingsRepository(db: Db) {
      * with every midnight between them on a UTC hour (daysAligned); null when the metric's daily
      * roll-ups do not hold `tz`'s days (another zone, or not built yet): then read the hourly ones.
      */
-    async dailyPerBucket(metricPk: number, tz: string, edges: number[], agg: Aggregation): Promise<(number | null)[] | null> {
+    async dailyPerBucket(
+      metricPk: number,
+      tz: string,
+      edges: number[],
+      agg: Aggregation,
+    ): Promise<(number | null)[] | null> {
       // Checked, folded and read in one synchronous step: a change of zone cannot come in between.
       if (dailies.zoneOf(metricPk) !== tz) return null;
       foldPendingOf(metricPk);
@@ -272,7 +368,13 @@ export function readingsRepository(db: Db) {
       return sites.length;
     },
     /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */
-    async rollupBucketed(metricPk: number, start: number, end: number, width: number, agg: Aggregation): Promise<[number, number][]> {
+    async rollupBucketed(
+      metricPk: number,
+      start: number,
+      end: number,
+      width: number,
+      agg: Aggregation,
+    ): Promise<[number, number][]> {
       return rollAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
     },
   };

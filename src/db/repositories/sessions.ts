@@ -5,7 +5,9 @@ import { sessions } from '../schema.js';
 /** Raw session rows for the @fastify/session store (src/plugins/external/session.ts). */
 export function sessionsRepository(db: Db) {
   // Prepared once: the session is read and touched on every request (hot path).
-  const getStmt = db.$client.prepare<[string, number], { data: string }>('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?');
+  const getStmt = db.$client.prepare<[string, number], { data: string }>(
+    'SELECT data FROM sessions WHERE sid = ? AND expires_at > ?',
+  );
   const setStmt = db.$client.prepare(
     `INSERT INTO sessions (sid, data, user_id, expires_at) VALUES (?, ?, ?, ?)
      ON CONFLICT(sid) DO UPDATE SET data = excluded.data, user_id = excluded.user_id, expires_at = excluded.expires_at`,

@@ -14,21 +14,26 @@ export interface Subscription {
   metricCount: number;
 }
 
-
 const cols = {
   id: subscriptions.id,
   ownerId: subscriptions.ownerId,
   name: subscriptions.name,
   createdAt: subscriptions.createdAt,
   updatedAt: subscriptions.updatedAt,
-  metricCount: sql<number>`(SELECT count(*) FROM subscription_metrics sm WHERE sm.subscription_id = "subscriptions"."id")`.mapWith(Number),
+  metricCount:
+    sql<number>`(SELECT count(*) FROM subscription_metrics sm WHERE sm.subscription_id = "subscriptions"."id")`.mapWith(
+      Number,
+    ),
 };
 
 export function subscriptionsRepository(db: Db) {
-  const find = (tx: Pick<Db, 'select'>, id: string) => tx.select(cols).from(subscriptions).where(eq(subscriptions.id, id)).get() ?? null;
+  const find = (tx: Pick<Db, 'select'>, id: string) =>
+    tx.select(cols).from(subscriptions).where(eq(subscriptions.id, id)).get() ?? null;
   const setMetrics = (tx: Pick<Db, 'insert' | 'delete'>, id: string, pks: number[]) => {
     tx.delete(subscriptionMetrics).where(eq(subscriptionMetrics.subscriptionId, id)).run();
-    pks.forEach((metricPk, position) => tx.insert(subscriptionMetrics).values({ subscriptionId: id, metricPk, position }).run());
+    pks.forEach((metricPk, position) =>
+      tx.insert(subscriptionMetrics).values({ subscriptionId: id, metricPk, position }).run(),
+    );
   };
   return {
     async findById(id: string): Promise<Subscription | null> {
@@ -37,8 +42,19 @@ export function subscriptionsRepository(db: Db) {
     async listByOwner(ownerId: string, limit: number, cursor?: string): Promise<Page<Subscription> | null> {
       const key = decodeCursor(cursor);
       if (key === null) return null;
-      const after = key ? or(gt(subscriptions.name, String(key[0])), and(eq(subscriptions.name, String(key[0])), gt(subscriptions.id, key[1]))) : undefined;
-      const rows = db.select(cols).from(subscriptions).where(and(eq(subscriptions.ownerId, ownerId), after)).orderBy(asc(subscriptions.name), asc(subscriptions.id)).limit(limit + 1).all();
+      const after = key
+        ? or(
+            gt(subscriptions.name, String(key[0])),
+            and(eq(subscriptions.name, String(key[0])), gt(subscriptions.id, key[1])),
+          )
+        : undefined;
+      const rows = db
+        .select(cols)
+        .from(subscriptions)
+        .where(and(eq(subscriptions.ownerId, ownerId), after))
+        .orderBy(asc(subscriptions.name), asc(subscriptions.id))
+        .limit(limit + 1)
+        .all();
       return toPage(rows, limit, (s) => [s.name, s.id]);
     },
     /** The subscription's metrics in their saved order, with device and site for labels and zones. */
@@ -78,7 +94,10 @@ export function subscriptionsRepository(db: Db) {
     async update(id: string, patch: { name?: string; metricPks?: number[] }): Promise<Subscription | null> {
       return db.transaction((tx) => {
         if (!find(tx, id)) return null;
-        tx.update(subscriptions).set({ ...(patch.name ? { name: patch.name } : {}), updatedAt: Date.now() }).where(eq(subscriptions.id, id)).run();
+        tx.update(subscriptions)
+          .set({ ...(patch.name ? { name: patch.name } : {}), updatedAt: Date.now() })
+          .where(eq(subscriptions.id, id))
+          .run();
         if (patch.metricPks) setMetrics(tx, id, patch.metricPks);
         return find(tx, id)!;
       });

@@ -22,19 +22,33 @@ const cols = {
 };
 
 export function tokensRepository(db: Db) {
-  const byHash = db.$client.prepare<[string], { id: string; userId: string; expiresAt: number | null; lastUsedAt: number | null }>(
+  const byHash = db.$client.prepare<
+    [string],
+    { id: string; userId: string; expiresAt: number | null; lastUsedAt: number | null }
+  >(
     'SELECT id, user_id AS userId, expires_at AS expiresAt, last_used_at AS lastUsedAt FROM api_tokens WHERE token_hash = ?',
   );
   const touch = db.$client.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?');
   return {
-    async create(input: { userId: string; name: string; tokenHash: string; prefix: string; expiresAt: number | null }): Promise<ApiToken> {
+    async create(input: {
+      userId: string;
+      name: string;
+      tokenHash: string;
+      prefix: string;
+      expiresAt: number | null;
+    }): Promise<ApiToken> {
       const row = { id: newId('tok'), ...input, createdAt: Date.now(), lastUsedAt: null };
       db.insert(apiTokens).values(row).run();
       const { userId: _u, tokenHash: _h, ...token } = row;
       return token;
     },
     async listForUser(userId: string): Promise<ApiToken[]> {
-      return db.select(cols).from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(desc(apiTokens.createdAt)).all();
+      return db
+        .select(cols)
+        .from(apiTokens)
+        .where(eq(apiTokens.userId, userId))
+        .orderBy(desc(apiTokens.createdAt))
+        .all();
     },
     async findByHash(tokenHash: string) {
       return byHash.get(tokenHash) ?? null;
@@ -47,7 +61,12 @@ export function tokensRepository(db: Db) {
       return true;
     },
     async delete(userId: string, id: string): Promise<boolean> {
-      return db.delete(apiTokens).where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId))).run().changes > 0;
+      return (
+        db
+          .delete(apiTokens)
+          .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId)))
+          .run().changes > 0
+      );
     },
   };
 }

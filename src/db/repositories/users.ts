@@ -57,7 +57,11 @@ const publicCols = {
 
 export function usersRepository(db: Db) {
   // Hot path: every authenticated request loads its user and memberships. Prepared once.
-  const byId = db.select(publicCols).from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+  const byId = db
+    .select(publicCols)
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare();
   const membershipsOf = db
     .select({ siteId: siteMembers.siteId, siteName: sites.name, role: siteMembers.role })
     .from(siteMembers)
@@ -75,7 +79,13 @@ export function usersRepository(db: Db) {
       return byId.get({ id }) ?? null;
     },
     async findByEmailWithHash(email: string): Promise<(User & { passwordHash: string }) | null> {
-      return db.select({ ...publicCols, passwordHash: users.passwordHash }).from(users).where(eq(users.email, email)).get() ?? null;
+      return (
+        db
+          .select({ ...publicCols, passwordHash: users.passwordHash })
+          .from(users)
+          .where(eq(users.email, email))
+          .get() ?? null
+      );
     },
     async emailTaken(email: string, exceptId?: string): Promise<boolean> {
       const row = db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
@@ -84,37 +94,67 @@ export function usersRepository(db: Db) {
     async list(limit: number, cursor?: string): Promise<Page<User> | null> {
       const key = decodeCursor(cursor);
       if (key === null) return null;
-      const where = key ? or(gt(users.email, String(key[0])), and(eq(users.email, String(key[0])), gt(users.id, key[1]))) : undefined;
-      const rows = db.select(publicCols).from(users).where(where).orderBy(asc(users.email), asc(users.id)).limit(limit + 1).all();
+      const where = key
+        ? or(gt(users.email, String(key[0])), and(eq(users.email, String(key[0])), gt(users.id, key[1])))
+        : undefined;
+      const rows = db
+        .select(publicCols)
+        .from(users)
+        .where(where)
+        .orderBy(asc(users.email), asc(users.id))
+        .limit(limit + 1)
+        .all();
       return toPage(rows, limit, (u) => [u.email, u.id]);
     },
-    async create(input: { email: string; name: string; passwordHash: string; isAdmin: boolean }, actorId: string | null): Promise<User> {
+    async create(
+      input: { email: string; name: string; passwordHash: string; isAdmin: boolean },
+      actorId: string | null,
+    ): Promise<User> {
       const now = Date.now();
       const row = { id: newId('usr'), ...input, active: true, createdAt: now, updatedAt: now };
-      return emailTaken(() => db.transaction((tx) => {
-        tx.insert(users).values(row).run();
-        const { passwordHash: _omit, ...user } = row;
-        writeAudit(tx, { actorId, siteId: null, entityType: 'user', entityId: row.id, action: 'create', after: user });
-        return user;
-      }));
+      return emailTaken(() =>
+        db.transaction((tx) => {
+          tx.insert(users).values(row).run();
+          const { passwordHash: _omit, ...user } = row;
+          writeAudit(tx, {
+            actorId,
+            siteId: null,
+            entityType: 'user',
+            entityId: row.id,
+            action: 'create',
+            after: user,
+          });
+          return user;
+        }),
+      );
     },
     async update(
       id: string,
       patch: Partial<{ email: string; name: string; passwordHash: string; isAdmin: boolean; active: boolean }>,
       actorId: string | null,
     ): Promise<User | null> {
-      return emailTaken(() => db.transaction((tx) => {
-        const before = tx.select(publicCols).from(users).where(eq(users.id, id)).get();
-        if (!before) return null;
-        tx.update(users).set({ ...patch, updatedAt: Date.now() }).where(eq(users.id, id)).run();
-        const after = tx.select(publicCols).from(users).where(eq(users.id, id)).get()!;
-        const { passwordHash, ...audited } = patch;
-        writeAudit(tx, {
-          actorId, siteId: null, entityType: 'user', entityId: id, action: 'update',
-          before, after: passwordHash ? { ...after, password: 'changed' } : { ...after, ...audited },
-        });
-        return after;
-      }));
+      return emailTaken(() =>
+        db.transaction((tx) => {
+          const before = tx.select(publicCols).from(users).where(eq(users.id, id)).get();
+          if (!before) return null;
+          tx.update(users)
+            .set({ ...patch, updatedAt: Date.now() })
+            .where(eq(users.id, id))
+            .run();
+          const after = tx.select(publicCols).from(users).where(eq(users.id, id)).get()!;
+          const { passwordHash, ...audited } = patch;
+          writeAudit(tx, {
+            actorId,
+            siteId: null,
+            entityType: 'user',
+            entityId: id,
+            action: 'update',
+            before,
+            after: passwordHash ? { ...after, password: 'changed' } : { ...after, ...audited },
+          });
+          return after;
+        }),
+      );
     },
     async delete(id: string, actorId: string | null): Promise<boolean> {
       return db.transaction((tx) => {

@@ -20,7 +20,9 @@ export default fp(
     const checkpointer =
       opts.databasePath === ':memory:'
         ? null
-        : startCheckpointer(db.$client, opts.databasePath, (message) => app.log.error({ message }, 'WAL checkpoint worker failed'));
+        : startCheckpointer(db.$client, opts.databasePath, (message) =>
+            app.log.error({ message }, 'WAL checkpoint worker failed'),
+          );
     app.decorate('db', db);
     app.decorate('repos', repos);
     app.decorate('services', createServices(repos, { retentionDays: opts.retentionDays }));
@@ -37,7 +39,9 @@ export default fp(
     const folding =
       foldEvery > 0
         ? setInterval(() => {
-            repos.readings.foldPendingDailies().catch((err: unknown) => app.log.error({ err }, 'folding daily roll-ups failed'));
+            repos.readings
+              .foldPendingDailies()
+              .catch((err: unknown) => app.log.error({ err }, 'folding daily roll-ups failed'));
           }, foldEvery).unref()
         : undefined;
     // Streams end before the server stops waiting for connections (graceful shutdown).

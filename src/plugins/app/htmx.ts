@@ -59,7 +59,8 @@ export async function varyOnHtmx(_request: FastifyRequest, reply: FastifyReply, 
   if (typeof type === 'string' && type.startsWith('text/html')) {
     const vary = reply.getHeader('vary');
     const list = typeof vary === 'string' ? vary.split(',').map((v) => v.trim()) : [];
-    if (!list.some((v) => v.toLowerCase() === 'hx-request')) reply.header('vary', [...list.filter(Boolean), 'HX-Request'].join(', '));
+    if (!list.some((v) => v.toLowerCase() === 'hx-request'))
+      reply.header('vary', [...list.filter(Boolean), 'HX-Request'].join(', '));
   }
   return payload;
 }

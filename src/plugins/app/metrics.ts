@@ -9,15 +9,36 @@ import { timingSafeEqual } from 'node:crypto';
 export default fp(
   async (app) => {
     const registry = new Registry();
-    const requests = new Counter({ name: 'sitewatt_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
-    const latency = new Histogram({
-      name: 'sitewatt_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+    const requests = new Counter({
+      name: 'sitewatt_http_requests_total',
+      help: 'HTTP requests',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
     });
-    const ingested = new Counter({ name: 'sitewatt_readings_ingested_total', help: 'Readings committed (live path)', registers: [registry] });
-    new Gauge({ name: 'sitewatt_open_streams', help: 'Open SSE streams', registers: [registry], collect() { this.set(app.services.streams.openCount); } });
+    const latency = new Histogram({
+      name: 'sitewatt_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+    const ingested = new Counter({
+      name: 'sitewatt_readings_ingested_total',
+      help: 'Readings committed (live path)',
+      registers: [registry],
+    });
     new Gauge({
-      name: 'sitewatt_database_bytes', help: 'SQLite database size', registers: [registry],
+      name: 'sitewatt_open_streams',
+      help: 'Open SSE streams',
+      registers: [registry],
+      collect() {
+        this.set(app.services.streams.openCount);
+      },
+    });
+    new Gauge({
+      name: 'sitewatt_database_bytes',
+      help: 'SQLite database size',
+      registers: [registry],
       collect() {
         const c = app.db.$client;
         this.set(Number(c.pragma('page_count', { simple: true })) * Number(c.pragma('page_size', { simple: true })));
@@ -34,7 +55,10 @@ export default fp(
       const key = `${request.method} ${reply.statusCode} ${route}`;
       let child = children.get(key);
       if (!child) {
-        child = { count: requests.labels({ method: request.method, route, status: reply.statusCode }), seconds: latency.labels({ method: request.method, route }) };
+        child = {
+          count: requests.labels({ method: request.method, route, status: reply.statusCode }),
+          seconds: latency.labels({ method: request.method, route }),
+        };
         children.set(key, child);
       }
       child.count.inc();
@@ -47,7 +71,11 @@ export default fp(
       if (!expected) return reply.code(404).type('text/plain').send('Not found');
       const given = Buffer.from(request.headers.authorization ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('Unauthorized');
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="metrics"')
+          .type('text/plain')
+          .send('Unauthorized');
       }
       return reply.type(registry.contentType).send(await registry.metrics());
     });

@@ -11,9 +11,20 @@ export interface Problem {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable',
-  409: 'Conflict', 412: 'Precondition Failed', 413: 'Content Too Large', 415: 'Unsupported Media Type',
-  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Fastify's own client errors, mapped to our stable codes. */
@@ -33,7 +44,10 @@ const PATTERNS: Record<string, string> = {
   '\\S': 'must not be blank',
   '^[A-Za-z0-9_-]+$': 'is not a valid id',
 };
-const FORMATS: Record<string, string> = { email: 'is not an email address', 'date-time': 'is not a date and time with a zone' };
+const FORMATS: Record<string, string> = {
+  email: 'is not an email address',
+  'date-time': 'is not a date and time with a zone',
+};
 
 /**
  * Ajv's words ("must NOT have fewer than 1 characters", "must match pattern \"^[a-z]…\"") as a
@@ -41,20 +55,41 @@ const FORMATS: Record<string, string> = { email: 'is not an email address', 'dat
  */
 function said(keyword: string, p: Record<string, unknown>, fallback: string | undefined): string {
   switch (keyword) {
-    case 'minLength': return p.limit === 1 ? 'is required' : `must be at least ${p.limit} characters`;
-    case 'maxLength': return `must be at most ${p.limit} characters`;
-    case 'pattern': return PATTERNS[String(p.pattern)] ?? 'has characters that are not allowed';
-    case 'format': return FORMATS[String(p.format)] ?? `is not a valid ${p.format}`;
-    case 'minimum': return `must be at least ${p.limit}`;
-    case 'maximum': return `must be at most ${p.limit}`;
-    case 'exclusiveMinimum': return `must be more than ${p.limit}`;
-    case 'exclusiveMaximum': return `must be less than ${p.limit}`;
-    case 'minItems': return `must have at least ${p.limit} ${p.limit === 1 ? 'item' : 'items'}`;
-    case 'maxItems': return `must have at most ${p.limit} items`;
-    case 'type': return p.type === 'integer' ? 'must be a whole number' : p.type === 'number' ? 'must be a number' : p.type === 'boolean' ? 'must be true or false' : `must be ${p.type === 'array' ? 'a list' : p.type === 'object' ? 'an object' : `a ${String(p.type)}`}`;
-    case 'enum': return `must be one of: ${(p.allowedValues as unknown[]).join(', ')}`;
-    case 'const': case 'anyOf': return 'is not one of the allowed values';
-    default: return fallback ?? 'is invalid';
+    case 'minLength':
+      return p.limit === 1 ? 'is required' : `must be at least ${p.limit} characters`;
+    case 'maxLength':
+      return `must be at most ${p.limit} characters`;
+    case 'pattern':
+      return PATTERNS[String(p.pattern)] ?? 'has characters that are not allowed';
+    case 'format':
+      return FORMATS[String(p.format)] ?? `is not a valid ${p.format}`;
+    case 'minimum':
+      return `must be at least ${p.limit}`;
+    case 'maximum':
+      return `must be at most ${p.limit}`;
+    case 'exclusiveMinimum':
+      return `must be more than ${p.limit}`;
+    case 'exclusiveMaximum':
+      return `must be less than ${p.limit}`;
+    case 'minItems':
+      return `must have at least ${p.limit} ${p.limit === 1 ? 'item' : 'items'}`;
+    case 'maxItems':
+      return `must have at most ${p.limit} items`;
+    case 'type':
+      return p.type === 'integer'
+        ? 'must be a whole number'
+        : p.type === 'number'
+          ? 'must be a number'
+          : p.type === 'boolean'
+            ? 'must be true or false'
+            : `must be ${p.type === 'array' ? 'a list' : p.type === 'object' ? 'an object' : `a ${String(p.type)}`}`;
+    case 'enum':
+      return `must be one of: ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'const':
+    case 'anyOf':
+      return 'is not one of the allowed values';
+    default:
+      return fallback ?? 'is invalid';
   }
 }
 
@@ -64,7 +99,11 @@ function fieldErrors(error: FastifyError): FieldError[] {
     const params = v.params as Record<string, unknown>;
     const extra = params.missingProperty ?? params.additionalProperty;
     const path = `${v.instancePath}${extra ? `/${String(extra)}` : ''}` || '/';
-    const message = params.additionalProperty ? 'is not an allowed field' : params.missingProperty ? 'is required' : said(v.keyword, params, v.message);
+    const message = params.additionalProperty
+      ? 'is not an allowed field'
+      : params.missingProperty
+        ? 'is required'
+        : said(v.keyword, params, v.message);
     return { path, message };
   });
   // One message per field: a nullable field (anyOf) otherwise reports every branch, e.g.
@@ -78,17 +117,43 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
     // A well-formed body with wrong content is 422; a wrong query string or path is 400.
     const status = error.validationContext === 'body' ? 422 : 400;
     const errors = fieldErrors(error);
-    const where = error.validationContext === 'body' ? 'body' : error.validationContext === 'querystring' ? 'query string' : error.validationContext;
+    const where =
+      error.validationContext === 'body'
+        ? 'body'
+        : error.validationContext === 'querystring'
+          ? 'query string'
+          : error.validationContext;
     const detail = `Invalid ${where}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`;
-    return { type: 'urn:sitewatt:problem:validation-failed', title: TITLES[status], status, detail, code: 'VALIDATION_FAILED', errors };
+    return {
+      type: 'urn:sitewatt:problem:validation-failed',
+      title: TITLES[status],
+      status,
+      detail,
+      code: 'VALIDATION_FAILED',
+      errors,
+    };
   }
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
-    return { type: 'urn:sitewatt:problem:internal', title: TITLES[status] ?? 'Server Error', status, detail: 'Something went wrong on our side.', code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL' };
+    return {
+      type: 'urn:sitewatt:problem:internal',
+      title: TITLES[status] ?? 'Server Error',
+      status,
+      detail: 'Something went wrong on our side.',
+      code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL',
+    };
   }
-  const code = error.code?.startsWith('SW_') ? publicCode(error.code) : (FASTIFY_CODES[error.code] ?? (status === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST'));
-  const problem: Problem = { type: `urn:sitewatt:problem:${kebab(code)}`, title: TITLES[status] ?? 'Error', status, detail: error.message, code };
+  const code = error.code?.startsWith('SW_')
+    ? publicCode(error.code)
+    : (FASTIFY_CODES[error.code] ?? (status === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST'));
+  const problem: Problem = {
+    type: `urn:sitewatt:problem:${kebab(code)}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail: error.message,
+    code,
+  };
   const withErrors = error as FastifyError & { errors?: FieldError[] };
   if (withErrors.errors) problem.errors = withErrors.errors;
   return problem;
@@ -97,7 +162,8 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
 /** An error's `retryAfter` (seconds, e.g. a throttled sign-in) as Retry-After, unless one is set (the limiter sets its own). */
 export function sendRetryAfter(error: FastifyError, reply: FastifyReply) {
   const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
-  if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
+  if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', String(retryAfter));
 }
 
 /**

@@ -10,7 +10,13 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
  * and silently strip unknown fields. https://fastify.dev/docs/latest/Reference/Validation-and-Serialization/
  */
 function makeAjv(coerceTypes: false | 'array') {
-  const ajv = new Ajv.default({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
+  const ajv = new Ajv.default({
+    coerceTypes,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: true,
+    strict: false,
+  });
   addFormats.default(ajv);
   return ajv;
 }
@@ -28,7 +34,11 @@ const serializers = new Map<string, (data: unknown) => string>();
 const pending = new Set<() => unknown>();
 
 /** `make()` on the first call (or by compilePending), remembered under `key`. */
-function lazy<F extends (data: unknown) => unknown>(cache: Map<string, F>, key: string, make: () => F): F & { errors?: unknown } {
+function lazy<F extends (data: unknown) => unknown>(
+  cache: Map<string, F>,
+  key: string,
+  make: () => F,
+): F & { errors?: unknown } {
   const ready = cache.get(key);
   if (ready) return ready;
   let fn: F | undefined;
@@ -104,7 +114,14 @@ export function nullableAsTypeList(schema: unknown): unknown {
   if (Array.isArray(branches) && branches.length === 2 && Object.keys(out).length === 1) {
     const nul = branches.findIndex((b) => isObject(b) && b.type === 'null' && Object.keys(b).length === 1);
     const other = branches[1 - nul];
-    if (nul !== -1 && isObject(other) && typeof other.type === 'string' && other.anyOf === undefined && other.const === undefined && other.enum === undefined) {
+    if (
+      nul !== -1 &&
+      isObject(other) &&
+      typeof other.type === 'string' &&
+      other.anyOf === undefined &&
+      other.const === undefined &&
+      other.enum === undefined
+    ) {
       return { ...other, type: [other.type, 'null'] };
     }
   }

@@ -24,9 +24,16 @@ const strict = {
 };
 
 /** Swagger UI (/docs) sets inline styles and loads data: images; it gets a relaxed style policy and nothing more. */
-const docs = { ...strict, 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:', 'https://validator.swagger.io'] };
+const docs = {
+  ...strict,
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:', 'https://validator.swagger.io'],
+};
 
-const options = (directives: typeof strict): HelmetOptions => ({ contentSecurityPolicy: { useDefaults: false, directives }, crossOriginEmbedderPolicy: false });
+const options = (directives: typeof strict): HelmetOptions => ({
+  contentSecurityPolicy: { useDefaults: false, directives },
+  crossOriginEmbedderPolicy: false,
+});
 
 /** The headers helmet sets for `opts`, captured from one run of its middleware. */
 export function helmetHeaders(opts: HelmetOptions): Record<string, string> {

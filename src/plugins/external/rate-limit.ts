@@ -12,7 +12,9 @@ function tooManyRequests(_request: FastifyRequest, context: { after: string; sta
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return Object.assign(new Error(`Rate limit exceeded, retry in ${context.after}`), { statusCode: context.statusCode });
+    return Object.assign(new Error(`Rate limit exceeded, retry in ${context.after}`), {
+      statusCode: context.statusCode,
+    });
   } finally {
     Error.stackTraceLimit = limit;
   }

@@ -26,7 +26,8 @@ export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60_000;
 export const TOUCH_EVERY_MS = 60_000;
 
 /** Whether a session signed in at `createdAt` is past its absolute lifetime (or never signed in). */
-export const outlived = (createdAt: number | undefined, now: number) => !createdAt || now - createdAt > ABSOLUTE_TIMEOUT_MS;
+export const outlived = (createdAt: number | undefined, now: number) =>
+  !createdAt || now - createdAt > ABSOLUTE_TIMEOUT_MS;
 /** Whether a session last touched at `touchedAt` is due another touch. */
 export const touchDue = (touchedAt: number | undefined, now: number) => now - (touchedAt ?? 0) >= TOUCH_EVERY_MS;
 

@@ -15,9 +15,21 @@ export default fp(
     const common = { maxAge: '1h', index: false, wildcard: true } as const;
     await app.register(fastifyStatic, { ...common, root: join(root, 'public'), prefix: '/assets/' });
     const vendor = [
-      { prefix: '/assets/vendor/htmx/', root: join(modules, 'htmx.org/dist'), allowedPath: (p: string) => p === '/htmx.min.js' },
-      { prefix: '/assets/vendor/uplot/', root: join(modules, 'uplot/dist'), allowedPath: (p: string) => p === '/uPlot.iife.min.js' || p === '/uPlot.min.css' },
-      { prefix: '/assets/vendor/pico/', root: join(modules, '@picocss/pico/css'), allowedPath: (p: string) => p === '/pico.min.css' },
+      {
+        prefix: '/assets/vendor/htmx/',
+        root: join(modules, 'htmx.org/dist'),
+        allowedPath: (p: string) => p === '/htmx.min.js',
+      },
+      {
+        prefix: '/assets/vendor/uplot/',
+        root: join(modules, 'uplot/dist'),
+        allowedPath: (p: string) => p === '/uPlot.iife.min.js' || p === '/uPlot.min.css',
+      },
+      {
+        prefix: '/assets/vendor/pico/',
+        root: join(modules, '@picocss/pico/css'),
+        allowedPath: (p: string) => p === '/pico.min.css',
+      },
     ];
     // Only the first registration decorates reply.sendFile.
     for (const v of vendor) await app.register(fastifyStatic, { ...common, ...v, decorateReply: false });

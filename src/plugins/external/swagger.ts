@@ -21,7 +21,12 @@ export default fp(
         servers: [server],
         components: {
           securitySchemes: {
-            cookieAuth: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Session cookie from POST /api/auth/login' },
+            cookieAuth: {
+              type: 'apiKey',
+              in: 'cookie',
+              name: SESSION_COOKIE,
+              description: 'Session cookie from POST /api/auth/login',
+            },
             bearerAuth: { type: 'http', scheme: 'bearer', description: 'Personal API token from POST /api/me/tokens' },
           },
         },
@@ -38,9 +43,14 @@ export default fp(
           { name: 'health', description: 'Liveness' },
         ],
       },
-      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+      },
       transform: ({ schema, url, route }) => ({
-        schema: url.startsWith('/api') || url === '/healthz' ? { operationId: operationId(route.method, url), ...schema } : { ...schema, hide: true },
+        schema:
+          url.startsWith('/api') || url === '/healthz'
+            ? { operationId: operationId(route.method, url), ...schema }
+            : { ...schema, hide: true },
         url,
       }),
     });
@@ -60,6 +70,13 @@ export function operationId(method: string | string[], url: string): string {
   const parts = url
     .split('/')
     .filter((s) => s !== '' && s !== 'api')
-    .map((s) => (s.startsWith(':') ? `By${upper(s.slice(1))}` : s.split(/[^A-Za-z0-9]+/).map(upper).join('')));
+    .map((s) =>
+      s.startsWith(':')
+        ? `By${upper(s.slice(1))}`
+        : s
+            .split(/[^A-Za-z0-9]+/)
+            .map(upper)
+            .join(''),
+    );
   return verb + parts.join('');
 }

@@ -20,7 +20,13 @@ export default fp(
           .code(503)
           .header('retry-after', '10')
           .type('application/problem+json')
-          .send({ type: 'urn:sitewatt:problem:overloaded', title: 'Service Unavailable', status: 503, detail: 'The server is overloaded; retry in a few seconds.', code: 'OVERLOADED' });
+          .send({
+            type: 'urn:sitewatt:problem:overloaded',
+            title: 'Service Unavailable',
+            status: 503,
+            detail: 'The server is overloaded; retry in a few seconds.',
+            code: 'OVERLOADED',
+          });
       },
     });
   },

@@ -12,7 +12,12 @@ import { projectRoot } from '../../paths.js';
 export default fp(
   async (app, opts: { production: boolean }) => {
     const eta = new Eta({ autoEscape: true, autoTrim: false, cache: opts.production });
-    await app.register(view, { engine: { eta }, root: join(projectRoot(), 'views'), production: opts.production, viewExt: 'eta' });
+    await app.register(view, {
+      engine: { eta },
+      root: join(projectRoot(), 'views'),
+      production: opts.production,
+      viewExt: 'eta',
+    });
   },
   { name: 'view' },
 );

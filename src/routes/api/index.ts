@@ -22,7 +22,8 @@ const api: FastifyPluginAsync = async (app) => {
   // Errors: the root's handler, problem+json (sendProblem in src/plugins/app/problems.ts).
   // Every /api route needs a signed-in caller, except those marked `config: { public: true }`.
   app.addHook('preValidation', async (request) => {
-    if (!request.actor && request.routeOptions.config.public !== true && request.is404 !== true) throw new errors.UNAUTHENTICATED();
+    if (!request.actor && request.routeOptions.config.public !== true && request.is404 !== true)
+      throw new errors.UNAUTHENTICATED();
   });
   app.setNotFoundHandler(async () => {
     throw new errors.NOT_FOUND();

@@ -8,7 +8,13 @@ export function wantsCsv(request: FastifyRequest, format: string | undefined): b
   return /\btext\/csv\b/.test(accept) && !/\bapplication\/json\b/.test(accept);
 }
 
-export function sendSeries(request: FastifyRequest, reply: FastifyReply, data: TimeSeries, format: string | undefined, filename: string) {
+export function sendSeries(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  data: TimeSeries,
+  format: string | undefined,
+  filename: string,
+) {
   if (!wantsCsv(request, format)) return reply.send(data);
   const safeName = filename.replace(/[^A-Za-z0-9_.-]+/g, '-');
   return reply

@@ -5,7 +5,14 @@ import type { FastifyRequest } from 'fastify';
 import type { DetailedError, FieldError } from '../../errors.js';
 import { toProblem } from '../../plugins/app/problems.js';
 
-type Schema = { type?: string | string[]; anyOf?: Schema[]; enum?: unknown[]; properties?: Record<string, Schema>; items?: Schema; const?: unknown };
+type Schema = {
+  type?: string | string[];
+  anyOf?: Schema[];
+  enum?: unknown[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  const?: unknown;
+};
 type Flat = Record<string, unknown>;
 
 function types(s: Schema): Set<string> {
@@ -63,18 +70,22 @@ function coerce(schema: Schema, raw: unknown): unknown {
   }
   if (typeof raw !== 'string') return raw;
   if (raw.trim() === '' && !t.has('string')) return t.has('null') ? null : undefined;
-  if ((t.has('number') || t.has('integer')) && !t.has('string')) return Number.isFinite(Number(raw)) ? Number(raw) : raw;
-  if (t.has('boolean') && !t.has('string')) return raw === 'true' || raw === 'on' ? true : raw === 'false' ? false : raw;
+  if ((t.has('number') || t.has('integer')) && !t.has('string'))
+    return Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  if (t.has('boolean') && !t.has('string'))
+    return raw === 'true' || raw === 'on' ? true : raw === 'false' ? false : raw;
   return raw;
 }
 
 /** Whether the body came as a form; media types are case-insensitive (RFC 9110), parameters aside. */
-export const isForm = (request: FastifyRequest) => /^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+export const isForm = (request: FastifyRequest) =>
+  /^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(request.headers['content-type'] ?? '');
 
 /** A preValidation hook: the parsed form becomes the JSON body the route's schema validates. */
 export function fromForm(schema: object) {
   return async (request: FastifyRequest) => {
-    if (request.body && typeof request.body === 'object' && isForm(request)) request.body = coerce(schema as Schema, unflatten(request.body as Flat));
+    if (request.body && typeof request.body === 'object' && isForm(request))
+      request.body = coerce(schema as Schema, unflatten(request.body as Flat));
   };
 }
 
@@ -86,7 +97,9 @@ const byPath = (list: FieldError[]): Errors => Object.fromEntries(list.map((e) =
 export function validationErrors(request: FastifyRequest): Errors | null {
   const err = request.validationError;
   if (!err) return null;
-  return byPath(toProblem(err as Parameters<typeof toProblem>[0], request).errors ?? [{ path: '', message: err.message }]);
+  return byPath(
+    toProblem(err as Parameters<typeof toProblem>[0], request).errors ?? [{ path: '', message: err.message }],
+  );
 }
 
 /** A domain refusal the form can show beside a field (422, 409); anything else is rethrown. */
@@ -98,4 +111,9 @@ export function serviceErrors(err: unknown, fieldFor: Record<string, string> = {
 }
 
 /** `/metrics/2/key` → `metrics[2][key]`: the form field a JSON pointer names. */
-export const fieldName = (pointer: string) => pointer.slice(1).split('/').map((p, i) => (i === 0 ? p : `[${p}]`)).join('');
+export const fieldName = (pointer: string) =>
+  pointer
+    .slice(1)
+    .split('/')
+    .map((p, i) => (i === 0 ? p : `[${p}]`))
+    .join('');

@@ -59,7 +59,8 @@ export const format = {
   /** `Wind turbine`; remembered per type (device types are a short fixed list). */
   typeName: (type: string) => {
     let name = TYPE_NAMES.get(type);
-    if (name === undefined) TYPE_NAMES.set(type, (name = type.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())));
+    if (name === undefined)
+      TYPE_NAMES.set(type, (name = type.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())));
     return name;
   },
 };

@@ -13,11 +13,20 @@ import { baseData } from './render.js';
 import sites from './sites/index.js';
 import subscriptions from './subscriptions/index.js';
 
-const TITLES: Record<number, string> = { 400: 'Bad request', 403: 'Not allowed', 404: 'Page not found', 409: 'Conflict', 412: 'Changed meanwhile', 422: 'Invalid input', 429: 'Too many requests' };
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  403: 'Not allowed',
+  404: 'Page not found',
+  409: 'Conflict',
+  412: 'Changed meanwhile',
+  422: 'Invalid input',
+  429: 'Too many requests',
+};
 
 /** Friendly words for what went wrong; 5xx never says more than "our side". */
 function explain(status: number, problem: { code: string; detail: string }): string {
-  if (problem.code === 'BAD_REQUEST' && /csrf/i.test(problem.detail)) return 'This form has expired or did not come from Sitewatt. Reload the page and try again.';
+  if (problem.code === 'BAD_REQUEST' && /csrf/i.test(problem.detail))
+    return 'This form has expired or did not come from Sitewatt. Reload the page and try again.';
   if (status === 404) return 'There is nothing here, or you do not have access to it.';
   if (status === 403) return `You do not have permission for this. ${problem.detail}.`;
   if (status >= 500) return 'Something went wrong on our side. Please try again in a moment.';
@@ -25,7 +34,10 @@ function explain(status: number, problem: { code: string; detail: string }): str
 }
 
 function loginUrl(request: FastifyRequest) {
-  const here = pathOf(request, request.htmx.currentUrl) ?? (request.method === 'GET' ? request.url : pathOf(request, request.headers.referer)) ?? '/sites';
+  const here =
+    pathOf(request, request.htmx.currentUrl) ??
+    (request.method === 'GET' ? request.url : pathOf(request, request.headers.referer)) ??
+    '/sites';
   return `/login?next=${encodeURIComponent(here)}`;
 }
 
@@ -51,8 +63,16 @@ async function renderError(error: FastifyError, request: FastifyRequest, reply: 
   // @fastify/csrf-protection's refusals are 403 with their own codes.
   const csrfRefused = error.code?.startsWith('FST_CSRF_');
   const problem = csrfRefused ? { status: 403, code: 'BAD_REQUEST', detail: 'csrf' } : toProblem(error, request);
-  if (problem.status === 401) return request.htmx.request ? reply.header('hx-redirect', loginUrl(request)).code(204).send() : reply.redirect(loginUrl(request), 303);
-  const data = { ...baseData(request, reply), status: problem.status, title: TITLES[problem.status] ?? 'Something went wrong', message: explain(problem.status, problem) };
+  if (problem.status === 401)
+    return request.htmx.request
+      ? reply.header('hx-redirect', loginUrl(request)).code(204).send()
+      : reply.redirect(loginUrl(request), 303);
+  const data = {
+    ...baseData(request, reply),
+    status: problem.status,
+    title: TITLES[problem.status] ?? 'Something went wrong',
+    message: explain(problem.status, problem),
+  };
   sendRetryAfter(error, reply);
   const html = await reply.viewAsync(request.htmx.partial ? 'errors/fragment' : 'errors/page', data);
   return reply.code(problem.status).type('text/html; charset=utf-8').send(html);

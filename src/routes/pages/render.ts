@@ -29,8 +29,17 @@ export function baseData(request: FastifyRequest, reply: FastifyReply) {
   };
 }
 
-export async function render(request: FastifyRequest, reply: FastifyReply, templates: Templates, data: object, status = 200) {
-  const html = await reply.viewAsync(request.htmx.partial ? templates.partial : templates.page, { ...baseData(request, reply), ...data });
+export async function render(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  templates: Templates,
+  data: object,
+  status = 200,
+) {
+  const html = await reply.viewAsync(request.htmx.partial ? templates.partial : templates.page, {
+    ...baseData(request, reply),
+    ...data,
+  });
   return reply.code(status).type('text/html; charset=utf-8').send(html);
 }
 
@@ -48,6 +57,7 @@ export function actorOf(request: FastifyRequest): Actor {
 
 /** `next` must be a path on this site, never another origin (`//evil`, `/\evil`, `https:`). */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/sites';
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\'))
+    return '/sites';
   return /[\u0000-\u001f]/.test(next) ? '/sites' : next;
 }

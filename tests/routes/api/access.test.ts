@@ -31,33 +31,126 @@ const SITE_ADMIN = (ok: number) => ({ admin: ok, technician: 403, viewer: 403, o
 const ADMIN_ONLY = (ok: number) => ({ admin: ok, technician: 403, viewer: 403, outsider: 403 });
 
 const ROWS: Row[] = [
-  { method: 'GET', route: '/api/sites', url: () => '/api/sites', expected: { admin: 200, technician: 200, viewer: 200, outsider: 200 } },
-  { method: 'POST', route: '/api/sites', url: () => '/api/sites', body: { name: 'New Site' }, expected: ADMIN_ONLY(201) },
+  {
+    method: 'GET',
+    route: '/api/sites',
+    url: () => '/api/sites',
+    expected: { admin: 200, technician: 200, viewer: 200, outsider: 200 },
+  },
+  {
+    method: 'POST',
+    route: '/api/sites',
+    url: () => '/api/sites',
+    body: { name: 'New Site' },
+    expected: ADMIN_ONLY(201),
+  },
   { method: 'GET', route: '/api/sites/:siteId', url: (t) => `/api/sites/${t.siteId}`, expected: READ },
-  { method: 'PATCH', route: '/api/sites/:siteId', url: (t) => `/api/sites/${t.siteId}`, body: { name: 'Renamed' }, expected: SITE_ADMIN(200) },
+  {
+    method: 'PATCH',
+    route: '/api/sites/:siteId',
+    url: (t) => `/api/sites/${t.siteId}`,
+    body: { name: 'Renamed' },
+    expected: SITE_ADMIN(200),
+  },
   { method: 'DELETE', route: '/api/sites/:siteId', url: (t) => `/api/sites/${t.siteId}`, expected: SITE_ADMIN(204) },
-  { method: 'GET', route: '/api/sites/:siteId/members', url: (t) => `/api/sites/${t.siteId}/members`, expected: SITE_ADMIN(200) },
-  { method: 'PUT', route: '/api/sites/:siteId/members/:userId', url: (t) => `/api/sites/${t.siteId}/members/${t.userId}`, body: { role: 'technician' }, expected: SITE_ADMIN(200) },
-  { method: 'DELETE', route: '/api/sites/:siteId/members/:userId', url: (t) => `/api/sites/${t.siteId}/members/${t.userId}`, expected: SITE_ADMIN(204) },
-  { method: 'GET', route: '/api/sites/:siteId/audit', url: (t) => `/api/sites/${t.siteId}/audit`, expected: { admin: 200, technician: 200, viewer: 403, outsider: 404 } },
+  {
+    method: 'GET',
+    route: '/api/sites/:siteId/members',
+    url: (t) => `/api/sites/${t.siteId}/members`,
+    expected: SITE_ADMIN(200),
+  },
+  {
+    method: 'PUT',
+    route: '/api/sites/:siteId/members/:userId',
+    url: (t) => `/api/sites/${t.siteId}/members/${t.userId}`,
+    body: { role: 'technician' },
+    expected: SITE_ADMIN(200),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/sites/:siteId/members/:userId',
+    url: (t) => `/api/sites/${t.siteId}/members/${t.userId}`,
+    expected: SITE_ADMIN(204),
+  },
+  {
+    method: 'GET',
+    route: '/api/sites/:siteId/audit',
+    url: (t) => `/api/sites/${t.siteId}/audit`,
+    expected: { admin: 200, technician: 200, viewer: 403, outsider: 404 },
+  },
   { method: 'GET', route: '/api/sites/:siteId/latest', url: (t) => `/api/sites/${t.siteId}/latest`, expected: READ },
   { method: 'GET', route: '/api/sites/:siteId/devices', url: (t) => `/api/sites/${t.siteId}/devices`, expected: READ },
-  { method: 'POST', route: '/api/sites/:siteId/devices', url: (t) => `/api/sites/${t.siteId}/devices`, body: { name: 'Inverter 1', type: 'inverter' }, expected: DEVICE_WRITE(201) },
+  {
+    method: 'POST',
+    route: '/api/sites/:siteId/devices',
+    url: (t) => `/api/sites/${t.siteId}/devices`,
+    body: { name: 'Inverter 1', type: 'inverter' },
+    expected: DEVICE_WRITE(201),
+  },
   { method: 'GET', route: '/api/devices/:deviceId', url: (t) => `/api/devices/${t.deviceId}`, expected: READ },
-  { method: 'PATCH', route: '/api/devices/:deviceId', url: (t) => `/api/devices/${t.deviceId}`, body: { model: 'X2' }, expected: DEVICE_WRITE(200) },
-  { method: 'DELETE', route: '/api/devices/:deviceId', url: (t) => `/api/devices/${t.deviceId}`, expected: DEVICE_WRITE(204) },
-  { method: 'GET', route: '/api/devices/:deviceId/metrics', url: (t) => `/api/devices/${t.deviceId}/metrics`, expected: READ },
-  { method: 'POST', route: '/api/devices/:deviceId/metrics', url: (t) => `/api/devices/${t.deviceId}/metrics`, body: { key: 'voltage', name: 'Voltage', unit: 'V' }, expected: DEVICE_WRITE(201) },
+  {
+    method: 'PATCH',
+    route: '/api/devices/:deviceId',
+    url: (t) => `/api/devices/${t.deviceId}`,
+    body: { model: 'X2' },
+    expected: DEVICE_WRITE(200),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/devices/:deviceId',
+    url: (t) => `/api/devices/${t.deviceId}`,
+    expected: DEVICE_WRITE(204),
+  },
+  {
+    method: 'GET',
+    route: '/api/devices/:deviceId/metrics',
+    url: (t) => `/api/devices/${t.deviceId}/metrics`,
+    expected: READ,
+  },
+  {
+    method: 'POST',
+    route: '/api/devices/:deviceId/metrics',
+    url: (t) => `/api/devices/${t.deviceId}/metrics`,
+    body: { key: 'voltage', name: 'Voltage', unit: 'V' },
+    expected: DEVICE_WRITE(201),
+  },
   { method: 'GET', route: '/api/metrics/:metricId', url: (t) => `/api/metrics/${t.metricId}`, expected: READ },
-  { method: 'PATCH', route: '/api/metrics/:metricId', url: (t) => `/api/metrics/${t.metricId}`, body: { name: 'SoC' }, expected: DEVICE_WRITE(200) },
-  { method: 'DELETE', route: '/api/metrics/:metricId', url: (t) => `/api/metrics/${t.metricId}`, expected: DEVICE_WRITE(204) },
+  {
+    method: 'PATCH',
+    route: '/api/metrics/:metricId',
+    url: (t) => `/api/metrics/${t.metricId}`,
+    body: { name: 'SoC' },
+    expected: DEVICE_WRITE(200),
+  },
+  {
+    method: 'DELETE',
+    route: '/api/metrics/:metricId',
+    url: (t) => `/api/metrics/${t.metricId}`,
+    expected: DEVICE_WRITE(204),
+  },
   { method: 'GET', route: '/api/users', url: () => '/api/users', expected: ADMIN_ONLY(200) },
-  { method: 'POST', route: '/api/users', url: () => '/api/users', body: { email: 'new.user@example.com', name: 'New', password: 'long enough secret' }, expected: ADMIN_ONLY(201) },
-  { method: 'PATCH', route: '/api/users/:userId', url: (t) => `/api/users/${t.userId}`, body: { name: 'Renamed' }, expected: ADMIN_ONLY(200) },
+  {
+    method: 'POST',
+    route: '/api/users',
+    url: () => '/api/users',
+    body: { email: 'new.user@example.com', name: 'New', password: 'long enough secret' },
+    expected: ADMIN_ONLY(201),
+  },
+  {
+    method: 'PATCH',
+    route: '/api/users/:userId',
+    url: (t) => `/api/users/${t.userId}`,
+    body: { name: 'Renamed' },
+    expected: ADMIN_ONLY(200),
+  },
   { method: 'DELETE', route: '/api/users/:userId', url: (t) => `/api/users/${t.userId}`, expected: ADMIN_ONLY(204) },
 ];
 
-const NOT_FOUND = { siteId: 'site_missing000000000000', deviceId: 'dev_missing0000000000000', metricId: 'met_missing0000000000000' };
+const NOT_FOUND = {
+  siteId: 'site_missing000000000000',
+  deviceId: 'dev_missing0000000000000',
+  metricId: 'met_missing0000000000000',
+};
 
 let app: App;
 let w: World;
@@ -78,7 +171,11 @@ async function newTarget(): Promise<Target> {
 const actorOf = (role: Role): TestUser | null => (role === 'anonymous' ? null : w[role]);
 
 async function call(row: Row, role: Role, t: Target) {
-  return injectAs(app, actorOf(role), { method: row.method, url: row.url(t), ...(row.body ? { payload: row.body } : {}) });
+  return injectAs(app, actorOf(role), {
+    method: row.method,
+    url: row.url(t),
+    ...(row.body ? { payload: row.body } : {}),
+  });
 }
 
 describe.each(ROWS.map((r) => [`${r.method} ${r.route}`, r] as const))('%s', (_name, row) => {

@@ -31,7 +31,10 @@ const act = async (user: TestUser, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', 
 };
 
 async function auditOf(siteId: string, entityId?: string): Promise<Entry[]> {
-  const res = await injectAs(app, w.admin, { method: 'GET', url: `/api/sites/${siteId}/audit?limit=200${entityId ? `&entityId=${entityId}` : ''}` });
+  const res = await injectAs(app, w.admin, {
+    method: 'GET',
+    url: `/api/sites/${siteId}/audit?limit=200${entityId ? `&entityId=${entityId}` : ''}`,
+  });
   expect(res.statusCode).toBe(200);
   return res.json().items;
 }
@@ -42,13 +45,25 @@ describe('GET /api/sites/:siteId/audit', () => {
     await act(w.admin, 'PATCH', `/api/sites/${site.id}`, { name: 'Audited 2' });
     const entries = await auditOf(site.id, site.id);
     expect(entries.map((e) => e.action)).toEqual(['update', 'create']);
-    expect(entries[1]).toMatchObject({ actorId: w.admin.id, entityType: 'site', before: null, after: { name: 'Audited', timezone: 'Europe/Paris' } });
-    expect(entries[0]).toMatchObject({ actorId: w.admin.id, before: { name: 'Audited' }, after: { name: 'Audited 2' } });
+    expect(entries[1]).toMatchObject({
+      actorId: w.admin.id,
+      entityType: 'site',
+      before: null,
+      after: { name: 'Audited', timezone: 'Europe/Paris' },
+    });
+    expect(entries[0]).toMatchObject({
+      actorId: w.admin.id,
+      before: { name: 'Audited' },
+      after: { name: 'Audited 2' },
+    });
     expect(Date.parse(entries[0].at)).not.toBeNaN();
   });
 
   it('When a technician creates, changes and deletes a device, then three entries name the technician', async () => {
-    const device = await act(w.technician, 'POST', `/api/sites/${w.site.id}/devices`, { name: 'Inverter', type: 'inverter' });
+    const device = await act(w.technician, 'POST', `/api/sites/${w.site.id}/devices`, {
+      name: 'Inverter',
+      type: 'inverter',
+    });
     await act(w.technician, 'PATCH', `/api/devices/${device.id}`, { model: 'X1' });
     await act(w.technician, 'DELETE', `/api/devices/${device.id}`);
     const entries = await auditOf(w.site.id, device.id);
@@ -63,7 +78,11 @@ describe('GET /api/sites/:siteId/audit', () => {
   });
 
   it('When a metric is created, changed and deleted, then each is recorded with before and after', async () => {
-    const metric = await act(w.technician, 'POST', `/api/devices/${w.device.id}/metrics`, { key: 'voltage', name: 'Voltage', unit: 'V' });
+    const metric = await act(w.technician, 'POST', `/api/devices/${w.device.id}/metrics`, {
+      key: 'voltage',
+      name: 'Voltage',
+      unit: 'V',
+    });
     await act(w.technician, 'PATCH', `/api/metrics/${metric.id}`, { unit: 'kV' });
     await act(w.admin, 'DELETE', `/api/metrics/${metric.id}`);
     const entries = await auditOf(w.site.id, metric.id);
@@ -81,7 +100,9 @@ describe('GET /api/sites/:siteId/audit', () => {
     await act(w.admin, 'PUT', `/api/sites/${w.site.id}/members/${w.outsider.id}`, { role: 'technician' });
     await act(w.admin, 'DELETE', `/api/sites/${w.site.id}/members/${w.outsider.id}`);
     const entries = await auditOf(w.site.id, `${w.site.id}:${w.outsider.id}`);
-    expect(entries.map((e) => [e.entityType, e.action, e.actorId, e.before?.role ?? null, e.after?.role ?? null])).toEqual([
+    expect(
+      entries.map((e) => [e.entityType, e.action, e.actorId, e.before?.role ?? null, e.after?.role ?? null]),
+    ).toEqual([
       ['membership', 'delete', w.admin.id, 'technician', null],
       ['membership', 'update', w.admin.id, 'viewer', 'technician'],
       ['membership', 'create', w.admin.id, null, 'viewer'],
@@ -91,19 +112,34 @@ describe('GET /api/sites/:siteId/audit', () => {
   it('When a site is deleted, then the deletion is recorded with what the site was', async () => {
     await act(w.admin, 'DELETE', `/api/sites/${w.otherSite.id}`);
     const [entry] = await app.repos.audit.list({ entityId: w.otherSite.id }, 1);
-    expect(entry).toMatchObject({ actorId: w.admin.id, entityType: 'site', action: 'delete', before: { name: 'Other Site' }, after: null });
+    expect(entry).toMatchObject({
+      actorId: w.admin.id,
+      entityType: 'site',
+      action: 'delete',
+      before: { name: 'Other Site' },
+      after: null,
+    });
   });
 
   it('When a refused or invalid change is attempted, then no audit entry is written', async () => {
     const before = await auditOf(w.site.id);
     await injectAs(app, w.viewer, { method: 'PATCH', url: `/api/devices/${w.device.id}`, payload: { model: 'X' } });
-    await injectAs(app, w.technician, { method: 'PATCH', url: `/api/devices/${w.device.id}`, payload: { model: 'X' }, headers: { 'if-match': '"v9"' } });
+    await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/devices/${w.device.id}`,
+      payload: { model: 'X' },
+      headers: { 'if-match': '"v9"' },
+    });
     await injectAs(app, w.technician, { method: 'DELETE', url: `/api/metrics/${w.metrics[0].id}/nothing` });
     expect(await auditOf(w.site.id)).toEqual(before);
   });
 
   it('When a viewer asks for the audit, then it gets 403; a non-member gets the 404 of a missing site', async () => {
-    expectProblem(await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}/audit` }), 403, 'FORBIDDEN');
+    expectProblem(
+      await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}/audit` }),
+      403,
+      'FORBIDDEN',
+    );
     const hidden = await injectAs(app, w.outsider, { method: 'GET', url: `/api/sites/${w.site.id}/audit` });
     const missing = await injectAs(app, w.outsider, { method: 'GET', url: '/api/sites/site_nope/audit' });
     expectProblem(hidden, 404, 'SITE_NOT_FOUND');
@@ -116,7 +152,10 @@ describe('GET /api/sites/:siteId/audit', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await injectAs(app, w.technician, { method: 'GET', url: `/api/sites/${w.site.id}/audit?limit=4${cursor ? `&cursor=${cursor}` : ''}` });
+      const res = await injectAs(app, w.technician, {
+        method: 'GET',
+        url: `/api/sites/${w.site.id}/audit?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+      });
       expect(res.statusCode).toBe(200);
       seen.push(...res.json().items.map((e: Entry) => e.id));
       cursor = res.json().nextCursor;

@@ -19,7 +19,12 @@ afterEach(async () => {
 });
 
 const login = (email: string, password: string, cookie?: string) =>
-  app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, headers: cookie ? { cookie } : {} });
+  app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { email, password },
+    headers: cookie ? { cookie } : {},
+  });
 const me = (cookie: string) => app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
 const sessionCookie = (res: Awaited<ReturnType<typeof login>>) => res.cookies.find((c) => c.name === 'sitewatt.sid');
 
@@ -27,7 +32,9 @@ describe('POST /api/auth/login', () => {
   it('When a user signs in with the right password, then it gets 200 with the user and an HttpOnly, SameSite=Lax session cookie', async () => {
     const res = await login(w.technician.email, PASSWORD);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ user: expect.objectContaining({ id: w.technician.id, email: w.technician.email, isAdmin: false, active: true }) });
+    expect(res.json()).toEqual({
+      user: expect.objectContaining({ id: w.technician.id, email: w.technician.email, isAdmin: false, active: true }),
+    });
     expect(res.body).not.toMatch(/argon2|passwordHash/i);
     const cookie = sessionCookie(res);
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
@@ -122,11 +129,19 @@ describe('Session lifetime', () => {
 describe('Deactivated users', () => {
   it('When an admin deactivates a signed-in user, then their session and their token get 401 and they cannot sign in again', async () => {
     const cookie = await loginCookie(app, w.technician.email);
-    const res = await injectAs(app, w.admin, { method: 'PATCH', url: `/api/users/${w.technician.id}`, payload: { active: false } });
+    const res = await injectAs(app, w.admin, {
+      method: 'PATCH',
+      url: `/api/users/${w.technician.id}`,
+      payload: { active: false },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().active).toBe(false);
     expectProblem(await me(cookie), 401, 'UNAUTHENTICATED');
-    expectProblem(await injectAs(app, w.technician, { method: 'GET', url: `/api/sites/${w.site.id}` }), 401, 'UNAUTHENTICATED');
+    expectProblem(
+      await injectAs(app, w.technician, { method: 'GET', url: `/api/sites/${w.site.id}` }),
+      401,
+      'UNAUTHENTICATED',
+    );
     expectProblem(await login(w.technician.email, PASSWORD), 401, 'INVALID_CREDENTIALS');
   });
 
@@ -181,7 +196,10 @@ describe('The session cookie on the API', () => {
   const MIN = 60_000;
   const row = (cookie: string) => {
     const sid = decodeURIComponent(cookie.slice('sitewatt.sid='.length)).split('.')[0];
-    return app.db.$client.prepare('SELECT data, expires_at AS expiresAt FROM sessions WHERE sid = ?').get(sid) as { data: string; expiresAt: number };
+    return app.db.$client.prepare('SELECT data, expires_at AS expiresAt FROM sessions WHERE sid = ?').get(sid) as {
+      data: string;
+      expiresAt: number;
+    };
   };
 
   it('When a signed-in client asks again within a minute, then no cookie is re-sent; after a minute the same cookie comes back with the idle expiry moved, in the row too', async () => {
@@ -259,7 +277,8 @@ describe('The session cookie on the API, against sign-out and other writers', ()
   const sidOf = (cookie: string) => decodeURIComponent(cookie.slice('sitewatt.sid='.length));
   const data = (cookie: string) => {
     const sid = sidOf(cookie).split('.')[0];
-    const row = app.db.$client.prepare('SELECT data FROM sessions WHERE sid = ?').get(sid) as { data: string } | undefined;
+    const row = app.db.$client.prepare('SELECT data FROM sessions WHERE sid = ?').get(sid) as
+      { data: string } | undefined;
     return row ? (JSON.parse(row.data) as Record<string, unknown>) : undefined;
   };
 
@@ -278,7 +297,11 @@ describe('The session cookie on the API, against sign-out and other writers', ()
     await app.repos.sessions.set(session.sid, JSON.stringify(saved), w.technician.id, Date.now() + 30 * MIN);
     const now = Date.now() + 5 * MIN;
     expect(await app.apiSessions.touch(session, now, false)).not.toBeNull();
-    expect(data(cookie)).toMatchObject({ _csrf: 'saved-by-a-page', touchedAt: now, cookie: { expires: new Date(now + 30 * MIN).toISOString() } });
+    expect(data(cookie)).toMatchObject({
+      _csrf: 'saved-by-a-page',
+      touchedAt: now,
+      cookie: { expires: new Date(now + 30 * MIN).toISOString() },
+    });
   });
 
   it('When a page request that began before a password reset ends after it, then its save does not bring the session back', async () => {
@@ -286,9 +309,18 @@ describe('The session cookie on the API, against sign-out and other writers', ()
     const browser = await signIn(app, w.viewer.email);
     vi.setSystemTime(Date.now() + 2 * MIN); // so the page request touches, and saves, its session
     const body = new PassThrough();
-    const slow = app.inject({ method: 'POST', url: '/account/tokens', headers: { cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: body as never });
+    const slow = app.inject({
+      method: 'POST',
+      url: '/account/tokens',
+      headers: { cookie: browser.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: body as never,
+    });
     await new Promise((r) => setTimeout(r, 50));
-    const reset = await injectAs(app, w.admin, { method: 'PATCH', url: `/api/users/${w.viewer.id}`, payload: { password: 'another long password 123' } });
+    const reset = await injectAs(app, w.admin, {
+      method: 'PATCH',
+      url: `/api/users/${w.viewer.id}`,
+      payload: { password: 'another long password 123' },
+    });
     expect(reset.statusCode).toBe(200);
     expect(count(app, 'sessions')).toBe(0);
     body.end(`_csrf=${encodeURIComponent(browser.csrf)}&name=late`);
@@ -314,7 +346,9 @@ describe('The session cookie on the API, against sign-out and other writers', ()
     for (const dead of [cookie, 'sitewatt.sid=forged.value']) {
       const res = await me(dead);
       expectProblem(res, 401, 'UNAUTHENTICATED');
-      expect(res.headers['set-cookie']).toMatch(/^sitewatt\.sid=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT$/);
+      expect(res.headers['set-cookie']).toMatch(
+        /^sitewatt\.sid=; Max-Age=0; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT$/,
+      );
     }
   });
 

@@ -37,9 +37,12 @@ async function values(metricId: string, query: string): Promise<(number | null)[
 }
 
 const sql = () => app.db.$client;
-const dailyRows = (metricPk: number) => sql().prepare('SELECT count(*) FROM rollups_1d WHERE metric_pk = ?').pluck().get(metricPk) as number;
-const pendingRows = (metricPk: number) => sql().prepare('SELECT count(*) FROM rollups_1d_pending WHERE metric_pk = ?').pluck().get(metricPk) as number;
-const dailyTz = (siteId: string) => sql().prepare('SELECT daily_tz FROM sites WHERE id = ?').pluck().get(siteId) as string | null;
+const dailyRows = (metricPk: number) =>
+  sql().prepare('SELECT count(*) FROM rollups_1d WHERE metric_pk = ?').pluck().get(metricPk) as number;
+const pendingRows = (metricPk: number) =>
+  sql().prepare('SELECT count(*) FROM rollups_1d_pending WHERE metric_pk = ?').pluck().get(metricPk) as number;
+const dailyTz = (siteId: string) =>
+  sql().prepare('SELECT daily_tz FROM sites WHERE id = ?').pluck().get(siteId) as string | null;
 
 /** The same request answered from the hourly roll-ups: the site's daily ones marked incomplete meanwhile. */
 async function viaHourly(siteId: string, metricId: string, query: string) {
@@ -64,7 +67,10 @@ async function expectSameAsHourly(siteId: string, metricId: string, from: number
       const [daily, hourly] = [await values(metricId, q), await viaHourly(siteId, metricId, q)];
       if (interval === '1d') expect(daily, `${interval} ${agg}`).toEqual(hourly);
       else {
-        expect(daily.map((v) => v === null), `${interval} ${agg}`).toEqual(hourly.map((v) => v === null));
+        expect(
+          daily.map((v) => v === null),
+          `${interval} ${agg}`,
+        ).toEqual(hourly.map((v) => v === null));
         daily.forEach((v, i) => v !== null && expect(v, `${interval} ${agg} [${i}]`).toBeCloseTo(hourly[i]!, 6));
       }
     }
@@ -75,7 +81,11 @@ describe('Daily roll-ups', () => {
   it('When random readings around the spring DST change arrive in random batches (late ones included), then day, week and month buckets equal the hourly path', async () => {
     const T0 = Date.parse('2026-03-25T00:00:00Z');
     // Values with two decimals, as meters send them: sums of them are not exact in binary.
-    const reading = fc.tuple(fc.integer({ min: 0, max: 9 * 24 * 60 - 1 }), fc.integer({ min: -5000, max: 100_000 }).map((v) => v / 100), fc.integer({ min: 1, max: 4 }));
+    const reading = fc.tuple(
+      fc.integer({ min: 0, max: 9 * 24 * 60 - 1 }),
+      fc.integer({ min: -5000, max: 100_000 }).map((v) => v / 100),
+      fc.integer({ min: 1, max: 4 }),
+    );
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(reading, { minLength: 1, maxLength: 150, selector: ([m]) => m }), async (raw) => {
@@ -85,7 +95,9 @@ describe('Daily roll-ups', () => {
         // Batch b of each reading is random, so later batches bring readings older than earlier ones.
         // Days are folded between batches (as the periodic fold does), except after the last one.
         for (let b = 1; b <= 4; b++) {
-          const batch = raw.filter(([, , k]) => k === b).map(([m, v]) => ({ metricId: metric.id, timestamp: iso(T0 + m * MINUTE), value: v }));
+          const batch = raw
+            .filter(([, , k]) => k === b)
+            .map(([m, v]) => ({ metricId: metric.id, timestamp: iso(T0 + m * MINUTE), value: v }));
           if (batch.length > 0) await ingest(batch);
           if (b < 4) await app.repos.readings.foldPendingDailies();
         }
@@ -102,8 +114,18 @@ describe('Daily roll-ups', () => {
   it('When the site changes its time zone, then its daily roll-ups are refolded on the new local days', async () => {
     const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
     const T0 = Date.parse('2026-01-10T00:00:00Z');
-    await ingest(Array.from({ length: 3 * 24 * 4 }, (_, i) => ({ metricId: metrics[0].id, timestamp: iso(T0 + i * 15 * MINUTE), value: i % 97 })));
-    const res = await injectAs(app, w.admin, { method: 'PATCH', url: `/api/sites/${w.site.id}`, payload: { timezone: 'America/New_York' } });
+    await ingest(
+      Array.from({ length: 3 * 24 * 4 }, (_, i) => ({
+        metricId: metrics[0].id,
+        timestamp: iso(T0 + i * 15 * MINUTE),
+        value: i % 97,
+      })),
+    );
+    const res = await injectAs(app, w.admin, {
+      method: 'PATCH',
+      url: `/api/sites/${w.site.id}`,
+      payload: { timezone: 'America/New_York' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(dailyTz(w.site.id)).toBe('America/New_York');
     // New York's first local day starts at 05:00 UTC: a day bucket there holds 24 of the site's hours.
@@ -117,7 +139,13 @@ describe('Daily roll-ups', () => {
   it('When a database has no daily roll-ups yet, then charts read the hourly ones and the start-up build brings them back', async () => {
     const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
     const T0 = Date.parse('2026-03-27T00:00:00Z');
-    await ingest(Array.from({ length: 5 * 24 }, (_, i) => ({ metricId: metrics[0].id, timestamp: iso(T0 + i * 60 * MINUTE + 7 * MINUTE), value: (i * 37) % 101 })));
+    await ingest(
+      Array.from({ length: 5 * 24 }, (_, i) => ({
+        metricId: metrics[0].id,
+        timestamp: iso(T0 + i * 60 * MINUTE + 7 * MINUTE),
+        value: (i * 37) % 101,
+      })),
+    );
     const q = `from=${iso(T0)}&to=${iso(T0 + 5 * 86_400_000)}&interval=1d&agg=sum&tz=Europe/Berlin`;
     const before = await values(metrics[0].id, q);
     // As a database migrated from before daily roll-ups: none, and the zone unknown.
@@ -132,7 +160,9 @@ describe('Daily roll-ups', () => {
     // And the answers really come from them: a day's roll-up changed by hand shows, in its day and its week.
     const week = `from=${iso(T0)}&to=${iso(T0 + 5 * 86_400_000)}&interval=1w&agg=sum&tz=Europe/Berlin`;
     const weekBefore = await values(metrics[0].id, week);
-    sql().prepare('UPDATE rollups_1d SET sum = sum + 1000 WHERE metric_pk = ? AND start = ?').run(pk, Date.parse('2026-03-27T23:00:00Z'));
+    sql()
+      .prepare('UPDATE rollups_1d SET sum = sum + 1000 WHERE metric_pk = ? AND start = ?')
+      .run(pk, Date.parse('2026-03-27T23:00:00Z'));
     expect(await values(metrics[0].id, q)).toEqual(before.map((v, i) => (i === 1 ? (v ?? 0) + 1000 : v)));
     expect(await values(metrics[0].id, week)).toEqual([weekBefore[0]! + 1000, weekBefore[1]]);
   });
@@ -140,7 +170,13 @@ describe('Daily roll-ups', () => {
   it('When days wait to be folded, then the periodic fold folds them (a bounded number at a time) and they answer like the hourly path', async () => {
     const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
     const T0 = Date.parse('2026-02-01T00:00:00Z');
-    await ingest(Array.from({ length: 10 * 24 }, (_, i) => ({ metricId: metrics[0].id, timestamp: iso(T0 + i * 60 * MINUTE), value: i % 13 })));
+    await ingest(
+      Array.from({ length: 10 * 24 }, (_, i) => ({
+        metricId: metrics[0].id,
+        timestamp: iso(T0 + i * 60 * MINUTE),
+        value: i % 13,
+      })),
+    );
     const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
     expect(pendingRows(pk)).toBe(11);
     expect(await app.repos.readings.foldPendingDailies(4)).toBe(4);
@@ -168,7 +204,13 @@ describe('Daily roll-ups', () => {
       app = await buildTestApp({ databasePath });
       w = await createWorld(app);
       const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
-      await ingest(Array.from({ length: 48 }, (_, i) => ({ metricId: metrics[0].id, timestamp: iso(Date.parse('2026-02-01T00:00:00Z') + i * 60 * MINUTE), value: i })));
+      await ingest(
+        Array.from({ length: 48 }, (_, i) => ({
+          metricId: metrics[0].id,
+          timestamp: iso(Date.parse('2026-02-01T00:00:00Z') + i * 60 * MINUTE),
+          value: i,
+        })),
+      );
       await app.close();
       const db = new Database(databasePath);
       db.exec('DELETE FROM rollups_1d; DELETE FROM rollups_1d_pending; UPDATE sites SET daily_tz = NULL');
@@ -189,18 +231,33 @@ describe('Daily roll-ups', () => {
     const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
     const edges = [Date.parse('2026-02-01T05:00:00Z'), Date.parse('2026-02-02T05:00:00Z')];
     expect(await app.repos.readings.dailyPerBucket(pk, 'America/New_York', edges, 'sum')).toBeNull();
-    expect(await app.repos.readings.dailyPerBucket(pk, 'Europe/Berlin', [Date.parse('2026-01-31T23:00:00Z'), Date.parse('2026-02-01T23:00:00Z')], 'sum')).toEqual([null]);
+    expect(
+      await app.repos.readings.dailyPerBucket(
+        pk,
+        'Europe/Berlin',
+        [Date.parse('2026-01-31T23:00:00Z'), Date.parse('2026-02-01T23:00:00Z')],
+        'sum',
+      ),
+    ).toEqual([null]);
   });
 
   it('When a zone has half-hour offsets (Asia/Kolkata), then no day has a daily roll-up and day buckets still add up', async () => {
     const site = await createSite(app, { timezone: 'Asia/Kolkata' });
     const { metrics } = await createDevice(app, site.id, { type: 'meter' });
     const T0 = Date.parse('2026-01-10T00:00:00Z');
-    await ingest(Array.from({ length: 2 * 24 }, (_, i) => ({ metricId: metrics[0].id, timestamp: iso(T0 + i * 60 * MINUTE), value: 1 })));
+    await ingest(
+      Array.from({ length: 2 * 24 }, (_, i) => ({
+        metricId: metrics[0].id,
+        timestamp: iso(T0 + i * 60 * MINUTE),
+        value: 1,
+      })),
+    );
     const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
     await app.repos.readings.foldPendingDailies();
     expect([pendingRows(pk), dailyRows(pk)]).toEqual([0, 0]);
     // Local midnight is 18:30 UTC: the first day holds 19 hourly readings (00:00–18:00 UTC).
-    expect(await values(metrics[0].id, `from=${iso(T0)}&to=${iso(T0 + 2 * 86_400_000)}&interval=1d&agg=sum&tz=Asia/Kolkata`)).toEqual([19, 24, 5]);
+    expect(
+      await values(metrics[0].id, `from=${iso(T0)}&to=${iso(T0 + 2 * 86_400_000)}&interval=1d&agg=sum&tz=Asia/Kolkata`),
+    ).toEqual([19, 24, 5]);
   });
 });

@@ -12,9 +12,15 @@ beforeEach(async () => {
 });
 afterEach(() => app.close());
 
-const createDevice = (payload: Record<string, unknown>) => injectAs(app, w.technician, { method: 'POST', url: `/api/sites/${w.site.id}/devices`, payload });
+const createDevice = (payload: Record<string, unknown>) =>
+  injectAs(app, w.technician, { method: 'POST', url: `/api/sites/${w.site.id}/devices`, payload });
 const patchDevice = (payload: Record<string, unknown>, ifMatch?: string) =>
-  injectAs(app, w.technician, { method: 'PATCH', url: `/api/devices/${w.device.id}`, payload, headers: ifMatch ? { 'if-match': ifMatch } : {} });
+  injectAs(app, w.technician, {
+    method: 'PATCH',
+    url: `/api/devices/${w.device.id}`,
+    payload,
+    headers: ifMatch ? { 'if-match': ifMatch } : {},
+  });
 const getDevice = () => injectAs(app, w.viewer, { method: 'GET', url: `/api/devices/${w.device.id}` });
 
 describe('POST /api/sites/:siteId/devices', () => {
@@ -24,13 +30,29 @@ describe('POST /api/sites/:siteId/devices', () => {
     const device = res.json();
     expect(res.headers.location).toBe(`/api/devices/${device.id}`);
     expect(res.headers.etag).toBe('"v1"');
-    expect(device).toMatchObject({ name: 'Battery 2', type: 'battery', siteId: w.site.id, manufacturer: null, version: 1 });
-    expect(device.metrics.map((m: { key: string; unit: string }) => [m.key, m.unit])).toEqual([['soc', '%'], ['power', 'kW']]);
+    expect(device).toMatchObject({
+      name: 'Battery 2',
+      type: 'battery',
+      siteId: w.site.id,
+      manufacturer: null,
+      version: 1,
+    });
+    expect(device.metrics.map((m: { key: string; unit: string }) => [m.key, m.unit])).toEqual([
+      ['soc', '%'],
+      ['power', 'kW'],
+    ]);
     expect((await app.repos.metrics.listByDevice(device.id)).map((m) => m.key)).toEqual(['soc', 'power']);
   });
 
   it('When a device is created with its own metrics, then exactly those are stored with kind and interval defaults', async () => {
-    const res = await createDevice({ name: 'Meter', type: 'meter', metrics: [{ key: 'voltage', name: 'Voltage', unit: 'V' }, { key: 'energy', name: 'Energy', unit: 'kWh', kind: 'counter', intervalSeconds: 900 }] });
+    const res = await createDevice({
+      name: 'Meter',
+      type: 'meter',
+      metrics: [
+        { key: 'voltage', name: 'Voltage', unit: 'V' },
+        { key: 'energy', name: 'Energy', unit: 'kWh', kind: 'counter', intervalSeconds: 900 },
+      ],
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json().metrics).toMatchObject([
       { key: 'voltage', unit: 'V', kind: 'gauge', intervalSeconds: 60, latest: null },
@@ -57,7 +79,11 @@ describe('POST /api/sites/:siteId/devices', () => {
 
   it('When a viewer tries to create a device, then it gets 403 and nothing is stored', async () => {
     const before = snapshot(app);
-    const res = await injectAs(app, w.viewer, { method: 'POST', url: `/api/sites/${w.site.id}/devices`, payload: { name: 'Sneaky', type: 'meter' } });
+    const res = await injectAs(app, w.viewer, {
+      method: 'POST',
+      url: `/api/sites/${w.site.id}/devices`,
+      payload: { name: 'Sneaky', type: 'meter' },
+    });
     expectProblem(res, 403, 'FORBIDDEN');
     expect(snapshot(app)).toEqual(before);
   });
@@ -74,11 +100,20 @@ describe('GET /api/sites/:siteId/devices', () => {
   });
 
   it('When a site has more devices than the limit, then the cursor walks each device once and ends with nextCursor null', async () => {
-    for (let i = 0; i < 6; i++) await app.repos.devices.create(w.site.id, { name: `Pump ${i % 2}`, type: 'other', manufacturer: null, model: null, serialNumber: null }, [{ key: 'value', name: 'Value', unit: '', kind: 'gauge', intervalSeconds: 60 }], null);
+    for (let i = 0; i < 6; i++)
+      await app.repos.devices.create(
+        w.site.id,
+        { name: `Pump ${i % 2}`, type: 'other', manufacturer: null, model: null, serialNumber: null },
+        [{ key: 'value', name: 'Value', unit: '', kind: 'gauge', intervalSeconds: 60 }],
+        null,
+      );
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}/devices?limit=3${cursor ? `&cursor=${cursor}` : ''}` });
+      const res = await injectAs(app, w.viewer, {
+        method: 'GET',
+        url: `/api/sites/${w.site.id}/devices?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      });
       expect(res.statusCode).toBe(200);
       seen.push(...res.json().items.map((d: { id: string }) => d.id));
       cursor = res.json().nextCursor;
@@ -124,15 +159,31 @@ describe('If-Match on PATCH /api/devices/:deviceId', () => {
 describe('DELETE /api/devices/:deviceId', () => {
   it('When a stale ETag is sent, then it gets 412 and the device stays', async () => {
     await patchDevice({ model: 'Changed' });
-    expectProblem(await injectAs(app, w.technician, { method: 'DELETE', url: `/api/devices/${w.device.id}`, headers: { 'if-match': '"v1"' } }), 412, 'PRECONDITION_FAILED');
+    expectProblem(
+      await injectAs(app, w.technician, {
+        method: 'DELETE',
+        url: `/api/devices/${w.device.id}`,
+        headers: { 'if-match': '"v1"' },
+      }),
+      412,
+      'PRECONDITION_FAILED',
+    );
     expect(await app.repos.devices.findById(w.device.id)).not.toBeNull();
   });
 
   it('When a technician deletes a device with the current ETag, then its metrics go with it and it answers 404 afterwards', async () => {
-    const res = await injectAs(app, w.technician, { method: 'DELETE', url: `/api/devices/${w.device.id}`, headers: { 'if-match': '"v1"' } });
+    const res = await injectAs(app, w.technician, {
+      method: 'DELETE',
+      url: `/api/devices/${w.device.id}`,
+      headers: { 'if-match': '"v1"' },
+    });
     expect(res.statusCode).toBe(204);
     expect(count(app, 'metrics')).toBe(0);
     expectProblem(await getDevice(), 404, 'DEVICE_NOT_FOUND');
-    expectProblem(await injectAs(app, w.viewer, { method: 'GET', url: `/api/metrics/${w.metrics[0].id}` }), 404, 'METRIC_NOT_FOUND');
+    expectProblem(
+      await injectAs(app, w.viewer, { method: 'GET', url: `/api/metrics/${w.metrics[0].id}` }),
+      404,
+      'METRIC_NOT_FOUND',
+    );
   });
 });

@@ -48,7 +48,14 @@ describe('GET /openapi.json', () => {
   it('When the route table is compared with the document, then every /api route and method is described', () => {
     const routes = apiRoutes();
     // The contract of the README, so a broken route tree parse cannot make this pass vacuously.
-    for (const must of ['POST /api/auth/login', 'GET /api/sites/:siteId/audit', 'PUT /api/sites/:siteId/members/:userId', 'DELETE /api/metrics/:metricId', 'PATCH /api/users/:userId', 'DELETE /api/me/tokens/:tokenId']) {
+    for (const must of [
+      'POST /api/auth/login',
+      'GET /api/sites/:siteId/audit',
+      'PUT /api/sites/:siteId/members/:userId',
+      'DELETE /api/metrics/:metricId',
+      'PATCH /api/users/:userId',
+      'DELETE /api/me/tokens/:tokenId',
+    ]) {
       expect(routes.map((r) => `${r.method} ${r.url}`)).toContain(must);
     }
     const missing = routes.filter((r) => !spec.paths[toOpenApiPath(r.url)]?.[r.method.toLowerCase()]);
@@ -60,7 +67,10 @@ describe('GET /openapi.json', () => {
       const op = spec.paths[toOpenApiPath(url)][method.toLowerCase()];
       const where = `${method} ${url}`;
       for (const [, name] of url.matchAll(/:(\w+)/g)) {
-        expect(op.parameters?.find((p) => p.in === 'path' && p.name === name)?.schema, `${where}: path ${name}`).toBeDefined();
+        expect(
+          op.parameters?.find((p) => p.in === 'path' && p.name === name)?.schema,
+          `${where}: path ${name}`,
+        ).toBeDefined();
       }
       if (['POST', 'PUT', 'PATCH'].includes(method) && url !== '/api/auth/logout') {
         const content = Object.values(op.requestBody?.content ?? {});

@@ -23,15 +23,30 @@ interface Reading {
   [extra: string]: unknown;
 }
 
-const post = (user: TestUser, readings: Reading[]) => injectAs(app, user, { method: 'POST', url: '/api/readings', payload: { readings } });
-const stored = () => app.db.$client.prepare('SELECT metric_pk, ts, value FROM readings ORDER BY metric_pk, ts').all() as { metric_pk: number; ts: number; value: number }[];
-const latestOf = async (metricId: string) => (await injectAs(app, w.admin, { method: 'GET', url: `/api/metrics/${metricId}` })).json().latest;
-const good = (minutes: number, value: number, metric = soc): Reading => ({ metricId: w.metrics[metric].id, timestamp: at(minutes), value });
+const post = (user: TestUser, readings: Reading[]) =>
+  injectAs(app, user, { method: 'POST', url: '/api/readings', payload: { readings } });
+const stored = () =>
+  app.db.$client.prepare('SELECT metric_pk, ts, value FROM readings ORDER BY metric_pk, ts').all() as {
+    metric_pk: number;
+    ts: number;
+    value: number;
+  }[];
+const latestOf = async (metricId: string) =>
+  (await injectAs(app, w.admin, { method: 'GET', url: `/api/metrics/${metricId}` })).json().latest;
+const good = (minutes: number, value: number, metric = soc): Reading => ({
+  metricId: w.metrics[metric].id,
+  timestamp: at(minutes),
+  value,
+});
 
 describe('POST /api/readings: validation', () => {
   it('When one reading in the batch is 10 minutes in the future, then the batch gets 422 naming index 1 and nothing is stored', async () => {
     const future = new Date(Date.now() + 10 * 60_000).toISOString();
-    const res = await post(w.technician, [good(0, 50), { metricId: w.metrics[soc].id, timestamp: future, value: 51 }, good(2, 52)]);
+    const res = await post(w.technician, [
+      good(0, 50),
+      { metricId: w.metrics[soc].id, timestamp: future, value: 51 },
+      good(2, 52),
+    ]);
     const body = expectInvalid(res, '/readings/1/timestamp');
     expect(body.errors).toEqual([{ path: '/readings/1/timestamp', message: expect.stringMatching(/future/) }]);
     expect(stored()).toEqual([]);
@@ -54,14 +69,19 @@ describe('POST /api/readings: validation', () => {
       good(5, 6),
     ]);
     const body = expectProblem(res, 422, 'VALIDATION_FAILED');
-    expect(body.errors!.map((e) => e.path)).toEqual(['/readings/1/metricId', '/readings/2/timestamp', '/readings/3/timestamp', '/readings/4/timestamp']);
+    expect(body.errors!.map((e) => e.path)).toEqual([
+      '/readings/1/metricId',
+      '/readings/2/timestamp',
+      '/readings/3/timestamp',
+      '/readings/4/timestamp',
+    ]);
     expect(body.errors![0].message).toContain('met_doesnotexist');
     expect(body.errors![2].message).toMatch(/zone/);
     expect(body.detail).toMatch(/4 of 6 readings are invalid; nothing was stored/);
     expect(stored()).toEqual([]);
   });
 
-  it("When a reading names a metric of a site the user cannot see, then the 422 is the same as for a metric that does not exist", async () => {
+  it('When a reading names a metric of a site the user cannot see, then the 422 is the same as for a metric that does not exist', async () => {
     const unknown = await post(w.outsider, [{ metricId: 'met_doesnotexist', timestamp: at(0), value: 1 }]);
     const invisible = await post(w.outsider, [{ metricId: w.metrics[soc].id, timestamp: at(0), value: 1 }]);
     expect(invisible.statusCode).toBe(422);
@@ -71,14 +91,22 @@ describe('POST /api/readings: validation', () => {
   });
 
   it('When a value is not a number, then it gets 422 naming the index and field', async () => {
-    const res = await post(w.technician, [good(0, 1), { metricId: w.metrics[soc].id, timestamp: at(1), value: '42' }, { metricId: w.metrics[soc].id, timestamp: at(2), value: null }]);
+    const res = await post(w.technician, [
+      good(0, 1),
+      { metricId: w.metrics[soc].id, timestamp: at(1), value: '42' },
+      { metricId: w.metrics[soc].id, timestamp: at(2), value: null },
+    ]);
     const body = expectInvalid(res, '/readings/1/value');
     expect(body.errors!.map((e) => e.path)).toEqual(['/readings/1/value', '/readings/2/value']);
     expect(stored()).toEqual([]);
   });
 
   it('When a reading or the body carries an unknown field, then it gets 422 naming it', async () => {
-    const res = await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings: [good(0, 1), { ...good(1, 2), unit: '%' }], source: 'gw-1' } });
+    const res = await injectAs(app, w.technician, {
+      method: 'POST',
+      url: '/api/readings',
+      payload: { readings: [good(0, 1), { ...good(1, 2), unit: '%' }], source: 'gw-1' },
+    });
     const body = expectInvalid(res, '/readings/1/unit');
     expect(body.errors!.map((e) => e.path).sort()).toEqual(['/readings/1/unit', '/source']);
     expect(body.errors!.find((e) => e.path === '/source')!.message).toBe('is not an allowed field');
@@ -86,7 +114,12 @@ describe('POST /api/readings: validation', () => {
   });
 
   it('When a batch has 10,001 readings, then it gets 422 and nothing is stored; 10,000 are accepted', async () => {
-    const batch = (n: number) => Array.from({ length: n }, (_, i) => ({ metricId: w.metrics[i % 2].id, timestamp: new Date(T0 + Math.floor(i / 2) * 1000).toISOString(), value: i }));
+    const batch = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        metricId: w.metrics[i % 2].id,
+        timestamp: new Date(T0 + Math.floor(i / 2) * 1000).toISOString(),
+        value: i,
+      }));
     const tooMany = await post(w.technician, batch(10_001));
     expect(expectInvalid(tooMany, '/readings').errors![0].message).toMatch(/10000/);
     expect(stored()).toEqual([]);
@@ -108,7 +141,12 @@ describe('POST /api/readings: who may write', () => {
 
   it('When a site technician sends readings with a session cookie, then they are stored and the answer counts them', async () => {
     const cookie = await loginCookie(app, w.technician.email);
-    const res = await app.inject({ method: 'POST', url: '/api/readings', headers: { cookie }, payload: { readings: [good(0, 1), good(1, 2), good(0, 40, power)] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/readings',
+      headers: { cookie },
+      payload: { readings: [good(0, 1), good(1, 2), good(0, 40, power)] },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ stored: 3 });
     expect(stored()).toHaveLength(3);
@@ -121,7 +159,11 @@ describe('POST /api/readings: who may write', () => {
   });
 
   it('When anonymous, then it gets 401', async () => {
-    expectProblem(await app.inject({ method: 'POST', url: '/api/readings', payload: { readings: [good(0, 1)] } }), 401, 'UNAUTHENTICATED');
+    expectProblem(
+      await app.inject({ method: 'POST', url: '/api/readings', payload: { readings: [good(0, 1)] } }),
+      401,
+      'UNAUTHENTICATED',
+    );
     expect(stored()).toEqual([]);
   });
 });
@@ -160,7 +202,10 @@ describe('POST /api/readings: storage', () => {
     await post(w.technician, [good(0, 1), good(20, 2), good(40, 6), good(70, 10)]);
     // Out of order and replacing one: the roll-up of the first hour is rebuilt.
     await post(w.technician, [good(50, 11), good(20, 4)]);
-    const res = await injectAs(app, w.viewer, { method: 'GET', url: `/api/metrics/${w.metrics[soc].id}/timeseries?from=${at(0)}&to=${at(180)}&interval=1h&agg=avg` });
+    const res = await injectAs(app, w.viewer, {
+      method: 'GET',
+      url: `/api/metrics/${w.metrics[soc].id}/timeseries?from=${at(0)}&to=${at(180)}&interval=1h&agg=avg`,
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().timestamps).toEqual([at(0), at(60), at(120)]);
     expect(res.json().series[0].values).toEqual([(1 + 4 + 6 + 11) / 4, 10, null]);

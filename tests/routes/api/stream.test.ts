@@ -59,11 +59,23 @@ function parse(text: string): SseEvent[] {
 }
 
 /** Opens the stream; resolves when the status line and headers have arrived. */
-function open(user: TestUser, subscriptionId: string, lastEventId?: string, ms = 10_000, auth: Record<string, string> = { authorization: `Bearer ${user.token}` }): Promise<Stream> {
+function open(
+  user: TestUser,
+  subscriptionId: string,
+  lastEventId?: string,
+  ms = 10_000,
+  auth: Record<string, string> = { authorization: `Bearer ${user.token}` },
+): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...auth, accept: 'text/event-stream' };
     if (lastEventId) headers['last-event-id'] = lastEventId;
-    const req: ClientRequest = request({ host: '127.0.0.1', port, path: `/api/subscriptions/${subscriptionId}/stream`, headers, agent: false });
+    const req: ClientRequest = request({
+      host: '127.0.0.1',
+      port,
+      path: `/api/subscriptions/${subscriptionId}/stream`,
+      headers,
+      agent: false,
+    });
     const timer = setTimeout(() => {
       req.destroy();
       reject(new Error('no response headers in time'));
@@ -129,13 +141,19 @@ const T0 = Date.parse('2026-01-15T10:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
 async function ingest(...readings: [string, number, number][]) {
-  const payload = { readings: readings.map(([metricId, minutes, value]) => ({ metricId, timestamp: at(minutes), value })) };
+  const payload = {
+    readings: readings.map(([metricId, minutes, value]) => ({ metricId, timestamp: at(minutes), value })),
+  };
   const res = await injectAs(app, w.admin, { method: 'POST', url: '/api/readings', payload });
   expect(res.statusCode, res.body).toBe(200);
 }
 
 async function subscribe(user: TestUser, metricIds: string[]) {
-  const res = await injectAs(app, user, { method: 'POST', url: '/api/subscriptions', payload: { name: 'Live', metricIds } });
+  const res = await injectAs(app, user, {
+    method: 'POST',
+    url: '/api/subscriptions',
+    payload: { name: 'Live', metricIds },
+  });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().id as string;
 }
@@ -148,7 +166,14 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
     const sub = await subscribe(w.technician, [w.metrics[0].id]);
     const head = () =>
       new Promise<number>((resolve, reject) => {
-        const req = request({ method: 'HEAD', host: '127.0.0.1', port, path: `/api/subscriptions/${sub}/stream`, headers: { authorization: `Bearer ${w.technician.token}` }, agent: false });
+        const req = request({
+          method: 'HEAD',
+          host: '127.0.0.1',
+          port,
+          path: `/api/subscriptions/${sub}/stream`,
+          headers: { authorization: `Bearer ${w.technician.token}` },
+          agent: false,
+        });
         const timer = setTimeout(() => reject(new Error('no answer to HEAD in 3 s')), 3000);
         req.on('response', (res) => {
           clearTimeout(timer);
@@ -263,14 +288,20 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
     await ingest([twin.metrics[0].id, 0, 1]);
     await s.waitFor('reading', 1);
 
-    const removed = await injectAs(app, w.admin, { method: 'DELETE', url: `/api/sites/${twin.site.id}/members/${w.technician.id}` });
+    const removed = await injectAs(app, w.admin, {
+      method: 'DELETE',
+      url: `/api/sites/${twin.site.id}/members/${w.technician.id}`,
+    });
     expect(removed.statusCode).toBe(204);
     await tick(50);
     await ingest([twin.metrics[0].id, 1, 2]);
     await ingest([w.metrics[0].id, 1, 3]);
     await s.waitFor('reading', 2);
     await tick();
-    expect(s.events.map(data).map((d) => [d.metricId, d.value])).toEqual([[twin.metrics[0].id, 1], [w.metrics[0].id, 3]]);
+    expect(s.events.map(data).map((d) => [d.metricId, d.value])).toEqual([
+      [twin.metrics[0].id, 1],
+      [w.metrics[0].id, 3],
+    ]);
   });
 
   it('When the server closes, then open streams end', async () => {
@@ -278,7 +309,9 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
     const a = await open(w.technician, sub);
     const b = await open(w.technician, sub);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('streams did not end')), 5000)));
+    const timeout = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error('streams did not end')), 5000)),
+    );
     closed = true;
     await Promise.race([Promise.all([app.close(), a.ended, b.ended]), timeout]);
     clearTimeout(timer);
@@ -287,7 +320,11 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
   it('When the owner replaces the metric set, then the open stream follows the new set; when the owner deletes it, the stream ends', async () => {
     const sub = await subscribe(w.technician, [w.metrics[0].id]);
     const s = await open(w.technician, sub);
-    const patched = await injectAs(app, w.technician, { method: 'PATCH', url: `/api/subscriptions/${sub}`, payload: { metricIds: [w.metrics[1].id] } });
+    const patched = await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/subscriptions/${sub}`,
+      payload: { metricIds: [w.metrics[1].id] },
+    });
     expect(patched.statusCode).toBe(200);
     await tick(50);
     await ingest([w.metrics[0].id, 0, 1], [w.metrics[1].id, 0, 2]);
@@ -295,9 +332,14 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
     await tick();
     expect(s.events.map(data).map((d) => d.value)).toEqual([2]);
 
-    expect((await injectAs(app, w.technician, { method: 'DELETE', url: `/api/subscriptions/${sub}` })).statusCode).toBe(204);
+    expect((await injectAs(app, w.technician, { method: 'DELETE', url: `/api/subscriptions/${sub}` })).statusCode).toBe(
+      204,
+    );
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([s.ended, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('stream did not end')), 3000)))]);
+    await Promise.race([
+      s.ended,
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('stream did not end')), 3000))),
+    ]);
     clearTimeout(timer);
     expect(app.services.streams.openCount).toBe(0);
   });
@@ -312,7 +354,9 @@ describe('streamsService', () => {
     let ended = 0;
     const actor = (await auth.loadActor(w.technician.id))!;
     const close = await streams.open(actor, sub, undefined, { write: (c) => chunks.push(c), end: () => ended++ });
-    await expect(streams.open(actor, sub, undefined, { write: () => undefined, end: () => undefined })).rejects.toMatchObject({ statusCode: 429 });
+    await expect(
+      streams.open(actor, sub, undefined, { write: () => undefined, end: () => undefined }),
+    ).rejects.toMatchObject({ statusCode: 429 });
     await tick(120);
     expect(chunks[0]).toMatch(/^retry: \d+\n/);
     expect(chunks.filter((c) => c === ': heartbeat\n\n').length).toBeGreaterThanOrEqual(2);

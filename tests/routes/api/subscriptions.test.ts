@@ -15,15 +15,27 @@ beforeEach(async () => {
 afterEach(() => app.close());
 
 const T0 = Date.parse('2026-01-15T10:00:00Z');
-const create = (user: TestUser, payload: object) => injectAs(app, user, { method: 'POST', url: '/api/subscriptions', payload });
+const create = (user: TestUser, payload: object) =>
+  injectAs(app, user, { method: 'POST', url: '/api/subscriptions', payload });
 const get = (user: TestUser, id: string) => injectAs(app, user, { method: 'GET', url: `/api/subscriptions/${id}` });
 const ids = (items: { id: string }[]) => items.map((m) => m.id);
 const subCount = () => (app.db.$client.prepare('SELECT count(*) AS n FROM subscriptions').get() as { n: number }).n;
 
 /** A device of type "other" with `n` gauge metrics, for sets of hundreds of metrics. */
 async function wideDevice(siteId: string, n: number, name: string) {
-  const metrics = Array.from({ length: n }, (_, i) => ({ key: `m_${i}`, name: `M ${i}`, unit: 'kW', kind: 'gauge' as const, intervalSeconds: 60 }));
-  return app.repos.devices.create(siteId, { name, type: 'other', manufacturer: null, model: null, serialNumber: null }, metrics, null);
+  const metrics = Array.from({ length: n }, (_, i) => ({
+    key: `m_${i}`,
+    name: `M ${i}`,
+    unit: 'kW',
+    kind: 'gauge' as const,
+    intervalSeconds: 60,
+  }));
+  return app.repos.devices.create(
+    siteId,
+    { name, type: 'other', manufacturer: null, model: null, serialNumber: null },
+    metrics,
+    null,
+  );
 }
 
 /** The technician's subscription to the main battery's SoC and the twin battery's SoC. */
@@ -35,16 +47,35 @@ async function acrossTwoSites() {
 
 describe('POST /api/subscriptions', () => {
   it('When a technician saves metrics of two sites, then it gets 201 with each metric, its site, device, unit and latest value', async () => {
-    await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings: [{ metricId: twin.metrics[0].id, timestamp: new Date(T0).toISOString(), value: 64 }] } });
-    const res = await create(w.technician, { name: '  Both batteries ', metricIds: [twin.metrics[0].id, w.metrics[0].id, w.metrics[1].id] });
+    await injectAs(app, w.technician, {
+      method: 'POST',
+      url: '/api/readings',
+      payload: { readings: [{ metricId: twin.metrics[0].id, timestamp: new Date(T0).toISOString(), value: 64 }] },
+    });
+    const res = await create(w.technician, {
+      name: '  Both batteries ',
+      metricIds: [twin.metrics[0].id, w.metrics[0].id, w.metrics[1].id],
+    });
     expect(res.statusCode, res.body).toBe(201);
     const sub = res.json();
     expect(res.headers.location).toBe(`/api/subscriptions/${sub.id}`);
     expect(sub).toMatchObject({ name: 'Both batteries', metricCount: 3, unavailable: [] });
     // Saved order is kept.
     expect(ids(sub.metrics)).toEqual([twin.metrics[0].id, w.metrics[0].id, w.metrics[1].id]);
-    expect(sub.metrics[0]).toMatchObject({ siteId: twin.site.id, siteName: 'Twin Site', deviceName: 'Twin Battery', unit: '%', latest: { value: 64, unit: '%', timestamp: new Date(T0).toISOString() } });
-    expect(sub.metrics[2]).toMatchObject({ siteName: 'Main Site', deviceName: 'Main Battery', key: 'power', unit: 'kW', latest: null });
+    expect(sub.metrics[0]).toMatchObject({
+      siteId: twin.site.id,
+      siteName: 'Twin Site',
+      deviceName: 'Twin Battery',
+      unit: '%',
+      latest: { value: 64, unit: '%', timestamp: new Date(T0).toISOString() },
+    });
+    expect(sub.metrics[2]).toMatchObject({
+      siteName: 'Main Site',
+      deviceName: 'Main Battery',
+      key: 'power',
+      unit: 'kW',
+      latest: null,
+    });
   });
 
   it('When 1,000 distinct metrics of two sites are saved, then it gets 201; 1,001 get 422 and nothing is stored', async () => {
@@ -64,7 +95,10 @@ describe('POST /api/subscriptions', () => {
   });
 
   it('When a metric is listed twice, then it gets 422 naming the second index and nothing is stored', async () => {
-    const res = await create(w.technician, { name: 'Dup', metricIds: [w.metrics[0].id, w.metrics[1].id, w.metrics[0].id] });
+    const res = await create(w.technician, {
+      name: 'Dup',
+      metricIds: [w.metrics[0].id, w.metrics[1].id, w.metrics[0].id],
+    });
     const body = expectInvalid(res, '/metricIds/2');
     expect(body.errors).toEqual([{ path: '/metricIds/2', message: expect.stringContaining('Duplicate') }]);
     expect(subCount()).toBe(0);
@@ -75,7 +109,9 @@ describe('POST /api/subscriptions', () => {
     const unknown = await create(w.outsider, { name: 'Peek', metricIds: ['met_doesnotexist'] });
     const b = expectInvalid(invisible, '/metricIds/0');
     expect(b.detail).toContain(w.metrics[0].id);
-    expect(invisible.body.replaceAll(w.metrics[0].id, '<id>')).toBe(unknown.body.replaceAll('met_doesnotexist', '<id>'));
+    expect(invisible.body.replaceAll(w.metrics[0].id, '<id>')).toBe(
+      unknown.body.replaceAll('met_doesnotexist', '<id>'),
+    );
     expect(subCount()).toBe(0);
   });
 });
@@ -86,8 +122,13 @@ describe('GET /api/subscriptions', () => {
     const theirs = (await create(w.viewer, { name: 'Viewer set', metricIds: [w.metrics[1].id] })).json();
     const list = await injectAs(app, w.technician, { method: 'GET', url: '/api/subscriptions' });
     expect(list.statusCode).toBe(200);
-    expect(list.json()).toEqual({ items: [expect.objectContaining({ id: mine.id, name: 'Both batteries', metricCount: 2 })], nextCursor: null });
-    expect(ids((await injectAs(app, w.viewer, { method: 'GET', url: '/api/subscriptions' })).json().items)).toEqual([theirs.id]);
+    expect(list.json()).toEqual({
+      items: [expect.objectContaining({ id: mine.id, name: 'Both batteries', metricCount: 2 })],
+      nextCursor: null,
+    });
+    expect(ids((await injectAs(app, w.viewer, { method: 'GET', url: '/api/subscriptions' })).json().items)).toEqual([
+      theirs.id,
+    ]);
     expect((await injectAs(app, w.outsider, { method: 'GET', url: '/api/subscriptions' })).json().items).toEqual([]);
   });
 });
@@ -116,7 +157,11 @@ describe('Subscriptions belong to their owner', () => {
 describe('PATCH /api/subscriptions/:subscriptionId', () => {
   it('When the owner renames it, then only the name changes', async () => {
     const sub = await acrossTwoSites();
-    const res = await injectAs(app, w.technician, { method: 'PATCH', url: `/api/subscriptions/${sub.id}`, payload: { name: 'Storage' } });
+    const res = await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/subscriptions/${sub.id}`,
+      payload: { name: 'Storage' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ name: 'Storage', metricCount: 2 });
     expect(ids((await get(w.technician, sub.id)).json().metrics)).toEqual([w.metrics[0].id, twin.metrics[0].id]);
@@ -124,7 +169,11 @@ describe('PATCH /api/subscriptions/:subscriptionId', () => {
 
   it('When the owner replaces the metric set, then the subscription has exactly the new set', async () => {
     const sub = await acrossTwoSites();
-    const res = await injectAs(app, w.technician, { method: 'PATCH', url: `/api/subscriptions/${sub.id}`, payload: { metricIds: [twin.metrics[1].id, w.metrics[1].id] } });
+    const res = await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/subscriptions/${sub.id}`,
+      payload: { metricIds: [twin.metrics[1].id, w.metrics[1].id] },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(ids(res.json().metrics)).toEqual([twin.metrics[1].id, w.metrics[1].id]);
     expect(res.json().name).toBe('Both batteries');
@@ -133,7 +182,11 @@ describe('PATCH /api/subscriptions/:subscriptionId', () => {
   it('When the new set names an invisible metric, then it gets 422 and the old set is kept', async () => {
     const sub = await acrossTwoSites();
     const other = await wideDevice(w.otherSite.id, 1, 'Elsewhere');
-    const res = await injectAs(app, w.technician, { method: 'PATCH', url: `/api/subscriptions/${sub.id}`, payload: { metricIds: [other.metrics[0].id] } });
+    const res = await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/subscriptions/${sub.id}`,
+      payload: { metricIds: [other.metrics[0].id] },
+    });
     expectInvalid(res, '/metricIds/0');
     expect(ids((await get(w.technician, sub.id)).json().metrics)).toEqual([w.metrics[0].id, twin.metrics[0].id]);
   });
@@ -142,7 +195,9 @@ describe('PATCH /api/subscriptions/:subscriptionId', () => {
 describe('DELETE /api/subscriptions/:subscriptionId', () => {
   it('When the owner deletes it, then it gets 204 and it is gone', async () => {
     const sub = await acrossTwoSites();
-    expect((await injectAs(app, w.technician, { method: 'DELETE', url: `/api/subscriptions/${sub.id}` })).statusCode).toBe(204);
+    expect(
+      (await injectAs(app, w.technician, { method: 'DELETE', url: `/api/subscriptions/${sub.id}` })).statusCode,
+    ).toBe(204);
     expectProblem(await get(w.technician, sub.id), 404, 'SUBSCRIPTION_NOT_FOUND');
     expect(subCount()).toBe(0);
   });
@@ -152,10 +207,20 @@ describe('Access is checked again at every read', () => {
   it("When the owner is removed from one site, then that site's metrics move to unavailable in GET, timeseries and CSV", async () => {
     const sub = await acrossTwoSites();
     await injectAs(app, w.admin, {
-      method: 'POST', url: '/api/readings',
-      payload: { readings: [w.metrics[0].id, twin.metrics[0].id].map((metricId, i) => ({ metricId, timestamp: new Date(T0).toISOString(), value: 10 + i })) },
+      method: 'POST',
+      url: '/api/readings',
+      payload: {
+        readings: [w.metrics[0].id, twin.metrics[0].id].map((metricId, i) => ({
+          metricId,
+          timestamp: new Date(T0).toISOString(),
+          value: 10 + i,
+        })),
+      },
     });
-    const removed = await injectAs(app, w.admin, { method: 'DELETE', url: `/api/sites/${twin.site.id}/members/${w.technician.id}` });
+    const removed = await injectAs(app, w.admin, {
+      method: 'DELETE',
+      url: `/api/sites/${twin.site.id}/members/${w.technician.id}`,
+    });
     expect(removed.statusCode).toBe(204);
 
     const body = (await get(w.technician, sub.id)).json();
@@ -166,12 +231,17 @@ describe('Access is checked again at every read', () => {
     expect(list.items[0].metricCount).toBe(body.metricCount);
 
     const window = `from=${new Date(T0).toISOString()}&to=${new Date(T0 + 3_600_000).toISOString()}&interval=1h`;
-    const ts = (await injectAs(app, w.technician, { method: 'GET', url: `/api/subscriptions/${sub.id}/timeseries?${window}` })).json();
+    const ts = (
+      await injectAs(app, w.technician, { method: 'GET', url: `/api/subscriptions/${sub.id}/timeseries?${window}` })
+    ).json();
     expect(ts.series.map((s: { metricId: string }) => s.metricId)).toEqual([w.metrics[0].id]);
     expect(ts.series[0].values).toEqual([10]);
     expect(ts.unavailable).toEqual([twin.metrics[0].id]);
 
-    const csv = await injectAs(app, w.technician, { method: 'GET', url: `/api/subscriptions/${sub.id}/timeseries?${window}&format=csv` });
+    const csv = await injectAs(app, w.technician, {
+      method: 'GET',
+      url: `/api/subscriptions/${sub.id}/timeseries?${window}&format=csv`,
+    });
     expect(csv.body.split('\r\n')[0]).toBe('timestamp,Main Site / Main Battery / State of charge (%) [avg]');
     expect(csv.body).not.toContain('Twin');
     expect(csv.body.split('\r\n')[1]).toBe(`${new Date(T0).toISOString()},10`);
@@ -180,15 +250,26 @@ describe('Access is checked again at every read', () => {
   it('When the owner gets the membership back, then the metrics are available again', async () => {
     const sub = await acrossTwoSites();
     await injectAs(app, w.admin, { method: 'DELETE', url: `/api/sites/${twin.site.id}/members/${w.technician.id}` });
-    await injectAs(app, w.admin, { method: 'PUT', url: `/api/sites/${twin.site.id}/members/${w.technician.id}`, payload: { role: 'viewer' } });
+    await injectAs(app, w.admin, {
+      method: 'PUT',
+      url: `/api/sites/${twin.site.id}/members/${w.technician.id}`,
+      payload: { role: 'viewer' },
+    });
     const body = (await get(w.technician, sub.id)).json();
     expect(ids(body.metrics)).toEqual([w.metrics[0].id, twin.metrics[0].id]);
     expect(body.unavailable).toEqual([]);
   });
 
   it('When a device is deleted, then its metrics leave the subscription', async () => {
-    const sub = (await create(w.technician, { name: 'Three', metricIds: [w.metrics[0].id, twin.metrics[0].id, twin.metrics[1].id] })).json();
-    expect((await injectAs(app, w.technician, { method: 'DELETE', url: `/api/devices/${twin.device.id}` })).statusCode).toBe(204);
+    const sub = (
+      await create(w.technician, {
+        name: 'Three',
+        metricIds: [w.metrics[0].id, twin.metrics[0].id, twin.metrics[1].id],
+      })
+    ).json();
+    expect(
+      (await injectAs(app, w.technician, { method: 'DELETE', url: `/api/devices/${twin.device.id}` })).statusCode,
+    ).toBe(204);
     const body = (await get(w.technician, sub.id)).json();
     expect(body).toMatchObject({ metricCount: 1, unavailable: [] });
     expect(ids(body.metrics)).toEqual([w.metrics[0].id]);

@@ -27,7 +27,8 @@ export interface AuditRow {
   after: string | null;
 }
 
-export const lastAudit = (app: App) => app.db.$client.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1').get() as AuditRow | undefined;
+export const lastAudit = (app: App) =>
+  app.db.$client.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1').get() as AuditRow | undefined;
 
 /** Asserts an application/problem+json response with a status and stable code; returns the body. */
 export function expectProblem(res: LightMyRequestResponse, status: number, code: string) {

@@ -15,7 +15,8 @@ afterEach(async () => {
   await app.close();
 });
 
-const bearer = (token: string, url = '/api/me') => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+const bearer = (token: string, url = '/api/me') =>
+  app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 
 async function createToken(payload: Record<string, unknown> = { name: 'script' }) {
   const res = await injectAs(app, w.technician, { method: 'POST', url: '/api/me/tokens', payload });
@@ -43,8 +44,22 @@ describe('POST /api/me/tokens', () => {
 
   it('When the name is missing or the expiry is not a whole number of days, then it gets 422 and no token', async () => {
     expectInvalid(await injectAs(app, w.technician, { method: 'POST', url: '/api/me/tokens', payload: {} }), '/name');
-    expectInvalid(await injectAs(app, w.technician, { method: 'POST', url: '/api/me/tokens', payload: { name: 'x', expiresInDays: 0 } }), '/expiresInDays');
-    expectInvalid(await injectAs(app, w.technician, { method: 'POST', url: '/api/me/tokens', payload: { name: 'x', expiresInDays: '7' } }), '/expiresInDays');
+    expectInvalid(
+      await injectAs(app, w.technician, {
+        method: 'POST',
+        url: '/api/me/tokens',
+        payload: { name: 'x', expiresInDays: 0 },
+      }),
+      '/expiresInDays',
+    );
+    expectInvalid(
+      await injectAs(app, w.technician, {
+        method: 'POST',
+        url: '/api/me/tokens',
+        payload: { name: 'x', expiresInDays: '7' },
+      }),
+      '/expiresInDays',
+    );
     const list = await injectAs(app, w.technician, { method: 'GET', url: '/api/me/tokens' });
     expect(list.json().items.map((t: { name: string }) => t.name)).toEqual(['test']);
   });
@@ -58,7 +73,8 @@ describe('GET /api/me/tokens', () => {
     const items = res.json().items as Record<string, unknown>[];
     expect(items.map((t) => t.id)).toContain(id);
     expect(res.body).not.toContain(token);
-    for (const t of items) expect(Object.keys(t).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix']);
+    for (const t of items)
+      expect(Object.keys(t).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'prefix']);
     const other = await injectAs(app, w.viewer, { method: 'GET', url: '/api/me/tokens' });
     expect(other.json().items.map((t: { id: string }) => t.id)).not.toContain(id);
   });
@@ -101,9 +117,17 @@ describe('Bearer authentication', () => {
   });
 
   it('When a bad bearer token comes with a valid session cookie, then it still gets 401 (no fall-back)', async () => {
-    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: w.viewer.email, password: PASSWORD } });
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: w.viewer.email, password: PASSWORD },
+    });
     const cookie = login.cookies.find((c) => c.name === 'sitewatt.sid')!;
-    const res = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: 'Bearer sw_garbage', cookie: `${cookie.name}=${cookie.value}` } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { authorization: 'Bearer sw_garbage', cookie: `${cookie.name}=${cookie.value}` },
+    });
     expectProblem(res, 401, 'UNAUTHENTICATED');
   });
 

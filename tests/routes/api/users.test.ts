@@ -12,38 +12,65 @@ beforeEach(async () => {
 });
 afterEach(() => app.close());
 
-const asAdmin = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) => injectAs(app, w.admin, { method, url, ...(payload ? { payload } : {}) });
-const login = (email: string, password: string) => app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+const asAdmin = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+  injectAs(app, w.admin, { method, url, ...(payload ? { payload } : {}) });
+const login = (email: string, password: string) =>
+  app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
 const me = (cookie: string) => app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
 
 describe('POST /api/users', () => {
   it('When an admin creates a user, then it gets 201 without any password data, and the user can sign in', async () => {
-    const res = await asAdmin('POST', '/api/users', { email: 'Ada@Example.com', name: ' Ada ', password: 'a long password' });
+    const res = await asAdmin('POST', '/api/users', {
+      email: 'Ada@Example.com',
+      name: ' Ada ',
+      password: 'a long password',
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ email: 'ada@example.com', name: 'Ada', isAdmin: false, active: true });
     expect(res.headers.location).toBe(`/api/users/${res.json().id}`);
     expect(res.body).not.toMatch(/password|argon/i);
-    const stored = app.db.$client.prepare('SELECT password_hash FROM users WHERE id = ?').get(res.json().id) as { password_hash: string };
+    const stored = app.db.$client.prepare('SELECT password_hash FROM users WHERE id = ?').get(res.json().id) as {
+      password_hash: string;
+    };
     expect(stored.password_hash).toMatch(/^\$argon2id\$/);
     expect((await login('ada@example.com', 'a long password')).statusCode).toBe(200);
   });
 
   it('When the email is already taken (in any case), then it gets 409 EMAIL_TAKEN and no user is added', async () => {
     const before = count(app, 'users');
-    expectProblem(await asAdmin('POST', '/api/users', { email: w.viewer.email.toUpperCase(), name: 'Twin', password: 'a long password' }), 409, 'EMAIL_TAKEN');
+    expectProblem(
+      await asAdmin('POST', '/api/users', {
+        email: w.viewer.email.toUpperCase(),
+        name: 'Twin',
+        password: 'a long password',
+      }),
+      409,
+      'EMAIL_TAKEN',
+    );
     expect(count(app, 'users')).toBe(before);
   });
 
   it('When two requests create the same email at once (hashing runs between the check and the write), then one gets 201 and the other 409, not a 500', async () => {
     const before = count(app, 'users');
-    const both = await Promise.all([1, 2].map((n) => asAdmin('POST', '/api/users', { email: 'twice@example.com', name: `Twice ${n}`, password: 'a long password' })));
+    const both = await Promise.all(
+      [1, 2].map((n) =>
+        asAdmin('POST', '/api/users', { email: 'twice@example.com', name: `Twice ${n}`, password: 'a long password' }),
+      ),
+    );
     expect(both.map((r) => r.statusCode).sort()).toEqual([201, 409]);
-    expectProblem(both.find((r) => r.statusCode === 409)!, 409, 'EMAIL_TAKEN');
+    expectProblem(
+      both.find((r) => r.statusCode === 409)!,
+      409,
+      'EMAIL_TAKEN',
+    );
     expect(count(app, 'users')).toBe(before + 1);
   });
 
   it('When the password is shorter than 10 characters, then it gets 422', async () => {
-    expectInvalid(await asAdmin('POST', '/api/users', { email: 'short@example.com', name: 'Short', password: 'short' }), '/password');
+    expectInvalid(
+      await asAdmin('POST', '/api/users', { email: 'short@example.com', name: 'Short', password: 'short' }),
+      '/password',
+    );
   });
 });
 
@@ -66,15 +93,25 @@ describe('PATCH /api/users/:userId', () => {
 
   it('When an email is changed to one another user has, then it gets 409 and nothing changes', async () => {
     const before = snapshot(app);
-    expectProblem(await asAdmin('PATCH', `/api/users/${w.viewer.id}`, { email: w.technician.email }), 409, 'EMAIL_TAKEN');
+    expectProblem(
+      await asAdmin('PATCH', `/api/users/${w.viewer.id}`, { email: w.technician.email }),
+      409,
+      'EMAIL_TAKEN',
+    );
     expect(snapshot(app)).toEqual(before);
   });
 
   it('When two users are given the same new email and new passwords at once, then one change lands whole and the other gets 409 with nothing changed', async () => {
-    const both = await Promise.all([w.viewer, w.technician].map((u) => asAdmin('PATCH', `/api/users/${u.id}`, { email: 'shared@example.com', password: 'a brand new password' })));
+    const both = await Promise.all(
+      [w.viewer, w.technician].map((u) =>
+        asAdmin('PATCH', `/api/users/${u.id}`, { email: 'shared@example.com', password: 'a brand new password' }),
+      ),
+    );
     expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409]);
     const [winner, loser] = both[0].statusCode === 200 ? [w.viewer, w.technician] : [w.technician, w.viewer];
-    expect((await login('shared@example.com', 'a brand new password')).json()).toMatchObject({ user: { id: winner.id } });
+    expect((await login('shared@example.com', 'a brand new password')).json()).toMatchObject({
+      user: { id: winner.id },
+    });
     // The loser keeps its email and its password: the refused write was rolled back whole.
     expect((await login(loser.email, PASSWORD)).statusCode).toBe(200);
   });

@@ -22,7 +22,9 @@ describe('/account/tokens', () => {
     expect(page.headers.vary).toMatch(/HX-Request/);
     expect(page.body).toContain('Revoke token nightly export');
     expect(page.body).not.toMatch(/value="sw_/);
-    const [token] = (await app.services.auth.listTokens((await app.services.auth.loadActor(w.viewer.id))!)).filter((t) => t.name === 'nightly export');
+    const [token] = (await app.services.auth.listTokens((await app.services.auth.loadActor(w.viewer.id))!)).filter(
+      (t) => t.name === 'nightly export',
+    );
     expect((await b.post(`/account/tokens/${token.id}/revoke`, {})).statusCode).toBe(303);
     expect((await b.get('/account/tokens')).body).not.toContain('Revoke token nightly export');
   });
@@ -54,7 +56,16 @@ describe('/admin', () => {
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain('id="user-password-error"');
     expect(bad.body).toContain('value="new@example.com"');
-    expect((await b.post('/admin/users', { email: 'new@example.com', name: 'New', password: 'long enough pw', isAdmin: 'true' })).statusCode).toBe(303);
+    expect(
+      (
+        await b.post('/admin/users', {
+          email: 'new@example.com',
+          name: 'New',
+          password: 'long enough pw',
+          isAdmin: 'true',
+        })
+      ).statusCode,
+    ).toBe(303);
     const taken = await b.post('/admin/users', { email: 'new@example.com', name: 'Again', password: 'long enough pw' });
     expect(taken.statusCode).toBe(422);
     expect(taken.body).toContain('id="user-email-error"');
@@ -62,7 +73,11 @@ describe('/admin', () => {
 
   it('When the admin double-clicks Create user, then one user is created and the other post gets the form with the email taken, not a 500', async () => {
     const b = await signIn(app, w.admin.email);
-    const both = await Promise.all([1, 2].map(() => b.post('/admin/users', { email: 'double@example.com', name: 'Double', password: 'long enough pw' })));
+    const both = await Promise.all(
+      [1, 2].map(() =>
+        b.post('/admin/users', { email: 'double@example.com', name: 'Double', password: 'long enough pw' }),
+      ),
+    );
     expect(both.map((r) => r.statusCode).sort()).toEqual([303, 422]);
     expect(both.find((r) => r.statusCode === 422)!.body).toContain('id="user-email-error"');
     expect((await app.repos.users.list(200))!.items.filter((u) => u.email === 'double@example.com')).toHaveLength(1);
@@ -71,7 +86,11 @@ describe('/admin', () => {
   it('When a user was deleted after the admin page was drawn, then resetting their password or deactivating them gets the page with a notice, not an error page', async () => {
     const b = await signIn(app, w.admin.email);
     await app.repos.users.delete(w.outsider.id, null);
-    for (const [path, body, status] of [[`/admin/users/${w.outsider.id}/password`, { password: 'short' }, 422], [`/admin/users/${w.outsider.id}/password`, { password: 'long enough pw' }, 409], [`/admin/users/${w.outsider.id}/active`, { active: 'false' }, 409]] as const) {
+    for (const [path, body, status] of [
+      [`/admin/users/${w.outsider.id}/password`, { password: 'short' }, 422],
+      [`/admin/users/${w.outsider.id}/password`, { password: 'long enough pw' }, 409],
+      [`/admin/users/${w.outsider.id}/active`, { active: 'false' }, 409],
+    ] as const) {
       const res = await b.post(path, body);
       expect(res.statusCode).toBe(status);
       expect(res.body).toContain('That user no longer exists');
@@ -82,16 +101,25 @@ describe('/admin', () => {
     expect(fine.body).not.toContain('That user no longer exists');
     expect(fine.body).toContain(`id="pw-${w.viewer.id}-error"`);
     // Not an admin: still 403, however stale the id.
-    expect((await (await signIn(app, w.technician.email)).post(`/admin/users/${w.outsider.id}/active`, { active: 'false' })).statusCode).toBe(403);
+    expect(
+      (await (await signIn(app, w.technician.email)).post(`/admin/users/${w.outsider.id}/active`, { active: 'false' }))
+        .statusCode,
+    ).toBe(403);
   });
 
   it('When there are more users and sites than a page holds, then each list pages on its own and a refused reset on a later page still says so', async () => {
     for (let i = 0; i < 105; i++) await createUser(app, { name: `Bulk ${String(i).padStart(3, '0')}` });
-    for (let i = 0; i < 101; i++) await app.repos.sites.create({ name: `Bulk site ${i}`, description: '', latitude: null, longitude: null, timezone: 'UTC' }, null);
+    for (let i = 0; i < 101; i++)
+      await app.repos.sites.create(
+        { name: `Bulk site ${i}`, description: '', latitude: null, longitude: null, timezone: 'UTC' },
+        null,
+      );
     const b = await signIn(app, w.admin.email);
     const first = await b.get('/admin');
     const nextUsers = /href="(\/admin\?users=[^"]+)">Next users/.exec(first.body)?.[1].replace(/&amp;/g, '&');
-    const nextSites = /href="(\/admin\?sites=[^"#]+)#admin-sites">Next sites/.exec(first.body)?.[1].replace(/&amp;/g, '&');
+    const nextSites = /href="(\/admin\?sites=[^"#]+)#admin-sites">Next sites/
+      .exec(first.body)?.[1]
+      .replace(/&amp;/g, '&');
     expect(nextUsers).toBeTruthy();
     expect(nextSites).toBeTruthy();
     const seen = (html: string) => [...html.matchAll(/<th scope="row">([^<]+)<\/th>/g)].map((m) => m[1]);
@@ -139,13 +167,21 @@ describe('/admin', () => {
     const empty = await b.post(`/admin/sites/${w.site.id}/members`, { email: '  ', role: 'viewer' });
     expect(empty.statusCode).toBe(422);
     expect(empty.body).toContain('Email is required');
-    expect((await b.post(`/admin/sites/${w.site.id}/members`, { email: 'ZZ-Late@Example.com', role: 'technician' })).statusCode).toBe(303);
+    expect(
+      (await b.post(`/admin/sites/${w.site.id}/members`, { email: 'ZZ-Late@Example.com', role: 'technician' }))
+        .statusCode,
+    ).toBe(303);
     expect((await app.repos.sites.members(w.site.id)).find((m) => m.userId === late.id)?.role).toBe('technician');
     // Adding someone already on the list does not quietly change their role.
-    const again = await b.post(`/admin/sites/${w.site.id}/members`, { email: w.technician.email.toUpperCase(), role: 'viewer' });
+    const again = await b.post(`/admin/sites/${w.site.id}/members`, {
+      email: w.technician.email.toUpperCase(),
+      role: 'viewer',
+    });
     expect(again.statusCode).toBe(422);
     expect(again.body).toContain('Email is already a member: change their role in the list.');
-    expect((await app.repos.sites.members(w.site.id)).find((m) => m.userId === w.technician.id)?.role).toBe('technician');
+    expect((await app.repos.sites.members(w.site.id)).find((m) => m.userId === w.technician.id)?.role).toBe(
+      'technician',
+    );
   }, 30_000);
 
   it('When an admin action succeeds, then the page it lands on says what happened, in fixed words around stored names', async () => {
@@ -154,15 +190,41 @@ describe('/admin', () => {
       expect(res.statusCode).toBe(303);
       return (await b.get(String(res.headers.location))).body;
     };
-    expect(await follow(await b.post('/admin/users', { email: 'done@example.com', name: 'Dana Done', password: 'long enough pw' }))).toContain('Dana Done can now sign in.');
-    expect(await follow(await b.post(`/admin/users/${w.viewer.id}/active`, { active: 'false' }))).toContain('is deactivated and signed out everywhere.');
-    expect(await follow(await b.post(`/admin/users/${w.viewer.id}/active`, { active: 'true' }))).toContain('can sign in again.');
-    expect(await follow(await b.post(`/admin/users/${w.viewer.id}/password`, { password: 'long enough pw' }))).toContain('has a new password; their sessions have ended.');
+    expect(
+      await follow(
+        await b.post('/admin/users', { email: 'done@example.com', name: 'Dana Done', password: 'long enough pw' }),
+      ),
+    ).toContain('Dana Done can now sign in.');
+    expect(await follow(await b.post(`/admin/users/${w.viewer.id}/active`, { active: 'false' }))).toContain(
+      'is deactivated and signed out everywhere.',
+    );
+    expect(await follow(await b.post(`/admin/users/${w.viewer.id}/active`, { active: 'true' }))).toContain(
+      'can sign in again.',
+    );
+    expect(
+      await follow(await b.post(`/admin/users/${w.viewer.id}/password`, { password: 'long enough pw' })),
+    ).toContain('has a new password; their sessions have ended.');
     const site = w.site.id;
-    expect(await follow(await b.post(`/admin/sites/${site}`, { name: 'Main Site', description: '', timezone: 'UTC', latitude: '', longitude: '' }))).toContain('The site is saved.');
-    expect(await follow(await b.post(`/admin/sites/${site}/members`, { userId: w.outsider.id, role: 'viewer' }))).toMatch(/is now a viewer of this site\./);
-    expect(await follow(await b.post(`/admin/sites/${site}/members/${w.outsider.id}`, { role: 'technician' }))).toMatch(/is now a technician of this site\./);
-    expect(await follow(await b.post(`/admin/sites/${site}/members/${w.outsider.id}/remove`, {}))).toMatch(/is no longer a member of this site\./);
+    expect(
+      await follow(
+        await b.post(`/admin/sites/${site}`, {
+          name: 'Main Site',
+          description: '',
+          timezone: 'UTC',
+          latitude: '',
+          longitude: '',
+        }),
+      ),
+    ).toContain('The site is saved.');
+    expect(
+      await follow(await b.post(`/admin/sites/${site}/members`, { userId: w.outsider.id, role: 'viewer' })),
+    ).toMatch(/is now a viewer of this site\./);
+    expect(await follow(await b.post(`/admin/sites/${site}/members/${w.outsider.id}`, { role: 'technician' }))).toMatch(
+      /is now a technician of this site\./,
+    );
+    expect(await follow(await b.post(`/admin/sites/${site}/members/${w.outsider.id}/remove`, {}))).toMatch(
+      /is no longer a member of this site\./,
+    );
     // Only known words: anything else in the URL is refused, not shown.
     expect((await b.get('/admin?done=hacked&user=x')).statusCode).toBe(400);
     expect((await b.get(`/admin?done=user-created&user=usr_nobody`)).body).not.toContain('can now sign in');
@@ -177,14 +239,30 @@ describe('/admin', () => {
 
   it('When the admin creates a site, adds a member, changes the role and deletes the site, then each step sticks', async () => {
     const b = await signIn(app, w.admin.email);
-    const bad = await b.post('/admin/sites', { name: 'Hamburg', timezone: 'Mars/Olympus', description: '', latitude: '', longitude: '' });
+    const bad = await b.post('/admin/sites', {
+      name: 'Hamburg',
+      timezone: 'Mars/Olympus',
+      description: '',
+      latitude: '',
+      longitude: '',
+    });
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain('id="new-site-timezone-error"');
-    const created = await b.post('/admin/sites', { name: 'Hamburg', timezone: 'Europe/Berlin', description: '', latitude: '53.5', longitude: '10' });
+    const created = await b.post('/admin/sites', {
+      name: 'Hamburg',
+      timezone: 'Europe/Berlin',
+      description: '',
+      latitude: '53.5',
+      longitude: '10',
+    });
     expect(created.statusCode).toBe(303);
     const siteId = created.headers.location!.split('/').pop()!;
-    expect((await b.post(`/admin/sites/${siteId}/members`, { userId: w.viewer.id, role: 'viewer' })).statusCode).toBe(303);
-    expect((await b.post(`/admin/sites/${siteId}/members/${w.viewer.id}`, { role: 'technician' })).statusCode).toBe(303);
+    expect((await b.post(`/admin/sites/${siteId}/members`, { userId: w.viewer.id, role: 'viewer' })).statusCode).toBe(
+      303,
+    );
+    expect((await b.post(`/admin/sites/${siteId}/members/${w.viewer.id}`, { role: 'technician' })).statusCode).toBe(
+      303,
+    );
     expect((await b.get(`/admin/sites/${siteId}`)).body).toMatch(/value="technician" selected/);
     expect((await b.get(`/admin/sites/${siteId}/delete`)).body).toContain('Yes, delete this site');
     expect((await b.post(`/admin/sites/${siteId}/delete`, {})).statusCode).toBe(303);
@@ -198,7 +276,10 @@ describe('/admin', () => {
     const before = await members();
 
     // A person deleted after the page was drawn (an id of the right shape that names no one).
-    const gone = await b.post(`/admin/sites/${siteId}/members`, { userId: 'usr_nobodyAtAll0000000000', role: 'viewer' });
+    const gone = await b.post(`/admin/sites/${siteId}/members`, {
+      userId: 'usr_nobodyAtAll0000000000',
+      role: 'viewer',
+    });
     expect(gone.statusCode).toBe(422);
     expect(gone.body).toContain('id="member-user-error"');
     expect(gone.body).toContain('Person no longer exists');
@@ -239,7 +320,11 @@ describe('/admin', () => {
   it('When a non-admin posts a bad member form, then the site still answers 403 to its members and 404 to others, with nothing of it', async () => {
     const tech = await signIn(app, w.technician.email);
     const outsider = await signIn(app, w.outsider.email);
-    for (const [path, body] of [[`/admin/sites/${w.site.id}/members`, { userId: 'x', role: 'owner' }], [`/admin/sites/${w.site.id}/members/${w.viewer.id}`, { role: 'owner' }], [`/admin/sites/${w.site.id}/members/${w.outsider.id}/remove`, {}]] as const) {
+    for (const [path, body] of [
+      [`/admin/sites/${w.site.id}/members`, { userId: 'x', role: 'owner' }],
+      [`/admin/sites/${w.site.id}/members/${w.viewer.id}`, { role: 'owner' }],
+      [`/admin/sites/${w.site.id}/members/${w.outsider.id}/remove`, {}],
+    ] as const) {
       const t = await tech.post(path, body);
       expect(t.statusCode).toBe(403);
       expect(t.body).not.toContain(w.viewer.email);

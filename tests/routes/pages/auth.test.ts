@@ -41,9 +41,21 @@ describe('GET /login', () => {
 
   it('When an asset or a Swagger UI file is missing or not one we serve, then the answer is a problem+json 404, signed in or not (it was a 500)', async () => {
     const browser = await signIn(app, w.viewer.email);
-    const urls = ['/assets/nope.js', '/assets/vendor/htmx/htmx.js', '/assets/vendor/uplot/nope.css', '/assets/vendor/pico/../../package.json', '/docs/static/nope.js', '/docs/static/index.html/'];
+    const urls = [
+      '/assets/nope.js',
+      '/assets/vendor/htmx/htmx.js',
+      '/assets/vendor/uplot/nope.css',
+      '/assets/vendor/pico/../../package.json',
+      '/docs/static/nope.js',
+      '/docs/static/index.html/',
+    ];
     for (const url of urls) {
-      for (const headers of [{}, { cookie: browser.cookie }, { authorization: `Bearer ${w.viewer.token}` }, { cookie: browser.cookie, ...HX }]) {
+      for (const headers of [
+        {},
+        { cookie: browser.cookie },
+        { authorization: `Bearer ${w.viewer.token}` },
+        { cookie: browser.cookie, ...HX },
+      ]) {
         const res = await app.inject({ url, headers });
         expect(res.statusCode, url).toBe(404);
         expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
@@ -55,11 +67,19 @@ describe('GET /login', () => {
   });
 
   it('When a static path is refused (a folder, a NUL byte), then the answer is problem+json like every error outside the pages, not Fastify’s own', async () => {
-    for (const [url, status] of [['/assets/', 403], ['/assets/%00', 400], ['/docs/static/%00', 403]] as const) {
+    for (const [url, status] of [
+      ['/assets/', 403],
+      ['/assets/%00', 400],
+      ['/docs/static/%00', 403],
+    ] as const) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(status);
       expect(res.headers['content-type'], url).toBe('application/problem+json; charset=utf-8');
-      expect(res.json(), url).toMatchObject({ status, code: expect.any(String), type: expect.stringMatching(/^urn:sitewatt:problem:/) });
+      expect(res.json(), url).toMatchObject({
+        status,
+        code: expect.any(String),
+        type: expect.stringMatching(/^urn:sitewatt:problem:/),
+      });
     }
   });
 
@@ -75,7 +95,12 @@ describe('POST /login', () => {
   it('When the password is wrong, then the form comes back with 401 and a clear message, keeping the email', async () => {
     const page = await app.inject({ url: '/login' });
     const cookie = `sitewatt.sid=${page.cookies[0].value}`;
-    const res = await app.inject({ method: 'POST', url: '/login', headers: { ...formHeaders(cookie), ...HX }, payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=nope` });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { ...formHeaders(cookie), ...HX },
+      payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=nope`,
+    });
     expect(res.statusCode).toBe(401);
     expect(res.body).toContain('The email or password is not right');
     expect(res.body).toContain(`value="${w.viewer.email}"`);
@@ -88,22 +113,38 @@ describe('POST /login', () => {
     const cookie = `sitewatt.sid=${page.cookies[0].value}`;
     const csrf = `_csrf=${encodeURIComponent(csrfOf(page.body))}`;
     const long = `${'a'.repeat(300)}@example.com`;
-    for (const [body, email] of [[`email=${long}&password=x&next=%2Fsubscriptions`, long.slice(0, 254)], [`email=${'b'.repeat(20)}&password=${'p'.repeat(300)}`, 'b'.repeat(20)], ['password=x', '']] as const) {
+    for (const [body, email] of [
+      [`email=${long}&password=x&next=%2Fsubscriptions`, long.slice(0, 254)],
+      [`email=${'b'.repeat(20)}&password=${'p'.repeat(300)}`, 'b'.repeat(20)],
+      ['password=x', ''],
+    ] as const) {
       for (const headers of [formHeaders(cookie), { ...formHeaders(cookie), ...HX }]) {
         const res = await app.inject({ method: 'POST', url: '/login', headers, payload: `${csrf}&${body}` });
         expect(res.statusCode).toBe(422);
         expect(res.body).toContain('The email or password is not right');
-        expect(res.body).toContain(`id="login-email" type="email" name="email" autocomplete="username" maxlength="254" required value="${email}"`);
+        expect(res.body).toContain(
+          `id="login-email" type="email" name="email" autocomplete="username" maxlength="254" required value="${email}"`,
+        );
         expect(res.body).not.toContain('Invalid body');
       }
     }
-    const kept = await app.inject({ method: 'POST', url: '/login', headers: formHeaders(cookie), payload: `${csrf}&email=${long}&password=x&next=%2Fsubscriptions` });
+    const kept = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: formHeaders(cookie),
+      payload: `${csrf}&email=${long}&password=x&next=%2Fsubscriptions`,
+    });
     expect(kept.body).toContain('name="next" value="/subscriptions"');
   });
 
   it('When the form has no CSRF token, then it is refused with 403', async () => {
     const page = await app.inject({ url: '/login' });
-    const res = await app.inject({ method: 'POST', url: '/login', headers: formHeaders(`sitewatt.sid=${page.cookies[0].value}`), payload: `email=${encodeURIComponent(w.viewer.email)}&password=x` });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: formHeaders(`sitewatt.sid=${page.cookies[0].value}`),
+      payload: `email=${encodeURIComponent(w.viewer.email)}&password=x`,
+    });
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain('This form has expired');
   });
@@ -111,7 +152,12 @@ describe('POST /login', () => {
   it('When next points to another origin, then sign-in still lands on /sites', async () => {
     const page = await app.inject({ url: '/login' });
     const cookie = `sitewatt.sid=${page.cookies[0].value}`;
-    const res = await app.inject({ method: 'POST', url: '/login', headers: formHeaders(cookie), payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=correct%20horse%20battery&next=%2F%2Fevil.example` });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: formHeaders(cookie),
+      payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=correct%20horse%20battery&next=%2F%2Fevil.example`,
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/sites');
   });
@@ -137,23 +183,39 @@ describe('A form posted after the session ended', () => {
     const b = await signIn(app, w.technician.email);
     await app.repos.sessions.destroyForUser(w.technician.id);
     const before = (await app.repos.devices.list(w.site.id, 50))!.items.length;
-    const res = await b.post(`/sites/${w.site.id}/devices`, { name: 'Late', type: 'meter' }, { headers: { referer: `http://localhost:80/sites/${w.site.id}/devices/new` } });
+    const res = await b.post(
+      `/sites/${w.site.id}/devices`,
+      { name: 'Late', type: 'meter' },
+      { headers: { referer: `http://localhost:80/sites/${w.site.id}/devices/new` } },
+    );
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(`/login?next=${encodeURIComponent(`/sites/${w.site.id}/devices/new`)}`);
-    const hx = await b.post(`/sites/${w.site.id}/devices`, { name: 'Late', type: 'meter' }, { headers: { ...HX, 'hx-current-url': `http://localhost/sites/${w.site.id}` } });
+    const hx = await b.post(
+      `/sites/${w.site.id}/devices`,
+      { name: 'Late', type: 'meter' },
+      { headers: { ...HX, 'hx-current-url': `http://localhost/sites/${w.site.id}` } },
+    );
     expect(hx.statusCode).toBe(204);
     expect(hx.headers['hx-redirect']).toBe(`/login?next=${encodeURIComponent(`/sites/${w.site.id}`)}`);
     // A referer from elsewhere is not followed.
-    const foreign = await b.post(`/sites/${w.site.id}/devices`, { name: 'Late', type: 'meter' }, { headers: { referer: 'https://evil.example/phish' } });
+    const foreign = await b.post(
+      `/sites/${w.site.id}/devices`,
+      { name: 'Late', type: 'meter' },
+      { headers: { referer: 'https://evil.example/phish' } },
+    );
     expect(foreign.headers.location).toBe(`/login?next=${encodeURIComponent('/sites')}`);
     expect((await app.repos.devices.list(w.site.id, 50))!.items).toHaveLength(before);
   });
 
-  it('When an anonymous visitor posts a form (with the sign-in page\'s CSRF token), then it goes to sign-in before the form is read or validated', async () => {
+  it("When an anonymous visitor posts a form (with the sign-in page's CSRF token), then it goes to sign-in before the form is read or validated", async () => {
     const page = await app.inject({ url: '/login' });
     const cookie = `sitewatt.sid=${page.cookies[0].value}`;
     const csrf = `_csrf=${encodeURIComponent(csrfOf(page.body))}`;
-    for (const [url, body] of [[`/admin/users/${w.viewer.id}/active`, 'active=maybe'], [`/sites/${w.site.id}/devices`, '__proto__[polluted]=yes&metrics=x'], [`/devices/${w.device.id}`, 'version=abc']]) {
+    for (const [url, body] of [
+      [`/admin/users/${w.viewer.id}/active`, 'active=maybe'],
+      [`/sites/${w.site.id}/devices`, '__proto__[polluted]=yes&metrics=x'],
+      [`/devices/${w.device.id}`, 'version=abc'],
+    ]) {
       const res = await app.inject({ method: 'POST', url, headers: formHeaders(cookie), payload: `${csrf}&${body}` });
       expect(res.statusCode, url).toBe(303);
       expect(res.headers.location, url).toMatch(/^\/login\?next=/);
@@ -187,7 +249,12 @@ describe('A form posted after the session ended', () => {
 
 describe('JSON API', () => {
   it('When a form body is sent to /api, then it is refused with 415: forms exist only for pages', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'email=a&password=b' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'email=a&password=b',
+    });
     expect(res.statusCode).toBe(415);
   });
 });

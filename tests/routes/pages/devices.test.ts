@@ -13,11 +13,20 @@ afterEach(() => app.close());
 
 const metricRow = (i: number, m: { id?: string; key: string; name: string; unit: string }) => ({
   ...(m.id ? { [`metrics[${i}][id]`]: m.id } : {}),
-  [`metrics[${i}][key]`]: m.key, [`metrics[${i}][name]`]: m.name, [`metrics[${i}][unit]`]: m.unit, [`metrics[${i}][kind]`]: 'gauge', [`metrics[${i}][intervalSeconds]`]: '60',
+  [`metrics[${i}][key]`]: m.key,
+  [`metrics[${i}][name]`]: m.name,
+  [`metrics[${i}][unit]`]: m.unit,
+  [`metrics[${i}][kind]`]: 'gauge',
+  [`metrics[${i}][intervalSeconds]`]: '60',
 });
 /** The edit form as it opens: the device's fields and its current metric rows. */
 const editForm = (overrides: Record<string, string | number> = {}) => ({
-  version: w.device.version, name: w.device.name, type: 'battery', manufacturer: '', model: '', serialNumber: '',
+  version: w.device.version,
+  name: w.device.name,
+  type: 'battery',
+  manufacturer: '',
+  model: '',
+  serialNumber: '',
   ...w.metrics.reduce((rows, m, i) => ({ ...rows, ...metricRow(i, m) }), {}),
   ...overrides,
 });
@@ -54,7 +63,9 @@ describe('Add a device', () => {
   });
 
   it('When the type changes, then the rows of that type come back as a partial', async () => {
-    const res = await (await signIn(app, w.technician.email)).get(`/sites/${w.site.id}/devices/new/rows?type=wind_turbine`, HX);
+    const res = await (
+      await signIn(app, w.technician.email)
+    ).get(`/sites/${w.site.id}/devices/new/rows?type=wind_turbine`, HX);
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('value="wind_speed"');
   });
@@ -67,22 +78,47 @@ describe('Add a device', () => {
 
   it('When a metric key is invalid, then the form comes back with 422, the message beside the field and the input kept', async () => {
     const b = await signIn(app, w.technician.email);
-    const res = await b.post(`/sites/${w.site.id}/devices`, { name: 'New Inverter', type: 'inverter', manufacturer: 'SMA', model: '', serialNumber: '', ...metricRow(0, { key: 'power', name: 'Power', unit: 'kW' }), ...metricRow(5, { key: 'Bad Key', name: 'Energy', unit: 'kWh' }) }, { headers: HX });
+    const res = await b.post(
+      `/sites/${w.site.id}/devices`,
+      {
+        name: 'New Inverter',
+        type: 'inverter',
+        manufacturer: 'SMA',
+        model: '',
+        serialNumber: '',
+        ...metricRow(0, { key: 'power', name: 'Power', unit: 'kW' }),
+        ...metricRow(5, { key: 'Bad Key', name: 'Energy', unit: 'kWh' }),
+      },
+      { headers: HX },
+    );
     expect(res.statusCode).toBe(422);
     expect(res.body).not.toContain('<html');
     expect(res.body).toContain('value="New Inverter"');
     expect(res.body).toContain('value="Bad Key"');
-    expect(res.body).toMatch(/id="m1-key-error" class="field-error">Key must start with a letter and use only a–z, 0–9 and _/);
+    expect(res.body).toMatch(
+      /id="m1-key-error" class="field-error">Key must start with a letter and use only a–z, 0–9 and _/,
+    );
     expect(await app.repos.devices.list(w.site.id, 50)).toMatchObject({ items: [{ name: 'Main Battery' }] });
   });
 
   it('When the form is valid, then the device is created and the browser goes to its page', async () => {
     const b = await signIn(app, w.technician.email);
-    const res = await b.post(`/sites/${w.site.id}/devices`, { name: 'New Meter', type: 'meter', manufacturer: '', model: '', serialNumber: '', ...metricRow(3, { key: 'power', name: 'Power', unit: 'kW' }) });
+    const res = await b.post(`/sites/${w.site.id}/devices`, {
+      name: 'New Meter',
+      type: 'meter',
+      manufacturer: '',
+      model: '',
+      serialNumber: '',
+      ...metricRow(3, { key: 'power', name: 'Power', unit: 'kW' }),
+    });
     expect(res.statusCode).toBe(303);
     const id = res.headers.location!.split('/').pop()!;
     const device = await app.services.devices.get((await app.services.auth.loadActor(w.admin.id))!, id);
-    expect(device).toMatchObject({ name: 'New Meter', manufacturer: null, metrics: [{ key: 'power', intervalSeconds: 60 }] });
+    expect(device).toMatchObject({
+      name: 'New Meter',
+      manufacturer: null,
+      metrics: [{ key: 'power', intervalSeconds: 60 }],
+    });
   });
 
   it('When the CSRF token is missing, then nothing is created', async () => {
@@ -101,7 +137,9 @@ describe('Edit and delete a device', () => {
   it('When someone else saved first, then the edit says so with 412 and nothing is overwritten', async () => {
     const b = await signIn(app, w.technician.email);
     await app.repos.devices.update(w.device.id, { name: 'Renamed elsewhere' }, undefined, null);
-    const res = await b.post(`/devices/${w.device.id}`, editForm({ name: 'My name', 'metrics[1][name]': 'My power' }), { headers: HX });
+    const res = await b.post(`/devices/${w.device.id}`, editForm({ name: 'My name', 'metrics[1][name]': 'My power' }), {
+      headers: HX,
+    });
     expect(res.statusCode).toBe(412);
     expect(res.body).toContain('Someone else changed this device');
     expect(res.body).toContain('value="My name"');
@@ -143,20 +181,34 @@ describe('Edit and delete a device', () => {
     const [soc, power] = w.metrics;
     // Row 1 (power) was removed in the browser; the added row has the time-based index the "Add metric" button gives it.
     const res = await b.post(`/devices/${w.device.id}`, {
-      version: w.device.version, name: 'Big Battery', type: 'battery', manufacturer: '', model: '', serialNumber: '',
+      version: w.device.version,
+      name: 'Big Battery',
+      type: 'battery',
+      manufacturer: '',
+      model: '',
+      serialNumber: '',
       ...metricRow(0, { id: soc.id, key: 'soc', name: 'Charge', unit: '%' }),
       ...metricRow(1700000000000, { key: 'temperature', name: 'Temperature', unit: '°C' }),
     });
     expect(res.statusCode).toBe(303);
-    expect(await app.repos.metrics.listByDevice(w.device.id)).toMatchObject([{ id: soc.id, name: 'Charge' }, { key: 'temperature', name: 'Temperature', unit: '°C' }]);
+    expect(await app.repos.metrics.listByDevice(w.device.id)).toMatchObject([
+      { id: soc.id, name: 'Charge' },
+      { key: 'temperature', name: 'Temperature', unit: '°C' },
+    ]);
     expect(await app.repos.metrics.findById(power.id)).toBeNull();
     const page = await b.get(`/devices/${w.device.id}`);
-    expect(page.body).toContain('metrics: State of charge (soc), Power (power) → Charge (soc), Temperature (temperature)');
+    expect(page.body).toContain(
+      'metrics: State of charge (soc), Power (power) → Charge (soc), Temperature (temperature)',
+    );
   });
 
   it('When a metric row has a duplicate key, then 422 keeps every row as typed with the message beside that key, and nothing is saved', async () => {
     const b = await signIn(app, w.technician.email);
-    const res = await b.post(`/devices/${w.device.id}`, editForm({ name: 'Big Battery', ...metricRow(7, { key: 'soc', name: 'Second charge', unit: '%' }) }), { headers: HX });
+    const res = await b.post(
+      `/devices/${w.device.id}`,
+      editForm({ name: 'Big Battery', ...metricRow(7, { key: 'soc', name: 'Second charge', unit: '%' }) }),
+      { headers: HX },
+    );
     expect(res.statusCode).toBe(422);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.body).not.toContain('<html');
@@ -180,13 +232,24 @@ describe('Edit and delete a device', () => {
     const b = await signIn(app, w.technician.email);
     await app.repos.metrics.update(w.metrics[0].id, { intervalSeconds: 900 }, null);
     const version = (await app.repos.devices.findById(w.device.id))!.version;
-    for (const [field, message] of [['intervalSeconds', 'id="m0-interval-error" class="field-error">Interval (s) is required'], ['kind', 'id="m0-kind-error" class="field-error">Kind is not one of the allowed values']] as const) {
+    for (const [field, message] of [
+      ['intervalSeconds', 'id="m0-interval-error" class="field-error">Interval (s) is required'],
+      ['kind', 'id="m0-kind-error" class="field-error">Kind is not one of the allowed values'],
+    ] as const) {
       const res = await b.post(`/devices/${w.device.id}`, editForm({ version, [`metrics[0][${field}]`]: '' }));
       expect(res.statusCode).toBe(422);
       expect(res.body).toContain(message);
     }
     expect((await app.repos.metrics.findById(w.metrics[0].id))!.intervalSeconds).toBe(900);
-    const added = await b.post(`/sites/${w.site.id}/devices`, { name: 'New Meter', type: 'meter', manufacturer: '', model: '', serialNumber: '', ...metricRow(3, { key: 'power', name: 'Power', unit: 'kW' }), 'metrics[3][intervalSeconds]': '' });
+    const added = await b.post(`/sites/${w.site.id}/devices`, {
+      name: 'New Meter',
+      type: 'meter',
+      manufacturer: '',
+      model: '',
+      serialNumber: '',
+      ...metricRow(3, { key: 'power', name: 'Power', unit: 'kW' }),
+      'metrics[3][intervalSeconds]': '',
+    });
     expect(added.statusCode).toBe(422);
     expect(added.body).toMatch(/id="m0-interval-error" class="field-error">Interval \(s\) is required/);
     expect((await app.repos.devices.list(w.site.id, 50))!.items).toHaveLength(1);
@@ -194,7 +257,14 @@ describe('Edit and delete a device', () => {
 
   it('When every metric row is removed, then 422 says a device needs at least one metric and nothing is deleted', async () => {
     const b = await signIn(app, w.technician.email);
-    const res = await b.post(`/devices/${w.device.id}`, { version: w.device.version, name: 'Main Battery', type: 'battery', manufacturer: '', model: '', serialNumber: '' });
+    const res = await b.post(`/devices/${w.device.id}`, {
+      version: w.device.version,
+      name: 'Main Battery',
+      type: 'battery',
+      manufacturer: '',
+      model: '',
+      serialNumber: '',
+    });
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('A device needs at least one metric');
     expect(await app.repos.metrics.listByDevice(w.device.id)).toHaveLength(2);
@@ -206,7 +276,9 @@ describe('Edit and delete a device', () => {
     expect((await viewer.post(`/devices/${w.device.id}`, editForm({ name: 'Viewer was here' }))).statusCode).toBe(403);
     const outsider = await signIn(app, w.outsider.email);
     expect((await outsider.get(`/devices/${w.device.id}/edit`)).statusCode).toBe(404);
-    expect((await outsider.post(`/devices/${w.device.id}`, editForm({ name: 'Outsider was here' }))).statusCode).toBe(404);
+    expect((await outsider.post(`/devices/${w.device.id}`, editForm({ name: 'Outsider was here' }))).statusCode).toBe(
+      404,
+    );
     expect((await app.repos.devices.findById(w.device.id))?.name).toBe('Main Battery');
   });
 

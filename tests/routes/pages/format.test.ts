@@ -5,9 +5,20 @@ import { iso } from '../../../src/services/views.js';
 
 describe('Page formatting (it.f)', () => {
   it('When an instant of years 1970–2100 is shown, then it reads like Intl en-GB in UTC ("26 Nov, 14:03:27 UTC"), with "Sep" on every Node version', () => {
-    const intl = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', second: '2-digit', day: 'numeric', month: 'short', hourCycle: 'h23' });
+    const intl = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'UTC',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      day: 'numeric',
+      month: 'short',
+      hourCycle: 'h23',
+    });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), (ms) => format.time(iso(ms)) === `${intl.format(new Date(ms)).replace('Sept', 'Sep')} UTC`),
+      fc.property(
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        (ms) => format.time(iso(ms)) === `${intl.format(new Date(ms)).replace('Sept', 'Sep')} UTC`,
+      ),
       { numRuns: 5_000 },
     );
     expect(format.time('2026-09-03T00:05:07.000Z')).toBe('3 Sep, 00:05:07 UTC');
@@ -31,8 +42,29 @@ describe('Page formatting (it.f)', () => {
       fc.double({ min: -1e-3, max: 1e-3 }),
       fc.double({ min: -1e16, max: 1e16 }),
     );
-    fc.assert(fc.property(values, (v) => format.number(v) === intl.format(v)), { numRuns: 20_000 });
-    for (const v of [1.005, 0.285, 2.675, -1.005, -0.001, -0, 0, 9.995, 999.995, 1234567.891, 9e13 + 0.125, 123456789012345.67, 1e21, 1e-7, NaN, Infinity, -Infinity]) {
+    fc.assert(
+      fc.property(values, (v) => format.number(v) === intl.format(v)),
+      { numRuns: 20_000 },
+    );
+    for (const v of [
+      1.005,
+      0.285,
+      2.675,
+      -1.005,
+      -0.001,
+      -0,
+      0,
+      9.995,
+      999.995,
+      1234567.891,
+      9e13 + 0.125,
+      123456789012345.67,
+      1e21,
+      1e-7,
+      NaN,
+      Infinity,
+      -Infinity,
+    ]) {
       expect(format.number(v)).toBe(intl.format(v));
     }
     expect(format.number(1.005)).toBe('1.01');

@@ -13,7 +13,10 @@ afterEach(() => app.close());
 
 describe('GET /sites', () => {
   it('When a viewer lists sites, then they see exactly their site with device count, generation and metered power, each counted once', async () => {
-    const setPower = (id: string, kw: number) => app.db.$client.prepare("UPDATE metrics SET latest_ts = ?, latest_value = ? WHERE id = ? AND key = 'power'").run(Date.now(), kw, id);
+    const setPower = (id: string, kw: number) =>
+      app.db.$client
+        .prepare("UPDATE metrics SET latest_ts = ?, latest_value = ? WHERE id = ? AND key = 'power'")
+        .run(Date.now(), kw, id);
     const first = await (await signIn(app, w.viewer.email)).get('/sites');
     expect(first.body).toMatch(/1 device</);
     expect(first.body).toMatch(/Generation now: <span class="value">–/);
@@ -37,7 +40,10 @@ describe('GET /sites', () => {
     expect(site.body).toMatch(/id="site-generation">40 kW/);
     expect(site.body).toMatch(/id="site-metered">52.5 kW/);
     // The API's latest values are unchanged by this: no device type leaks into them.
-    const api = await app.inject({ url: `/api/sites/${w.site.id}/latest`, headers: { cookie: (await signIn(app, w.viewer.email)).cookie } });
+    const api = await app.inject({
+      url: `/api/sites/${w.site.id}/latest`,
+      headers: { cookie: (await signIn(app, w.viewer.email)).cookie },
+    });
     expect(api.statusCode).toBe(200);
     expect(api.body).not.toContain('deviceType');
   });
@@ -91,7 +97,9 @@ describe('GET /sites/:siteId', () => {
     expect(hidden.headers['content-type']).toMatch(/^text\/html/);
     expect(hidden.body).toContain('Page not found');
     expect(hidden.body).not.toContain('Main Site');
-    expect(hidden.body.replace(/content="[^"]+"|value="[^"]+"/g, '')).toBe(missing.body.replace(/content="[^"]+"|value="[^"]+"/g, ''));
+    expect(hidden.body.replace(/content="[^"]+"|value="[^"]+"/g, '')).toBe(
+      missing.body.replace(/content="[^"]+"|value="[^"]+"/g, ''),
+    );
   });
 
   it('When htmx asks for a hidden site, then an in-place error fragment comes back', async () => {
@@ -122,7 +130,8 @@ describe('Long lists', () => {
     expect((await b.get('/sites?q=Bulk%20001')).body).not.toContain('Only the first');
 
     expect((await b.get(`/sites/${w.site.id}`)).body).not.toContain('Only the first');
-    for (let i = 0; i < 200; i++) await createDevice(app, w.site.id, { name: `Bulk device ${String(i).padStart(3, '0')}`, type: 'meter' });
+    for (let i = 0; i < 200; i++)
+      await createDevice(app, w.site.id, { name: `Bulk device ${String(i).padStart(3, '0')}`, type: 'meter' });
     const page = await b.get(`/sites/${w.site.id}`);
     expect(page.body).toContain('Only the first 200 of 201 devices are shown here');
   }, 30_000);

@@ -16,14 +16,22 @@ beforeEach(async () => {
 afterEach(() => app.close());
 
 const actor = async (id: string) => (await app.services.auth.loadActor(id))!;
-const subscribe = async (userId: string, name: string, metricIds: string[]) => app.services.subscriptions.create(await actor(userId), { name, metricIds });
+const subscribe = async (userId: string, name: string, metricIds: string[]) =>
+  app.services.subscriptions.create(await actor(userId), { name, metricIds });
 /** A form body with `metricIds` once per checked box, as a browser sends it. */
-const fields = (name: string, ids: string[]) => `name=${encodeURIComponent(name)}${ids.map((id) => `&metricIds=${id}`).join('')}`;
+const fields = (name: string, ids: string[]) =>
+  `name=${encodeURIComponent(name)}${ids.map((id) => `&metricIds=${id}`).join('')}`;
 
 async function postForm(url: string, body: string, opts: { csrf?: boolean; hx?: boolean; type?: string } = {}) {
   const b = await signIn(app, w.technician.email);
   return app.inject({
-    method: 'POST', url, headers: { cookie: b.cookie, 'content-type': opts.type ?? 'application/x-www-form-urlencoded', ...(opts.hx ? HX : {}) },
+    method: 'POST',
+    url,
+    headers: {
+      cookie: b.cookie,
+      'content-type': opts.type ?? 'application/x-www-form-urlencoded',
+      ...(opts.hx ? HX : {}),
+    },
     payload: `${opts.csrf === false ? '' : `_csrf=${encodeURIComponent(b.csrf)}&`}${body}`,
   });
 }
@@ -40,7 +48,11 @@ describe('GET /subscriptions', () => {
   });
 
   it('When a user has subscriptions, then each is listed with its metric count, edit and delete; others’ are not', async () => {
-    await subscribe(w.technician.id, 'Batteries', w.metrics.map((m) => m.id));
+    await subscribe(
+      w.technician.id,
+      'Batteries',
+      w.metrics.map((m) => m.id),
+    );
     await subscribe(w.viewer.id, 'Viewer’s own', [w.metrics[0].id]);
     const res = await (await signIn(app, w.technician.email)).get('/subscriptions', HX);
     expect(res.statusCode).toBe(200);
@@ -83,7 +95,10 @@ describe('New subscription', () => {
     const res = await postForm('/subscriptions', fields('Across sites', ids));
     expect(res.statusCode).toBe(303);
     const id = res.headers.location!.split('/').pop()!;
-    expect(await app.services.subscriptions.get(await actor(w.technician.id), id)).toMatchObject({ name: 'Across sites', metrics: [{ id: ids[0] }, { id: ids[1] }] });
+    expect(await app.services.subscriptions.get(await actor(w.technician.id), id)).toMatchObject({
+      name: 'Across sites',
+      metrics: [{ id: ids[0] }, { id: ids[1] }],
+    });
   });
 
   it('When htmx posts a valid form, then it answers with HX-Redirect', async () => {
@@ -129,8 +144,18 @@ describe('New subscription', () => {
   });
 
   it('When a metric of a site the user cannot see (or one deleted since the page was drawn) is posted, then 422 says a chosen metric is no longer available, without its id, and nothing is stored', async () => {
-    const hidden = await createDevice(app, (await app.repos.sites.create({ name: 'Hidden', description: '', latitude: null, longitude: null, timezone: 'UTC' }, null)).id);
-    const res = await postForm('/subscriptions', fields('Sneaky', [w.metrics[0].id, hidden.metrics[0].id]), { hx: true });
+    const hidden = await createDevice(
+      app,
+      (
+        await app.repos.sites.create(
+          { name: 'Hidden', description: '', latitude: null, longitude: null, timezone: 'UTC' },
+          null,
+        )
+      ).id,
+    );
+    const res = await postForm('/subscriptions', fields('Sneaky', [w.metrics[0].id, hidden.metrics[0].id]), {
+      hx: true,
+    });
     expect(res.statusCode).toBe(422);
     expect(res.body).toContain('A metric you chose is no longer available');
     expect(res.body).not.toContain(hidden.metrics[0].id);
@@ -157,7 +182,8 @@ describe('GET /subscriptions/:id', () => {
     expect(res.body).toContain(`data-series-url="/api/subscriptions/${sub.id}/timeseries"`);
     expect(res.body).toContain(`data-stream-url="/api/subscriptions/${sub.id}/stream"`);
     expect(res.body).toContain('>Download CSV</a>');
-    for (const label of ['Window', 'Aggregation', 'From', 'To']) expect(res.body).toMatch(new RegExp(`<label for="sub-[a-z]+">${label}`));
+    for (const label of ['Window', 'Aggregation', 'From', 'To'])
+      expect(res.body).toMatch(new RegExp(`<label for="sub-[a-z]+">${label}`));
     expect(res.body).toContain('/assets/vendor/uplot/uPlot.iife.min.js');
     expect(res.body).toContain('/assets/subscription-chart.js');
     expect(res.body).toMatch(/Other Site \/ <a href="\/devices\/[^"]+">Far Meter<\/a> \/ Power/);
@@ -195,14 +221,20 @@ describe('GET /subscriptions/:id', () => {
   it('When another user opens someone else’s subscription, then every page of it is the 404 page', async () => {
     const sub = await subscribe(w.technician.id, 'Mine', [w.metrics[0].id]);
     const b = await signIn(app, w.viewer.email);
-    for (const url of [`/subscriptions/${sub.id}`, `/subscriptions/${sub.id}/edit`, `/subscriptions/${sub.id}/delete`]) {
+    for (const url of [
+      `/subscriptions/${sub.id}`,
+      `/subscriptions/${sub.id}/edit`,
+      `/subscriptions/${sub.id}/delete`,
+    ]) {
       const res = await b.get(url);
       expect(res.statusCode).toBe(404);
       expect(res.body).toContain('Page not found');
       expect(res.body).not.toContain('Mine');
     }
     expect((await b.post(`/subscriptions/${sub.id}/delete`, {})).statusCode).toBe(404);
-    expect((await b.post(`/subscriptions/${sub.id}`, { name: 'Taken', metricIds: w.metrics[0].id })).statusCode).toBe(404);
+    expect((await b.post(`/subscriptions/${sub.id}`, { name: 'Taken', metricIds: w.metrics[0].id })).statusCode).toBe(
+      404,
+    );
     expect((await app.services.subscriptions.get(await actor(w.technician.id), sub.id)).name).toBe('Mine');
   });
 });
@@ -214,7 +246,11 @@ describe('Edit and delete a subscription', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers.vary).toMatch(/HX-Request/);
     expect(res.body).toContain('value="Edit me"');
-    expect(res.body).toMatch(new RegExp(`value="${other.metrics[1].id}" aria-label="Other Site / Far Meter / Export energy \\(kWh\\)" checked`));
+    expect(res.body).toMatch(
+      new RegExp(
+        `value="${other.metrics[1].id}" aria-label="Other Site / Far Meter / Export energy \\(kWh\\)" checked`,
+      ),
+    );
     expect(res.body).toContain('Save changes');
   });
 
@@ -226,7 +262,10 @@ describe('Edit and delete a subscription', () => {
     const res = await postForm(`/subscriptions/${sub.id}`, fields('After', [w.metrics[1].id, other.metrics[0].id]));
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(`/subscriptions/${sub.id}`);
-    expect(await app.services.subscriptions.get(await actor(w.technician.id), sub.id)).toMatchObject({ name: 'After', metricCount: 2 });
+    expect(await app.services.subscriptions.get(await actor(w.technician.id), sub.id)).toMatchObject({
+      name: 'After',
+      metricCount: 2,
+    });
   });
 
   it('When deleting, then a confirmation asks first; confirming deletes; without the CSRF token nothing happens', async () => {

@@ -16,7 +16,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password; sets the session cookie',
-        description: 'At most 30 attempts a minute per client address and 20 failures per 15 minutes per account; past either, 429 with Retry-After, answered after a one-second hold.',
+        description:
+          'At most 30 attempts a minute per client address and 20 failures per 15 minutes per account; past either, 429 with Retry-After, answered after a one-second hold.',
         security: [],
         body: LoginBody,
         response: { 200: Type.Object({ user: UserSchema }), ...pickProblems(400, 401, 422, 429) },
@@ -34,7 +35,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/logout',
-    { config: { public: true }, schema: { tags: ['auth'], summary: 'Sign out: the session is destroyed on the server', response: { 204: NoContent, ...pickProblems(400, 401) } } },
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out: the session is destroyed on the server',
+        response: { 204: NoContent, ...pickProblems(400, 401) },
+      },
+    },
     async (request, reply) => {
       if (request.session.userId) await request.session.destroy();
       return reply.code(204).send(null);

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
 import { NoContent, PageOf, PageQuery, pickProblems } from '../../../schemas/common.js';
-import { CreateDeviceBody, DeviceParams, DeviceSchema, DeviceWithMetrics, IfMatchHeaders, UpdateDeviceBody } from '../../../schemas/devices.js';
+import {
+  CreateDeviceBody,
+  DeviceParams,
+  DeviceSchema,
+  DeviceWithMetrics,
+  IfMatchHeaders,
+  UpdateDeviceBody,
+} from '../../../schemas/devices.js';
 import { MetricBody, MetricSchema } from '../../../schemas/metrics.js';
 import { SiteParams } from '../../../schemas/sites.js';
 
@@ -12,7 +19,15 @@ const tags = ['devices'];
 export const siteDevices: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '',
-    { schema: { tags, summary: 'Devices of a site, by name', params: SiteParams, querystring: PageQuery, response: { 200: PageOf(DeviceSchema), ...pickProblems(400, 401, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Devices of a site, by name',
+        params: SiteParams,
+        querystring: PageQuery,
+        response: { 200: PageOf(DeviceSchema), ...pickProblems(400, 401, 404) },
+      },
+    },
     async (request) => app.services.devices.list(requireActor(request), request.params.siteId, request.query),
   );
 
@@ -28,7 +43,11 @@ export const siteDevices: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { etag, ...device } = await app.services.devices.create(requireActor(request), request.params.siteId, request.body);
+      const { etag, ...device } = await app.services.devices.create(
+        requireActor(request),
+        request.params.siteId,
+        request.body,
+      );
       return reply.code(201).header('location', `/api/devices/${device.id}`).header('etag', etag).send(device);
     },
   );
@@ -38,7 +57,14 @@ export const siteDevices: FastifyPluginAsyncTypebox = async (app) => {
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/:deviceId',
-    { schema: { tags, summary: 'A device with its metrics and their latest values; sends an ETag', params: DeviceParams, response: { 200: DeviceWithMetrics, ...pickProblems(400, 401, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'A device with its metrics and their latest values; sends an ETag',
+        params: DeviceParams,
+        response: { 200: DeviceWithMetrics, ...pickProblems(400, 401, 404) },
+      },
+    },
     async (request, reply) => {
       const { etag, ...device } = await app.services.devices.get(requireActor(request), request.params.deviceId);
       return reply.header('etag', etag).send(device);
@@ -58,7 +84,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { etag, ...device } = await app.services.devices.update(requireActor(request), request.params.deviceId, request.body, request.headers['if-match']);
+      const { etag, ...device } = await app.services.devices.update(
+        requireActor(request),
+        request.params.deviceId,
+        request.body,
+        request.headers['if-match'],
+      );
       return reply.header('etag', etag).send(device);
     },
   );
@@ -66,7 +97,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/:deviceId',
     {
-      schema: { tags, summary: 'Delete a device with its metrics and readings', params: DeviceParams, headers: IfMatchHeaders, response: { 204: NoContent, ...pickProblems(400, 401, 403, 404, 412) } },
+      schema: {
+        tags,
+        summary: 'Delete a device with its metrics and readings',
+        params: DeviceParams,
+        headers: IfMatchHeaders,
+        response: { 204: NoContent, ...pickProblems(400, 401, 403, 404, 412) },
+      },
     },
     async (request, reply) => {
       await app.services.devices.delete(requireActor(request), request.params.deviceId, request.headers['if-match']);
@@ -76,14 +113,29 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/:deviceId/metrics',
-    { schema: { tags: ['metrics'], summary: 'Metrics of a device', params: DeviceParams, response: { 200: Type.Object({ items: Type.Array(MetricSchema) }), ...pickProblems(400, 401, 404) } } },
-    async (request) => ({ items: await app.services.metrics.listByDevice(requireActor(request), request.params.deviceId) }),
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Metrics of a device',
+        params: DeviceParams,
+        response: { 200: Type.Object({ items: Type.Array(MetricSchema) }), ...pickProblems(400, 401, 404) },
+      },
+    },
+    async (request) => ({
+      items: await app.services.metrics.listByDevice(requireActor(request), request.params.deviceId),
+    }),
   );
 
   app.post(
     '/:deviceId/metrics',
     {
-      schema: { tags: ['metrics'], summary: 'Add a metric to a device', params: DeviceParams, body: MetricBody, response: { 201: MetricSchema, ...pickProblems(400, 401, 403, 404, 409, 422) } },
+      schema: {
+        tags: ['metrics'],
+        summary: 'Add a metric to a device',
+        params: DeviceParams,
+        body: MetricBody,
+        response: { 201: MetricSchema, ...pickProblems(400, 401, 403, 404, 409, 422) },
+      },
     },
     async (request, reply) => {
       const metric = await app.services.metrics.create(requireActor(request), request.params.deviceId, request.body);

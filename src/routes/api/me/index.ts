@@ -5,13 +5,27 @@ import { NoContent, pickProblems } from '../../../schemas/common.js';
 import { CreatedTokenSchema, CreateTokenBody, MeSchema, TokenParams, TokenSchema } from '../../../schemas/users.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('', { schema: { tags: ['auth'], summary: 'The current user and their site memberships', response: { 200: MeSchema, ...pickProblems(401) } } }, async (request) =>
-    app.services.auth.me(requireActor(request)),
+  app.get(
+    '',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The current user and their site memberships',
+        response: { 200: MeSchema, ...pickProblems(401) },
+      },
+    },
+    async (request) => app.services.auth.me(requireActor(request)),
   );
 
   app.get(
     '/tokens',
-    { schema: { tags: ['auth'], summary: 'Your API tokens (never the secret)', response: { 200: Type.Object({ items: Type.Array(TokenSchema) }), ...pickProblems(401) } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Your API tokens (never the secret)',
+        response: { 200: Type.Object({ items: Type.Array(TokenSchema) }), ...pickProblems(401) },
+      },
+    },
     async (request) => ({ items: await app.services.auth.listTokens(requireActor(request)) }),
   );
 
@@ -25,12 +39,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: CreatedTokenSchema, ...pickProblems(400, 401, 422) },
       },
     },
-    async (request, reply) => reply.code(201).send(await app.services.auth.createToken(requireActor(request), request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await app.services.auth.createToken(requireActor(request), request.body)),
   );
 
   app.delete(
     '/tokens/:tokenId',
-    { schema: { tags: ['auth'], summary: 'Revoke an API token', params: TokenParams, response: { 204: NoContent, ...pickProblems(400, 401, 404) } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke an API token',
+        params: TokenParams,
+        response: { 204: NoContent, ...pickProblems(400, 401, 404) },
+      },
+    },
     async (request, reply) => {
       await app.services.auth.revokeToken(requireActor(request), request.params.tokenId);
       return reply.code(204).send(null);

@@ -21,7 +21,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { format, ...query } = request.query;
       const data = await app.services.timeseries.forMetric(requireActor(request), request.params.metricId, query);
-      return sendSeries(request, reply, data, format, `${data.series[0].siteName}-${data.series[0].deviceName}-${data.series[0].key}`);
+      return sendSeries(
+        request,
+        reply,
+        data,
+        format,
+        `${data.series[0].siteName}-${data.series[0].deviceName}-${data.series[0].key}`,
+      );
     },
   );
 };

@@ -11,8 +11,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: 2 * 1024 * 1024,
       schema: {
         tags: ['readings'],
-        summary: 'Ingest up to 10,000 readings atomically (technicians of the metrics\' sites, admins)',
-        description: 'The whole batch is validated first: any invalid reading refuses it with 422 and the index and reason of each. Re-sending a metric+timestamp replaces the value.',
+        summary: "Ingest up to 10,000 readings atomically (technicians of the metrics' sites, admins)",
+        description:
+          'The whole batch is validated first: any invalid reading refuses it with 422 and the index and reason of each. Re-sending a metric+timestamp replaces the value.',
         body: ReadingsBody,
         response: { 200: IngestResult, ...pickProblems(400, 401, 403, 422) },
       },

@@ -3,7 +3,16 @@ import Type from 'typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
 import { NoContent, PageOf, PageQuery, pickProblems } from '../../../schemas/common.js';
 import { SiteLatestItem } from '../../../schemas/metrics.js';
-import { AuditEntrySchema, CreateSiteBody, MemberParams, MemberSchema, SetMemberBody, SiteParams, SiteSchema, UpdateSiteBody } from '../../../schemas/sites.js';
+import {
+  AuditEntrySchema,
+  CreateSiteBody,
+  MemberParams,
+  MemberSchema,
+  SetMemberBody,
+  SiteParams,
+  SiteSchema,
+  UpdateSiteBody,
+} from '../../../schemas/sites.js';
 
 const tags = ['sites'];
 
@@ -14,7 +23,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Sites you can see (admins: all), by name',
-        querystring: Type.Object({ ...PageQuery.properties, q: Type.Optional(Type.String({ maxLength: 120, description: 'Filter by name (contains)' })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            ...PageQuery.properties,
+            q: Type.Optional(Type.String({ maxLength: 120, description: 'Filter by name (contains)' })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: PageOf(SiteSchema), ...pickProblems(400, 401) },
       },
     },
@@ -23,7 +38,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '',
-    { schema: { tags, summary: 'Create a site (admins)', body: CreateSiteBody, response: { 201: SiteSchema, ...pickProblems(400, 401, 403, 422) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Create a site (admins)',
+        body: CreateSiteBody,
+        response: { 201: SiteSchema, ...pickProblems(400, 401, 403, 422) },
+      },
+    },
     async (request, reply) => {
       const site = await app.services.sites.create(requireActor(request), request.body);
       return reply.code(201).header('location', `/api/sites/${site.id}`).send(site);
@@ -32,19 +54,41 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/:siteId',
-    { schema: { tags, summary: 'A site, with your role and its device count', params: SiteParams, response: { 200: SiteSchema, ...pickProblems(400, 401, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'A site, with your role and its device count',
+        params: SiteParams,
+        response: { 200: SiteSchema, ...pickProblems(400, 401, 404) },
+      },
+    },
     async (request) => app.services.sites.get(requireActor(request), request.params.siteId),
   );
 
   app.patch(
     '/:siteId',
-    { schema: { tags, summary: 'Change a site (admins)', params: SiteParams, body: UpdateSiteBody, response: { 200: SiteSchema, ...pickProblems(400, 401, 403, 404, 422) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Change a site (admins)',
+        params: SiteParams,
+        body: UpdateSiteBody,
+        response: { 200: SiteSchema, ...pickProblems(400, 401, 403, 404, 422) },
+      },
+    },
     async (request) => app.services.sites.update(requireActor(request), request.params.siteId, request.body),
   );
 
   app.delete(
     '/:siteId',
-    { schema: { tags, summary: 'Delete a site with its devices, metrics and readings (admins)', params: SiteParams, response: { 204: NoContent, ...pickProblems(400, 401, 403, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a site with its devices, metrics and readings (admins)',
+        params: SiteParams,
+        response: { 204: NoContent, ...pickProblems(400, 401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       await app.services.sites.delete(requireActor(request), request.params.siteId);
       return reply.code(204).send(null);
@@ -53,13 +97,27 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/:siteId/latest',
-    { schema: { tags: ['metrics'], summary: 'Every metric of the site with its latest value', params: SiteParams, response: { 200: Type.Object({ items: Type.Array(SiteLatestItem) }), ...pickProblems(400, 401, 404) } } },
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Every metric of the site with its latest value',
+        params: SiteParams,
+        response: { 200: Type.Object({ items: Type.Array(SiteLatestItem) }), ...pickProblems(400, 401, 404) },
+      },
+    },
     async (request) => ({ items: await app.services.metrics.siteLatest(requireActor(request), request.params.siteId) }),
   );
 
   app.get(
     '/:siteId/members',
-    { schema: { tags, summary: 'Members of a site (admins)', params: SiteParams, response: { 200: Type.Object({ items: Type.Array(MemberSchema) }), ...pickProblems(400, 401, 403, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Members of a site (admins)',
+        params: SiteParams,
+        response: { 200: Type.Object({ items: Type.Array(MemberSchema) }), ...pickProblems(400, 401, 403, 404) },
+      },
+    },
     async (request) => ({ items: await app.services.sites.members(requireActor(request), request.params.siteId) }),
   );
 
@@ -75,14 +133,26 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { member, created } = await app.services.sites.setMember(requireActor(request), request.params.siteId, request.params.userId, request.body.role);
+      const { member, created } = await app.services.sites.setMember(
+        requireActor(request),
+        request.params.siteId,
+        request.params.userId,
+        request.body.role,
+      );
       return reply.code(created ? 201 : 200).send(member);
     },
   );
 
   app.delete(
     '/:siteId/members/:userId',
-    { schema: { tags, summary: 'Remove a member (admins)', params: MemberParams, response: { 204: NoContent, ...pickProblems(400, 401, 403, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Remove a member (admins)',
+        params: MemberParams,
+        response: { 204: NoContent, ...pickProblems(400, 401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       await app.services.sites.removeMember(requireActor(request), request.params.siteId, request.params.userId);
       return reply.code(204).send(null);
@@ -96,7 +166,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: 'Audit trail of the site, newest first (technicians and admins)',
         params: SiteParams,
-        querystring: Type.Object({ ...PageQuery.properties, entityId: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { ...PageQuery.properties, entityId: Type.Optional(Type.String({ maxLength: 200 })) },
+          { additionalProperties: false },
+        ),
         response: { 200: PageOf(AuditEntrySchema), ...pickProblems(400, 401, 403, 404) },
       },
     },

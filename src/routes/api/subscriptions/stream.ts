@@ -31,27 +31,32 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const raw = reply.raw;
       let started = false;
       // Headers go out with the first bytes, so a 404 or 429 from open() is still a normal problem reply.
-      const close = await app.services.streams.open(actor, request.params.subscriptionId, request.headers['last-event-id'], {
-        write(chunk) {
-          if (!started) {
-            started = true;
-            reply.hijack();
-            // After hijack Fastify sends none of the reply's headers (helmet's among them): copied here.
-            raw.writeHead(200, {
-              ...(reply.getHeaders() as OutgoingHttpHeaders),
-              'content-type': 'text/event-stream; charset=utf-8',
-              'cache-control': 'no-cache, no-transform',
-              connection: 'keep-alive',
-              'x-accel-buffering': 'no',
-              'x-content-type-options': 'nosniff',
-            });
-          }
-          raw.write(chunk);
+      const close = await app.services.streams.open(
+        actor,
+        request.params.subscriptionId,
+        request.headers['last-event-id'],
+        {
+          write(chunk) {
+            if (!started) {
+              started = true;
+              reply.hijack();
+              // After hijack Fastify sends none of the reply's headers (helmet's among them): copied here.
+              raw.writeHead(200, {
+                ...(reply.getHeaders() as OutgoingHttpHeaders),
+                'content-type': 'text/event-stream; charset=utf-8',
+                'cache-control': 'no-cache, no-transform',
+                connection: 'keep-alive',
+                'x-accel-buffering': 'no',
+                'x-content-type-options': 'nosniff',
+              });
+            }
+            raw.write(chunk);
+          },
+          end() {
+            raw.end();
+          },
         },
-        end() {
-          raw.end();
-        },
-      });
+      );
       request.raw.on('close', close);
     },
   );

@@ -6,13 +6,27 @@ import { CreateUserBody, UpdateUserBody, UserParams, UserSchema } from '../../..
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '',
-    { schema: { tags: ['users'], summary: 'List users (admins)', querystring: PageQuery, response: { 200: PageOf(UserSchema), ...pickProblems(400, 401, 403) } } },
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'List users (admins)',
+        querystring: PageQuery,
+        response: { 200: PageOf(UserSchema), ...pickProblems(400, 401, 403) },
+      },
+    },
     async (request) => app.services.users.list(requireActor(request), request.query),
   );
 
   app.post(
     '',
-    { schema: { tags: ['users'], summary: 'Create a user (admins)', body: CreateUserBody, response: { 201: UserSchema, ...pickProblems(400, 401, 403, 409, 422) } } },
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user (admins)',
+        body: CreateUserBody,
+        response: { 201: UserSchema, ...pickProblems(400, 401, 403, 409, 422) },
+      },
+    },
     async (request, reply) => {
       const user = await app.services.users.create(requireActor(request), request.body);
       return reply.code(201).header('location', `/api/users/${user.id}`).send(user);
@@ -35,7 +49,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/:userId',
-    { schema: { tags: ['users'], summary: 'Delete a user (admins)', params: UserParams, response: { 204: NoContent, ...pickProblems(400, 401, 403, 404, 422) } } },
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Delete a user (admins)',
+        params: UserParams,
+        response: { 204: NoContent, ...pickProblems(400, 401, 403, 404, 422) },
+      },
+    },
     async (request, reply) => {
       await app.services.users.delete(requireActor(request), request.params.userId);
       return reply.code(204).send(null);

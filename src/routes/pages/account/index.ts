@@ -7,26 +7,41 @@ import { actorOf, redirect, render } from '../render.js';
 const templates = { page: 'pages/account/tokens', partial: 'partials/account/tokens' };
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  async function show(request: FastifyRequest, reply: FastifyReply, extra: { created?: unknown; values?: object; errors?: Errors }, status = 200) {
+  async function show(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { created?: unknown; values?: object; errors?: Errors },
+    status = 200,
+  ) {
     const tokens = await app.services.auth.listTokens(actorOf(request));
-    return render(request, reply, templates, { title: 'API tokens', tokens, created: null, values: { name: '' }, errors: {}, ...extra }, status);
+    return render(
+      request,
+      reply,
+      templates,
+      { title: 'API tokens', tokens, created: null, values: { name: '' }, errors: {}, ...extra },
+      status,
+    );
   }
 
   app.get('/account/tokens', async (request, reply) => show(request, reply, {}));
 
   // The new token is in this response only: it is rendered, never redirected to.
-  app.post('/account/tokens', { schema: { body: CreateTokenBody }, attachValidation: true, preValidation: fromForm(CreateTokenBody) }, async (request, reply) => {
-    let errors = validationErrors(request);
-    if (!errors) {
-      try {
-        const created = await app.services.auth.createToken(actorOf(request), request.body);
-        return show(request, reply, { created }, 201);
-      } catch (err) {
-        errors = serviceErrors(err);
+  app.post(
+    '/account/tokens',
+    { schema: { body: CreateTokenBody }, attachValidation: true, preValidation: fromForm(CreateTokenBody) },
+    async (request, reply) => {
+      let errors = validationErrors(request);
+      if (!errors) {
+        try {
+          const created = await app.services.auth.createToken(actorOf(request), request.body);
+          return show(request, reply, { created }, 201);
+        } catch (err) {
+          errors = serviceErrors(err);
+        }
       }
-    }
-    return show(request, reply, { values: request.body, errors }, 422);
-  });
+      return show(request, reply, { values: request.body, errors }, 422);
+    },
+  );
 
   app.post('/account/tokens/:tokenId/revoke', { schema: { params: TokenParams } }, async (request, reply) => {
     await app.services.auth.revokeToken(actorOf(request), request.params.tokenId);

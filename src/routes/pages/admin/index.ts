@@ -13,7 +13,12 @@ import sites from './sites.js';
 
 const ActiveForm = Type.Object({ active: Type.Boolean() }, { additionalProperties: false });
 const PasswordForm = Type.Object({ password: CreateUserBody.properties.password }, { additionalProperties: false });
-type Forms = { user?: { values: object; errors: Errors }; site?: { values: object; errors: Errors }; password?: { userId: string; errors: Errors }; notice?: string };
+type Forms = {
+  user?: { values: object; errors: Errors };
+  site?: { values: object; errors: Errors };
+  password?: { userId: string; errors: Errors };
+  notice?: string;
+};
 
 /** Users and sites a page of the admin overview shows; further ones are a link away. */
 const PAGE = 50;
@@ -46,7 +51,13 @@ const doneUrl = (done: Done, userId: string) => `/admin?${new URLSearchParams({ 
 const USER_GONE = 'That user no longer exists: someone deleted them meanwhile.';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  async function show(request: FastifyRequest, reply: FastifyReply, forms: Forms = {}, status = 200, pages: Pages = {}) {
+  async function show(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    forms: Forms = {},
+    status = 200,
+    pages: Pages = {},
+  ) {
     const actor = actorOf(request);
     requireAdmin(actor, 'administer Sitewatt');
     const [users, sites] = await Promise.all([
@@ -77,10 +88,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
    * A refused password reset is shown beside its form; when that user is not on the first page
    * drawn again (or is gone since), above the list instead.
    */
-  async function passwordNotice(request: FastifyRequest, password: Forms['password'], shown: { id: string }[]): Promise<string | null> {
+  async function passwordNotice(
+    request: FastifyRequest,
+    password: Forms['password'],
+    shown: { id: string }[],
+  ): Promise<string | null> {
     if (!password || shown.some((u) => u.id === password.userId)) return null;
     const user = await app.services.users.find(actorOf(request), password.userId);
-    return user ? `The password of ${user.name} was not changed: it ${Object.values(password.errors).join('; ')}.` : USER_GONE;
+    return user
+      ? `The password of ${user.name} was not changed: it ${Object.values(password.errors).join('; ')}.`
+      : USER_GONE;
   }
 
   async function doneText(request: FastifyRequest, pages: Pages): Promise<string | null> {
@@ -89,55 +106,81 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return user ? DONE[pages.done as Done](user.name) : null;
   }
 
-  app.get('/admin', { schema: { querystring: AdminPages } }, async (request, reply) => show(request, reply, {}, 200, request.query));
+  app.get('/admin', { schema: { querystring: AdminPages } }, async (request, reply) =>
+    show(request, reply, {}, 200, request.query),
+  );
 
-  app.post('/admin/users', { schema: { body: CreateUserBody }, attachValidation: true, preValidation: fromForm(CreateUserBody) }, async (request, reply) => {
-    let errs = validationErrors(request);
-    if (!errs) {
-      try {
-        const user = await app.services.users.create(actorOf(request), request.body);
-        return redirect(request, reply, doneUrl('user-created', user.id));
-      } catch (err) {
-        errs = serviceErrors(err, { SW_EMAIL_TAKEN: '/email' });
+  app.post(
+    '/admin/users',
+    { schema: { body: CreateUserBody }, attachValidation: true, preValidation: fromForm(CreateUserBody) },
+    async (request, reply) => {
+      let errs = validationErrors(request);
+      if (!errs) {
+        try {
+          const user = await app.services.users.create(actorOf(request), request.body);
+          return redirect(request, reply, doneUrl('user-created', user.id));
+        } catch (err) {
+          errs = serviceErrors(err, { SW_EMAIL_TAKEN: '/email' });
+        }
       }
-    }
-    return show(request, reply, { user: { values: { ...request.body, password: '' }, errors: errs } }, 422);
-  });
+      return show(request, reply, { user: { values: { ...request.body, password: '' }, errors: errs } }, 422);
+    },
+  );
 
-  app.post('/admin/users/:userId/active', { schema: { params: UserParams, body: ActiveForm }, preValidation: fromForm(ActiveForm) }, async (request, reply) => {
-    try {
-      await app.services.users.update(actorOf(request), request.params.userId, { active: request.body.active });
-    } catch (err) {
-      if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
-      throw err;
-    }
-    return redirect(request, reply, doneUrl(request.body.active ? 'user-reactivated' : 'user-deactivated', request.params.userId));
-  });
-
-  app.post('/admin/users/:userId/password', { schema: { params: UserParams, body: PasswordForm }, attachValidation: true, preValidation: fromForm(PasswordForm) }, async (request, reply) => {
-    const invalid = validationErrors(request);
-    if (invalid) return show(request, reply, { password: { userId: request.params.userId, errors: invalid } }, 422);
-    try {
-      await app.services.users.update(actorOf(request), request.params.userId, { password: request.body.password });
-    } catch (err) {
-      if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
-      throw err;
-    }
-    return redirect(request, reply, doneUrl('password-set', request.params.userId));
-  });
-
-  app.post('/admin/sites', { schema: { body: CreateSiteBody }, attachValidation: true, preValidation: fromForm(CreateSiteBody) }, async (request, reply) => {
-    let errs = validationErrors(request);
-    if (!errs) {
+  app.post(
+    '/admin/users/:userId/active',
+    { schema: { params: UserParams, body: ActiveForm }, preValidation: fromForm(ActiveForm) },
+    async (request, reply) => {
       try {
-        const site = await app.services.sites.create(actorOf(request), request.body);
-        return redirect(request, reply, `/admin/sites/${site.id}`);
+        await app.services.users.update(actorOf(request), request.params.userId, { active: request.body.active });
       } catch (err) {
-        errs = serviceErrors(err);
+        if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
+        throw err;
       }
-    }
-    return show(request, reply, { site: { values: request.body, errors: errs } }, 422);
-  });
+      return redirect(
+        request,
+        reply,
+        doneUrl(request.body.active ? 'user-reactivated' : 'user-deactivated', request.params.userId),
+      );
+    },
+  );
+
+  app.post(
+    '/admin/users/:userId/password',
+    {
+      schema: { params: UserParams, body: PasswordForm },
+      attachValidation: true,
+      preValidation: fromForm(PasswordForm),
+    },
+    async (request, reply) => {
+      const invalid = validationErrors(request);
+      if (invalid) return show(request, reply, { password: { userId: request.params.userId, errors: invalid } }, 422);
+      try {
+        await app.services.users.update(actorOf(request), request.params.userId, { password: request.body.password });
+      } catch (err) {
+        if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
+        throw err;
+      }
+      return redirect(request, reply, doneUrl('password-set', request.params.userId));
+    },
+  );
+
+  app.post(
+    '/admin/sites',
+    { schema: { body: CreateSiteBody }, attachValidation: true, preValidation: fromForm(CreateSiteBody) },
+    async (request, reply) => {
+      let errs = validationErrors(request);
+      if (!errs) {
+        try {
+          const site = await app.services.sites.create(actorOf(request), request.body);
+          return redirect(request, reply, `/admin/sites/${site.id}`);
+        } catch (err) {
+          errs = serviceErrors(err);
+        }
+      }
+      return show(request, reply, { site: { values: request.body, errors: errs } }, 422);
+    },
+  );
 
   await app.register(sites);
 };

@@ -18,17 +18,34 @@ import { actorOf, redirect, render } from '../render.js';
 // Every row of the forms shows its kind and interval filled in, so an emptied one is a mistake to
 // point at ("is required"), not the API's "use the default": that turned a 900 s metric into 60 s.
 const FormMetricRow = Type.Object(Type.Required(MetricBody).properties, { additionalProperties: false });
-const EditMetricRow = Type.Object({ id: Type.Optional(Id), ...FormMetricRow.properties }, { additionalProperties: false });
-const EditForm = Type.Object(
-  { ...UpdateDeviceBody.properties, version: Type.Integer({ minimum: 0 }), metrics: Type.Optional(Type.Array(EditMetricRow, { maxItems: 100 })) },
+const EditMetricRow = Type.Object(
+  { id: Type.Optional(Id), ...FormMetricRow.properties },
   { additionalProperties: false },
 );
-const NewForm = Type.Object({ ...CreateDeviceBody.properties, metrics: Type.Optional(Type.Array(FormMetricRow, { maxItems: 100 })) }, { additionalProperties: false });
+const EditForm = Type.Object(
+  {
+    ...UpdateDeviceBody.properties,
+    version: Type.Integer({ minimum: 0 }),
+    metrics: Type.Optional(Type.Array(EditMetricRow, { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+const NewForm = Type.Object(
+  { ...CreateDeviceBody.properties, metrics: Type.Optional(Type.Array(FormMetricRow, { maxItems: 100 })) },
+  { additionalProperties: false },
+);
 const TypeQuery = Type.Object({ type: Type.Optional(DeviceType) });
 const templates = (mode: 'new' | 'edit') => ({ page: `pages/devices/${mode}`, partial: 'partials/devices/form' });
 const common = { types: DEVICE_TYPES, fieldName };
 
-const blank = (type: Kind = 'battery') => ({ name: '', type, manufacturer: '', model: '', serialNumber: '', metrics: defaultMetricsFor(type) });
+const blank = (type: Kind = 'battery') => ({
+  name: '',
+  type,
+  manufacturer: '',
+  model: '',
+  serialNumber: '',
+  metrics: defaultMetricsFor(type),
+});
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   /** The site, if the actor may add devices there: 404 for outsiders, 403 for viewers. */
@@ -41,31 +58,63 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   /** What the form shows again: rows as a list of objects, whatever a hand-made post put there. */
   const rowsOf = <T extends object>(values: T): T => {
     const metrics = (values as { metrics?: unknown }).metrics;
-    return { ...values, metrics: Array.isArray(metrics) ? metrics.map((m) => (m !== null && typeof m === 'object' ? m : {})) : metrics === undefined ? undefined : [] };
+    return {
+      ...values,
+      metrics: Array.isArray(metrics)
+        ? metrics.map((m) => (m !== null && typeof m === 'object' ? m : {}))
+        : metrics === undefined
+          ? undefined
+          : [],
+    };
   };
 
-  async function showNew(request: FastifyRequest, reply: FastifyReply, siteId: string, posted: object, errs: Errors, status = 200) {
+  async function showNew(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    siteId: string,
+    posted: object,
+    errs: Errors,
+    status = 200,
+  ) {
     const values = rowsOf(posted);
     const site = await manageableSite(actorOf(request), siteId);
-    const data = { ...common, title: `Add a device to ${site.name}`, site, mode: 'new', action: `/sites/${site.id}/devices`, values, errors: errs };
+    const data = {
+      ...common,
+      title: `Add a device to ${site.name}`,
+      site,
+      mode: 'new',
+      action: `/sites/${site.id}/devices`,
+      values,
+      errors: errs,
+    };
     return render(request, reply, templates('new'), data, status);
   }
 
-  app.get('/sites/:siteId/devices/new', { schema: { params: SiteParams, querystring: TypeQuery } }, async (request, reply) =>
-    showNew(request, reply, request.params.siteId, blank(request.query.type), {}),
+  app.get(
+    '/sites/:siteId/devices/new',
+    { schema: { params: SiteParams, querystring: TypeQuery } },
+    async (request, reply) => showNew(request, reply, request.params.siteId, blank(request.query.type), {}),
   );
 
   // The metric rows a type proposes (the type select asks for them), and one empty row.
-  app.get('/sites/:siteId/devices/new/rows', { schema: { params: SiteParams, querystring: TypeQuery } }, async (request, reply) => {
-    await manageableSite(actorOf(request), request.params.siteId);
-    const rows = defaultMetricsFor(request.query.type ?? 'other').map((m, i) => ({ index: i, m }));
-    return reply.type('text/html; charset=utf-8').send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName }));
-  });
+  app.get(
+    '/sites/:siteId/devices/new/rows',
+    { schema: { params: SiteParams, querystring: TypeQuery } },
+    async (request, reply) => {
+      await manageableSite(actorOf(request), request.params.siteId);
+      const rows = defaultMetricsFor(request.query.type ?? 'other').map((m, i) => ({ index: i, m }));
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName }));
+    },
+  );
   app.get('/sites/:siteId/devices/new/row', { schema: { params: SiteParams } }, async (request, reply) => {
     await manageableSite(actorOf(request), request.params.siteId);
     // A time-based index sorts after the existing rows and never collides with them.
     const rows = [{ index: Date.now(), m: { key: '', name: '', unit: '', kind: 'gauge', intervalSeconds: 60 } }];
-    return reply.type('text/html; charset=utf-8').send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName }));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName }));
   });
 
   app.post(
@@ -85,32 +134,62 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  async function showEdit(request: FastifyRequest, reply: FastifyReply, deviceId: string, values: object | null, errs: Errors, status = 200, stale = false) {
+  async function showEdit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    deviceId: string,
+    values: object | null,
+    errs: Errors,
+    status = 200,
+    stale = false,
+  ) {
     const actor = actorOf(request);
     const { etag: _e, ...device } = await app.services.devices.get(actor, deviceId);
     const site = await app.services.sites.get(actor, device.siteId);
     requireManageDevices(actor, site.id, () => new errors.DEVICE_NOT_FOUND(), 'change devices on this site');
     // After a stale save the form keeps what was typed but carries the current version, so saving again is a deliberate choice.
-    const data = { ...common, title: `Edit ${device.name}`, site, device, mode: 'edit', action: `/devices/${device.id}`, values: { ...rowsOf(values ?? device), version: device.version }, errors: errs, stale };
+    const data = {
+      ...common,
+      title: `Edit ${device.name}`,
+      site,
+      device,
+      mode: 'edit',
+      action: `/devices/${device.id}`,
+      values: { ...rowsOf(values ?? device), version: device.version },
+      errors: errs,
+      stale,
+    };
     return render(request, reply, templates('edit'), data, status);
   }
 
-  app.get('/devices/:deviceId/edit', { schema: { params: DeviceParams } }, async (request, reply) => showEdit(request, reply, request.params.deviceId, null, {}));
+  app.get('/devices/:deviceId/edit', { schema: { params: DeviceParams } }, async (request, reply) =>
+    showEdit(request, reply, request.params.deviceId, null, {}),
+  );
 
-  app.post('/devices/:deviceId', { schema: { params: DeviceParams, body: EditForm }, attachValidation: true, preValidation: fromForm(EditForm) }, async (request, reply) => {
-    let errs = validationErrors(request);
-    if (!errs) {
-      const { version, metrics, ...fields } = request.body;
-      try {
-        await app.services.devices.updateWithMetrics(actorOf(request), request.params.deviceId, { ...fields, metrics: metrics ?? [] }, `"v${version}"`);
-        return redirect(request, reply, `/devices/${request.params.deviceId}`);
-      } catch (err) {
-        if ((err as { code?: string }).code === 'SW_PRECONDITION_FAILED') return showEdit(request, reply, request.params.deviceId, request.body, {}, 412, true);
-        errs = serviceErrors(err);
+  app.post(
+    '/devices/:deviceId',
+    { schema: { params: DeviceParams, body: EditForm }, attachValidation: true, preValidation: fromForm(EditForm) },
+    async (request, reply) => {
+      let errs = validationErrors(request);
+      if (!errs) {
+        const { version, metrics, ...fields } = request.body;
+        try {
+          await app.services.devices.updateWithMetrics(
+            actorOf(request),
+            request.params.deviceId,
+            { ...fields, metrics: metrics ?? [] },
+            `"v${version}"`,
+          );
+          return redirect(request, reply, `/devices/${request.params.deviceId}`);
+        } catch (err) {
+          if ((err as { code?: string }).code === 'SW_PRECONDITION_FAILED')
+            return showEdit(request, reply, request.params.deviceId, request.body, {}, 412, true);
+          errs = serviceErrors(err);
+        }
       }
-    }
-    return showEdit(request, reply, request.params.deviceId, request.body, errs, 422);
-  });
+      return showEdit(request, reply, request.params.deviceId, request.body, errs, 422);
+    },
+  );
 };
 
 export default routes;

@@ -12,7 +12,9 @@ function changes(before: unknown, after: unknown): string[] {
   const a = after as Record<string, unknown>;
   return Object.keys(a)
     .filter((k) => !['updatedAt', 'version'].includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
-    .map((k) => (shown(b[k]) === shown(a[k]) ? `${k}: units, kinds or intervals changed` : `${k}: ${shown(b[k])} → ${shown(a[k])}`));
+    .map((k) =>
+      shown(b[k]) === shown(a[k]) ? `${k}: units, kinds or intervals changed` : `${k}: ${shown(b[k])} → ${shown(a[k])}`,
+    );
 }
 
 /** A metric list (an edit that changed metrics records them on the device) reads as its names and keys. */
@@ -32,8 +34,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     if (canEdit) {
       const { items } = await app.services.sites.audit(actor, site.id, { limit: 20, entityId: device.id });
       const names = new Map<string, string>();
-      for (const id of new Set(items.map((i) => i.actorId).filter((x): x is string => !!x))) names.set(id, (await app.repos.users.findById(id))?.name ?? 'a removed user');
-      audit = items.map((i) => ({ at: i.at, action: i.action, who: i.actorId ? (names.get(i.actorId) ?? '') : 'the system', changes: changes(i.before, i.after) }));
+      for (const id of new Set(items.map((i) => i.actorId).filter((x): x is string => !!x)))
+        names.set(id, (await app.repos.users.findById(id))?.name ?? 'a removed user');
+      audit = items.map((i) => ({
+        at: i.at,
+        action: i.action,
+        who: i.actorId ? (names.get(i.actorId) ?? '') : 'the system',
+        changes: changes(i.before, i.after),
+      }));
     }
     const data = { title: device.name, device, site, canEdit, audit, now: new Date().toISOString() };
     return render(request, reply, { page: 'pages/devices/show', partial: 'partials/devices/metrics' }, data);
@@ -45,7 +53,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const { etag: _etag, ...device } = await app.services.devices.get(actor, request.params.deviceId);
     const site = await app.services.sites.get(actor, device.siteId);
     requireManageDevices(actor, site.id, () => new errors.DEVICE_NOT_FOUND(), 'delete devices on this site');
-    return render(request, reply, { page: 'pages/devices/delete', partial: 'partials/devices/delete' }, { title: `Delete ${device.name}`, device, site });
+    return render(
+      request,
+      reply,
+      { page: 'pages/devices/delete', partial: 'partials/devices/delete' },
+      { title: `Delete ${device.name}`, device, site },
+    );
   });
 
   app.post('/devices/:deviceId/delete', { schema: { params: DeviceParams } }, async (request, reply) => {

@@ -9,13 +9,27 @@ import { byDevice, summarize } from './summary.js';
 const SHOWN = 200;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/sites', { schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 120 })) }) } }, async (request, reply) => {
-    const actor = actorOf(request);
-    const q = request.query.q?.trim() ?? '';
-    const { items, nextCursor } = await app.services.sites.list(actor, { q: q || undefined, limit: SHOWN });
-    const sites = await Promise.all(items.map(async (site) => ({ ...site, summary: summarize(await app.services.metrics.siteLatest(actor, site.id)) })));
-    return render(request, reply, { page: 'pages/sites/index', partial: 'partials/sites/list' }, { title: 'Your sites', sites, q, more: nextCursor !== null, shown: SHOWN });
-  });
+  app.get(
+    '/sites',
+    { schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 120 })) }) } },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const q = request.query.q?.trim() ?? '';
+      const { items, nextCursor } = await app.services.sites.list(actor, { q: q || undefined, limit: SHOWN });
+      const sites = await Promise.all(
+        items.map(async (site) => ({
+          ...site,
+          summary: summarize(await app.services.metrics.siteLatest(actor, site.id)),
+        })),
+      );
+      return render(
+        request,
+        reply,
+        { page: 'pages/sites/index', partial: 'partials/sites/list' },
+        { title: 'Your sites', sites, q, more: nextCursor !== null, shown: SHOWN },
+      );
+    },
+  );
 
   // The device list polls this URL every 10 s (htmx), so the values on screen stay current.
   app.get('/sites/:siteId', { schema: { params: SiteParams } }, async (request, reply) => {

@@ -17,10 +17,13 @@ export interface PickerSite {
   devices: { id: string; name: string; metrics: PickerMetric[] }[];
 }
 
-export const metricLabel = (site: string, device: string, name: string, unit: string) => `${site} / ${device} / ${name}${unit ? ` (${unit})` : ''}`;
+export const metricLabel = (site: string, device: string, name: string, unit: string) =>
+  `${site} / ${device} / ${name}${unit ? ` (${unit})` : ''}`;
 
 /** Follows `nextCursor` to the end: the picker must offer every site, not the first page. */
-export async function everyPage<T>(load: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
+export async function everyPage<T>(
+  load: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>,
+): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | undefined;
   do {
@@ -38,7 +41,13 @@ export async function catalogue(app: FastifyInstance, actor: Actor): Promise<Pic
       const devices = new Map<string, PickerSite['devices'][number]>();
       for (const m of await app.services.metrics.siteLatest(actor, site.id)) {
         const device = devices.get(m.deviceId) ?? { id: m.deviceId, name: m.deviceName, metrics: [] };
-        device.metrics.push({ id: m.id, name: m.name, unit: m.unit, key: m.key, label: metricLabel(site.name, m.deviceName, m.name, m.unit) });
+        device.metrics.push({
+          id: m.id,
+          name: m.name,
+          unit: m.unit,
+          key: m.key,
+          label: metricLabel(site.name, m.deviceName, m.name, m.unit),
+        });
         devices.set(m.deviceId, device);
       }
       return { id: site.id, name: site.name, devices: [...devices.values()] };

@@ -26,32 +26,51 @@ async function checkboxList(request: FastifyRequest) {
   for (const [k, v] of Object.entries(fields)) if (k !== 'metricIds' && Array.isArray(v)) fields[k] = v[v.length - 1];
 }
 
-const GONE = 'A metric you chose is no longer available (it was deleted, or you no longer see its site) and is left out below. Check the choice and save again.';
+const GONE =
+  'A metric you chose is no longer available (it was deleted, or you no longer see its site) and is left out below. Check the choice and save again.';
 
 /** The schema's words, said the way a person would want them beside these two fields. */
 function friendly(errs: Errors, values: Values): Errors {
   const out: Errors = {};
-  const gone = Object.entries(errs).some(([path, message]) => path.startsWith('/metricIds/') && message.startsWith('Unknown metric'));
+  const gone = Object.entries(errs).some(
+    ([path, message]) => path.startsWith('/metricIds/') && message.startsWith('Unknown metric'),
+  );
   for (const [path, message] of Object.entries(errs)) {
-    if (path === '/name') out['/name'] = typeof values.name === 'string' && values.name.trim() ? message : 'is required';
+    if (path === '/name')
+      out['/name'] = typeof values.name === 'string' && values.name.trim() ? message : 'is required';
     else if (path.startsWith('/metricIds')) {
       const n = Array.isArray(values.metricIds) ? values.metricIds.length : 0;
       // A metric deleted (or a site left) since the page was drawn: the list below no longer has
       // it, so its id would mean nothing to the reader. This says what happened instead.
       if (gone) out['/metricIds'] = GONE;
-      else out['/metricIds'] = n === 0 ? 'Choose at least one metric.' : n > 1000 ? `Choose at most 1,000 metrics (you chose ${n.toLocaleString('en-GB')}).` : `${out['/metricIds'] ? `${out['/metricIds']} ` : ''}${message}.`;
+      else
+        out['/metricIds'] =
+          n === 0
+            ? 'Choose at least one metric.'
+            : n > 1000
+              ? `Choose at most 1,000 metrics (you chose ${n.toLocaleString('en-GB')}).`
+              : `${out['/metricIds'] ? `${out['/metricIds']} ` : ''}${message}.`;
     } else out[path] = message;
   }
   return out;
 }
 
-const templates = (mode: 'new' | 'edit') => ({ page: `pages/subscriptions/${mode}`, partial: 'partials/subscriptions/form' });
+const templates = (mode: 'new' | 'edit') => ({
+  page: `pages/subscriptions/${mode}`,
+  partial: 'partials/subscriptions/form',
+});
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  async function showForm(request: FastifyRequest, reply: FastifyReply, opts: { id?: string; values?: Values; errors?: Errors }, status = 200) {
+  async function showForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    opts: { id?: string; values?: Values; errors?: Errors },
+    status = 200,
+  ) {
     const actor = actorOf(request);
     const sub = opts.id ? await app.services.subscriptions.get(actor, opts.id) : null;
-    const values = opts.values ?? (sub ? { name: sub.name, metricIds: sub.metrics.map((m) => m.id) } : { name: '', metricIds: [] });
+    const values =
+      opts.values ?? (sub ? { name: sub.name, metricIds: sub.metrics.map((m) => m.id) } : { name: '', metricIds: [] });
     const data = {
       title: sub ? `Edit ${sub.name}` : 'New subscription',
       mode: sub ? 'edit' : 'new',
@@ -65,35 +84,45 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/subscriptions/new', async (request, reply) => showForm(request, reply, {}));
-  app.get('/subscriptions/:subscriptionId/edit', { schema: { params: SubscriptionParams } }, async (request, reply) => showForm(request, reply, { id: request.params.subscriptionId }));
+  app.get('/subscriptions/:subscriptionId/edit', { schema: { params: SubscriptionParams } }, async (request, reply) =>
+    showForm(request, reply, { id: request.params.subscriptionId }),
+  );
 
   const form = { body: CreateSubscriptionBody };
-  app.post('/subscriptions', { schema: form, attachValidation: true, preValidation: checkboxList }, async (request, reply) => {
-    let errs = validationErrors(request);
-    if (!errs) {
-      try {
-        const sub = await app.services.subscriptions.create(actorOf(request), request.body);
-        return redirect(request, reply, `/subscriptions/${sub.id}`);
-      } catch (err) {
-        errs = serviceErrors(err);
+  app.post(
+    '/subscriptions',
+    { schema: form, attachValidation: true, preValidation: checkboxList },
+    async (request, reply) => {
+      let errs = validationErrors(request);
+      if (!errs) {
+        try {
+          const sub = await app.services.subscriptions.create(actorOf(request), request.body);
+          return redirect(request, reply, `/subscriptions/${sub.id}`);
+        } catch (err) {
+          errs = serviceErrors(err);
+        }
       }
-    }
-    return showForm(request, reply, { values: request.body, errors: friendly(errs, request.body) }, 422);
-  });
+      return showForm(request, reply, { values: request.body, errors: friendly(errs, request.body) }, 422);
+    },
+  );
 
-  app.post('/subscriptions/:subscriptionId', { schema: { ...form, params: SubscriptionParams }, attachValidation: true, preValidation: checkboxList }, async (request, reply) => {
-    const id = request.params.subscriptionId;
-    let errs = validationErrors(request);
-    if (!errs) {
-      try {
-        await app.services.subscriptions.update(actorOf(request), id, request.body);
-        return redirect(request, reply, `/subscriptions/${id}`);
-      } catch (err) {
-        errs = serviceErrors(err);
+  app.post(
+    '/subscriptions/:subscriptionId',
+    { schema: { ...form, params: SubscriptionParams }, attachValidation: true, preValidation: checkboxList },
+    async (request, reply) => {
+      const id = request.params.subscriptionId;
+      let errs = validationErrors(request);
+      if (!errs) {
+        try {
+          await app.services.subscriptions.update(actorOf(request), id, request.body);
+          return redirect(request, reply, `/subscriptions/${id}`);
+        } catch (err) {
+          errs = serviceErrors(err);
+        }
       }
-    }
-    return showForm(request, reply, { id, values: request.body, errors: friendly(errs, request.body) }, 422);
-  });
+      return showForm(request, reply, { id, values: request.body, errors: friendly(errs, request.body) }, 422);
+    },
+  );
 };
 
 export default routes;

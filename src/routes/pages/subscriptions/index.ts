@@ -22,28 +22,69 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/subscriptions', async (request, reply) => {
     const actor = actorOf(request);
     const subscriptions = await everyPage((cursor) => app.services.subscriptions.list(actor, { limit: 200, cursor }));
-    return render(request, reply, { page: 'pages/subscriptions/index', partial: 'partials/subscriptions/list' }, { title: 'Your subscriptions', subscriptions });
+    return render(
+      request,
+      reply,
+      { page: 'pages/subscriptions/index', partial: 'partials/subscriptions/list' },
+      { title: 'Your subscriptions', subscriptions },
+    );
   });
 
   // The metrics table polls this URL (htmx) like the device page; the chart reads the JSON API.
-  app.get('/subscriptions/:subscriptionId', { schema: { params: SubscriptionParams, querystring: ChartQuery } }, async (request, reply) => {
-    const sub = await app.services.subscriptions.get(actorOf(request), request.params.subscriptionId);
-    const metrics = sub.metrics.map((m) => Object.assign(m, { label: metricLabel(m.siteName, m.deviceName, m.name, m.unit) })); // fresh views, not spread: see siteLatest
-    const chart = { range: request.query.range ?? '24h', agg: request.query.agg ?? 'default', from: request.query.from ?? '', to: request.query.to ?? '' };
-    const data = { title: sub.name, subscription: { ...sub, metrics }, chart, ranges: RANGES, aggregations: ['default', ...AGGREGATIONS], now: new Date().toISOString() };
-    return render(request, reply, { page: 'pages/subscriptions/show', partial: 'partials/subscriptions/metrics' }, data);
-  });
+  app.get(
+    '/subscriptions/:subscriptionId',
+    { schema: { params: SubscriptionParams, querystring: ChartQuery } },
+    async (request, reply) => {
+      const sub = await app.services.subscriptions.get(actorOf(request), request.params.subscriptionId);
+      const metrics = sub.metrics.map((m) =>
+        Object.assign(m, { label: metricLabel(m.siteName, m.deviceName, m.name, m.unit) }),
+      ); // fresh views, not spread: see siteLatest
+      const chart = {
+        range: request.query.range ?? '24h',
+        agg: request.query.agg ?? 'default',
+        from: request.query.from ?? '',
+        to: request.query.to ?? '',
+      };
+      const data = {
+        title: sub.name,
+        subscription: { ...sub, metrics },
+        chart,
+        ranges: RANGES,
+        aggregations: ['default', ...AGGREGATIONS],
+        now: new Date().toISOString(),
+      };
+      return render(
+        request,
+        reply,
+        { page: 'pages/subscriptions/show', partial: 'partials/subscriptions/metrics' },
+        data,
+      );
+    },
+  );
 
   // Deleting asks first, on its own page, so it also works without JavaScript.
-  app.get('/subscriptions/:subscriptionId/delete', { schema: { params: SubscriptionParams } }, async (request, reply) => {
-    const sub = await app.services.subscriptions.get(actorOf(request), request.params.subscriptionId);
-    return render(request, reply, { page: 'pages/subscriptions/delete', partial: 'partials/subscriptions/delete' }, { title: `Delete ${sub.name}`, subscription: sub });
-  });
+  app.get(
+    '/subscriptions/:subscriptionId/delete',
+    { schema: { params: SubscriptionParams } },
+    async (request, reply) => {
+      const sub = await app.services.subscriptions.get(actorOf(request), request.params.subscriptionId);
+      return render(
+        request,
+        reply,
+        { page: 'pages/subscriptions/delete', partial: 'partials/subscriptions/delete' },
+        { title: `Delete ${sub.name}`, subscription: sub },
+      );
+    },
+  );
 
-  app.post('/subscriptions/:subscriptionId/delete', { schema: { params: SubscriptionParams } }, async (request, reply) => {
-    await app.services.subscriptions.delete(actorOf(request), request.params.subscriptionId);
-    return redirect(request, reply, '/subscriptions');
-  });
+  app.post(
+    '/subscriptions/:subscriptionId/delete',
+    { schema: { params: SubscriptionParams } },
+    async (request, reply) => {
+      await app.services.subscriptions.delete(actorOf(request), request.params.subscriptionId);
+      return redirect(request, reply, '/subscriptions');
+    },
+  );
 
   await app.register(forms);
 };

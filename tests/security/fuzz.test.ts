@@ -89,7 +89,7 @@ const headerValue = fc.oneof(
   fc.constant('x'.repeat(9000)),
 );
 
-function caseArbitrary({ op, path }: Op, hints: Hints): fc.Arbitrary<Case> {
+function caseArbitrary({ op }: Op, hints: Hints): fc.Arbitrary<Case> {
   const params = op.parameters ?? [];
   const pathParams = params.filter((p) => p.in === 'path');
   const queryParams = params.filter((p) => p.in === 'query');

@@ -16,17 +16,13 @@ export default fp(
       pressureHandler: (request, reply, type, value) => {
         if (request.url === '/healthz' || request.url === '/readyz') return; // handled normally
         request.log.warn({ type, value }, 'overloaded: refusing request');
-        void reply
-          .code(503)
-          .header('retry-after', '10')
-          .type('application/problem+json')
-          .send({
-            type: 'urn:sitewatt:problem:overloaded',
-            title: 'Service Unavailable',
-            status: 503,
-            detail: 'The server is overloaded; retry in a few seconds.',
-            code: 'OVERLOADED',
-          });
+        void reply.code(503).header('retry-after', '10').type('application/problem+json').send({
+          type: 'urn:sitewatt:problem:overloaded',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'The server is overloaded; retry in a few seconds.',
+          code: 'OVERLOADED',
+        });
       },
     });
   },

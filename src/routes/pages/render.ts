@@ -59,5 +59,6 @@ export function actorOf(request: FastifyRequest): Actor {
 export function safeNext(next: unknown): string {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\'))
     return '/sites';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a Location header
   return /[\u0000-\u001f]/.test(next) ? '/sites' : next;
 }

@@ -218,7 +218,8 @@ describe('Dockerfile', () => {
     expect(lines(runtime, 'HEALTHCHECK').at(-1)).toMatch(/\/healthz/);
     expect(imageEnv).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0' });
     expect(lines(runtime, 'EXPOSE')).toContain(imageEnv.PORT);
-    // npm start would rebuild first (prestart) and npm does not pass SIGTERM on reliably.
+    // npm start's prestart checks the build against sources the image does not hold, and npm does
+    // not pass SIGTERM on reliably.
     expect(cmd[0]).not.toBe('npm');
   });
 

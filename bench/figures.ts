@@ -1,5 +1,5 @@
 // The measurements behind P1–P5 and P7: each round measures every figure next to its baseline,
-// so drift on a shared machine hits both sides of a ratio alike (issue #6).
+// so drift on a shared machine hits both sides of a ratio alike.
 import type { Dataset } from './dataset.js';
 import { hammer, ingestLoad, loginStorm, sequential, type Load } from './load.js';
 import { rawInserter } from './raw-insert.js';

@@ -23,7 +23,7 @@ const plan: Plan = quick
   ? { sites: 12, longDays: 7, recentHours: 1, streamUsers: 10, streamsPerUser: 10 }
   : { sites: 200, longDays: 365, recentHours: 2, streamUsers: 100, streamsPerUser: 10 };
 const seconds = quick ? 1 : 5;
-// Five full rounds: on the VMs we run on, one figure moves by up to ±30 % from round to round.
+// Five full rounds: on the VMs we run on, one figure moves a lot from round to round (docs/performance.md).
 const roundCount = quick ? 3 : 5;
 const started = performance.now();
 const log = (m: string) =>
@@ -68,7 +68,7 @@ async function main(): Promise<{ ceilings: CeilingRow[]; rows: Row[] }> {
   const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
   const startServer = (args = serverArgs, extra: Record<string, string> = {}, avoid: number[] = []) =>
     startChild(args, { ...env, ...extra }, '/healthz', join(dir, 'server.log'), 60_000, avoid);
-  // The first server also serves P1/P2's bare route, in its own process as the issue defines it;
+  // The first server also serves P1/P2's bare route in its own process, as their baseline is defined;
   // the restarts of P9 are the server alone.
   const barePort = await freePort();
   let server: Child = await startServer(

@@ -39,6 +39,7 @@ EXPOSE 3000
 # Slim images have no curl: node asks /healthz itself.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-# node directly, not `npm start` (its prestart would rebuild, and npm does not forward SIGTERM
-# reliably); the server closes gracefully on SIGTERM. Production needs SESSION_SECRET (>= 32 chars).
+# node directly, not `npm start` (its prestart checks the build against sources the image does not
+# hold, and npm does not forward SIGTERM reliably); the server closes gracefully on SIGTERM.
+# Production needs SESSION_SECRET (>= 32 chars).
 CMD ["node", "dist/server.js"]

@@ -1,4 +1,4 @@
-// The bare-route ceiling of issue #6 (P1, P2): "a bare Fastify route returning a constant object,
+// The bare-route baseline of P1 and P2 (docs/performance.md): "a bare Fastify route returning a constant object,
 // in the same process". The bench preloads this file into the real server's process
 // (`node --import ./bench/baseline-server.mjs dist/server.js`), so both share one event loop, heap
 // and garbage collector while the server's own code stays untouched. Plain JavaScript: the full

@@ -9,7 +9,7 @@ const DAY = 86_400_000;
 export async function prepare(app: App): Promise<{ seeded: boolean }> {
   if (!app.config.demo) return { seeded: false };
   const seeded = await seedDemo(app.repos, app.config.demoPassword, app.log);
-  // The demo credentials are meant to be seen (issue #2); only ever in demo mode.
+  // The demo credentials are meant to be seen, so that a visitor can sign in; only ever in demo mode.
   if (seeded)
     app.log.info(
       `Demo accounts: admin@example.com, tech@example.com, viewer@example.com (password "${app.config.demoPassword}")`,

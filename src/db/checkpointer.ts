@@ -4,7 +4,7 @@
 // only connection that is the event loop, so every few ingestion batches one of them (and every
 // request queued behind it) waited for a checkpoint of the whole log. A worker thread with its own
 // connection checkpoints instead, a few times a second; PASSIVE checkpoints never wait for or block
-// the writer. In issue #6's profile of P4 the commit went from ~16 % to ~10 % of the server's time.
+// the writer, and a commit no longer pays for the copy (docs/performance.md, P4).
 //
 // The log restarts from its beginning only when a write starts after a checkpoint has copied all of
 // it; under sustained ingestion a commit often lands mid-checkpoint, so the server's connection

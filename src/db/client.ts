@@ -25,8 +25,8 @@ export function openDatabase(path: string): Db {
     sqlite.pragma('synchronous = NORMAL');
     // SQLite's default page cache is 2 MiB; one ingestion batch of 200 metrics touches ~570 pages
     // (2.3 MiB) spread over the readings table, so each batch read back pages the last one had
-    // evicted. 64 MiB (an upper bound, filled as pages are used) made ingestion ~9 % faster on
-    // issue #6's 11 M-reading database. Negative: KiB, not pages.
+    // evicted. 64 MiB (an upper bound, filled as pages are used) keeps them across batches on a
+    // large database (docs/performance.md, P4). Negative: KiB, not pages.
     sqlite.pragma(`cache_size = -${CACHE_KIB}`);
   }
   const db = drizzle(sqlite, { schema }) as Db;

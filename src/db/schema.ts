@@ -180,7 +180,7 @@ export const rollupsHourly = sqliteTable(
 );
 
 // Daily roll-ups on the local days of the site's zone (sites.daily_tz), folded from the hourly
-// ones, so a year of daily buckets reads 365 rows per metric instead of 8,760 (issue #6, P5).
+// ones, so a year of daily buckets reads 365 rows per metric instead of 8,760.
 // Only days whose both midnights fall on a UTC hour have one. WITHOUT ROWID in the migration.
 export const rollupsDaily = sqliteTable(
   'rollups_1d',
@@ -251,7 +251,7 @@ export const subscriptionMetrics = sqliteTable(
  * One row whose `version` moves whenever who-may-see-what changes: users, site memberships, sites,
  * API tokens (triggers in drizzle/0003_access_version.sql). The auth service caches actors and
  * tokens and drops them when it reads a new version, so a change made by any writer, even SQL
- * typed by hand, is seen by the next request (issue #6).
+ * typed by hand, is seen by the next request.
  */
 export const accessVersion = sqliteTable('access_version', {
   id: integer('id').primaryKey(),
@@ -263,7 +263,7 @@ export const accessVersion = sqliteTable('access_version', {
  * latest value: a metric or device created, edited or deleted (triggers in
  * drizzle/0004_catalog_version.sql). While it is unchanged the metrics repository caches each
  * site's metrics without their latest values (read fresh) and the devices repository the first
- * page of each site's devices (issue #6, P2 and P3).
+ * page of each site's devices, the hottest reads.
  */
 export const catalogVersion = sqliteTable('catalog_version', {
   id: integer('id').primaryKey(),

@@ -3,8 +3,8 @@
 // imported from node_modules as usual (native addons, packages that read their own files).
 //
 // Why: Node 20 resolves and links ESM files one by one, and TypeBox 1.x alone is ~700 of them.
-// A restart spent ~1.2 s importing modules, ~0.5 s of it TypeBox and ~0.1 s our own ~110 files;
-// bundled, the server answers /healthz about a second sooner (issue #6, P9). The unbundled build
+// Unbundled, importing modules is most of a restart, TypeBox the largest part of it; bundled, the
+// server answers /healthz much sooner (docs/performance.md, P9). The unbundled build
 // in dist/src/ stays for the scripts (migrate, seed, backup).
 import { build, type Plugin } from 'esbuild';
 import { join } from 'node:path';

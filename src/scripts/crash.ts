@@ -1,4 +1,4 @@
-// `npm run crash -- [--rounds 20] [--keep]`: crash-safety harness (issue #5 item 7). Starts the real
+// `npm run crash -- [--rounds 20] [--keep]`: crash-safety harness. Starts the real
 // server on a file database, ingests batches whose timestamps say which batch they belong to, and
 // kills the process with SIGKILL at a random moment; then checks the file: integrity_check is ok,
 // every batch answered 2xx is fully there, no batch is partly there, the hourly roll-ups agree with

@@ -1,4 +1,4 @@
-// A large synthetic fleet for benchmarks and load tests (issue #3, `npm run seed`; issue #6, `npm run bench`).
+// A large synthetic fleet for benchmarks and load tests (`npm run seed`, `npm run bench`).
 // Sites and devices go through the repositories (with their audit rows), readings through
 // `repos.readings.ingest`, so roll-ups and latest values are maintained exactly as in production.
 import type { Repositories } from '../db/repositories/index.js';
@@ -10,7 +10,7 @@ export const BENCH_PASSWORD = 'sitewatt-bench';
 export const BENCH_ADMIN = 'bench-admin@sitewatt.test';
 export const BENCH_TECH = 'bench-tech@sitewatt.test';
 
-// Nine devices give exactly 20 metrics a site, the size issue #6's P2 asks for.
+// Nine devices give exactly 20 metrics a site, the size the benchmark's P2 reads (docs/performance.md).
 const TYPE_CYCLE: DeviceType[] = [
   'battery',
   'inverter',

@@ -15,10 +15,10 @@ const CACHE_MAX = 10_000;
 type TokenRow = NonNullable<Awaited<ReturnType<Repositories['tokens']['findByHash']>>>;
 
 export function authService(repos: Repositories, throttle = new LoginThrottle()) {
-  // Every authenticated request needs its actor (a user row and the memberships, ~50 µs here)
+  // Every authenticated request needs its actor (a user row and the memberships, several reads)
   // and, with a bearer token, the token row. Both are cached and valid while the access version
   // is unchanged: database triggers move it on any change to users, memberships, sites or tokens
-  // (drizzle/0003_access_version.sql), whoever writes. Reading it is one indexed row (~2 µs).
+  // (drizzle/0003_access_version.sql), whoever writes. Reading it is one indexed row.
   const actors = new Map<string, Actor | null>();
   const tokens = new Map<string, TokenRow>();
   let cachedAt = -1;

@@ -54,8 +54,8 @@ export function metricsService(repos: Repositories) {
     async siteLatest(actor: Actor, siteId: string) {
       await requireSite(actor, siteId, repos.sites.exists, () => new errors.SITE_NOT_FOUND());
       const now = Date.now();
-      // Assigned, not spread: spreading each fresh view into another object cost ~2 µs a metric,
-      // three quarters of building this answer (issue #6, P2: 50 → 12 µs for 20 metrics in a loop).
+      // Assigned, not spread: spreading each fresh view into another object copies every field
+      // again, which is most of the cost of building this answer (docs/performance.md, P2).
       return (await repos.metrics.listBySite(siteId)).map((m) =>
         Object.assign(metricView(m, now), { deviceName: m.deviceName, deviceType: m.deviceType }),
       );

@@ -38,8 +38,8 @@ export function requireView(actor: Actor, siteId: string | undefined, notFound: 
  * requireView for a site named by id, which must also exist. The actor was loaded under the
  * current access version, which deleting a site moves, and its roles come only from memberships
  * joined to their site (users.memberships; the cascade also deletes them, unless foreign keys
- * are off): a member's site exists. Only admins, who may name any id, cost a read; it was one
- * statement of a handful on a site's latest values and its page (issue #6, P2 and P3).
+ * are off): a member's site exists. Only admins, who may name any id, cost a read, which on the
+ * hottest reads (a site's latest values and its page) would be one statement of a handful.
  */
 export async function requireSite(
   actor: Actor,

@@ -13,9 +13,9 @@ const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'))
 const [MIN_ISO, END_ISO] = [-62_167_219_200_000, 253_402_300_800_000];
 
 /**
- * Epoch ms as ISO 8601 in UTC, exactly as `new Date(ms).toISOString()` writes it, ~4× faster:
- * a site's latest values carry 80 timestamps and Date's formatter was ~10 % of that request
- * (issue #6, P2). Days to a civil date by H. Hinnant's algorithm
+ * Epoch ms as ISO 8601 in UTC, exactly as `new Date(ms).toISOString()` writes it, but faster:
+ * a site's latest values carry 80 timestamps, and Date's formatter shows in that request's
+ * profile (docs/performance.md, P2). Days to a civil date by H. Hinnant's algorithm
  * (https://howardhinnant.github.io/date_algorithms.html#civil_from_days); a test compares it
  * with Date over random instants. Non-integers, invalid values and years outside 0–9999 go to Date.
  */

@@ -1,5 +1,5 @@
 // Time-zone arithmetic on top of Intl, the only tz database we may rely on (no dependencies).
-// One Intl call costs ~4 µs on Node 20, too slow to make several per bucket boundary (ten years
+// An Intl call is too slow to make several per bucket boundary (ten years
 // of days must come out in a few ms), so each zone's offsets are memoised as a timeline of
 // one-week chunks. A chunk is either constant or holds exactly one transition, found once by
 // binary search. Assumption: a zone never changes its offset twice within a week, which holds
@@ -46,7 +46,7 @@ export function isValidTimeZone(tz: string): boolean {
 function zone(tz: string): Zone {
   let z = zones.get(tz);
   if (!z) {
-    // hourCycle h23 avoids "24:00" at midnight; format() + regex is ~3x faster than formatToParts.
+    // hourCycle h23 avoids "24:00" at midnight; format() + regex is cheaper than formatToParts.
     const fmt = new Intl.DateTimeFormat('en-US', {
       timeZone: tz,
       hourCycle: 'h23',

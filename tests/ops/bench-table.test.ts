@@ -1,6 +1,23 @@
-// The bench's table must never print a missed goal as the goal itself ("0.50×  FAIL").
+// The bench's tables: a missed goal is never printed as the goal itself ("0.50×  FAIL"), and P1–P3,
+// whose goals the stack's own layers put out of reach, are figures beside that ceiling, not verdicts.
 import { describe, expect, it } from 'vitest';
-import { ratioText } from '../../bench/figures.js';
+import { ceilingRows, goalRows, ratioText, type Round } from '../../bench/figures.js';
+import { markdown } from '../../bench/table.js';
+import type { Load } from '../../bench/load.js';
+
+const load = (rps: number, p50 = 10): Load => ({ rps, p50, p99: p50 * 2, failures: 0 });
+const round: Round = {
+  bare: load(40_000),
+  p1: load(10_000),
+  p2: load(6_000),
+  p3: load(3_000),
+  p7: load(9_000),
+  p7spread: load(6_000),
+  p4: 200_000,
+  raw: 350_000,
+  year: load(0, 13),
+  day: load(0, 16),
+};
 
 describe('bench ratio text', () => {
   it('When two decimals would round a ratio onto its goal, then it gets a third; otherwise two', () => {
@@ -10,5 +27,25 @@ describe('bench ratio text', () => {
     expect(ratioText(0.5, 0.5)).toBe('0.50');
     expect(ratioText(0.2345, 0.8)).toBe('0.23');
     expect(ratioText(1.69, 2)).toBe('1.69');
+  });
+});
+
+describe('bench result tables', () => {
+  const tables = markdown(ceilingRows([round, round, round]), goalRows([round, round, round], 'a year'));
+  const line = (figure: string) => tables.split('\n').find((l) => l.startsWith(`| ${figure} |`)) ?? '';
+
+  it('When P1–P3 are printed, then each shows its ratio to the bare route beside the ceiling of the layers, with no pass or FAIL', () => {
+    expect(line('P1')).toContain('0.25×');
+    expect(line('P1')).toContain('0.62–0.68×');
+    expect(line('P2')).toContain('0.32–0.36×');
+    expect(line('P3')).toContain('0.08× (0.50× of P2)');
+    for (const figure of ['P1', 'P2', 'P3']) expect(line(figure)).not.toMatch(/pass|FAIL|≥/);
+    expect(tables).toContain('bench/layers.ts');
+  });
+
+  it('When P4, P5 and P7 are printed, then they keep their goals and verdicts', () => {
+    expect(line('P4')).toMatch(/≥ 0\.5× \| pass \|$/);
+    expect(line('P5')).toMatch(/≤ 2× and p50 ≤ 150 ms \| pass \|$/);
+    expect(line('P7′')).toMatch(/0\.60× \| ≥ 0\.5× \| pass \|$/);
   });
 });

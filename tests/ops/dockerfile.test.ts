@@ -218,7 +218,8 @@ describe('Dockerfile', () => {
     expect(lines(runtime, 'HEALTHCHECK').at(-1)).toMatch(/\/healthz/);
     expect(imageEnv).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0' });
     expect(lines(runtime, 'EXPOSE')).toContain(imageEnv.PORT);
-    // npm start would rebuild first (prestart) and npm does not pass SIGTERM on reliably.
+    // npm start's prestart checks the build against sources the image does not hold, and npm does
+    // not pass SIGTERM on reliably.
     expect(cmd[0]).not.toBe('npm');
   });
 
@@ -266,7 +267,7 @@ describe('Dockerfile', () => {
     expect(compose).toMatch(/["']?3000:3000["']?/);
     expect(compose).toMatch(/-\s*(\S+):\/data\b[\s\S]*^volumes:\s*\n\s+\1:/m);
     const composeEnv = Object.fromEntries(
-      [...compose.matchAll(/^\s+([A-Z_]+):\s*"\$\{\w+:-([^}]*)\}"/gm)].map(([, k, v]) => [k, v]),
+      [...compose.matchAll(/^\s+([A-Z_]+):\s*(["'])\$\{\w+:-([^}]*)\}\2/gm)].map(([, k, , v]) => [k, v]),
     );
     const config = loadConfig({ ...imageEnv, ...composeEnv, DATABASE_PATH: join(root, 'compose', 'sitewatt.db') });
     expect(config).toMatchObject({ env: 'production', demo: true, port: 3000, host: '0.0.0.0' });

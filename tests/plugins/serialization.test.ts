@@ -1,4 +1,4 @@
-// Responses are serialised with a `Nullable(X)` turned into a type list (issue #6): the same JSON
+// Responses are serialised with a `Nullable(X)` turned into a type list (cheaper to serialise): the same JSON
 // as before, for null and non-null values, and the served OpenAPI document keeps its anyOf.
 import { describe, expect, it } from 'vitest';
 import Type from 'typebox';

@@ -1,4 +1,4 @@
-// The hot-path caches (issue #6) must never outlive the truth: actors and tokens are cached
+// The hot-path caches must never outlive the truth: actors and tokens are cached
 // while the access version (moved by database triggers) is unchanged, so even a change typed by
 // hand in SQL, past every service, is seen by the very next request. Session cookies are
 // verified once and remembered; a forged or tampered one is never taken.

@@ -1,4 +1,4 @@
-// Issue #5 item 7: SIGKILL during ingestion, a few rounds on every run; `npm run crash` runs 20 or more.
+// Crash safety: SIGKILL during ingestion, a few rounds on every run; `npm run crash` runs 20 or more.
 import { describe, expect, it } from 'vitest';
 import { crashRounds } from '../../src/scripts/crash.js';
 

@@ -1,4 +1,4 @@
-// Issue #5 item 2: property-based fuzzing of every operation in the served /openapi.json.
+// Property-based fuzzing of every operation in the served /openapi.json.
 // Valid and invalid requests (path ids real or random, query and body from the operation's own
 // schema, or mutated), as an admin, as a member of another site only, and anonymously.
 // Pass: no 5xx, every response declared by the document and matching its schema, /healthz still up.

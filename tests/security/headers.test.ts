@@ -1,4 +1,4 @@
-// Security headers come from helmet, computed once at boot (issue #6): every answer carries them,
+// Security headers come from helmet, computed once at boot (not per request): every answer carries them,
 // and only Swagger UI gets the relaxed style policy it needs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';

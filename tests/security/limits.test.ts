@@ -1,4 +1,4 @@
-// Issue #5 item 5 (limits): body size (413), list limit, batch limit, window and points, open streams.
+// Limits: body size (413), list limit, batch limit, window and points, open streams.
 import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue #5 item 4 (logs): no password, password hash, token or cookie value in any log line,
+// Logs: no password, password hash, token or cookie value in any log line,
 // at the most verbose level, through sign-in, token creation, bearer use, a failed sign-in, logout.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue #5, item 1: the authorization matrix, generated from Fastify's own route table.
+// The authorization matrix, generated from Fastify's own route table.
 // Every registered route (API, pages, static files, docs) is called by every actor; a route with no
 // declaration in matrix-declarations.ts fails here by name, so a new route cannot slip past.
 // Pass: each answer is the declared one; nothing a caller may not see (ids, names, counts) appears in

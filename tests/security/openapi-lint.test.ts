@@ -1,4 +1,4 @@
-// Issue #5 item 3: Spectral's OpenAPI ruleset and the OWASP API Security ruleset on the served document.
+// Spectral's OpenAPI ruleset and the OWASP API Security ruleset on the served document.
 // Waivers live in .spectral.yaml, each with a one-line reason.
 import { describe, expect, it } from 'vitest';
 import { buildTestApp } from '../helpers/app.js';

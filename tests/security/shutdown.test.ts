@@ -1,4 +1,4 @@
-// Issue #5 item 8: SIGTERM with a request in flight and a stream open. The in-flight request
+// Graceful shutdown: SIGTERM with a request in flight and a stream open. The in-flight request
 // completes, the stream ends, the process exits 0 within 10 s, and the database is closed cleanly.
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';

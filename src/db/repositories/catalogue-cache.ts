@@ -1,6 +1,6 @@
 // Rows cached per site while the catalogue version is unchanged: the triggers of
 // drizzle/0004_catalog_version.sql move it on any change to devices and metrics other than a new
-// latest value, whoever writes (issue #6, P2 and P3). One mechanism for the metrics repository (a
+// latest value, whoever writes; it serves the hottest reads. One mechanism for the metrics repository (a
 // site's metrics without their latest values) and the devices repository (a site's first page).
 //
 // Callers do not use it inside their caller's transaction: a change made there moves the version,

@@ -1,6 +1,6 @@
 // Daily roll-ups (rollups_1d): the local days of each site's zone, folded from the hourly roll-ups.
-// A year of daily buckets from hourly roll-ups walks 8,760 rows per metric (~70 % of a 20-metric
-// year chart, issue #6, P5); from these it walks 365.
+// A year of daily buckets from hourly roll-ups walks 8,760 rows per metric, most of a year chart's
+// time (docs/performance.md, P5); from these it walks 365.
 //
 // The invariant: when sites.daily_tz is set, every day of that site's metrics in that zone whose
 // two midnights fall on UTC hours (every day, in zones with whole-hour offsets) either has its
@@ -18,7 +18,7 @@ import { HOUR_MS } from '../../timeseries/zone.js';
 const CHUNK = 500;
 
 // The local day of an hour, per zone: a batch's metrics mostly share their hours and zone, and
-// working a day out costs a dozen offset lookups (~1.5 % of ingestion before this memo).
+// working a day out costs a dozen offset lookups.
 const dayOfHour = new Map<string, Map<number, [number, number] | null>>();
 function dayOf(hour: number, tz: string): [number, number] | null {
   let days = dayOfHour.get(tz);

@@ -65,10 +65,10 @@ export function devicesRepository(db: Db) {
   const metricsOf = (tx: Pick<Db, 'select'>, deviceId: string): MetricRow[] =>
     tx.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
   // The first page of a site's devices (every site page and its 10-second poll): a plain prepared
-  // statement returning arrays, as on the metrics' hot paths (Drizzle's row mapping was a quarter
-  // of this read), and cached per site in the catalogue cache. The version is read before the
+  // statement returning arrays, as on the metrics' hot paths (Drizzle's row mapping is a large
+  // share of so small a read), and cached per site in the catalogue cache. The version is read before the
   // rows, so a change in between is filed under the old version and dropped by the next request,
-  // never kept (issue #6, P3). The column order is fromRaw's.
+  // never kept. The column order is fromRaw's.
   const firstPage = db.$client
     .prepare<[string, number], RawDevice>(
       'SELECT id, site_id, name, type, manufacturer, model, serial_number, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?',

@@ -55,9 +55,9 @@ export function metricsRepository(db: Db) {
   const find = (tx: Pick<Db, 'select'>, id: string): MetricRow | null =>
     tx.select(metricCols).from(metrics).where(eq(metrics.id, id)).get() ?? null;
   // Hot paths (the metric feed, a site's latest values, ingestion): plain prepared statements
-  // returning arrays, turned into MetricRow here. Drizzle's row mapping was ~40 % of these lookups,
-  // and better-sqlite3 builds a row object property by property through V8's API, twice as slow
-  // as the array plus an object literal (issue #6). The column order is fromRaw's.
+  // returning arrays, turned into MetricRow here. Drizzle's row mapping is a large share of these
+  // lookups, and better-sqlite3 builds a row object property by property through V8's API, slower
+  // than the array plus an object literal (docs/performance.md). The column order is fromRaw's.
   const cols = `m.pk, m.id, m.device_id, m.site_id, m.key, m.name, m.unit, m.kind, m.interval_seconds,
     m.latest_ts, m.latest_value, m.latest_received_at, m.created_at, m.updated_at`;
   const byId = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id = ?`).raw(true);
@@ -81,7 +81,7 @@ export function metricsRepository(db: Db) {
   // rest of each row is cached per site while the catalogue version is unchanged (triggers in
   // drizzle/0004_catalog_version.sql move it on any such edit, whoever writes; a new latest value
   // does not), and only the latest values are read: three numbers a metric instead of fifteen
-  // columns, ten of them strings, which were most of this read (issue #6, P2).
+  // columns, ten of them strings, whose making would be most of this read.
   const bySiteLatest = db.$client
     .prepare<[string], [number, number | null, number | null, number | null]>(
       'SELECT pk, latest_ts, latest_value, latest_received_at FROM metrics WHERE site_id = ?',

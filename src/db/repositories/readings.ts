@@ -23,7 +23,7 @@ const MAX_METRIC_KEYS = 2 ** 32;
  * A batch's readings by metric and hour, metrics and hours ascending: [metric key, hour start,
  * [ts, value] pairs ascending, one per timestamp (a repeated one: the last value sent wins, as in
  * the table)]. One Map of row indexes under a numeric key: a Map per metric, per hour and per
- * timestamp cost ~4× as much, ~7 % of ingestion (issue #6, P4). A metric-hour's readings nearly
+ * timestamp costs several times as much (docs/performance.md, P4). A metric-hour's readings nearly
  * always arrive in order, so most groups need neither de-duplication nor a sort.
  */
 export function groupByHour(rows: readonly ReadingRow[]): [number, number, [number, number][]][] {
@@ -93,7 +93,7 @@ export function readingsRepository(db: Db) {
       'SELECT ts, value FROM readings WHERE metric_pk = ? AND ts >= ? AND ts < ? ORDER BY ts',
     )
     .raw(true);
-  // An upsert updates the row in place; INSERT OR REPLACE deleted and re-inserted it (~20 % slower).
+  // An upsert updates the row in place; INSERT OR REPLACE would delete and re-insert it, which is slower.
   const putRollup = c.prepare(
     `INSERT INTO rollups_1h (metric_pk, start, count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -132,9 +132,9 @@ export function readingsRepository(db: Db) {
   };
   // The same aggregations over each bucket's range, for long buckets (a day of 24 roll-ups or
   // more): a subquery per bucket walks its primary-key range, where one GROUP BY over a year
-  // sorted 8,760 rows into a temporary B-tree and took ~1.5× as long (issue #6, P5). The buckets
-  // arrive as one JSON array of [start, end] pairs, so a year is one statement, not 365: ~15 %
-  // less than a statement per bucket.
+  // sorts 8,760 rows into a temporary B-tree and takes longer (docs/performance.md, P5). The buckets
+  // arrive as one JSON array of [start, end] pairs, so a year is one statement, not 365, which is
+  // cheaper than a statement per bucket.
   /** Bucket edges as the JSON array of [start, end] pairs those statements take. */
   const bucketPairs = (edges: number[]) => JSON.stringify(edges.slice(0, -1).map((start, i) => [start, edges[i + 1]]));
   const perBucket = (subquery: string) =>
@@ -176,7 +176,7 @@ export function readingsRepository(db: Db) {
   };
   // Raw `delta` takes lag() from one reading before the window, so its first step counts. lag()
   // is computed once per row and the step outside the window query: three lag() calls per row
-  // made a week of 15-minute counter buckets ~25 % slower.
+  // make a week of 15-minute counter buckets noticeably slower.
   const rawDelta = c
     .prepare<[{ pk: number; s: number; e: number; w: number; p: number }], [number, number]>(
       `SELECT i, sum(CASE WHEN prev IS NULL THEN 0 WHEN value >= prev THEN value - prev ELSE value END) FROM (
@@ -200,7 +200,7 @@ export function readingsRepository(db: Db) {
     'SELECT ts, value FROM readings WHERE metric_pk = ? AND ts < ? ORDER BY ts DESC LIMIT 1',
   );
 
-  // As an array (building a row object made this lookup ~1.5× as slow): fields in StoredRollup's order.
+  // As an array (building a row object slows this lookup markedly): fields in StoredRollup's order.
   const getRollup = c
     .prepare<[number, number], StoredRollup>(
       'SELECT count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev FROM rollups_1h WHERE metric_pk = ? AND start = ?',

@@ -54,7 +54,7 @@ export function sitesRepository(db: Db) {
     .from(sites)
     .where(eq(sites.id, sql.placeholder('id')))
     .prepare();
-  // Prepared once: every site page and site-scoped request reads the site (issue #6, P3).
+  // Prepared once: every site page and site-scoped request reads the site.
   const byId = db
     .select(cols)
     .from(sites)

@@ -43,7 +43,7 @@ const parsed = Symbol('htmx');
 
 export default fp(
   async (app) => {
-    // Read on first use: JSON routes never look, and a hook per request is not free (issue #6).
+    // Read on first use: JSON routes never look, and a hook per request is not free.
     app.decorateRequest('htmx', {
       getter(this: FastifyRequest & { [parsed]?: FastifyRequestHtmx }) {
         return (this[parsed] ??= readHtmx(this));

@@ -25,8 +25,8 @@ function makeAjv(coerceTypes: false | 'array') {
 // the schema's text and shared by every app in the process: building an app (each test builds
 // one, and a restart builds one) then costs milliseconds instead of compiling ~100 schemas again.
 //
-// They are also compiled on first use rather than at boot: compiling every route's schemas took
-// ~0.3 s of a restart (issue #6, P9). server.ts calls `compilePending()` once it listens, so
+// They are also compiled on first use rather than at boot: compiling every route's schemas is a
+// large part of a restart (docs/performance.md, P9). server.ts calls `compilePending()` once it listens, so
 // they are all compiled within a moment of starting, in small steps between requests.
 let ajvs: { strict: Ajv.default; loose: Ajv.default } | undefined;
 const validators = new Map<string, ValidateFunction>();
@@ -101,8 +101,8 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 /**
  * For serialisation only: `anyOf: [X, null]` (our `Nullable`) becomes X with `type: [X.type, 'null']`.
  * fast-json-stringify picks an `anyOf` branch by running Ajv on every value (date-time formats
- * included); a type list is a `typeof` check. That was ~15 % of a site's latest values (20
- * metrics, each with a nullable `latest`), issue #6. The served OpenAPI document and request
+ * included); a type list is a `typeof` check. Ajv on every value is a large share of a site's latest
+ * values (20 metrics, each with a nullable `latest`). The served OpenAPI document and request
  * validation keep the `anyOf`.
  */
 export function nullableAsTypeList(schema: unknown): unknown {

@@ -7,7 +7,7 @@ import helmet, { type HelmetOptions } from 'helmet';
  *
  * The headers come from helmet (https://helmetjs.github.io), but it runs once per policy at boot
  * rather than per request: @fastify/helmet rebuilds helmet's middleware (parsing every directive)
- * on each request, which cost ~12 % of a small API response (issue #6's profile). Our headers are
+ * on each request, a visible share of a small API response. Our headers are
  * static (no CSP nonces), so the result of one run is the same for every request.
  */
 const strict = {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The plugin's own answer ("Rate limit exceeded, retry in …", 429), made without a stack trace:
- * capturing one for every refused request was ~8 % of a 429 under a sign-in storm (issue #6, P7),
+ * capturing one for every refused request is a visible share of a 429 under a sign-in storm,
  * and nobody reads it (4xx are not logged with a stack).
  */
 function tooManyRequests(_request: FastifyRequest, context: { after: string; statusCode: number }) {
@@ -32,7 +32,7 @@ export const MAX_HELD_REFUSALS = 1_000;
  * On those routes every 429 (this limit, the per-account throttle, the full argon2 queue) is
  * answered only after REFUSAL_HOLD_MS. A refusal is cheap, so a client that ignores Retry-After
  * and asks again at once would otherwise get thousands a second and take the event loop's turns
- * from everyone else: 50 such connections cut the API's throughput to a fifth (issue #6, P7).
+ * from everyone else: a few dozen such connections starve the API (docs/performance.md, P7).
  * Held, each of its connections asks at most once a second, up to `maxHeld` connections. A person
  * who is refused waits one second more to read it.
  */

@@ -75,7 +75,7 @@ type Unsigned = { valid: true; renew: boolean; value: string } | { valid: false;
 /**
  * @fastify/cookie's HMAC signer, remembering the cookies it has verified. Every request with a
  * session cookie unsigns it, and on pages signs the id again (@fastify/session re-creates its
- * Session object); two HMACs were ~10 % of a small API answer in issue #6's profile. HMAC is a pure
+ * Session object); two HMACs are a visible share of a small API answer. HMAC is a pure
  * function of id and secret, so a remembered answer is the answer. Only valid cookies are kept
  * (a forged cookie costs its HMAC every time, like before), at most MAX entries.
  */
@@ -204,8 +204,8 @@ export default fp(
  * @fastify/session for the routes of the context that registers this: the web pages (sign-in, CSRF
  * tokens) and `/api/auth` (sign-in and out). It builds a `Session` for every
  * request it sees, cookie or not (a new id and its HMAC, the `Cookie`, the session serialised and
- * hashed twice to detect changes): on a small JSON answer that cost more than half the throughput
- * (issue #6: a bare route with it answered 0.27× as many requests with a cookie, 0.42× without).
+ * hashed twice to detect changes): on a small JSON answer that costs more than half the throughput
+ * (docs/performance.md, the layers of the stack).
  * The rest of the API only needs to know who is signed in, and reads that with `app.apiSessions`.
  */
 export const sessionScope = fp(

@@ -8,9 +8,9 @@ const TYPE_NAMES = new Map([
 ]);
 
 /**
- * Up to two decimals, thousands grouped: exactly what `num` (Intl, en-GB) writes, ~3× faster. A
- * site page shows a value per metric, and Intl's formatter was ~5 % of its polled fragment
- * (issue #6, P3). Intl rounds the shortest decimal text of the number (`String(v)`: 1.005 → 1.01,
+ * Up to two decimals, thousands grouped: exactly what `num` (Intl, en-GB) writes, but faster. A
+ * site page shows a value per metric, and Intl's formatter shows in its polled fragment's profile
+ * (docs/performance.md, P3). Intl rounds the shortest decimal text of the number (`String(v)`: 1.005 → 1.01,
  * where toFixed gives 1.00), half away from zero, so this does too; a test compares the two over
  * random values. Exponent notation, NaN and infinities go to Intl.
  */
@@ -42,7 +42,7 @@ export const format = {
   number: (v: number | null | undefined) => (v === null || v === undefined ? '–' : decimal(v)),
   /**
    * `26 Nov, 14:03:27 UTC` – short, unambiguous, the same for every viewer and every Node version.
-   * Cut from the ISO text the services give (views.iso): Intl's formatter was ~8 % of a site page.
+   * Cut from the ISO text the services give (views.iso): Intl's formatter shows in a site page's profile.
    * Any other text is read as an instant and written that way first.
    */
   time: (value: string | null | undefined) => {

@@ -1,4 +1,4 @@
-// The access matrix of issue #2: every site, device, metric and user route, for every role.
+// The access matrix: every site, device, metric and user route, for every role.
 // Each role acts on its own copy of the target (same memberships), so one app serves a row
 // without one role's write changing what the next role sees.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

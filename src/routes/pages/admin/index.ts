@@ -4,11 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { errors } from '../../../errors.js';
 import { Id } from '../../../schemas/common.js';
+import { requireActor } from '../../../plugins/app/auth.js';
 import { CreateSiteBody } from '../../../schemas/sites.js';
 import { CreateUserBody, UserParams } from '../../../schemas/users.js';
-import { requireAdmin } from '../../../services/policy.js';
-import { fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
-import { actorOf, redirect, render } from '../render.js';
+import { fromForm, submitForm, type Errors } from '../form.js';
+import { render } from '../render.js';
 import sites from './sites.js';
 
 const ActiveForm = Type.Object({ active: Type.Boolean() }, { additionalProperties: false });
@@ -58,12 +58,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     status = 200,
     pages: Pages = {},
   ) {
-    const actor = actorOf(request);
-    requireAdmin(actor, 'administer Sitewatt');
-    const [users, sites] = await Promise.all([
-      app.services.users.list(actor, { limit: PAGE, cursor: pages.users }),
-      app.services.sites.list(actor, { limit: PAGE, cursor: pages.sites }),
-    ]);
+    const { users, sites } = await app.services.dashboards.admin(requireActor(request), pages, PAGE);
     const data = {
       title: 'Administration',
       users: users.items,
@@ -94,7 +89,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     shown: { id: string }[],
   ): Promise<string | null> {
     if (!password || shown.some((u) => u.id === password.userId)) return null;
-    const user = await app.services.users.find(actorOf(request), password.userId);
+    const user = await app.services.users.find(requireActor(request), password.userId);
     return user
       ? `The password of ${user.name} was not changed: it ${Object.values(password.errors).join('; ')}.`
       : USER_GONE;
@@ -102,7 +97,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   async function doneText(request: FastifyRequest, pages: Pages): Promise<string | null> {
     if (!pages.done || !pages.user || !(pages.done in DONE)) return null;
-    const user = await app.services.users.find(actorOf(request), pages.user);
+    const user = await app.services.users.find(requireActor(request), pages.user);
     return user ? DONE[pages.done as Done](user.name) : null;
   }
 
@@ -110,38 +105,33 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     show(request, reply, {}, 200, request.query),
   );
 
+  /** A form posted for a user deleted since the page was drawn: the page again, with a notice. */
+  const userGone = (request: FastifyRequest, reply: FastifyReply) => (err: unknown) =>
+    err instanceof errors.USER_NOT_FOUND ? show(request, reply, { notice: USER_GONE }, 409) : undefined;
+
   app.post(
     '/admin/users',
     { schema: { body: CreateUserBody }, attachValidation: true, preValidation: fromForm(CreateUserBody) },
-    async (request, reply) => {
-      let errs = validationErrors(request);
-      if (!errs) {
-        try {
-          const user = await app.services.users.create(actorOf(request), request.body);
-          return redirect(request, reply, doneUrl('user-created', user.id));
-        } catch (err) {
-          errs = serviceErrors(err, { SW_EMAIL_TAKEN: '/email' });
-        }
-      }
-      return show(request, reply, { user: { values: { ...request.body, password: '' }, errors: errs } }, 422);
-    },
+    async (request, reply) =>
+      submitForm(request, reply, {
+        run: () => app.services.users.create(requireActor(request), request.body),
+        done: (user) => doneUrl('user-created', user.id),
+        fieldFor: { SW_EMAIL_TAKEN: '/email' },
+        again: (errors) => show(request, reply, { user: { values: { ...request.body, password: '' }, errors } }, 422),
+      }),
   );
 
   app.post(
     '/admin/users/:userId/active',
     { schema: { params: UserParams, body: ActiveForm }, preValidation: fromForm(ActiveForm) },
     async (request, reply) => {
-      try {
-        await app.services.users.update(actorOf(request), request.params.userId, { active: request.body.active });
-      } catch (err) {
-        if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
-        throw err;
-      }
-      return redirect(
-        request,
-        reply,
-        doneUrl(request.body.active ? 'user-reactivated' : 'user-deactivated', request.params.userId),
-      );
+      const { userId } = request.params;
+      const { active } = request.body;
+      return submitForm(request, reply, {
+        run: () => app.services.users.update(requireActor(request), userId, { active }),
+        done: () => doneUrl(active ? 'user-reactivated' : 'user-deactivated', userId),
+        refused: userGone(request, reply),
+      });
     },
   );
 
@@ -153,33 +143,25 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: fromForm(PasswordForm),
     },
     async (request, reply) => {
-      const invalid = validationErrors(request);
-      if (invalid) return show(request, reply, { password: { userId: request.params.userId, errors: invalid } }, 422);
-      try {
-        await app.services.users.update(actorOf(request), request.params.userId, { password: request.body.password });
-      } catch (err) {
-        if (err instanceof errors.USER_NOT_FOUND) return show(request, reply, { notice: USER_GONE }, 409);
-        throw err;
-      }
-      return redirect(request, reply, doneUrl('password-set', request.params.userId));
+      const { userId } = request.params;
+      return submitForm(request, reply, {
+        run: () => app.services.users.update(requireActor(request), userId, { password: request.body.password }),
+        done: () => doneUrl('password-set', userId),
+        refused: userGone(request, reply),
+        again: (errors) => show(request, reply, { password: { userId, errors } }, 422),
+      });
     },
   );
 
   app.post(
     '/admin/sites',
     { schema: { body: CreateSiteBody }, attachValidation: true, preValidation: fromForm(CreateSiteBody) },
-    async (request, reply) => {
-      let errs = validationErrors(request);
-      if (!errs) {
-        try {
-          const site = await app.services.sites.create(actorOf(request), request.body);
-          return redirect(request, reply, `/admin/sites/${site.id}`);
-        } catch (err) {
-          errs = serviceErrors(err);
-        }
-      }
-      return show(request, reply, { site: { values: request.body, errors: errs } }, 422);
-    },
+    async (request, reply) =>
+      submitForm(request, reply, {
+        run: () => app.services.sites.create(requireActor(request), request.body),
+        done: (site) => `/admin/sites/${site.id}`,
+        again: (errors) => show(request, reply, { site: { values: request.body, errors } }, 422),
+      }),
   );
 
   await app.register(sites);

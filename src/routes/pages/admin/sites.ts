@@ -3,10 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { errors } from '../../../errors.js';
+import { requireActor } from '../../../plugins/app/auth.js';
 import { Id } from '../../../schemas/common.js';
 import { MemberParams, RoleSchema, SetMemberBody, SiteParams, UpdateSiteBody } from '../../../schemas/sites.js';
-import { fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
-import { actorOf, redirect, render } from '../render.js';
+import { fromForm, serviceErrors, submitForm, type Errors } from '../form.js';
+import { redirect, render } from '../render.js';
 
 /** The person from the list (`userId`) or, when there are too many people to list, by `email`. */
 const AddMemberForm = Type.Object(
@@ -49,8 +50,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     } = {},
     status = 200,
   ) {
-    const actor = actorOf(request);
-    const members = await app.services.sites.members(actor, siteId); // admins only: 403 / 404 otherwise
+    const actor = requireActor(request);
+    const members = await app.services.sites.members(actor, siteId);
     const site = await app.services.sites.get(actor, siteId);
     const listed = await app.services.users.list(actor, { limit: LISTED });
     // Admins see every site already: offering them as members would only add noise.
@@ -82,7 +83,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     if (done.what !== 'member-removed')
       return member ? DONE[done.what as 'member-added'](member.name, member.role) : null;
     if (member || !done.user) return null;
-    const user = await app.services.users.find(actorOf(request), done.user);
+    const user = await app.services.users.find(requireActor(request), done.user);
     return user ? DONE['member-removed'](user.name) : null;
   }
 
@@ -101,23 +102,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: fromForm(UpdateSiteBody),
     },
     async (request, reply) => {
-      let errors = validationErrors(request);
-      if (!errors) {
-        try {
-          await app.services.sites.update(actorOf(request), request.params.siteId, request.body);
-          return redirect(request, reply, doneUrl(request.params.siteId, 'site-saved'));
-        } catch (err) {
-          errors = serviceErrors(err);
-        }
-      }
-      return show(request, reply, request.params.siteId, { values: request.body, errors }, 422);
+      const { siteId } = request.params;
+      return submitForm(request, reply, {
+        run: () => app.services.sites.update(requireActor(request), siteId, request.body),
+        done: () => doneUrl(siteId, 'site-saved'),
+        again: (errors) => show(request, reply, siteId, { values: request.body, errors }, 422),
+      });
     },
   );
 
   app.get('/admin/sites/:siteId/delete', { schema: { params: SiteParams } }, async (request, reply) => {
-    const actor = actorOf(request);
-    await app.services.sites.members(actor, request.params.siteId); // the same admin check as deleting
-    const site = await app.services.sites.get(actor, request.params.siteId);
+    const site = await app.services.sites.deletable(requireActor(request), request.params.siteId);
     return render(
       request,
       reply,
@@ -127,7 +122,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/admin/sites/:siteId/delete', { schema: { params: SiteParams } }, async (request, reply) => {
-    await app.services.sites.delete(actorOf(request), request.params.siteId);
+    await app.services.sites.delete(requireActor(request), request.params.siteId);
     return redirect(request, reply, '/admin');
   });
 
@@ -143,40 +138,22 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { siteId } = request.params;
-      let problems = validationErrors(request);
-      const { userId, email, role } = request.body;
-      if (!problems && !userId && !email?.trim())
-        problems = { [email === undefined ? '/userId' : '/email']: 'is required' };
-      if (!problems) {
-        try {
-          const actor = actorOf(request);
-          // First, as every route of this page: the site's 403 (a member) or 404 (anyone else).
-          const current = await app.services.sites.members(actor, siteId);
-          const id = userId ?? (await app.services.users.findByEmail(actor, email!)).id;
-          // Adding is not changing: a typed email can name someone already on the list below.
-          if (current.some((m) => m.userId === id))
-            problems = { [userId ? '/userId' : '/email']: 'is already a member: change their role in the list.' };
-          else {
-            await app.services.sites.setMember(actor, siteId, id, role);
-            return redirect(request, reply, doneUrl(siteId, 'member-added', id));
-          }
-        } catch (err) {
-          problems =
-            err instanceof errors.USER_NOT_FOUND && !userId
-              ? { '/email': 'matches no one: check the address.' }
-              : memberErrors(err, '/userId');
-        }
-      }
-      return show(
-        request,
-        reply,
-        siteId,
-        {
-          memberErrors: Object.fromEntries(Object.entries(problems).map(([k, v]) => [`add${k}`, sentence(k, v)])),
-          addEmail: email,
-        },
-        422,
-      );
+      return submitForm(request, reply, {
+        run: () => app.services.sites.addMember(requireActor(request), siteId, request.body),
+        done: (member) => doneUrl(siteId, 'member-added', member.userId),
+        errorsOf: (err) => memberErrors(err, '/userId'),
+        again: (problems) =>
+          show(
+            request,
+            reply,
+            siteId,
+            {
+              memberErrors: Object.fromEntries(Object.entries(problems).map(([k, v]) => [`add${k}`, sentence(k, v)])),
+              addEmail: request.body?.email,
+            },
+            422,
+          ),
+      });
     },
   );
 
@@ -189,34 +166,25 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { siteId, userId } = request.params;
-      const actor = actorOf(request);
-      // Changing a role is for a current member: from a stale page (the person removed, or deleted,
-      // meanwhile) it would quietly put them back on the site. Their row is gone, so the message
-      // goes above the list.
-      if (!(await app.services.sites.members(actor, siteId)).some((m) => m.userId === userId))
-        return show(request, reply, siteId, { memberErrors: { '': NOT_A_MEMBER } }, 409);
-      let problems = validationErrors(request);
-      if (!problems) {
-        try {
-          await app.services.sites.setMember(actor, siteId, userId, request.body.role);
-          return redirect(request, reply, doneUrl(siteId, 'role-changed', userId));
-        } catch (err) {
-          problems = memberErrors(err, '/userId');
-        }
-      }
-      return show(
-        request,
-        reply,
-        siteId,
-        {
-          memberErrors: {
-            [`member/${userId}`]: Object.entries(problems)
-              .map(([k, v]) => sentence(k, v))
-              .join(' '),
-          },
+      return submitForm(request, reply, {
+        // Changing a role is for a current member: from a stale page (the person removed, or
+        // deleted, meanwhile) it would quietly put them back on the site. Their row is gone, so
+        // the message goes above the list.
+        check: () => app.services.sites.member(requireActor(request), siteId, userId),
+        run: () => app.services.sites.setMember(requireActor(request), siteId, userId, request.body.role),
+        done: () => doneUrl(siteId, 'role-changed', userId),
+        refused: (err) =>
+          err instanceof errors.MEMBER_NOT_FOUND
+            ? show(request, reply, siteId, { memberErrors: { '': NOT_A_MEMBER } }, 409)
+            : undefined,
+        errorsOf: (err) => memberErrors(err, '/userId'),
+        again: (problems) => {
+          const message = Object.entries(problems)
+            .map(([k, v]) => sentence(k, v))
+            .join(' ');
+          return show(request, reply, siteId, { memberErrors: { [`member/${userId}`]: message } }, 422);
         },
-        422,
-      );
+      });
     },
   );
 
@@ -225,12 +193,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: MemberParams } },
     async (request, reply) => {
       const { siteId, userId } = request.params;
-      try {
-        await app.services.sites.removeMember(actorOf(request), siteId, userId);
-      } catch (err) {
-        return show(request, reply, siteId, { memberErrors: memberErrors(err, '') }, 409);
-      }
-      return redirect(request, reply, doneUrl(siteId, 'member-removed', userId));
+      return submitForm(request, reply, {
+        run: () => app.services.sites.removeMember(requireActor(request), siteId, userId),
+        done: () => doneUrl(siteId, 'member-removed', userId),
+        errorsOf: (err) => memberErrors(err, ''),
+        again: (problems) => show(request, reply, siteId, { memberErrors: problems }, 409),
+      });
     },
   );
 };

@@ -42,6 +42,15 @@ export default tseslint.config(
     ['src/schemas/**'],
     [into(['services', 'routes', 'plugins', 'db'], 'Schemas describe data; they import no layer.')],
   ),
-  layer(['src/routes/**'], [into(['db'], 'Routes call services; only repositories touch the database.')]),
+  layer(
+    ['src/routes/**'],
+    [
+      into(['db'], 'Routes call services; only repositories touch the database.'),
+      {
+        group: ['**/services/policy', '**/services/policy.js'],
+        message: 'Services decide authorization; a route asks them (a page gets `canEdit` from one).',
+      },
+    ],
+  ),
   layer(['src/db/**'], [into(['services', 'routes', 'plugins'], 'The database layer sits below everything else.')]),
 );

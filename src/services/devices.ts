@@ -57,6 +57,13 @@ export function devicesService(repos: Repositories) {
       return withMetrics(await loadVisible(actor, deviceId));
     },
 
+    /** The device, for a page that changes or deletes it: viewers 403, anyone else 404. */
+    async editable(actor: Actor, deviceId: string, action: 'change' | 'delete') {
+      const device = await loadVisible(actor, deviceId);
+      requireManageDevices(actor, device.siteId, deviceNotFound, `${action} devices on this site`);
+      return withMetrics(device);
+    },
+
     async create(actor: Actor, siteId: string, input: CreateDeviceInput) {
       requireManageDevices(actor, siteId, siteNotFound, 'add devices to this site');
       if (!(await repos.sites.findById(siteId))) throw siteNotFound();

@@ -1,5 +1,6 @@
 import type { Repositories } from '../db/repositories/index.js';
 import { authService } from './auth.js';
+import { dashboardsService } from './dashboards.js';
 import { devicesService } from './devices.js';
 import { LiveHub } from './live.js';
 import { metricsService } from './metrics.js';
@@ -17,13 +18,18 @@ export function createServices(
   const { hub = new LiveHub(), streamOptions, retentionDays = 0 } = opts;
   const auth = authService(repos);
   const subscriptions = subscriptionsService(repos, hub);
+  const users = usersService(repos, hub);
+  const sites = sitesService(repos, hub);
+  const devices = devicesService(repos);
+  const metrics = metricsService(repos);
   return {
     hub,
     auth,
-    users: usersService(repos, hub),
-    sites: sitesService(repos, hub),
-    devices: devicesService(repos),
-    metrics: metricsService(repos),
+    users,
+    sites,
+    devices,
+    metrics,
+    dashboards: dashboardsService(repos, { sites, devices, metrics, users }),
     readings: readingsService(repos, hub, retentionDays),
     subscriptions,
     timeseries: timeseriesService(repos, subscriptions),

@@ -15,6 +15,17 @@ export const withMetricDefaults = (m: NewMetric): MetricInput => ({
   intervalSeconds: m.intervalSeconds ?? 60,
 });
 
+/** "Site / Device / Metric (unit)": how a metric is named among those of every site. */
+export const metricLabel = (site: string, device: string, name: string, unit: string) =>
+  `${site} / ${device} / ${name}${unit ? ` (${unit})` : ''}`;
+
+type Device = {
+  id: string;
+  name: string;
+  metrics: { id: string; name: string; unit: string; key: string; label: string }[];
+};
+export type CatalogueSite = { id: string; name: string; devices: Device[] };
+
 const deviceNotFound = () => new errors.DEVICE_NOT_FOUND();
 const metricNotFound = () => new errors.METRIC_NOT_FOUND();
 
@@ -59,6 +70,23 @@ export function metricsService(repos: Repositories) {
       return (await repos.metrics.listBySite(siteId)).map((m) =>
         Object.assign(metricView(m, now), { deviceName: m.deviceName, deviceType: m.deviceType }),
       );
+    },
+
+    /**
+     * Every metric of every site the actor sees, by site and device (the subscription picker), in
+     * one statement; sites without metrics are left out.
+     */
+    async catalogue(actor: Actor): Promise<CatalogueSite[]> {
+      const sites = new Map<string, { id: string; name: string; devices: Map<string, Device> }>();
+      for (const m of await repos.fleet.catalogue(actor.isAdmin ? null : actor.id)) {
+        let site = sites.get(m.siteId);
+        if (!site) sites.set(m.siteId, (site = { id: m.siteId, name: m.siteName, devices: new Map() }));
+        let device = site.devices.get(m.deviceId);
+        if (!device) site.devices.set(m.deviceId, (device = { id: m.deviceId, name: m.deviceName, metrics: [] }));
+        const label = metricLabel(m.siteName, m.deviceName, m.name, m.unit);
+        device.metrics.push({ id: m.id, name: m.name, unit: m.unit, key: m.key, label });
+      }
+      return [...sites.values()].map((s) => ({ ...s, devices: [...s.devices.values()] }));
     },
 
     async create(actor: Actor, deviceId: string, input: NewMetric) {

@@ -1,9 +1,9 @@
 import type { Repositories } from '../db/repositories/index.js';
 import type { SiteInput } from '../db/repositories/sites.js';
-import type { Role } from '../db/repositories/users.js';
 import { errors } from '../errors.js';
 import type { LiveHub } from './live.js';
-import { accessTo, requireAdmin, requireSiteAdmin, requireView, type Actor } from './policy.js';
+import { accessTo, requireAdmin, requireManageDevices, requireSiteAdmin, requireView, type Actor } from './policy.js';
+import { siteMembers } from './site-members.js';
 import { invalidCursor } from './users.js';
 import { assertCoordinates, assertTimeZone, zoneName } from './validate.js';
 import { iso, siteView } from './views.js';
@@ -21,6 +21,8 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
   }
 
   return {
+    ...siteMembers(repos, hub, load),
+
     async list(actor: Actor, query: { q?: string; limit: number; cursor?: string }) {
       const page = await repos.sites.list({
         visibleTo: actor.isAdmin ? null : actor.id,
@@ -73,32 +75,23 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
       return siteView(site, 'admin');
     },
 
+    /** The site, for the page that asks before deleting it: its members 403, anyone else 404. */
+    async deletable(actor: Actor, siteId: string) {
+      requireSiteAdmin(actor, siteId, 'delete sites');
+      return siteView(await load(actor, siteId), 'admin');
+    },
+
+    /** The site, where the actor may add devices (technicians, admins): viewers 403, anyone else 404. */
+    async manageable(actor: Actor, siteId: string) {
+      const site = await load(actor, siteId);
+      requireManageDevices(actor, siteId, notFound, 'add devices to this site');
+      return siteView(site, accessTo(actor, siteId));
+    },
+
     async delete(actor: Actor, siteId: string) {
       requireSiteAdmin(actor, siteId, 'delete sites');
       if (!(await repos.sites.delete(siteId, actor.id))) throw notFound();
       hub.accessChanged(null);
-    },
-
-    async members(actor: Actor, siteId: string) {
-      requireSiteAdmin(actor, siteId, 'manage site members');
-      await load(actor, siteId);
-      return (await repos.sites.members(siteId)).map((m) => ({ ...m, createdAt: iso(m.createdAt) }));
-    },
-
-    async setMember(actor: Actor, siteId: string, userId: string, role: Role) {
-      requireSiteAdmin(actor, siteId, 'manage site members');
-      await load(actor, siteId);
-      if (!(await repos.users.findById(userId))) throw new errors.USER_NOT_FOUND();
-      const { member, created } = await repos.sites.setMember(siteId, userId, role, actor.id);
-      hub.accessChanged(userId);
-      return { member: { ...member, createdAt: iso(member.createdAt) }, created };
-    },
-
-    async removeMember(actor: Actor, siteId: string, userId: string) {
-      requireSiteAdmin(actor, siteId, 'manage site members');
-      await load(actor, siteId);
-      if (!(await repos.sites.removeMember(siteId, userId, actor.id))) throw new errors.MEMBER_NOT_FOUND();
-      hub.accessChanged(userId);
     },
 
     /** The audit trail: technicians of the site and admins; viewers get 403. */

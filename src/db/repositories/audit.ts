@@ -1,6 +1,6 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { auditLog } from '../schema.js';
+import { auditLog, users } from '../schema.js';
 
 export interface AuditEntry {
   actorId: string | null;
@@ -40,8 +40,29 @@ export function writeAudit(tx: Pick<Db, 'insert'>, entry: AuditEntry, at = Date.
     .run();
 }
 
+/** A record with the name of whoever made the change (null: the system, or a user deleted since). */
+export type NamedAuditRecord = AuditRecord & { actorName: string | null };
+
+const parsed = <T extends { before: string | null; after: string | null }>(r: T) => ({
+  ...r,
+  before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+  after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+});
+
 export function auditRepository(db: Db) {
   return {
+    /** An entity's latest records on a site, newest first, with the actors' names in the same statement. */
+    async named(filter: { siteId: string; entityId: string }, limit: number): Promise<NamedAuditRecord[]> {
+      return db
+        .select({ ...getTableColumns(auditLog), actorName: users.name })
+        .from(auditLog)
+        .leftJoin(users, eq(users.id, auditLog.actorId))
+        .where(and(eq(auditLog.siteId, filter.siteId), eq(auditLog.entityId, filter.entityId)))
+        .orderBy(desc(auditLog.id))
+        .limit(limit)
+        .all()
+        .map(parsed);
+    },
     /** Newest first; `before` is the id cursor. */
     async list(
       filter: { siteId?: string; entityId?: string },
@@ -59,11 +80,7 @@ export function auditRepository(db: Db) {
         .orderBy(desc(auditLog.id))
         .limit(limit)
         .all();
-      return rows.map((r) => ({
-        ...r,
-        before: r.before === null ? null : JSON.parse(r.before),
-        after: r.after === null ? null : JSON.parse(r.after),
-      }));
+      return rows.map(parsed);
     },
   };
 }

@@ -10,7 +10,34 @@ export interface FleetDevice {
   metrics: { pk: number; id: string; key: string; kind: string; latestTs: number | null; latestValue: number | null }[];
 }
 
-/** Every device with its site's location and its metrics, for the simulator. */
+/** A metric's latest value with what a site's summary weighs it by. */
+export interface SiteLatest {
+  siteId: string;
+  key: string;
+  unit: string;
+  deviceType: string;
+  intervalSeconds: number;
+  latestTs: number | null;
+  latestValue: number | null;
+}
+
+/** A metric the subscription picker offers, with its device and site. */
+export interface CatalogueEntry {
+  siteId: string;
+  siteName: string;
+  deviceId: string;
+  deviceName: string;
+  id: string;
+  name: string;
+  unit: string;
+  key: string;
+}
+
+/**
+ * Reads across sites: every device for the simulator, the latest values of many sites at once
+ * (the sites page's summaries) and every metric a user sees (the subscription picker), each one
+ * statement whatever the number of sites.
+ */
 export function fleetRepository(db: Db) {
   const stmt = db.$client.prepare<
     [],
@@ -34,7 +61,30 @@ export function fleetRepository(db: Db) {
        FROM devices d JOIN sites s ON s.id = d.site_id JOIN metrics m ON m.device_id = d.id
       ORDER BY d.id, m.pk`,
   );
+  // Any number of site ids in one statement: they travel as one JSON array.
+  const latestOfSites = db.$client.prepare<[string], SiteLatest>(
+    `SELECT m.site_id AS siteId, m.key, m.unit, d.type AS deviceType, m.interval_seconds AS intervalSeconds,
+            m.latest_ts AS latestTs, m.latest_value AS latestValue
+       FROM metrics m JOIN devices d ON d.id = m.device_id
+      WHERE m.site_id IN (SELECT value FROM json_each(?))`,
+  );
+  // Ordered as the picker lists them: sites by name (as the sites list), devices by name, metrics as created.
+  const catalogue = db.$client.prepare<{ user: string | null }, CatalogueEntry>(
+    `SELECT s.id AS siteId, s.name AS siteName, d.id AS deviceId, d.name AS deviceName,
+            m.id, m.name, m.unit, m.key
+       FROM metrics m JOIN devices d ON d.id = m.device_id JOIN sites s ON s.id = m.site_id
+      WHERE :user IS NULL OR m.site_id IN (SELECT site_id FROM site_members WHERE user_id = :user)
+      ORDER BY s.name, s.id, d.name, m.pk`,
+  );
   return {
+    /** The latest value of every metric on these sites. */
+    async latestOfSites(siteIds: string[]): Promise<SiteLatest[]> {
+      return siteIds.length === 0 ? [] : latestOfSites.all(JSON.stringify(siteIds));
+    },
+    /** Every metric of the sites `visibleTo` (a user id) is a member of, or of every site for null (admins). */
+    async catalogue(visibleTo: string | null): Promise<CatalogueEntry[]> {
+      return catalogue.all({ user: visibleTo });
+    },
     async devices(): Promise<FleetDevice[]> {
       const out = new Map<string, FleetDevice>();
       for (const r of stmt.all()) {

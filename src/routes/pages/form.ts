@@ -1,9 +1,11 @@
 // HTML forms post flat text fields; the services take the JSON bodies' shapes. These helpers
 // turn one into the other using the same TypeBox schema, so a form field has the JSON field's name
-// (`metrics[2][key]` for an array of objects) and the same validation message.
-import type { FastifyRequest } from 'fastify';
+// (`metrics[2][key]` for an array of objects) and the same validation message. `submitForm` is
+// what every form route does with them.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DetailedError, FieldError } from '../../errors.js';
 import { toProblem } from '../../plugins/app/problems.js';
+import { redirect } from './render.js';
 
 type Schema = {
   type?: string | string[];
@@ -117,3 +119,46 @@ export const fieldName = (pointer: string) =>
     .split('/')
     .map((p, i) => (i === 0 ? p : `[${p}]`))
     .join('');
+
+/** How a form route answers; `submitForm` runs these in order. */
+export interface Submission<T> {
+  /** What the form acts on is still there (a stale page): checked before the fields are. */
+  check?: () => Promise<unknown>;
+  /** The service call, made only when the fields are valid. */
+  run: () => Promise<T>;
+  /** Where the browser goes next (a 303, or HX-Redirect for htmx), or an answer of its own. */
+  done: (result: T) => string | Promise<FastifyReply>;
+  /** The page again with the messages by field (JSON pointer); the route gives its status (422 for fields). */
+  again?: (errors: Errors) => Promise<FastifyReply>;
+  /** A refusal with an answer of its own (a stale edit's 412, a user deleted meanwhile), or undefined. */
+  refused?: (err: unknown) => Promise<FastifyReply> | undefined;
+  /** Refusals as field messages; by default serviceErrors with `fieldFor`. Anything else is rethrown. */
+  errorsOf?: (err: unknown) => Errors;
+  /** Error code → the field a refusal without one belongs to (`SW_EMAIL_TAKEN` → `/email`). */
+  fieldFor?: Record<string, string>;
+}
+
+/**
+ * Every form route: validate, call the service, then redirect with the outcome in the URL, or
+ * show the page again with each message beside its field. Errors that are not the form's (403,
+ * 404, 5xx) go on to the pages' error handler.
+ */
+export async function submitForm<T>(request: FastifyRequest, reply: FastifyReply, s: Submission<T>) {
+  let outcome: { result: T } | { errors: Errors };
+  try {
+    await s.check?.();
+    const invalid = validationErrors(request);
+    outcome = invalid ? { errors: invalid } : { result: await s.run() };
+  } catch (err) {
+    const answer = s.refused?.(err);
+    if (answer) return answer;
+    if (!s.again) throw err;
+    outcome = { errors: s.errorsOf ? s.errorsOf(err) : serviceErrors(err, s.fieldFor) };
+  }
+  if ('errors' in outcome) {
+    if (!s.again) throw request.validationError;
+    return s.again(outcome.errors);
+  }
+  const next = await s.done(outcome.result);
+  return typeof next === 'string' ? redirect(request, reply, next) : next;
+}

@@ -1,6 +1,5 @@
 // Shared by every page route: one URL renders the full page or the partial that page includes.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor } from '../../services/policy.js';
 import { format } from './format.js';
 
 declare module 'fastify' {
@@ -47,12 +46,6 @@ export async function render(
 export function redirect(request: FastifyRequest, reply: FastifyReply, url: string) {
   if (request.htmx.request) return reply.header('hx-redirect', url).code(204).send();
   return reply.redirect(url, 303);
-}
-
-/** The signed-in user; the pages' guard has already sent anonymous visitors to /login. */
-export function actorOf(request: FastifyRequest): Actor {
-  if (!request.actor) throw new Error('page route reached without an actor');
-  return request.actor;
 }
 
 /** `next` must be a path on this site, never another origin (`//evil`, `/\evil`, `https:`). */

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { buildTestApp, createDevice, createSite, createWorld } from '../../helpers/app.js';
+import { addMember, buildTestApp, createDevice, createSite, createUser, createWorld } from '../../helpers/app.js';
 import { HX, signIn } from '../../helpers/pages.js';
+import { countStatements } from '../../helpers/statements.js';
 
 let app: App;
 let w: Awaited<ReturnType<typeof createWorld>>;
@@ -46,6 +47,34 @@ describe('GET /sites', () => {
     });
     expect(api.statusCode).toBe(200);
     expect(api.body).not.toContain('deviceType');
+  });
+
+  it('When there are 2 sites or 20, then the list with every site’s summary costs the same number of SQL statements', async () => {
+    /** Statements for one /sites as an admin and as a member of every site, with `n` sites holding a device each. */
+    async function cost(n: number) {
+      const fresh = await buildTestApp();
+      try {
+        const admin = await createUser(fresh, { isAdmin: true });
+        const member = await createUser(fresh);
+        for (let i = 0; i < n; i++) {
+          const site = await createSite(fresh);
+          await addMember(fresh, site.id, member.id, i % 2 ? 'viewer' : 'technician');
+          await createDevice(fresh, site.id, { type: i % 2 ? 'pv_array' : 'meter' });
+        }
+        const costs = [];
+        for (const user of [admin, member]) {
+          const b = await signIn(fresh, user.email); // signing in also opens /sites once
+          let body = '';
+          costs.push(await countStatements(fresh, async () => void ({ body } = await b.get('/sites'))));
+          expect(body.match(/<article /g)).toHaveLength(n);
+        }
+        return costs;
+      } finally {
+        await fresh.close();
+      }
+    }
+    const few = await cost(2);
+    expect(await cost(20)).toEqual(few);
   });
 
   it('When htmx searches by name, then only the list partial comes back', async () => {

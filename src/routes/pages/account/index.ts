@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requireActor } from '../../../plugins/app/auth.js';
 import { CreateTokenBody, TokenParams } from '../../../schemas/users.js';
-import { fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
-import { actorOf, redirect, render } from '../render.js';
+import { fromForm, submitForm, type Errors } from '../form.js';
+import { redirect, render } from '../render.js';
 
 const templates = { page: 'pages/account/tokens', partial: 'partials/account/tokens' };
 
@@ -13,7 +14,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     extra: { created?: unknown; values?: object; errors?: Errors },
     status = 200,
   ) {
-    const tokens = await app.services.auth.listTokens(actorOf(request));
+    const tokens = await app.services.auth.listTokens(requireActor(request));
     return render(
       request,
       reply,
@@ -29,22 +30,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/account/tokens',
     { schema: { body: CreateTokenBody }, attachValidation: true, preValidation: fromForm(CreateTokenBody) },
-    async (request, reply) => {
-      let errors = validationErrors(request);
-      if (!errors) {
-        try {
-          const created = await app.services.auth.createToken(actorOf(request), request.body);
-          return show(request, reply, { created }, 201);
-        } catch (err) {
-          errors = serviceErrors(err);
-        }
-      }
-      return show(request, reply, { values: request.body, errors }, 422);
-    },
+    async (request, reply) =>
+      submitForm(request, reply, {
+        run: () => app.services.auth.createToken(requireActor(request), request.body),
+        done: (created) => show(request, reply, { created }, 201),
+        again: (errors) => show(request, reply, { values: request.body, errors }, 422),
+      }),
   );
 
   app.post('/account/tokens/:tokenId/revoke', { schema: { params: TokenParams } }, async (request, reply) => {
-    await app.services.auth.revokeToken(actorOf(request), request.params.tokenId);
+    await app.services.auth.revokeToken(requireActor(request), request.params.tokenId);
     if (request.htmx.partial) return show(request, reply, {});
     return redirect(request, reply, '/account/tokens');
   });

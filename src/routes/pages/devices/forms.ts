@@ -3,15 +3,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { errors } from '../../../errors.js';
+import { requireActor } from '../../../plugins/app/auth.js';
 import { Id } from '../../../schemas/common.js';
 import { CreateDeviceBody, DeviceParams, DeviceType, UpdateDeviceBody } from '../../../schemas/devices.js';
 import { MetricBody } from '../../../schemas/metrics.js';
 import { SiteParams } from '../../../schemas/sites.js';
 import { DEVICE_TYPES, defaultMetricsFor, type DeviceType as Kind } from '../../../services/device-types.js';
-import { requireManageDevices, type Actor } from '../../../services/policy.js';
-import { fieldName, fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
-import { actorOf, redirect, render } from '../render.js';
+import { fieldName, fromForm, submitForm, type Errors } from '../form.js';
+import { render } from '../render.js';
 
 // The edit form sends the device's whole list of metrics: a row with an id changes that metric, one without adds one,
 // and a metric left out is deleted. No rows at all arrives as no `metrics` field, which the service refuses.
@@ -48,13 +47,6 @@ const blank = (type: Kind = 'battery') => ({
 });
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  /** The site, if the actor may add devices there: 404 for outsiders, 403 for viewers. */
-  async function manageableSite(actor: Actor, siteId: string) {
-    const site = await app.services.sites.get(actor, siteId);
-    requireManageDevices(actor, site.id, () => new errors.SITE_NOT_FOUND(), 'add devices to this site');
-    return site;
-  }
-
   /** What the form shows again: rows as a list of objects, whatever a hand-made post put there. */
   const rowsOf = <T extends object>(values: T): T => {
     const metrics = (values as { metrics?: unknown }).metrics;
@@ -77,7 +69,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     status = 200,
   ) {
     const values = rowsOf(posted);
-    const site = await manageableSite(actorOf(request), siteId);
+    const site = await app.services.sites.manageable(requireActor(request), siteId);
     const data = {
       ...common,
       title: `Add a device to ${site.name}`,
@@ -101,7 +93,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/sites/:siteId/devices/new/rows',
     { schema: { params: SiteParams, querystring: TypeQuery } },
     async (request, reply) => {
-      await manageableSite(actorOf(request), request.params.siteId);
+      await app.services.sites.manageable(requireActor(request), request.params.siteId);
       const rows = defaultMetricsFor(request.query.type ?? 'other').map((m, i) => ({ index: i, m }));
       return reply
         .type('text/html; charset=utf-8')
@@ -109,7 +101,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
   app.get('/sites/:siteId/devices/new/row', { schema: { params: SiteParams } }, async (request, reply) => {
-    await manageableSite(actorOf(request), request.params.siteId);
+    await app.services.sites.manageable(requireActor(request), request.params.siteId);
     // A time-based index sorts after the existing rows and never collides with them.
     const rows = [{ index: Date.now(), m: { key: '', name: '', unit: '', kind: 'gauge', intervalSeconds: 60 } }];
     return reply
@@ -120,18 +112,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/sites/:siteId/devices',
     { schema: { params: SiteParams, body: NewForm }, attachValidation: true, preValidation: fromForm(NewForm) },
-    async (request, reply) => {
-      let errs = validationErrors(request);
-      if (!errs) {
-        try {
-          const device = await app.services.devices.create(actorOf(request), request.params.siteId, request.body);
-          return redirect(request, reply, `/devices/${device.id}`);
-        } catch (err) {
-          errs = serviceErrors(err);
-        }
-      }
-      return showNew(request, reply, request.params.siteId, request.body, errs, 422);
-    },
+    async (request, reply) =>
+      submitForm(request, reply, {
+        run: () => app.services.devices.create(requireActor(request), request.params.siteId, request.body),
+        done: (device) => `/devices/${device.id}`,
+        again: (errs) => showNew(request, reply, request.params.siteId, request.body, errs, 422),
+      }),
   );
 
   async function showEdit(
@@ -143,10 +129,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     status = 200,
     stale = false,
   ) {
-    const actor = actorOf(request);
-    const { etag: _e, ...device } = await app.services.devices.get(actor, deviceId);
+    const actor = requireActor(request);
+    const { etag: _e, ...device } = await app.services.devices.editable(actor, deviceId, 'change');
     const site = await app.services.sites.get(actor, device.siteId);
-    requireManageDevices(actor, site.id, () => new errors.DEVICE_NOT_FOUND(), 'change devices on this site');
     // After a stale save the form keeps what was typed but carries the current version, so saving again is a deliberate choice.
     const data = {
       ...common,
@@ -170,24 +155,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/devices/:deviceId',
     { schema: { params: DeviceParams, body: EditForm }, attachValidation: true, preValidation: fromForm(EditForm) },
     async (request, reply) => {
-      let errs = validationErrors(request);
-      if (!errs) {
-        const { version, metrics, ...fields } = request.body;
-        try {
-          await app.services.devices.updateWithMetrics(
-            actorOf(request),
-            request.params.deviceId,
-            { ...fields, metrics: metrics ?? [] },
-            `"v${version}"`,
-          );
-          return redirect(request, reply, `/devices/${request.params.deviceId}`);
-        } catch (err) {
-          if ((err as { code?: string }).code === 'SW_PRECONDITION_FAILED')
-            return showEdit(request, reply, request.params.deviceId, request.body, {}, 412, true);
-          errs = serviceErrors(err);
-        }
-      }
-      return showEdit(request, reply, request.params.deviceId, request.body, errs, 422);
+      const { deviceId } = request.params;
+      return submitForm(request, reply, {
+        run: () => {
+          const { version, metrics, ...fields } = request.body;
+          const input = { ...fields, metrics: metrics ?? [] };
+          return app.services.devices.updateWithMetrics(requireActor(request), deviceId, input, `"v${version}"`);
+        },
+        done: () => `/devices/${deviceId}`,
+        refused: (err) =>
+          (err as { code?: string }).code === 'SW_PRECONDITION_FAILED'
+            ? showEdit(request, reply, deviceId, request.body, {}, 412, true)
+            : undefined,
+        again: (errs) => showEdit(request, reply, deviceId, request.body, errs, 422),
+      });
     },
   );
 };

@@ -1,58 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requireActor } from '../../../plugins/app/auth.js';
 import { DeviceParams } from '../../../schemas/devices.js';
-import { errors } from '../../../errors.js';
-import { canManageDevices, requireManageDevices } from '../../../services/policy.js';
-import { actorOf, redirect, render } from '../render.js';
+import { redirect, render } from '../render.js';
 import forms from './forms.js';
 
-/** Fields worth naming in the audit trail when they changed. */
-function changes(before: unknown, after: unknown): string[] {
-  if (!before || !after || typeof before !== 'object' || typeof after !== 'object') return [];
-  const b = before as Record<string, unknown>;
-  const a = after as Record<string, unknown>;
-  return Object.keys(a)
-    .filter((k) => !['updatedAt', 'version'].includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
-    .map((k) =>
-      shown(b[k]) === shown(a[k]) ? `${k}: units, kinds or intervals changed` : `${k}: ${shown(b[k])} → ${shown(a[k])}`,
-    );
-}
-
-/** A metric list (an edit that changed metrics records them on the device) reads as its names and keys. */
-function shown(value: unknown): string {
-  if (!Array.isArray(value)) return String(value ?? '–');
-  return value.map((m: { name?: unknown; key?: unknown }) => `${String(m.name)} (${String(m.key)})`).join(', ') || '–';
-}
-
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  // The change history is for those who may change the device; viewers see neither it nor the edit controls.
   app.get('/devices/:deviceId', { schema: { params: DeviceParams } }, async (request, reply) => {
-    const actor = actorOf(request);
-    const { etag: _etag, ...device } = await app.services.devices.get(actor, request.params.deviceId);
-    const site = await app.services.sites.get(actor, device.siteId);
-    const canEdit = canManageDevices(actor, site.id);
-    // The audit trail is for technicians and admins; the service refuses viewers, so only ask when allowed.
-    let audit: { at: string; action: string; who: string; changes: string[] }[] | null = null;
-    if (canEdit) {
-      const { items } = await app.services.sites.audit(actor, site.id, { limit: 20, entityId: device.id });
-      const names = new Map<string, string>();
-      for (const id of new Set(items.map((i) => i.actorId).filter((x): x is string => !!x)))
-        names.set(id, (await app.repos.users.findById(id))?.name ?? 'a removed user');
-      audit = items.map((i) => ({
-        at: i.at,
-        action: i.action,
-        who: i.actorId ? (names.get(i.actorId) ?? '') : 'the system',
-        changes: changes(i.before, i.after),
-      }));
-    }
-    const data = { title: device.name, device, site, canEdit, audit, now: new Date().toISOString() };
+    const { history, ...page } = await app.services.dashboards.device(requireActor(request), request.params.deviceId);
+    const data = { title: page.device.name, ...page, audit: history, now: new Date().toISOString() };
     return render(request, reply, { page: 'pages/devices/show', partial: 'partials/devices/metrics' }, data);
   });
 
   // Deleting asks first, on its own page, so it also works without JavaScript.
   app.get('/devices/:deviceId/delete', { schema: { params: DeviceParams } }, async (request, reply) => {
-    const actor = actorOf(request);
-    const { etag: _etag, ...device } = await app.services.devices.get(actor, request.params.deviceId);
+    const actor = requireActor(request);
+    const { etag: _etag, ...device } = await app.services.devices.editable(actor, request.params.deviceId, 'delete');
     const site = await app.services.sites.get(actor, device.siteId);
-    requireManageDevices(actor, site.id, () => new errors.DEVICE_NOT_FOUND(), 'delete devices on this site');
     return render(
       request,
       reply,
@@ -62,7 +26,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/devices/:deviceId/delete', { schema: { params: DeviceParams } }, async (request, reply) => {
-    const actor = actorOf(request);
+    const actor = requireActor(request);
     const { siteId } = await app.services.devices.get(actor, request.params.deviceId);
     await app.services.devices.delete(actor, request.params.deviceId);
     return redirect(request, reply, `/sites/${siteId}`);

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { requireActor } from '../../../plugins/app/auth.js';
 import { SiteParams } from '../../../schemas/sites.js';
-import { canManageDevices } from '../../../services/policy.js';
-import { actorOf, render } from '../render.js';
-import { byDevice, summarize } from './summary.js';
+import { render } from '../render.js';
 
 /** Sites on /sites and devices on a site page; past that the page says so (search narrows the sites). */
 const SHOWN = 200;
@@ -13,43 +12,24 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/sites',
     { schema: { querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 120 })) }) } },
     async (request, reply) => {
-      const actor = actorOf(request);
       const q = request.query.q?.trim() ?? '';
-      const { items, nextCursor } = await app.services.sites.list(actor, { q: q || undefined, limit: SHOWN });
-      const sites = await Promise.all(
-        items.map(async (site) => ({
-          ...site,
-          summary: summarize(await app.services.metrics.siteLatest(actor, site.id)),
-        })),
-      );
+      const { items, nextCursor } = await app.services.dashboards.sites(requireActor(request), {
+        q: q || undefined,
+        limit: SHOWN,
+      });
       return render(
         request,
         reply,
         { page: 'pages/sites/index', partial: 'partials/sites/list' },
-        { title: 'Your sites', sites, q, more: nextCursor !== null, shown: SHOWN },
+        { title: 'Your sites', sites: items, q, more: nextCursor !== null, shown: SHOWN },
       );
     },
   );
 
   // The device list polls this URL every 10 s (htmx), so the values on screen stay current.
   app.get('/sites/:siteId', { schema: { params: SiteParams } }, async (request, reply) => {
-    const actor = actorOf(request);
-    const site = await app.services.sites.get(actor, request.params.siteId);
-    const [devices, metrics] = await Promise.all([
-      app.services.devices.list(actor, site.id, { limit: SHOWN }),
-      app.services.metrics.siteLatest(actor, site.id),
-    ]);
-    const grouped = byDevice(metrics);
-    const data = {
-      title: site.name,
-      site,
-      canEdit: canManageDevices(actor, site.id),
-      devices: devices.items.map((d) => Object.assign(d, { metrics: grouped.get(d.id) ?? [] })), // not spread: see siteLatest
-      summary: summarize(metrics),
-      moreDevices: devices.nextCursor !== null,
-      shown: SHOWN,
-      now: new Date().toISOString(),
-    };
+    const page = await app.services.dashboards.site(requireActor(request), request.params.siteId, SHOWN);
+    const data = { title: page.site.name, ...page, shown: SHOWN, now: new Date().toISOString() };
     return render(request, reply, { page: 'pages/sites/show', partial: 'partials/sites/devices' }, data);
   });
 };

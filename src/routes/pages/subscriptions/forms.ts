@@ -2,10 +2,10 @@
 // An invalid form comes back with 422, the message beside the field and the selection kept.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requireActor } from '../../../plugins/app/auth.js';
 import { CreateSubscriptionBody, SubscriptionParams } from '../../../schemas/subscriptions.js';
-import { isForm, serviceErrors, validationErrors, type Errors } from '../form.js';
-import { actorOf, redirect, render } from '../render.js';
-import { catalogue } from './catalogue.js';
+import { isForm, submitForm, type Errors } from '../form.js';
+import { render } from '../render.js';
 
 interface Values {
   name: string;
@@ -67,7 +67,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     opts: { id?: string; values?: Values; errors?: Errors },
     status = 200,
   ) {
-    const actor = actorOf(request);
+    const actor = requireActor(request);
     const sub = opts.id ? await app.services.subscriptions.get(actor, opts.id) : null;
     const values =
       opts.values ?? (sub ? { name: sub.name, metricIds: sub.metrics.map((m) => m.id) } : { name: '', metricIds: [] });
@@ -76,7 +76,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       mode: sub ? 'edit' : 'new',
       subscription: sub,
       action: sub ? `/subscriptions/${sub.id}` : '/subscriptions',
-      sites: await catalogue(app, actor),
+      sites: await app.services.metrics.catalogue(actor),
       values: { name: values.name ?? '', selected: new Set(values.metricIds ?? []) },
       errors: opts.errors ?? {},
     };
@@ -92,18 +92,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/subscriptions',
     { schema: form, attachValidation: true, preValidation: checkboxList },
-    async (request, reply) => {
-      let errs = validationErrors(request);
-      if (!errs) {
-        try {
-          const sub = await app.services.subscriptions.create(actorOf(request), request.body);
-          return redirect(request, reply, `/subscriptions/${sub.id}`);
-        } catch (err) {
-          errs = serviceErrors(err);
-        }
-      }
-      return showForm(request, reply, { values: request.body, errors: friendly(errs, request.body) }, 422);
-    },
+    async (request, reply) =>
+      submitForm(request, reply, {
+        run: () => app.services.subscriptions.create(requireActor(request), request.body),
+        done: (sub) => `/subscriptions/${sub.id}`,
+        again: (errs) => showForm(request, reply, { values: request.body, errors: friendly(errs, request.body) }, 422),
+      }),
   );
 
   app.post(
@@ -111,16 +105,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { ...form, params: SubscriptionParams }, attachValidation: true, preValidation: checkboxList },
     async (request, reply) => {
       const id = request.params.subscriptionId;
-      let errs = validationErrors(request);
-      if (!errs) {
-        try {
-          await app.services.subscriptions.update(actorOf(request), id, request.body);
-          return redirect(request, reply, `/subscriptions/${id}`);
-        } catch (err) {
-          errs = serviceErrors(err);
-        }
-      }
-      return showForm(request, reply, { id, values: request.body, errors: friendly(errs, request.body) }, 422);
+      return submitForm(request, reply, {
+        run: () => app.services.subscriptions.update(requireActor(request), id, request.body),
+        done: () => `/subscriptions/${id}`,
+        again: (errs) =>
+          showForm(request, reply, { id, values: request.body, errors: friendly(errs, request.body) }, 422),
+      });
     },
   );
 };

@@ -2,10 +2,11 @@
 // Only the owner sees a subscription; anyone else gets the same 404 page as for a missing id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { requireActor } from '../../../plugins/app/auth.js';
 import { SubscriptionParams } from '../../../schemas/subscriptions.js';
+import { metricLabel } from '../../../services/metrics.js';
 import { AGGREGATIONS } from '../../../timeseries/aggregate.js';
-import { actorOf, redirect, render } from '../render.js';
-import { everyPage, metricLabel } from './catalogue.js';
+import { redirect, render } from '../render.js';
 import forms from './forms.js';
 
 export const RANGES = ['1h', '24h', '7d', '30d', 'custom'] as const;
@@ -18,9 +19,23 @@ const ChartQuery = Type.Object({
   to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
 });
 
+/** Follows `nextCursor` to the end: the list shows every subscription, not the first page. */
+async function everyPage<T>(
+  load: (cursor?: string) => Promise<{ items: T[]; nextCursor: string | null }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await load(cursor);
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/subscriptions', async (request, reply) => {
-    const actor = actorOf(request);
+    const actor = requireActor(request);
     const subscriptions = await everyPage((cursor) => app.services.subscriptions.list(actor, { limit: 200, cursor }));
     return render(
       request,
@@ -35,7 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/subscriptions/:subscriptionId',
     { schema: { params: SubscriptionParams, querystring: ChartQuery } },
     async (request, reply) => {
-      const sub = await app.services.subscriptions.get(actorOf(request), request.params.subscriptionId);
+      const sub = await app.services.subscriptions.get(requireActor(request), request.params.subscriptionId);
       const metrics = sub.metrics.map((m) =>
         Object.assign(m, { label: metricLabel(m.siteName, m.deviceName, m.name, m.unit) }),
       ); // fresh views, not spread: see siteLatest
@@ -67,7 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/subscriptions/:subscriptionId/delete',
     { schema: { params: SubscriptionParams } },
     async (request, reply) => {
-      const sub = await app.services.subscriptions.get(actorOf(request), request.params.subscriptionId);
+      const sub = await app.services.subscriptions.get(requireActor(request), request.params.subscriptionId);
       return render(
         request,
         reply,
@@ -81,7 +96,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/subscriptions/:subscriptionId/delete',
     { schema: { params: SubscriptionParams } },
     async (request, reply) => {
-      await app.services.subscriptions.delete(actorOf(request), request.params.subscriptionId);
+      await app.services.subscriptions.delete(requireActor(request), request.params.subscriptionId);
       return redirect(request, reply, '/subscriptions');
     },
   );

@@ -1,8 +1,7 @@
-// What the site pages show about metrics, computed from what services.metrics.siteLatest returns.
-// (There is no per-site summary service yet; one query per site is fine at fleet sizes we serve.)
-import type { MetricView } from '../../../services/views.js';
+// What the site pages show about a site's metrics: its headline figures, and its metrics by device.
+import type { LatestView } from './views.js';
 
-type Metric = Pick<MetricView, 'key' | 'unit' | 'latest' | 'deviceId'> & { deviceType?: string };
+type Metric = { key: string; unit: string; deviceType?: string; latest: Pick<LatestView, 'value' | 'stale'> | null };
 
 /**
  * Devices whose power is generated on the site. Not inverters (they pass on what PV arrays or
@@ -29,7 +28,7 @@ export function summarize(metrics: Metric[]) {
 }
 
 /** Metrics grouped by device id, in the order they came. */
-export function byDevice<T extends Metric>(metrics: T[]): Map<string, T[]> {
+export function byDevice<T extends { deviceId: string }>(metrics: T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const m of metrics) {
     const list = out.get(m.deviceId);

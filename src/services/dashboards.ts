@@ -1,0 +1,86 @@
+// What the pages show beyond the API's resources: the sites with their headline figures, a site
+// with its devices' latest values, a device with its change history, the admin overview. Each
+// method decides what the actor may see and do (`canEdit`), like every service.
+import type { Repositories } from '../db/repositories/index.js';
+import { historyEntry } from './device-history.js';
+import type { DevicesService } from './devices.js';
+import type { MetricsService } from './metrics.js';
+import { canManageDevices, requireAdmin, type Actor } from './policy.js';
+import { byDevice, summarize } from './site-summary.js';
+import type { SitesService } from './sites.js';
+import type { UsersService } from './users.js';
+import { isStale } from './views.js';
+
+/** Changes a device's page lists, newest first. */
+const HISTORY = 20;
+
+type Services = { sites: SitesService; devices: DevicesService; metrics: MetricsService; users: UsersService };
+type Summarized = Parameters<typeof summarize>[0][number];
+
+export function dashboardsService(repos: Repositories, services: Services) {
+  return {
+    /** A page of the sites the actor sees, each with its headline figures: one read for all their metrics. */
+    async sites(actor: Actor, query: { q?: string; limit: number; cursor?: string }) {
+      const page = await services.sites.list(actor, query);
+      const now = Date.now();
+      const bySite = new Map<string, Summarized[]>();
+      for (const m of await repos.fleet.latestOfSites(page.items.map((s) => s.id))) {
+        const latest =
+          m.latestTs === null || m.latestValue === null
+            ? null
+            : { value: m.latestValue, stale: isStale(m.latestTs, m.intervalSeconds, now) };
+        const metric = { key: m.key, unit: m.unit, deviceType: m.deviceType, latest };
+        const list = bySite.get(m.siteId);
+        if (list) list.push(metric);
+        else bySite.set(m.siteId, [metric]);
+      }
+      return {
+        items: page.items.map((site) => ({ ...site, summary: summarize(bySite.get(site.id) ?? []) })),
+        nextCursor: page.nextCursor,
+      };
+    },
+
+    /** A site, its first `limit` devices with their latest values, and whether the actor may add and change devices. */
+    async site(actor: Actor, siteId: string, limit: number) {
+      const site = await services.sites.get(actor, siteId);
+      const [devices, metrics] = await Promise.all([
+        services.devices.list(actor, site.id, { limit }),
+        services.metrics.siteLatest(actor, site.id),
+      ]);
+      const grouped = byDevice(metrics);
+      return {
+        site,
+        canEdit: canManageDevices(actor, site.id),
+        devices: devices.items.map((d) => Object.assign(d, { metrics: grouped.get(d.id) ?? [] })), // not spread: see siteLatest
+        summary: summarize(metrics),
+        moreDevices: devices.nextCursor !== null,
+      };
+    },
+
+    /**
+     * A device and its site; its change history with the names of who made each change (one
+     * statement) only for those who may change it (technicians, admins), null for viewers.
+     */
+    async device(actor: Actor, deviceId: string) {
+      const { etag: _etag, ...device } = await services.devices.get(actor, deviceId);
+      const site = await services.sites.get(actor, device.siteId);
+      const canEdit = canManageDevices(actor, site.id);
+      const history = canEdit
+        ? (await repos.audit.named({ siteId: site.id, entityId: device.id }, HISTORY)).map(historyEntry)
+        : null;
+      return { device, site, canEdit, history };
+    },
+
+    /** The admin overview: a page of users and a page of sites, each from its own cursor. */
+    async admin(actor: Actor, pages: { users?: string; sites?: string }, limit: number) {
+      requireAdmin(actor, 'administer Sitewatt');
+      const [users, sites] = await Promise.all([
+        services.users.list(actor, { limit, cursor: pages.users }),
+        services.sites.list(actor, { limit, cursor: pages.sites }),
+      ]);
+      return { users, sites };
+    },
+  };
+}
+
+export type DashboardsService = ReturnType<typeof dashboardsService>;

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { DEVICE_TYPES } from '../services/device-types.js';
+import { DEVICE_TYPES } from '../domain/device-types.js';
 import { Id, Nullable, Timestamp } from './common.js';
 import { MetricBody, MetricSchema } from './metrics.js';
 

@@ -16,7 +16,7 @@ import { openDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories/index.js';
 import { projectRoot } from '../paths.js';
 import { hashToken } from '../services/auth.js';
-import { defaultMetricsFor } from '../services/device-types.js';
+import { defaultMetricsFor } from '../domain/device-types.js';
 import { hashPassword } from '../services/passwords.js';
 
 export interface Server {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Repositories } from '../db/repositories/index.js';
-import { defaultMetricsFor, type DeviceType } from '../services/device-types.js';
+import { defaultMetricsFor, type DeviceType } from '../domain/device-types.js';
 import { hashPassword } from '../services/passwords.js';
 
 interface DemoDevice {

@@ -2,9 +2,9 @@
 // Sites and devices go through the repositories (with their audit rows), readings through
 // `repos.readings.ingest`, so roll-ups and latest values are maintained exactly as in production.
 import type { Repositories } from '../db/repositories/index.js';
-import { defaultMetricsFor, type DeviceType } from '../services/device-types.js';
+import { DEFAULT_RATED_KW, defaultMetricsFor, type DeviceType } from '../domain/device-types.js';
 import { hashPassword } from '../services/passwords.js';
-import { createDeviceModel, defaultRatedKw, hashSeed, mulberry32, type DeviceModel } from '../simulator/index.js';
+import { createDeviceModel, hashSeed, mulberry32, type DeviceModel } from '../simulator/index.js';
 
 export const BENCH_PASSWORD = 'sitewatt-bench';
 export const BENCH_ADMIN = 'bench-admin@sitewatt.test';
@@ -85,7 +85,7 @@ export async function createFleet(repos: Repositories, opts: FleetOptions): Prom
         serialNumber: `SYN-${i}-${d}`,
       };
       const { device, metrics } = await repos.devices.create(site.id, input, defaultMetricsFor(type), null);
-      const ratedKw = defaultRatedKw(type) * (0.5 + rng() * 2.5);
+      const ratedKw = DEFAULT_RATED_KW[type] * (0.5 + rng() * 2.5);
       const model = createDeviceModel({
         type,
         seed: hashSeed('synthetic', i, d),

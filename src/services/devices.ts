@@ -1,7 +1,7 @@
 import type { DeviceInput, MetricProblem } from '../db/repositories/devices.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { errors, invalid } from '../errors.js';
-import { defaultMetricsFor, type DeviceType } from './device-types.js';
+import { defaultMetricsFor, type DeviceType } from '../domain/device-types.js';
 import { withMetricDefaults, type NewMetric } from './metrics.js';
 import { requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
 import { invalidCursor } from './users.js';

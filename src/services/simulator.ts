@@ -3,13 +3,8 @@
 import type { FleetDevice } from '../db/repositories/fleet.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { DEMO_SITES } from '../seed/demo.js';
-import {
-  createDeviceModel,
-  defaultRatedKw,
-  DEVICE_TYPES,
-  type DeviceModel,
-  type DeviceType,
-} from '../simulator/index.js';
+import { DEFAULT_RATED_KW, isDeviceType } from '../domain/device-types.js';
+import { createDeviceModel, type DeviceModel } from '../simulator/index.js';
 import type { ReadingsService } from './readings.js';
 
 interface Log {
@@ -23,7 +18,6 @@ interface Driven {
 }
 
 const RATED = new Map(DEMO_SITES.flatMap((s) => s.devices.map((d) => [d.name, d.ratedKw] as const)));
-const isType = (t: string): t is DeviceType => (DEVICE_TYPES as readonly string[]).includes(t);
 
 export function simulatorService(repos: Repositories, readings: ReadingsService, log: Log) {
   let timer: NodeJS.Timeout | undefined;
@@ -33,7 +27,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
   function sync(fleet: FleetDevice[]) {
     const next = new Map<string, Driven>();
     for (const d of fleet) {
-      if (!isType(d.type) || d.latitude === null || d.longitude === null) continue;
+      if (!isDeviceType(d.type) || d.latitude === null || d.longitude === null) continue;
       const known = driven.get(d.deviceId);
       const model =
         known?.model ??
@@ -41,7 +35,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
           type: d.type,
           seed: d.deviceId,
           site: { latitude: d.latitude, longitude: d.longitude, timezone: d.timezone },
-          ratedKw: RATED.get(d.name) ?? defaultRatedKw(d.type),
+          ratedKw: RATED.get(d.name) ?? DEFAULT_RATED_KW[d.type],
         });
       const keys = new Set<string>(model.metricKeys);
       // Counters continue from their stored value after a restart instead of falling back to 0.

@@ -3,8 +3,8 @@
 
 import type { ModelContext, SiteLocation } from './common.js';
 import { utcOffsetMs } from './local-time.js';
-import { DEFAULT_METRICS } from './metrics.js';
-import type { DeviceType, MetricKey, Readings, Stepper } from './metrics.js';
+import { DEFAULT_METRICS, type DeviceType, type MetricKey } from '../domain/device-types.js';
+import type { Readings, Stepper } from './metrics.js';
 import { createGeneratorModel, createInverterModel, createPvModel, createWindModel } from './models-generation.js';
 import { createHeatPumpModel, createMeterModel, createOtherModel } from './models-load.js';
 import { createBatteryModel, createEvChargerModel } from './models-storage.js';
@@ -16,7 +16,7 @@ export interface DeviceModelOptions<T extends DeviceType = DeviceType> {
   /** Device identity for randomness: a number, or e.g. the device id. */
   readonly seed: number | string;
   readonly site: SiteLocation;
-  /** Nameplate power; see defaultRatedKw(type). */
+  /** Nameplate power; DEFAULT_RATED_KW[type] when the device has none stored. */
   readonly ratedKw: number;
 }
 

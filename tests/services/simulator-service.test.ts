@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { DEFAULT_METRICS, DEVICE_TYPES } from '../../src/domain/device-types.js';
 import { seedDemo } from '../../src/seed/demo.js';
 import type { LiveReading } from '../../src/services/live.js';
 import { simulatorService } from '../../src/services/simulator.js';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, createDevice, createSite } from '../helpers/app.js';
 
 interface Row {
   site: string;
@@ -105,6 +106,28 @@ describe('simulatorService.backfill on the demo fleet', () => {
     app.services.hub.onReadings((b) => seen.push(...b));
     await sim.backfill(NIGHT, NIGHT + 10 * 60_000);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('simulatorService and the device-type catalogue', () => {
+  it('When a device of every type has its default metrics and one more, then the simulator writes a finite reading to exactly the default ones', async () => {
+    const site = await createSite(app, { name: 'Catalogue Site' });
+    for (const type of DEVICE_TYPES) {
+      const { device } = await createDevice(app, site.id, { name: `Every ${type}`, type });
+      await app.repos.metrics.create(
+        device,
+        { key: 'extra', name: 'Not simulated', unit: '', kind: 'gauge', intervalSeconds: 60 },
+        null,
+      );
+    }
+    await sim.backfill(NIGHT, NIGHT + 60_000);
+    const written = rows().filter((r) => r.site === 'Catalogue Site');
+    for (const type of DEVICE_TYPES) {
+      const mine = written.filter((r) => r.type === type);
+      expect(new Set(mine.map((r) => r.key)), type).toEqual(new Set(DEFAULT_METRICS[type].map((m) => m.key)));
+      expect(mine.length, type).toBe(2 * DEFAULT_METRICS[type].length);
+      for (const r of mine) expect(Number.isFinite(r.value), `${type}/${r.key}`).toBe(true);
+    }
   });
 });
 

@@ -132,7 +132,14 @@ export async function seedDemo(
     for (const dev of s.devices) {
       await repos.devices.create(
         site.id,
-        { name: dev.name, type: dev.type, manufacturer: dev.manufacturer, model: dev.model, serialNumber: null },
+        {
+          name: dev.name,
+          type: dev.type,
+          manufacturer: dev.manufacturer,
+          model: dev.model,
+          serialNumber: null,
+          ratedPowerKw: dev.ratedKw,
+        },
         defaultMetricsFor(dev.type),
         null,
       );

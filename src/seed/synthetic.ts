@@ -77,15 +77,16 @@ export async function createFleet(repos: Repositories, opts: FleetOptions): Prom
     const devices: SyntheticDevice[] = [];
     for (let d = 0; d < opts.devicesPerSite; d++) {
       const type = TYPE_CYCLE[d % TYPE_CYCLE.length];
+      const ratedKw = DEFAULT_RATED_KW[type] * (0.5 + rng() * 2.5);
       const input = {
         name: `${type.replace('_', ' ')} ${d + 1}`,
         type,
         manufacturer: 'Synthetic',
         model: type,
         serialNumber: `SYN-${i}-${d}`,
+        ratedPowerKw: ratedKw,
       };
       const { device, metrics } = await repos.devices.create(site.id, input, defaultMetricsFor(type), null);
-      const ratedKw = DEFAULT_RATED_KW[type] * (0.5 + rng() * 2.5);
       const model = createDeviceModel({
         type,
         seed: hashSeed('synthetic', i, d),

@@ -13,6 +13,7 @@ export type CreateDeviceInput = {
   manufacturer?: string | null;
   model?: string | null;
   serialNumber?: string | null;
+  ratedPowerKw?: number | null;
   metrics?: NewMetric[];
 };
 export type UpdateDeviceInput = Partial<Omit<CreateDeviceInput, 'metrics'>>;

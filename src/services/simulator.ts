@@ -2,7 +2,6 @@
 // ingestion path as the API. Backfills history first, then a reading per metric every 10 s.
 import type { FleetDevice } from '../db/repositories/fleet.js';
 import type { Repositories } from '../db/repositories/index.js';
-import { DEMO_SITES } from '../seed/demo.js';
 import { DEFAULT_RATED_KW, isDeviceType } from '../domain/device-types.js';
 import { createDeviceModel, type DeviceModel } from '../simulator/index.js';
 import type { ReadingsService } from './readings.js';
@@ -14,10 +13,10 @@ interface Log {
 
 interface Driven {
   model: DeviceModel;
+  /** What the model was built from: a device whose type, rating or site changes gets a new one. */
+  spec: string;
   metrics: { pk: number; id: string; key: string; offset: number }[];
 }
-
-const RATED = new Map(DEMO_SITES.flatMap((s) => s.devices.map((d) => [d.name, d.ratedKw] as const)));
 
 export function simulatorService(repos: Repositories, readings: ReadingsService, log: Log) {
   let timer: NodeJS.Timeout | undefined;
@@ -28,17 +27,19 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
     const next = new Map<string, Driven>();
     for (const d of fleet) {
       if (!isDeviceType(d.type) || d.latitude === null || d.longitude === null) continue;
-      const known = driven.get(d.deviceId);
+      const ratedKw = d.ratedPowerKw ?? DEFAULT_RATED_KW[d.type];
+      const spec = [d.type, ratedKw, d.latitude, d.longitude, d.timezone].join('|');
+      const known = driven.get(d.deviceId)?.spec === spec ? driven.get(d.deviceId) : undefined;
       const model =
         known?.model ??
         createDeviceModel({
           type: d.type,
           seed: d.deviceId,
           site: { latitude: d.latitude, longitude: d.longitude, timezone: d.timezone },
-          ratedKw: RATED.get(d.name) ?? DEFAULT_RATED_KW[d.type],
+          ratedKw,
         });
       const keys = new Set<string>(model.metricKeys);
-      // Counters continue from their stored value after a restart instead of falling back to 0.
+      // Counters continue from their stored value after a restart (or a new model) instead of falling back to 0.
       const metrics = d.metrics
         .filter((m) => keys.has(m.key))
         .map((m) => ({
@@ -48,7 +49,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
           offset:
             known?.metrics.find((k) => k.pk === m.pk)?.offset ?? (m.kind === 'counter' ? (m.latestValue ?? 0) : 0),
         }));
-      if (metrics.length > 0) next.set(d.deviceId, { model, metrics });
+      if (metrics.length > 0) next.set(d.deviceId, { model, spec, metrics });
     }
     driven = next;
   }

@@ -88,6 +88,7 @@ export const deviceView = (d: Device) => ({
   manufacturer: d.manufacturer,
   model: d.model,
   serialNumber: d.serialNumber,
+  ratedPowerKw: d.ratedPowerKw,
   version: d.version,
   createdAt: iso(d.createdAt),
   updatedAt: iso(d.updatedAt),

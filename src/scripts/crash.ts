@@ -18,6 +18,7 @@ import { projectRoot } from '../paths.js';
 import { hashToken } from '../services/auth.js';
 import { defaultMetricsFor } from '../domain/device-types.js';
 import { hashPassword } from '../services/passwords.js';
+import { DAY_MS } from '../time.js';
 
 export interface Server {
   child: ChildProcess;
@@ -180,7 +181,7 @@ export async function crashRounds(opts: {
   const databasePath = join(dir, 'crash.db');
   const log = opts.log ?? (() => undefined);
   const { token, metricIds } = await seed(databasePath);
-  const t0 = Date.now() - 400 * 86_400_000;
+  const t0 = Date.now() - 400 * DAY_MS;
   const batches: Batch[] = [];
   const results: RoundResult[] = [];
 

@@ -5,6 +5,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import { DEFAULT_RATED_KW, isDeviceType } from '../domain/device-types.js';
 import { createDeviceModel, type DeviceModel } from '../simulator/index.js';
 import type { ReadingsService } from './readings.js';
+import { HOUR_MS, MINUTE_MS } from '../time.js';
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -66,7 +67,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
 
   return {
     /** Writes history from `from` to now at `stepMs`, an hour of simulated time per transaction. */
-    async backfill(from: number, to = Date.now(), stepMs = 60_000) {
+    async backfill(from: number, to = Date.now(), stepMs = MINUTE_MS) {
       sync(await repos.fleet.devices());
       const started = Date.now();
       const start = Math.ceil(from / stepMs) * stepMs;
@@ -75,7 +76,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
         lastPct = -1;
       for (let t = start; t <= to;) {
         const rows = [];
-        for (const end = Math.min(to, t + 3_600_000); t <= end; t += stepMs) rows.push(...stepAll(t));
+        for (const end = Math.min(to, t + HOUR_MS); t <= end; t += stepMs) rows.push(...stepAll(t));
         written += await readings.write(rows, { live: false });
         const pct = Math.floor((100 * (t - start)) / stepMs / total / 10) * 10;
         if (pct > lastPct) {

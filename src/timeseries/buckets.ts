@@ -2,7 +2,8 @@
 // offset is a whole number of 15 minutes today, so they also look aligned locally); 1h follows the
 // local hour; 1d/1w/1mo follow the local calendar, so a day can last 23 or 25 hours.
 import type { Interval } from './interval.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, offsetAt, transitionIn, wallToInstant } from './zone.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
+import { offsetAt, transitionIn, wallToInstant } from './zone.js';
 
 const FIXED_MS: Partial<Record<Interval, number>> = { '1m': MINUTE_MS, '5m': 5 * MINUTE_MS, '15m': 15 * MINUTE_MS };
 

@@ -1,7 +1,7 @@
 // Readings and their hourly and daily roll-ups. This is the hot path of ingestion and of every chart,
 // so it uses prepared statements on the raw better-sqlite3 handle instead of the query builder.
 import { counterDeltaIn, counterIncrease, type Aggregation, type Partial } from '../../timeseries/aggregate.js';
-import { HOUR_MS } from '../../timeseries/zone.js';
+import { HOUR_MS } from '../../time.js';
 import type { Db } from '../client.js';
 import { dailyRollups } from './dailies.js';
 

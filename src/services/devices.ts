@@ -4,7 +4,6 @@ import { errors, invalid } from '../errors.js';
 import { defaultMetricsFor, type DeviceType } from '../domain/device-types.js';
 import { withMetricDefaults, type NewMetric } from './metrics.js';
 import { requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
-import { invalidCursor } from './users.js';
 import { deviceEtag, deviceView, metricView } from './views.js';
 
 export type CreateDeviceInput = {
@@ -50,7 +49,7 @@ export function devicesService(repos: Repositories) {
     async list(actor: Actor, siteId: string, page: { limit: number; cursor?: string }) {
       await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
       const result = await repos.devices.list(siteId, page.limit, page.cursor);
-      if (!result) throw invalidCursor();
+      if (!result) throw new errors.INVALID_CURSOR();
       return { items: result.items.map(deviceView), nextCursor: result.nextCursor };
     },
 

@@ -129,30 +129,6 @@ export function countBuckets(from: number, to: number, interval: Interval, tz: s
   return n;
 }
 
-/**
- * Maps an instant to the index of its bucket in `starts`, or -1 outside [starts[0], end).
- * Readings usually arrive in ascending order, so it remembers the last index and only falls
- * back to binary search when the stream jumps.
- */
-export function bucketIndexer(starts: readonly number[], end: number): (ts: number) => number {
-  let i = 0;
-  const endOf = (k: number): number => (k + 1 < starts.length ? starts[k + 1] : end);
-  return (ts) => {
-    if (starts.length === 0 || ts < starts[0] || ts >= end) return -1;
-    if (ts >= starts[i] && ts < endOf(i)) return i;
-    if (i + 1 < starts.length && ts >= starts[i + 1] && ts < endOf(i + 1)) return ++i;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= ts) lo = mid;
-      else hi = mid - 1;
-    }
-    i = lo;
-    return i;
-  };
-}
-
 /** For daily roll-ups (src/db/repositories/dailies.ts): the local day containing `ts` in `tz`, as [start, end), or null when a midnight is not on a UTC hour. */
 export function localDay(ts: number, tz: string): [number, number] | null {
   const start = bucketStartOf(ts, '1d', tz);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketEnd, bucketIndexer, bucketStartOf, bucketStarts } from '../../src/timeseries/buckets.js';
+import { bucketEnd, bucketStartOf, bucketStarts } from '../../src/timeseries/buckets.js';
+import { bucketIndexer } from '../helpers/aggregate-oracle.js';
 import { HOUR_MS } from '../../src/time.js';
 
 const at = (iso: string): number => Date.parse(iso);

@@ -11,7 +11,6 @@ export interface ReadingInput {
   value: number;
 }
 
-export const MAX_BATCH = 10_000;
 const FUTURE_TOLERANCE_MS = 5 * MINUTE_MS;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 

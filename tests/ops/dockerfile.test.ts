@@ -274,7 +274,7 @@ describe('Dockerfile', () => {
     expect(compose).toMatch(/["']?3000:3000["']?/);
     expect(compose).toMatch(/-\s*(\S+):\/data\b[\s\S]*^volumes:\s*\n\s+\1:/m);
     const composeEnv = Object.fromEntries(
-      [...compose.matchAll(/^\s+([A-Z_]+):\s*"\$\{\w+:-([^}]*)\}"/gm)].map(([, k, v]) => [k, v]),
+      [...compose.matchAll(/^\s+([A-Z_]+):\s*(["'])\$\{\w+:-([^}]*)\}\2/gm)].map(([, k, , v]) => [k, v]),
     );
     const config = loadConfig({ ...imageEnv, ...composeEnv, DATABASE_PATH: join(root, 'compose', 'sitewatt.db') });
     expect(config).toMatchObject({ env: 'production', demo: true, port: 3000, host: '0.0.0.0' });

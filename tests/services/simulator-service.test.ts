@@ -138,10 +138,12 @@ describe('simulatorService and the rated power of a device', () => {
     deviceId: string,
     site: { latitude: number; longitude: number; timezone: string },
     ratedKw: number,
+    from = DAY,
+    minutes = 60,
   ) => {
     const model = createDeviceModel({ type: 'battery', seed: deviceId, site, ratedKw });
-    return Array.from({ length: 61 }, (_, i) => {
-      const values: Record<string, number> = model.step(DAY + i * 60_000);
+    return Array.from({ length: minutes + 1 }, (_, i) => {
+      const values: Record<string, number> = model.step(from + i * 60_000);
       return ['soc', 'power'].map((k) => Math.round(values[k] * 1000) / 1000);
     });
   };
@@ -178,6 +180,18 @@ describe('simulatorService and the rated power of a device', () => {
     await sim.backfill(DAY, DAY + 3_600_000);
     const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
     expect(written(device.id)).toEqual(expected(device.id, location, 7));
+  });
+
+  it('When the rated power of a running device changes, then the simulator drives it at the new rating from the next step', async () => {
+    const site = await createSite(app, { name: 'My Site' });
+    const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
+    const { device } = await createDevice(app, site.id, { name: 'Growing Battery', type: 'battery' });
+    await sim.backfill(DAY, DAY + 30 * 60_000);
+    await app.repos.devices.update(device.id, { ratedPowerKw: 7 }, undefined, null);
+    await sim.backfill(DAY + 31 * 60_000, DAY + 60 * 60_000);
+    const rows = written(device.id);
+    expect(rows.slice(0, 31)).toEqual(expected(device.id, location, DEFAULT_RATED_KW.battery, DAY, 30));
+    expect(rows.slice(31)).toEqual(expected(device.id, location, 7, DAY + 31 * 60_000, 29));
   });
 });
 

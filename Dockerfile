@@ -15,6 +15,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# tools/ holds the bundler the build runs (and test harnesses); the runtime stage takes only dist/.
+COPY tools/bundle.ts ./tools/bundle.ts
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 

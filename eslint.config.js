@@ -53,4 +53,17 @@ export default tseslint.config(
     ],
   ),
   layer(['src/db/**'], [into(['services', 'routes', 'plugins'], 'The database layer sits below everything else.')]),
+  layer(
+    ['src/domain/**'],
+    [
+      into(
+        ['services', 'routes', 'plugins', 'db', 'seed', 'schemas', 'simulator'],
+        'The domain catalogue is plain data that every layer reads; it imports none of them.',
+      ),
+    ],
+  ),
+  layer(
+    ['src/simulator/**'],
+    [into(['services', 'routes', 'plugins', 'db', 'seed'], 'The simulator is pure physics: no storage, no app.')],
+  ),
 );

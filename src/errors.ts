@@ -34,6 +34,7 @@ export const errors = {
   LAST_METRIC: E('LAST_METRIC', 'A device must keep at least one metric', 409),
   VALIDATION_FAILED: E('VALIDATION_FAILED', '%s', 422),
   BAD_REQUEST: E('BAD_REQUEST', '%s', 400),
+  INVALID_CURSOR: E('INVALID_CURSOR', 'The cursor is not valid; start again without it', 400),
   RATE_LIMITED: E('RATE_LIMITED', 'Too many requests', 429),
   TOO_MANY_STREAMS: E('TOO_MANY_STREAMS', 'Too many open streams', 429),
 } as const;

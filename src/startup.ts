@@ -2,8 +2,7 @@ import type { App } from './app.js';
 import { seedDemo } from './seed/demo.js';
 import { retentionService } from './services/retention.js';
 import { simulatorService } from './services/simulator.js';
-
-const DAY = 86_400_000;
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 
 /** Demo data before listening; the simulator's backfill and ticks after (they do not block start-up). */
 export async function prepare(app: App): Promise<{ seeded: boolean }> {
@@ -32,8 +31,8 @@ function runSimulator(app: App, sim: ReturnType<typeof simulatorService>, seeded
     const now = Date.now();
     const resume = seeded ? null : await sim.resumeFrom();
     // First start: 30 days of history. A restart: fill the gap since the last reading (at most 30 days).
-    const from = resume === null ? now - 30 * DAY : Math.max(now - 30 * DAY, resume + 60_000);
-    if (now - from > 60_000) await sim.backfill(from, now);
+    const from = resume === null ? now - 30 * DAY_MS : Math.max(now - 30 * DAY_MS, resume + MINUTE_MS);
+    if (now - from > MINUTE_MS) await sim.backfill(from, now);
     sim.start(10_000);
   })().catch((err: unknown) => app.log.error({ err }, 'simulator failed'));
 }
@@ -50,7 +49,7 @@ export function retention(app: App): void {
           deleted > 0 && app.log.info({ deleted, retentionDays: app.config.retentionDays }, 'old raw readings deleted'),
       )
       .catch((err: unknown) => app.log.warn({ err }, 'retention failed'));
-  const timer = setInterval(run, 3_600_000).unref();
+  const timer = setInterval(run, HOUR_MS).unref();
   app.addHook('onReady', async () => void run());
   app.addHook('preClose', async () => clearInterval(timer));
 }

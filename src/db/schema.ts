@@ -89,6 +89,8 @@ export const devices = sqliteTable(
     manufacturer: text('manufacturer'),
     model: text('model'),
     serialNumber: text('serial_number'),
+    /** Nameplate power in kW; null: the type's default (DEFAULT_RATED_KW). */
+    ratedPowerKw: real('rated_power_kw'),
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: integer('updated_at', { mode: 'number' }).notNull(),

@@ -1,10 +1,19 @@
 import Type from 'typebox';
-import { DEVICE_TYPES } from '../services/device-types.js';
+import { DEVICE_TYPES } from '../domain/device-types.js';
 import { Id, Nullable, Timestamp } from './common.js';
 import { MetricBody, MetricSchema } from './metrics.js';
 
 export const DeviceType = Type.Enum([...DEVICE_TYPES]);
 const Optional = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
+/** 10 GW: above any single device or grid connection a site has. */
+const MAX_RATED_POWER_KW = 10_000_000;
+const RatedPowerKw = Nullable(
+  Type.Number({
+    exclusiveMinimum: 0,
+    maximum: MAX_RATED_POWER_KW,
+    description: "Nameplate power in kW; null: the type's usual rating is assumed",
+  }),
+);
 
 export const DeviceSchema = Type.Object({
   id: Id,
@@ -14,6 +23,7 @@ export const DeviceSchema = Type.Object({
   manufacturer: Nullable(Type.String()),
   model: Nullable(Type.String()),
   serialNumber: Nullable(Type.String()),
+  ratedPowerKw: RatedPowerKw,
   version: Type.Integer({ description: 'Increases with every change; the ETag is "v<version>"' }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -28,6 +38,7 @@ export const CreateDeviceBody = Type.Object(
     manufacturer: Optional(120),
     model: Optional(120),
     serialNumber: Optional(120),
+    ratedPowerKw: Type.Optional(RatedPowerKw),
     metrics: Type.Optional(
       Type.Array(MetricBody, {
         maxItems: 100,
@@ -45,6 +56,7 @@ export const UpdateDeviceBody = Type.Object(
     manufacturer: Optional(120),
     model: Optional(120),
     serialNumber: Optional(120),
+    ratedPowerKw: Type.Optional(RatedPowerKw),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -1,5 +1,7 @@
 import Type from 'typebox';
-import { MAX_BATCH } from '../services/readings.js';
+
+/** The most readings one POST /api/readings may carry: the batch is checked whole and stored in one transaction. */
+export const MAX_BATCH = 10_000;
 
 export const ReadingsBody = Type.Object(
   {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Repositories } from '../db/repositories/index.js';
-import { defaultMetricsFor, type DeviceType } from '../services/device-types.js';
+import { defaultMetricsFor, type DeviceType } from '../domain/device-types.js';
 import { hashPassword } from '../services/passwords.js';
 
 interface DemoDevice {
@@ -132,7 +132,14 @@ export async function seedDemo(
     for (const dev of s.devices) {
       await repos.devices.create(
         site.id,
-        { name: dev.name, type: dev.type, manufacturer: dev.manufacturer, model: dev.model, serialNumber: null },
+        {
+          name: dev.name,
+          type: dev.type,
+          manufacturer: dev.manufacturer,
+          model: dev.model,
+          serialNumber: null,
+          ratedPowerKw: dev.ratedKw,
+        },
         defaultMetricsFor(dev.type),
         null,
       );

@@ -2,9 +2,10 @@
 // Sites and devices go through the repositories (with their audit rows), readings through
 // `repos.readings.ingest`, so roll-ups and latest values are maintained exactly as in production.
 import type { Repositories } from '../db/repositories/index.js';
-import { defaultMetricsFor, type DeviceType } from '../services/device-types.js';
+import { DEFAULT_RATED_KW, defaultMetricsFor, type DeviceType } from '../domain/device-types.js';
 import { hashPassword } from '../services/passwords.js';
-import { createDeviceModel, defaultRatedKw, hashSeed, mulberry32, type DeviceModel } from '../simulator/index.js';
+import { createDeviceModel, hashSeed, mulberry32, type DeviceModel } from '../simulator/index.js';
+import { DAY_MS, HOUR_MS } from '../time.js';
 
 export const BENCH_PASSWORD = 'sitewatt-bench';
 export const BENCH_ADMIN = 'bench-admin@sitewatt.test';
@@ -77,15 +78,16 @@ export async function createFleet(repos: Repositories, opts: FleetOptions): Prom
     const devices: SyntheticDevice[] = [];
     for (let d = 0; d < opts.devicesPerSite; d++) {
       const type = TYPE_CYCLE[d % TYPE_CYCLE.length];
+      const ratedKw = DEFAULT_RATED_KW[type] * (0.5 + rng() * 2.5);
       const input = {
         name: `${type.replace('_', ' ')} ${d + 1}`,
         type,
         manufacturer: 'Synthetic',
         model: type,
         serialNumber: `SYN-${i}-${d}`,
+        ratedPowerKw: ratedKw,
       };
       const { device, metrics } = await repos.devices.create(site.id, input, defaultMetricsFor(type), null);
-      const ratedKw = defaultRatedKw(type) * (0.5 + rng() * 2.5);
       const model = createDeviceModel({
         type,
         seed: hashSeed('synthetic', i, d),
@@ -117,13 +119,12 @@ export async function writeReadings(
   devices: SyntheticDevice[],
   opts: WriteOptions,
 ): Promise<number> {
-  const HOUR = 3_600_000;
   const batchSize = opts.batchSize ?? 50_000;
   const metricCount = devices.reduce((n, d) => n + d.metrics.length, 0);
   const start = Math.ceil(opts.from / opts.stepMs) * opts.stepMs;
   const total = metricCount * Math.max(0, Math.ceil((opts.to - start) / opts.stepMs));
-  const perHour = Math.max(1, metricCount * (HOUR / opts.stepMs));
-  const chunkMs = Math.max(1, Math.floor(batchSize / perHour)) * HOUR;
+  const perHour = Math.max(1, metricCount * (HOUR_MS / opts.stepMs));
+  const chunkMs = Math.max(1, Math.floor(batchSize / perHour)) * HOUR_MS;
   let written = 0;
   let rows: { metricPk: number; ts: number; value: number }[] = [];
   const flush = async () => {
@@ -176,7 +177,7 @@ export async function seedSynthetic(repos: Repositories, opts: SeedOptions) {
   const to = Math.floor((opts.now ?? Date.now()) / stepMs) * stepMs + 1;
   const devices = sites.flatMap((s) => s.devices);
   const readings = await writeReadings(repos, devices, {
-    from: to - opts.days * 86_400_000,
+    from: to - opts.days * DAY_MS,
     to,
     stepMs,
     onProgress: opts.onProgress,

@@ -5,6 +5,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import type { Actor } from './policy.js';
 import { iso, userView } from './views.js';
+import { DAY_MS } from '../time.js';
 
 /** Tokens are random; only their SHA-256 is stored (a high-entropy secret needs no slow hash). */
 export const hashToken = (raw: string) => createHash('sha256').update(raw).digest('hex');
@@ -117,7 +118,7 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
 
     async createToken(actor: Actor, input: { name: string; expiresInDays?: number }) {
       const raw = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-      const expiresAt = input.expiresInDays ? Date.now() + input.expiresInDays * 86_400_000 : null;
+      const expiresAt = input.expiresInDays ? Date.now() + input.expiresInDays * DAY_MS : null;
       const token = await repos.tokens.create({
         userId: actor.id,
         name: input.name.trim(),

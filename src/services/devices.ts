@@ -1,10 +1,9 @@
 import type { DeviceInput, MetricProblem } from '../db/repositories/devices.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { errors, invalid } from '../errors.js';
-import { defaultMetricsFor, type DeviceType } from './device-types.js';
+import { defaultMetricsFor, type DeviceType } from '../domain/device-types.js';
 import { withMetricDefaults, type NewMetric } from './metrics.js';
 import { requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
-import { invalidCursor } from './users.js';
 import { deviceEtag, deviceView, metricView } from './views.js';
 
 export type CreateDeviceInput = {
@@ -13,6 +12,7 @@ export type CreateDeviceInput = {
   manufacturer?: string | null;
   model?: string | null;
   serialNumber?: string | null;
+  ratedPowerKw?: number | null;
   metrics?: NewMetric[];
 };
 export type UpdateDeviceInput = Partial<Omit<CreateDeviceInput, 'metrics'>>;
@@ -49,7 +49,7 @@ export function devicesService(repos: Repositories) {
     async list(actor: Actor, siteId: string, page: { limit: number; cursor?: string }) {
       await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
       const result = await repos.devices.list(siteId, page.limit, page.cursor);
-      if (!result) throw invalidCursor();
+      if (!result) throw new errors.INVALID_CURSOR();
       return { items: result.items.map(deviceView), nextCursor: result.nextCursor };
     },
 

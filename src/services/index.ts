@@ -2,6 +2,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import { authService } from './auth.js';
 import { dashboardsService } from './dashboards.js';
 import { devicesService } from './devices.js';
+import { healthService } from './health.js';
 import { LiveHub } from './live.js';
 import { metricsService } from './metrics.js';
 import { readingsService } from './readings.js';
@@ -34,6 +35,7 @@ export function createServices(
     subscriptions,
     timeseries: timeseriesService(repos, subscriptions),
     streams: streamsService(hub, auth, subscriptions, streamOptions),
+    health: healthService(repos),
   };
 }
 

@@ -2,13 +2,14 @@
 // within `windowMs` the account's sign-in answers 429 until the oldest failure ages out, so an
 // attacker can lock a real user out for at most one window (15 minutes), never indefinitely.
 // In memory: a restart forgets, which errs on the side of letting people in.
+import { MINUTE_MS } from '../time.js';
 
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
 
   constructor(
     private readonly maxFailures = 20,
-    private readonly windowMs = 15 * 60_000,
+    private readonly windowMs = 15 * MINUTE_MS,
   ) {}
 
   /** Seconds until the next attempt is allowed, or 0. */

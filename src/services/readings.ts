@@ -1,9 +1,9 @@
 import type { Repositories } from '../db/repositories/index.js';
 import type { ReadingRow } from '../db/repositories/readings.js';
 import { errors, invalid, type FieldError } from '../errors.js';
-import { DAY_MS, HOUR_MS } from '../timeseries/zone.js';
 import type { LiveHub } from './live.js';
 import { canManageDevices, canView, type Actor } from './policy.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 
 export interface ReadingInput {
   metricId: string;
@@ -11,8 +11,7 @@ export interface ReadingInput {
   value: number;
 }
 
-export const MAX_BATCH = 10_000;
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
+const FUTURE_TOLERANCE_MS = 5 * MINUTE_MS;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Epoch ms of an ISO 8601 timestamp with a zone, or NaN. */

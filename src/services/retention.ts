@@ -1,6 +1,5 @@
 import type { Repositories } from '../db/repositories/index.js';
-
-const DAY = 86_400_000;
+import { DAY_MS } from '../time.js';
 
 /**
  * Raw readings older than the retention are deleted; hourly roll-ups stay, so charts of an hour
@@ -10,7 +9,7 @@ export function retentionService(repos: Repositories, retentionDays: number) {
   return {
     async apply(now = Date.now()): Promise<number> {
       if (retentionDays <= 0) return 0;
-      return repos.readings.deleteBefore(now - retentionDays * DAY);
+      return repos.readings.deleteBefore(now - retentionDays * DAY_MS);
     },
   };
 }

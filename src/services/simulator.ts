@@ -2,15 +2,10 @@
 // ingestion path as the API. Backfills history first, then a reading per metric every 10 s.
 import type { FleetDevice } from '../db/repositories/fleet.js';
 import type { Repositories } from '../db/repositories/index.js';
-import { DEMO_SITES } from '../seed/demo.js';
-import {
-  createDeviceModel,
-  defaultRatedKw,
-  DEVICE_TYPES,
-  type DeviceModel,
-  type DeviceType,
-} from '../simulator/index.js';
+import { DEFAULT_RATED_KW, isDeviceType } from '../domain/device-types.js';
+import { createDeviceModel, type DeviceModel } from '../simulator/index.js';
 import type { ReadingsService } from './readings.js';
+import { HOUR_MS, MINUTE_MS } from '../time.js';
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -19,11 +14,10 @@ interface Log {
 
 interface Driven {
   model: DeviceModel;
+  /** What the model was built from: a device whose type, rating or site changes gets a new one. */
+  spec: string;
   metrics: { pk: number; id: string; key: string; offset: number }[];
 }
-
-const RATED = new Map(DEMO_SITES.flatMap((s) => s.devices.map((d) => [d.name, d.ratedKw] as const)));
-const isType = (t: string): t is DeviceType => (DEVICE_TYPES as readonly string[]).includes(t);
 
 export function simulatorService(repos: Repositories, readings: ReadingsService, log: Log) {
   let timer: NodeJS.Timeout | undefined;
@@ -33,18 +27,20 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
   function sync(fleet: FleetDevice[]) {
     const next = new Map<string, Driven>();
     for (const d of fleet) {
-      if (!isType(d.type) || d.latitude === null || d.longitude === null) continue;
-      const known = driven.get(d.deviceId);
+      if (!isDeviceType(d.type) || d.latitude === null || d.longitude === null) continue;
+      const ratedKw = d.ratedPowerKw ?? DEFAULT_RATED_KW[d.type];
+      const spec = [d.type, ratedKw, d.latitude, d.longitude, d.timezone].join('|');
+      const known = driven.get(d.deviceId)?.spec === spec ? driven.get(d.deviceId) : undefined;
       const model =
         known?.model ??
         createDeviceModel({
           type: d.type,
           seed: d.deviceId,
           site: { latitude: d.latitude, longitude: d.longitude, timezone: d.timezone },
-          ratedKw: RATED.get(d.name) ?? defaultRatedKw(d.type),
+          ratedKw,
         });
       const keys = new Set<string>(model.metricKeys);
-      // Counters continue from their stored value after a restart instead of falling back to 0.
+      // Counters continue from their stored value after a restart (or a new model) instead of falling back to 0.
       const metrics = d.metrics
         .filter((m) => keys.has(m.key))
         .map((m) => ({
@@ -54,7 +50,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
           offset:
             known?.metrics.find((k) => k.pk === m.pk)?.offset ?? (m.kind === 'counter' ? (m.latestValue ?? 0) : 0),
         }));
-      if (metrics.length > 0) next.set(d.deviceId, { model, metrics });
+      if (metrics.length > 0) next.set(d.deviceId, { model, spec, metrics });
     }
     driven = next;
   }
@@ -71,7 +67,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
 
   return {
     /** Writes history from `from` to now at `stepMs`, an hour of simulated time per transaction. */
-    async backfill(from: number, to = Date.now(), stepMs = 60_000) {
+    async backfill(from: number, to = Date.now(), stepMs = MINUTE_MS) {
       sync(await repos.fleet.devices());
       const started = Date.now();
       const start = Math.ceil(from / stepMs) * stepMs;
@@ -80,7 +76,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
         lastPct = -1;
       for (let t = start; t <= to;) {
         const rows = [];
-        for (const end = Math.min(to, t + 3_600_000); t <= end; t += stepMs) rows.push(...stepAll(t));
+        for (const end = Math.min(to, t + HOUR_MS); t <= end; t += stepMs) rows.push(...stepAll(t));
         written += await readings.write(rows, { live: false });
         const pct = Math.floor((100 * (t - start)) / stepMs / total / 10) * 10;
         if (pct > lastPct) {

@@ -4,7 +4,6 @@ import { errors } from '../errors.js';
 import type { LiveHub } from './live.js';
 import { accessTo, requireAdmin, requireManageDevices, requireSiteAdmin, requireView, type Actor } from './policy.js';
 import { siteMembers } from './site-members.js';
-import { invalidCursor } from './users.js';
 import { assertCoordinates, assertTimeZone, zoneName } from './validate.js';
 import { iso, siteView } from './views.js';
 
@@ -29,7 +28,7 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
         ...query,
         q: query.q?.trim() || undefined,
       });
-      if (!page) throw invalidCursor();
+      if (!page) throw new errors.INVALID_CURSOR();
       return { items: page.items.map((s) => siteView(s, accessTo(actor, s.id))), nextCursor: page.nextCursor };
     },
 
@@ -106,7 +105,7 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
           : /^[0-9a-z]{1,12}$/.test(query.cursor)
             ? Number.parseInt(query.cursor, 36)
             : NaN;
-      if (before !== undefined && !(before > 0)) throw invalidCursor();
+      if (before !== undefined && !(before > 0)) throw new errors.INVALID_CURSOR();
       const rows = await repos.audit.list({ siteId, entityId: query.entityId }, query.limit + 1, before);
       const items = rows.slice(0, query.limit);
       return {

@@ -4,7 +4,6 @@ import type { Subscription } from '../db/repositories/subscriptions.js';
 import { errors, invalid, type FieldError } from '../errors.js';
 import type { LiveHub } from './live.js';
 import { canView, type Actor } from './policy.js';
-import { invalidCursor } from './users.js';
 import { iso, metricView } from './views.js';
 
 export interface SubscriptionInput {
@@ -70,7 +69,7 @@ export function subscriptionsService(repos: Repositories, hub: LiveHub) {
 
     async list(actor: Actor, page: { limit: number; cursor?: string }) {
       const result = await repos.subscriptions.listByOwner(actor.id, page.limit, page.cursor);
-      if (!result) throw invalidCursor();
+      if (!result) throw new errors.INVALID_CURSOR();
       // Counted as GET counts them: only metrics of sites the owner can see now.
       const sites = await repos.subscriptions.metricSites(result.items.map((s) => s.id));
       const visible = (id: string) => (sites.get(id) ?? []).filter((siteId) => canView(actor, siteId)).length;

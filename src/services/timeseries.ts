@@ -11,6 +11,7 @@ import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } fr
 import { requireView, type Actor } from './policy.js';
 import type { SubscriptionsService } from './subscriptions.js';
 import { iso } from './views.js';
+import { DAY_MS, HOUR_MS } from '../time.js';
 
 export interface SeriesQuery {
   from?: string;
@@ -21,9 +22,7 @@ export interface SeriesQuery {
   maxPoints?: number;
 }
 
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
-const MAX_WINDOW_MS = 3653 * DAY; // ten years
+const MAX_WINDOW_MS = 3653 * DAY_MS; // ten years
 
 export interface Window {
   from: number;
@@ -37,7 +36,7 @@ export interface Window {
 /** Validates and resolves the window; every refusal is a 400 that says why. */
 export function resolveWindow(q: SeriesQuery, defaultTz: string, now = Date.now()): Window {
   const to = q.to ? Date.parse(q.to) : now;
-  const from = q.from ? Date.parse(q.from) : to - DAY;
+  const from = q.from ? Date.parse(q.from) : to - DAY_MS;
   if (!Number.isFinite(from) || !Number.isFinite(to)) throw badRequest('from and to must be ISO 8601 timestamps');
   if (from >= to) throw badRequest('from must be before to', [{ path: '/from', message: 'must be before to' }]);
   if (to - from > MAX_WINDOW_MS)
@@ -75,7 +74,7 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
   function planOf(w: Window) {
     const edges = [...w.starts, w.end];
     const fromRollups =
-      w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR === 0);
+      w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR_MS === 0);
     // Day-or-longer buckets: one range statement per bucket beats a GROUP BY (repository comment).
     const perBucket = fromRollups && w.interval !== '1h';
     // Daily roll-ups exist for days whose midnights are on UTC hours: for 1d those are the edges.

@@ -36,7 +36,7 @@ export function usersService(repos: Repositories, hub: LiveHub) {
     async list(actor: Actor, page: { limit: number; cursor?: string }) {
       requireAdmin(actor, 'list users');
       const result = await repos.users.list(page.limit, page.cursor);
-      if (!result) throw invalidCursor();
+      if (!result) throw new errors.INVALID_CURSOR();
       return { items: result.items.map(userView), nextCursor: result.nextCursor };
     },
 
@@ -103,7 +103,5 @@ export function usersService(repos: Repositories, hub: LiveHub) {
     },
   };
 }
-
-export const invalidCursor = () => new errors.BAD_REQUEST('The cursor is not valid; start again without it');
 
 export type UsersService = ReturnType<typeof usersService>;

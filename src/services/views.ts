@@ -4,7 +4,7 @@ import type { Device } from '../db/repositories/devices.js';
 import type { MetricRow } from '../db/repositories/metrics.js';
 import type { Site } from '../db/repositories/sites.js';
 import type { User } from '../db/repositories/users.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../timeseries/zone.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
 import type { Access } from './policy.js';
 
 const TWO = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
@@ -88,6 +88,7 @@ export const deviceView = (d: Device) => ({
   manufacturer: d.manufacturer,
   model: d.model,
   serialNumber: d.serialNumber,
+  ratedPowerKw: d.ratedPowerKw,
   version: d.version,
   createdAt: iso(d.createdAt),
   updatedAt: iso(d.updatedAt),

@@ -2,13 +2,12 @@
 
 export { createDeviceModel } from './models.js';
 export type { DeviceModel, DeviceModelOptions } from './models.js';
-export { DEFAULT_METRICS, DEVICE_TYPES, defaultRatedKw } from './metrics.js';
-export type { DeviceType, MetricKey, MetricKind, MetricSpec, Readings } from './metrics.js';
+export type { Readings } from './metrics.js';
 export type { SiteLocation } from './common.js';
 export { windPowerCurve, WIND_CUT_IN_MS, WIND_CUT_OUT_MS, WIND_RATED_MS } from './models-generation.js';
 export { BATTERY_HOURS, SOC_MAX, SOC_MIN } from './models-storage.js';
 export { clearSkyFactor, solarElevation } from './sun.js';
-export { localTime, utcOffsetMs } from './local-time.js';
+export { localTime } from './local-time.js';
 export type { LocalTime } from './local-time.js';
 export { createOrnsteinUhlenbeck, gaussian, hashSeed, mulberry32 } from './random.js';
 export type { OrnsteinUhlenbeck, Rng } from './random.js';

@@ -7,6 +7,7 @@ import type { Stepper } from './metrics.js';
 import { createOrnsteinUhlenbeck } from './random.js';
 import { clearSkyFactor, solarElevation } from './sun.js';
 import { createClouds, createOutdoorTemperature } from './weather.js';
+import { HOUR_MS } from '../time.js';
 
 /** 0..1 office occupancy: ramps up 07–08, down 18–19 local, on weekdays only. */
 export function officeOccupancy(hour: number, isWeekend: boolean): number {
@@ -67,7 +68,7 @@ export function createOtherModel(ctx: ModelContext): Stepper<'other'> {
   const noise = createOrnsteinUhlenbeck({ rng, mean: 0, stdDev: 0.03, timeConstantS: 900 });
   return (ts) => {
     const n = noise.step(clock(ts));
-    const sine = Math.sin((2 * Math.PI * ts) / (6 * 3_600_000) + phase);
+    const sine = Math.sin((2 * Math.PI * ts) / (6 * HOUR_MS) + phase);
     return { value: round3(ratedKw * (0.5 + 0.3 * sine + n)) };
   };
 }

@@ -2,12 +2,12 @@
 // time. Pure and deterministic: same options and same timestamps → same readings.
 
 import type { ModelContext, SiteLocation } from './common.js';
-import { utcOffsetMs } from './local-time.js';
-import { DEFAULT_METRICS } from './metrics.js';
-import type { DeviceType, MetricKey, Readings, Stepper } from './metrics.js';
+import { DEFAULT_METRICS, type DeviceType, type MetricKey } from '../domain/device-types.js';
+import type { Readings, Stepper } from './metrics.js';
 import { createGeneratorModel, createInverterModel, createPvModel, createWindModel } from './models-generation.js';
 import { createHeatPumpModel, createMeterModel, createOtherModel } from './models-load.js';
 import { createBatteryModel, createEvChargerModel } from './models-storage.js';
+import { offsetAt } from '../timeseries/zone.js';
 import { hashSeed, mulberry32 } from './random.js';
 import { siteWeatherSeed } from './weather.js';
 
@@ -16,7 +16,7 @@ export interface DeviceModelOptions<T extends DeviceType = DeviceType> {
   /** Device identity for randomness: a number, or e.g. the device id. */
   readonly seed: number | string;
   readonly site: SiteLocation;
-  /** Nameplate power; see defaultRatedKw(type). */
+  /** Nameplate power; DEFAULT_RATED_KW[type] when the device has none stored. */
   readonly ratedKw: number;
 }
 
@@ -49,7 +49,7 @@ function validate(options: DeviceModelOptions): void {
   if (!(Number.isFinite(ratedKw) && ratedKw > 0)) throw new RangeError(`ratedKw must be > 0, got ${ratedKw}`);
   if (!(Math.abs(site.latitude) <= 90)) throw new RangeError(`latitude out of range: ${site.latitude}`);
   if (!(Math.abs(site.longitude) <= 180)) throw new RangeError(`longitude out of range: ${site.longitude}`);
-  utcOffsetMs(0, site.timezone); // fail now, not mid-backfill, on an unknown zone
+  offsetAt(0, site.timezone); // fail now, not mid-backfill, on an unknown zone
 }
 
 export function createDeviceModel<T extends DeviceType>(options: DeviceModelOptions<T>): DeviceModel<T> {

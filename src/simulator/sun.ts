@@ -1,9 +1,9 @@
 // Solar position from NOAA's "General Solar Position Calculations" (fractional year,
 // equation of time, declination, hour angle): ±0.5° is plenty for a demo.
 // https://gml.noaa.gov/grad/solcalc/solareqns.PDF
+import { DAY_MS, MINUTE_MS } from '../time.js';
 
 const DEG = Math.PI / 180;
-const DAY_MS = 86_400_000;
 const TROPICAL_YEAR_DAYS = 365.2422;
 const JAN_1_2000 = Date.UTC(2000, 0, 1);
 
@@ -19,7 +19,7 @@ export function yearFraction(ts: number): number {
 
 // Declination and equation of time drift < 0.003° per 10 minutes, so the eight
 // trig calls behind them are shared by every device stepped within the same bucket.
-const SEASON_BUCKET_MS = 600_000;
+const SEASON_BUCKET_MS = 10 * MINUTE_MS;
 let seasonBucket = Number.NaN;
 let declination = 0;
 let eqTimeMin = 0;
@@ -51,7 +51,7 @@ function updateSeason(ts: number): void {
 export function solarElevation(latitude: number, longitude: number, ts: number): number {
   updateSeason(ts);
   const decl = declination;
-  const utcMinutes = (((ts % DAY_MS) + DAY_MS) % DAY_MS) / 60_000;
+  const utcMinutes = (((ts % DAY_MS) + DAY_MS) % DAY_MS) / MINUTE_MS;
   // True solar time in minutes; timezone offset is 0 because we work in UTC.
   const trueSolarMin = utcMinutes + eqTimeMin + 4 * longitude;
   const hourAngle = (trueSolarMin / 4 - 180) * DEG;

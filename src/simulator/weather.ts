@@ -5,8 +5,7 @@ import { clamp } from './common.js';
 import type { SiteLocation } from './common.js';
 import { createOrnsteinUhlenbeck, hashSeed, mulberry32 } from './random.js';
 import { yearFraction } from './sun.js';
-
-const HOUR_S = 3600;
+import { HOUR_MS, HOUR_S } from '../time.js';
 
 export function siteWeatherSeed(site: SiteLocation): number {
   return hashSeed('site', site.latitude.toFixed(4), site.longitude.toFixed(4));
@@ -42,7 +41,7 @@ export function createOutdoorTemperature(site: SiteLocation, weatherSeed: number
   const peakFraction = site.latitude >= 0 ? 0.56 : 0.06;
   return (ts, dtS) => {
     const season = Math.cos(2 * Math.PI * (yearFraction(ts) - peakFraction));
-    const solarHour = (((ts / 3_600_000 + site.longitude / 15) % 24) + 24) % 24;
+    const solarHour = (((ts / HOUR_MS + site.longitude / 15) % 24) + 24) % 24;
     const daily = Math.cos((2 * Math.PI * (solarHour - 15)) / 24);
     return annualMean + seasonalAmp * season + 5 * daily + noise.step(dtS);
   };

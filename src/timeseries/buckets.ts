@@ -2,7 +2,8 @@
 // offset is a whole number of 15 minutes today, so they also look aligned locally); 1h follows the
 // local hour; 1d/1w/1mo follow the local calendar, so a day can last 23 or 25 hours.
 import type { Interval } from './interval.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, offsetAt, transitionIn, wallToInstant } from './zone.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
+import { offsetAt, transitionIn, wallToInstant } from './zone.js';
 
 const FIXED_MS: Partial<Record<Interval, number>> = { '1m': MINUTE_MS, '5m': 5 * MINUTE_MS, '15m': 15 * MINUTE_MS };
 
@@ -126,30 +127,6 @@ export function countBuckets(from: number, to: number, interval: Interval, tz: s
   let n = 0;
   for (let s = bucketStartOf(from, interval, tz); s < to && n <= limit; s = bucketEnd(s, interval, tz)) n++;
   return n;
-}
-
-/**
- * Maps an instant to the index of its bucket in `starts`, or -1 outside [starts[0], end).
- * Readings usually arrive in ascending order, so it remembers the last index and only falls
- * back to binary search when the stream jumps.
- */
-export function bucketIndexer(starts: readonly number[], end: number): (ts: number) => number {
-  let i = 0;
-  const endOf = (k: number): number => (k + 1 < starts.length ? starts[k + 1] : end);
-  return (ts) => {
-    if (starts.length === 0 || ts < starts[0] || ts >= end) return -1;
-    if (ts >= starts[i] && ts < endOf(i)) return i;
-    if (i + 1 < starts.length && ts >= starts[i + 1] && ts < endOf(i + 1)) return ++i;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= ts) lo = mid;
-      else hi = mid - 1;
-    }
-    i = lo;
-    return i;
-  };
 }
 
 /** For daily roll-ups (src/db/repositories/dailies.ts): the local day containing `ts` in `tz`, as [start, end), or null when a midnight is not on a UTC hour. */

@@ -6,11 +6,10 @@
 // for the tz database since 1900 (the closest pairs are Ramadan suspensions, about a month apart).
 // All "wall" values below are local wall-clock times encoded as if they were UTC epoch ms.
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
-const CHUNK_S = 7 * 86_400;
-const CHUNK_MS = CHUNK_S * 1000;
+import { DAY_MS, SECOND_MS, WEEK_MS } from '../time.js';
+
+const CHUNK_MS = WEEK_MS;
+const CHUNK_S = CHUNK_MS / SECOND_MS;
 
 interface Chunk {
   before: number;
@@ -67,7 +66,7 @@ const PARTS = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
 
 /** Offset in ms at the whole second `sec`, straight from Intl (seconds resolution keeps LMT exact). */
 function rawOffset(z: Zone, sec: number): number {
-  const ms = sec * 1000;
+  const ms = sec * SECOND_MS;
   const m = PARTS.exec(z.fmt.format(ms));
   if (!m) throw new RangeError(`Instant ${ms} is outside the supported range (years 1 to 9999)`);
   const [y, mo, d, h, mi, s] = [+m[3], +m[1] - 1, +m[2], +m[4], +m[5], +m[6]];
@@ -103,7 +102,7 @@ function chunk(z: Zone, k: number): Chunk {
       if (rawOffset(z, mid) === before) lo = mid;
       else hi = mid;
     }
-    at = hi * 1000;
+    at = hi * SECOND_MS;
   }
   c = { before, after, at };
   z.chunks.set(k, c);

@@ -4,8 +4,8 @@ import { buildApp, type App } from '../../src/app.js';
 import { testConfig, type Config } from '../../src/config.js';
 import { hashToken } from '../../src/services/auth.js';
 import { hashPassword } from '../../src/services/passwords.js';
-import type { DeviceType } from '../../src/services/device-types.js';
-import { defaultMetricsFor } from '../../src/services/device-types.js';
+import type { DeviceType } from '../../src/domain/device-types.js';
+import { defaultMetricsFor } from '../../src/domain/device-types.js';
 
 export const PASSWORD = 'correct horse battery';
 let passwordHash: Promise<string> | undefined;

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { createRepositories } from '../../src/db/repositories/index.js';
-import { defaultMetricsFor } from '../../src/services/device-types.js';
+import { defaultMetricsFor } from '../../src/domain/device-types.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const TSX = createRequire(import.meta.url).resolve('tsx/cli');

@@ -11,6 +11,7 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   rmSync,
@@ -229,6 +230,13 @@ describe('Dockerfile', () => {
     expect(performed.some((c) => /^npm prune --omit=dev\b/.test(c))).toBe(true);
     expect(existsSync(join(runtime.dir, 'node_modules', 'typescript'))).toBe(false);
     expect(existsSync(join(runtime.dir, 'src')), 'the runtime stage holds no TypeScript sources').toBe(false);
+    expect(existsSync(join(runtime.dir, 'tools')), 'the runtime stage holds no build or test tools').toBe(false);
+    const shipped = readdirSync(join(runtime.dir, 'dist'), { recursive: true }).map(String);
+    for (const tool of ['crash', 'fuzz', 'bundle'])
+      expect(
+        shipped.filter((f) => basename(f).startsWith(`${tool}.`)),
+        `dist/ ships tools/${tool}.ts`,
+      ).toEqual([]);
   });
 
   it('When .dockerignore is read, then local state and build output stay out of the context', () => {

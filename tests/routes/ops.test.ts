@@ -24,6 +24,14 @@ describe('GET /healthz and /readyz', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
   });
+
+  it('When the database cannot say which migrations it has, then /readyz answers 503, never 500', async () => {
+    app = await buildTestApp();
+    app.db.$client.exec('DROP TABLE __drizzle_migrations');
+    const res = await app.inject({ url: '/readyz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable' });
+  });
 });
 
 describe('X-Request-Id', () => {

@@ -2,7 +2,7 @@
 // Valid and invalid requests (path ids real or random, query and body from the operation's own
 // schema, or mutated), as an admin, as a member of another site only, and anonymously.
 // Pass: no 5xx, every response declared by the document and matching its schema, /healthz still up.
-// Small on every run; `npm run fuzz` (src/scripts/fuzz.ts) sets FUZZ_RUNS=1000 for the nightly size.
+// Small on every run; `npm run fuzz` (tools/fuzz.ts) sets FUZZ_RUNS=1000 for the nightly size.
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

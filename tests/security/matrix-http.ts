@@ -121,18 +121,25 @@ export function normalize(res: Response, t: Target) {
 }
 
 // Domain tables whose every insert, update and delete is journalled while the matrix runs. Sessions
-// and rollups (a cache) are left out; so is a token's last_used_at, touched on every use.
-const WATCHED: Record<string, string> = {
-  users: 'UPDATE',
-  api_tokens: 'UPDATE OF user_id, name, token_hash, prefix, expires_at',
-  sites: 'UPDATE',
-  site_members: 'UPDATE',
-  devices: 'UPDATE',
-  metrics: 'UPDATE',
-  readings: 'UPDATE',
-  audit_log: 'UPDATE',
-  subscriptions: 'UPDATE',
-  subscription_metrics: 'UPDATE',
+// and rollups (a cache) are left out; so is a token's last_used_at, touched on every use. A metric's
+// latest value (kept by ingestion) is journalled apart from its definition, which is audited.
+const WATCHED: Record<string, [label: string, update: string][]> = {
+  users: [['users', 'UPDATE']],
+  api_tokens: [['api_tokens', 'UPDATE OF user_id, name, token_hash, prefix, expires_at']],
+  sites: [['sites', 'UPDATE']],
+  site_members: [['site_members', 'UPDATE']],
+  devices: [['devices', 'UPDATE']],
+  metrics: [
+    [
+      'metrics',
+      'UPDATE OF pk, id, device_id, site_id, key, name, unit, kind, interval_seconds, created_at, updated_at',
+    ],
+    ['metrics_latest', 'UPDATE OF latest_ts, latest_value, latest_received_at'],
+  ],
+  readings: [['readings', 'UPDATE']],
+  audit_log: [['audit_log', 'UPDATE']],
+  subscriptions: [['subscriptions', 'UPDATE']],
+  subscription_metrics: [['subscription_metrics', 'UPDATE']],
 };
 
 /**
@@ -142,16 +149,14 @@ const WATCHED: Record<string, string> = {
 export function watchWrites(app: App): () => () => string[] {
   const db = app.db.$client;
   db.exec('CREATE TEMP TABLE matrix_writes (id INTEGER PRIMARY KEY, what TEXT NOT NULL)');
-  for (const [table, update] of Object.entries(WATCHED)) {
-    for (const [op, event] of [
-      ['insert', 'INSERT'],
-      ['update', update],
-      ['delete', 'DELETE'],
-    ]) {
-      db.exec(
-        `CREATE TEMP TRIGGER matrix_${table}_${op} AFTER ${event} ON main.${table} BEGIN INSERT INTO matrix_writes (what) VALUES ('${op} ${table}'); END`,
-      );
-    }
+  const trigger = (name: string, event: string, table: string, what: string) =>
+    db.exec(
+      `CREATE TEMP TRIGGER matrix_${name} AFTER ${event} ON main.${table} BEGIN INSERT INTO matrix_writes (what) VALUES ('${what}'); END`,
+    );
+  for (const [table, updates] of Object.entries(WATCHED)) {
+    trigger(`${table}_insert`, 'INSERT', table, `insert ${table}`);
+    trigger(`${table}_delete`, 'DELETE', table, `delete ${table}`);
+    for (const [label, event] of updates) trigger(`${label}_update`, event, table, `update ${label}`);
   }
   const since = db.prepare<[number], { what: string }>('SELECT what FROM matrix_writes WHERE id > ? ORDER BY id');
   const last = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM matrix_writes');
@@ -159,5 +164,21 @@ export function watchWrites(app: App): () => () => string[] {
   return () => {
     const mark = last.get()?.id ?? 0;
     return () => [...new Set(since.all(mark).map((r) => r.what))];
+  };
+}
+
+/** Tables whose every change carries an audit row (src/db/repositories/audit.ts) naming who made it. */
+export const AUDITED = /^(insert|update|delete) (users|sites|site_members|devices|metrics)$/;
+
+/** Like watchWrites: start watching; the function returned lists the actor of each audit row written since. */
+export function watchAudit(app: App): () => () => (string | null)[] {
+  const db = app.db.$client;
+  const last = db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM audit_log');
+  const since = db.prepare<[number], { actorId: string | null }>(
+    'SELECT actor_id AS actorId FROM audit_log WHERE id > ? ORDER BY id',
+  );
+  return () => {
+    const mark = last.get()!.id;
+    return () => since.all(mark).map((r) => r.actorId);
   };
 }

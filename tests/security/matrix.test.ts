@@ -2,13 +2,14 @@
 // Every registered route (API, pages, static files, docs) is called by every actor; a route with no
 // declaration in matrix-declarations.ts fails here by name, so a new route cannot slip past.
 // Pass: each answer is the declared one; nothing a caller may not see (ids, names, counts) appears in
-// a body or header; a hidden object answers exactly like a missing id; a refused call stores nothing.
+// a body or header; a hidden object answers exactly like a missing id; a refused call stores nothing;
+// an allowed change to users, sites, memberships, devices or metrics leaves audit rows naming the caller.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type App } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 import { DECLARATIONS, type Access, type Declaration } from './matrix-declarations.js';
-import { call, normalize, watchWrites, type Response } from './matrix-http.js';
+import { AUDITED, call, normalize, watchAudit, watchWrites, type Response } from './matrix-http.js';
 import { registeredRoutes } from './matrix-routes.js';
 import {
   ACTORS,
@@ -105,6 +106,7 @@ interface World {
   /** Listening, for the streams: inject() cannot read a response that never ends. */
   port: number;
   startWatch: () => () => string[];
+  startAudit: () => () => (string | null)[];
 }
 
 // One app (one in-memory database) per group of routes, e.g. /api/sites or /admin, rather than ~90
@@ -128,6 +130,7 @@ function worldFor(url: string): Promise<World> {
         cast: await createCast(app),
         port: (app.server.address() as AddressInfo).port,
         startWatch: watchWrites(app),
+        startAudit: watchAudit(app),
       };
     })();
     worlds.set(group, world);
@@ -168,8 +171,9 @@ describe.each(ROUTES.map((r) => [r.key, r] as const))('%s', (key, route) => {
   let cast: Cast;
   let port = 0;
   let startWatch: World['startWatch'];
+  let startAudit: World['startAudit'];
   beforeAll(async () => {
-    ({ app, cast, port, startWatch } = await worldFor(route.url));
+    ({ app, cast, port, startWatch, startAudit } = await worldFor(route.url));
   });
 
   for (const actor of ACTORS) {
@@ -179,12 +183,20 @@ describe.each(ROUTES.map((r) => [r.key, r] as const))('%s', (key, route) => {
       for (const query of decl.queries ?? ['']) {
         const ctx = { app, cast, actor, route, decl, query, port };
         const writes = startWatch();
+        const audits = startAudit();
         const res = await call(ctx, t);
         const written = writes();
         expectOutcome(res, expected, decl, api, route.method, actor);
         expectNoSecrets(res, secretsFor(actor, t), res.sent);
         if (expected !== 'ok' || route.method === 'GET')
           expect(written, 'a refused call or a read changed the database').toEqual([]);
+        else if (written.some((w) => AUDITED.test(w))) {
+          const actors = audits();
+          expect(actors.length, `${written.join(', ')} without an audit row`).toBeGreaterThan(0);
+          expect(new Set(actors), 'an audit row that does not name the caller').toEqual(
+            new Set([userIdOf(cast, actor)]),
+          );
+        }
         if ((expected === 'hidden' || expected === 'unauthenticated') && sendsIds(res.sent, t)) {
           // Byte for byte what a missing id gets: nothing tells a hidden object from none at all.
           const missing = missingLike(t);
@@ -196,5 +208,13 @@ describe.each(ROUTES.map((r) => [r.key, r] as const))('%s', (key, route) => {
     });
   }
 });
+
+/** The user an actor acts as (null: nobody is signed in). */
+function userIdOf(cast: Cast, actor: ActorName): string | null {
+  if (actor === 'former-member') return cast.former.id;
+  if (actor === 'expired-idle' || actor === 'expired-absolute') return cast.technician.id;
+  if (actor === 'anonymous' || actor === 'revoked-token') return null;
+  return cast[actor].id;
+}
 
 const sendsIds = (sent: string, t: Target) => idsOf(t).some(([id]) => sent.includes(id));

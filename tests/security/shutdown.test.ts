@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { seed, startServer, type Server } from '../../src/scripts/crash.js';
+import { seed, startServer, type Server } from '../../tools/crash.js';
 
 let dir: string;
 let server: Server | undefined;

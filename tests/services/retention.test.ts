@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { retentionService } from '../../src/services/retention.js';
 import { buildTestApp, createWorld, injectAs } from '../helpers/app.js';
+import { hourlyRollups, rawReadings } from '../helpers/readings.js';
 
 const DAY = 86_400_000;
 let app: App;
@@ -24,8 +25,8 @@ describe('retention', () => {
     ]);
     const deleted = await retentionService(app.repos, 30).apply(now);
     expect(deleted).toBe(2);
-    expect(await app.repos.readings.raw(pk, 0, now)).toEqual([[recent, 7]]);
-    const rollups = await app.repos.readings.hourly(pk, 0, now);
+    expect(rawReadings(app, pk, 0, now)).toEqual([[recent, 7]]);
+    const rollups = hourlyRollups(app, pk, 0, now);
     expect(rollups.map((r) => [r.start, r.count, r.sum])).toEqual([
       [old, 2, 4],
       [recent, 1, 7],
@@ -37,7 +38,7 @@ describe('retention', () => {
     const pk = (await app.repos.metrics.findById(w.metrics[0].id))!.pk;
     await app.repos.readings.ingest([{ metricPk: pk, ts: 0, value: 1 }]);
     expect(await retentionService(app.repos, 0).apply()).toBe(0);
-    expect(await app.repos.readings.raw(pk, 0, Date.now())).toHaveLength(1);
+    expect(rawReadings(app, pk, 0, Date.now())).toHaveLength(1);
   });
 
   it('When a retention is set, then a reading for an hour before its horizon is refused (422) and that hour keeps its roll-up; one inside it is stored', async () => {
@@ -63,9 +64,7 @@ describe('retention', () => {
       expect(late.json().errors).toEqual([
         { path: '/readings/0/timestamp', message: expect.stringMatching(/^Older than the retention of 30 days/) },
       ]);
-      expect((await kept.repos.readings.hourly(pk, hour, hour + 3_600_000)).map((r) => [r.count, r.sum])).toEqual([
-        [3, 9],
-      ]);
+      expect(hourlyRollups(kept, pk, hour, hour + 3_600_000).map((r) => [r.count, r.sum])).toEqual([[3, 9]]);
       // The hour that holds the horizon is refused too (it may be partly purged); the next one is not.
       const horizonHour = Math.floor((Date.now() - 30 * DAY) / 3_600_000) * 3_600_000;
       expect((await post(horizonHour + 3_599_000, 1)).statusCode).toBe(422);

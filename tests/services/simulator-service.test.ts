@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { DEFAULT_METRICS, DEFAULT_RATED_KW, DEVICE_TYPES } from '../../src/domain/device-types.js';
 import { seedDemo } from '../../src/seed/demo.js';
 import type { LiveReading } from '../../src/services/live.js';
 import { simulatorService } from '../../src/services/simulator.js';
-import { buildTestApp } from '../helpers/app.js';
+import { createDeviceModel } from '../../src/simulator/index.js';
+import { buildTestApp, createDevice, createSite } from '../helpers/app.js';
 
 interface Row {
   site: string;
@@ -105,6 +107,91 @@ describe('simulatorService.backfill on the demo fleet', () => {
     app.services.hub.onReadings((b) => seen.push(...b));
     await sim.backfill(NIGHT, NIGHT + 10 * 60_000);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('simulatorService and the device-type catalogue', () => {
+  it('When a device of every type has its default metrics and one more, then the simulator writes a finite reading to exactly the default ones', async () => {
+    const site = await createSite(app, { name: 'Catalogue Site' });
+    for (const type of DEVICE_TYPES) {
+      const { device } = await createDevice(app, site.id, { name: `Every ${type}`, type });
+      await app.repos.metrics.create(
+        device,
+        { key: 'extra', name: 'Not simulated', unit: '', kind: 'gauge', intervalSeconds: 60 },
+        null,
+      );
+    }
+    await sim.backfill(NIGHT, NIGHT + 60_000);
+    const written = rows().filter((r) => r.site === 'Catalogue Site');
+    for (const type of DEVICE_TYPES) {
+      const mine = written.filter((r) => r.type === type);
+      expect(new Set(mine.map((r) => r.key)), type).toEqual(new Set(DEFAULT_METRICS[type].map((m) => m.key)));
+      expect(mine.length, type).toBe(2 * DEFAULT_METRICS[type].length);
+      for (const r of mine) expect(Number.isFinite(r.value), `${type}/${r.key}`).toBe(true);
+    }
+  });
+});
+
+describe('simulatorService and the rated power of a device', () => {
+  /** What a battery of `ratedKw` on `site` reports each minute of the window, rounded as the simulator stores it. */
+  const expected = (
+    deviceId: string,
+    site: { latitude: number; longitude: number; timezone: string },
+    ratedKw: number,
+    from = DAY,
+    minutes = 60,
+  ) => {
+    const model = createDeviceModel({ type: 'battery', seed: deviceId, site, ratedKw });
+    return Array.from({ length: minutes + 1 }, (_, i) => {
+      const values: Record<string, number> = model.step(from + i * 60_000);
+      return ['soc', 'power'].map((k) => Math.round(values[k] * 1000) / 1000);
+    });
+  };
+  const written = (deviceId: string) =>
+    app.db.$client
+      .prepare<[string], { key: string; value: number }>(
+        'SELECT m.key, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk WHERE m.device_id = ? ORDER BY r.ts, m.key',
+      )
+      .all(deviceId)
+      .reduce<number[][]>((rows, r, i) => {
+        if (i % 2 === 0) rows.push([]);
+        rows.at(-1)![r.key === 'soc' ? 0 : 1] = r.value;
+        return rows;
+      }, []);
+
+  it("When a user's battery is named like a demo device and has no rated power, then it is simulated at the type's default, not the demo's rating", async () => {
+    const site = await createSite(app, { name: 'My Site' });
+    const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
+    const { device: mine } = await createDevice(app, site.id, { name: 'Harbour Battery', type: 'battery' });
+    const demo = (await app.repos.fleet.devices()).find((d) => d.deviceId !== mine.id && d.ratedPowerKw === 1900)!;
+    await sim.backfill(DAY, DAY + 3_600_000);
+    expect(expected(mine.id, location, DEFAULT_RATED_KW.battery)).not.toEqual(expected(mine.id, location, 1900));
+    expect(written(mine.id)).toEqual(expected(mine.id, location, DEFAULT_RATED_KW.battery));
+    // The demo's own Harbour Battery keeps its stored 1900 kW.
+    expect(written(demo.deviceId)).toEqual(
+      expected(demo.deviceId, { latitude: demo.latitude!, longitude: demo.longitude!, timezone: demo.timezone }, 1900),
+    );
+  });
+
+  it('When a device has a rated power stored, then it is simulated at that rating', async () => {
+    const site = await createSite(app, { name: 'My Site' });
+    const { device } = await createDevice(app, site.id, { name: 'Small Battery', type: 'battery' });
+    await app.repos.devices.update(device.id, { ratedPowerKw: 7 }, undefined, null);
+    await sim.backfill(DAY, DAY + 3_600_000);
+    const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
+    expect(written(device.id)).toEqual(expected(device.id, location, 7));
+  });
+
+  it('When the rated power of a running device changes, then the simulator drives it at the new rating from the next step', async () => {
+    const site = await createSite(app, { name: 'My Site' });
+    const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
+    const { device } = await createDevice(app, site.id, { name: 'Growing Battery', type: 'battery' });
+    await sim.backfill(DAY, DAY + 30 * 60_000);
+    await app.repos.devices.update(device.id, { ratedPowerKw: 7 }, undefined, null);
+    await sim.backfill(DAY + 31 * 60_000, DAY + 60 * 60_000);
+    const rows = written(device.id);
+    expect(rows.slice(0, 31)).toEqual(expected(device.id, location, DEFAULT_RATED_KW.battery, DAY, 30));
+    expect(rows.slice(31)).toEqual(expected(device.id, location, 7, DAY + 31 * 60_000, 29));
   });
 });
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_METRICS, DEVICE_TYPES, createDeviceModel, defaultRatedKw } from '../../src/simulator/index.js';
-import type { DeviceType } from '../../src/simulator/index.js';
+import { DEFAULT_METRICS, DEFAULT_RATED_KW, DEVICE_TYPES } from '../../src/domain/device-types.js';
+import { createDeviceModel } from '../../src/simulator/index.js';
+import type { DeviceType } from '../../src/domain/device-types.js';
 import { BERLIN, DAY, MINUTE, SEVILLA, run } from './helpers.js';
 
 const START = Date.UTC(2025, 3, 10);
 
 function trace(type: DeviceType, seed: number | string, other?: () => void): Record<string, number>[] {
-  const model = createDeviceModel({ type, seed, site: SEVILLA, ratedKw: defaultRatedKw(type) });
+  const model = createDeviceModel({ type, seed, site: SEVILLA, ratedKw: DEFAULT_RATED_KW[type] });
   const out: Record<string, number>[] = [];
   run(model, START, START + 2 * DAY, MINUTE, (r) => {
     out.push(r);
@@ -34,7 +35,7 @@ describe('createDeviceModel', () => {
   });
 
   it.each(DEVICE_TYPES)('When a %s is stepped, then it reports exactly its default metric keys, all finite', (type) => {
-    const model = createDeviceModel({ type, seed: 1, site: SEVILLA, ratedKw: defaultRatedKw(type) });
+    const model = createDeviceModel({ type, seed: 1, site: SEVILLA, ratedKw: DEFAULT_RATED_KW[type] });
     const expected = DEFAULT_METRICS[type].map((m) => m.key).sort();
     expect([...model.metricKeys].sort()).toEqual(expected);
     for (const ts of [START, START + MINUTE, START + DAY]) {

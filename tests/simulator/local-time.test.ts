@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { localTime, utcOffsetMs } from '../../src/simulator/index.js';
+import { localTime } from '../../src/simulator/index.js';
+import { offsetAt } from '../../src/timeseries/zone.js';
 import { mulberry32 } from '../../src/simulator/index.js';
 import { DAY, HOUR, MINUTE } from './helpers.js';
 
-/** Offset straight from Intl, no caching: the reference the cache must agree with. */
+/** Offset straight from Intl, no caching: the reference the zone module's cache must agree with. */
 function referenceOffsetMs(ts: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
@@ -21,8 +22,8 @@ function referenceOffsetMs(ts: number, timeZone: string): number {
 
 describe('localTime', () => {
   it('When it is summer in Madrid, then local time is UTC+2; in winter UTC+1', () => {
-    expect(utcOffsetMs(Date.UTC(2025, 6, 1, 12), 'Europe/Madrid')).toBe(2 * HOUR);
-    expect(utcOffsetMs(Date.UTC(2025, 0, 15, 12), 'Europe/Madrid')).toBe(1 * HOUR);
+    expect(offsetAt(Date.UTC(2025, 6, 1, 12), 'Europe/Madrid')).toBe(2 * HOUR);
+    expect(offsetAt(Date.UTC(2025, 0, 15, 12), 'Europe/Madrid')).toBe(1 * HOUR);
     expect(localTime(Date.UTC(2025, 6, 1, 10, 30), 'Europe/Madrid').hour).toBeCloseTo(12.5, 9);
   });
 
@@ -36,10 +37,10 @@ describe('localTime', () => {
     // Lord Howe moves by 30 minutes: 02:00 LHST (+10:30) on 2025-10-05 is 15:30 UTC the day before.
     const tz = 'Australia/Lord_Howe';
     const after = Date.UTC(2025, 9, 4, 15, 30);
-    expect(utcOffsetMs(after + 5 * HOUR, tz)).toBe(11 * HOUR);
-    expect(utcOffsetMs(after - MINUTE, tz)).toBe(10.5 * HOUR);
-    expect(utcOffsetMs(after, tz)).toBe(11 * HOUR);
-    expect(utcOffsetMs(after - 3 * HOUR, tz)).toBe(10.5 * HOUR);
+    expect(offsetAt(after + 5 * HOUR, tz)).toBe(11 * HOUR);
+    expect(offsetAt(after - MINUTE, tz)).toBe(10.5 * HOUR);
+    expect(offsetAt(after, tz)).toBe(11 * HOUR);
+    expect(offsetAt(after - 3 * HOUR, tz)).toBe(10.5 * HOUR);
   });
 
   it('When it is Saturday evening UTC in Auckland, then it is already Sunday there', () => {
@@ -61,7 +62,7 @@ describe('localTime', () => {
     for (let i = 0; i < 4000; i++) {
       const ts = Date.UTC(2025, 0, 1) + Math.floor(rng() * 365 * DAY);
       const tz = zones[i % zones.length];
-      expect(utcOffsetMs(ts, tz)).toBe(referenceOffsetMs(ts, tz));
+      expect(offsetAt(ts, tz)).toBe(referenceOffsetMs(ts, tz));
     }
   });
 });

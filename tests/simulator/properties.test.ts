@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_METRICS, DEVICE_TYPES, SOC_MAX, SOC_MIN, createDeviceModel } from '../../src/simulator/index.js';
+import { DEFAULT_METRICS, DEVICE_TYPES } from '../../src/domain/device-types.js';
+import { SOC_MAX, SOC_MIN, createDeviceModel } from '../../src/simulator/index.js';
 import { BERLIN, DAY, SEVILLA } from './helpers.js';
 
 const arbitraryRun = fc.record({

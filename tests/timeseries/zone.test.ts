@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HOUR_MS, isValidTimeZone, offsetAt, wallToInstant } from '../../src/timeseries/zone.js';
+import { HOUR_MS } from '../../src/time.js';
+import { isValidTimeZone, offsetAt, wallToInstant } from '../../src/timeseries/zone.js';
 
 const at = (iso: string): number => Date.parse(iso);
 

@@ -12,7 +12,7 @@
 // rebuild a site (rebuildSite). Time series read them only where this holds (services/timeseries.ts).
 import type BetterSqlite3 from 'better-sqlite3';
 import { bucketStarts, localDay } from '../../timeseries/buckets.js';
-import { HOUR_MS } from '../../timeseries/zone.js';
+import { HOUR_MS } from '../../time.js';
 
 // Days per rebuild statement, so the JSON of edges stays small.
 const CHUNK = 500;

@@ -15,12 +15,15 @@ export interface Device {
   manufacturer: string | null;
   model: string | null;
   serialNumber: string | null;
+  /** Nameplate power in kW; null: the type's default. */
+  ratedPowerKw: number | null;
   version: number;
   createdAt: number;
   updatedAt: number;
 }
 
-export type DeviceInput = Pick<Device, 'name' | 'type' | 'manufacturer' | 'model' | 'serialNumber'>;
+export type DeviceInput = Pick<Device, 'name' | 'type' | 'manufacturer' | 'model' | 'serialNumber'> &
+  Partial<Pick<Device, 'ratedPowerKw'>>;
 
 export type UpdateResult = { status: 'ok'; device: Device } | { status: 'not_found' } | { status: 'stale' };
 
@@ -44,7 +47,19 @@ const FIRST_PAGES_MAX_ROWS = 20_000;
 /** The largest page (200, PageQuery in src/schemas/common.ts) and the row that says there is more. */
 const FIRST_PAGE_ROWS = 201;
 
-type RawDevice = [string, string, string, string, string | null, string | null, string | null, number, number, number];
+type RawDevice = [
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  number,
+  number,
+  number,
+];
 
 const fromRaw = (r: RawDevice): Device => ({
   id: r[0],
@@ -54,9 +69,10 @@ const fromRaw = (r: RawDevice): Device => ({
   manufacturer: r[4],
   model: r[5],
   serialNumber: r[6],
-  version: r[7],
-  createdAt: r[8],
-  updatedAt: r[9],
+  ratedPowerKw: r[7],
+  version: r[8],
+  createdAt: r[9],
+  updatedAt: r[10],
 });
 
 export function devicesRepository(db: Db) {
@@ -71,7 +87,7 @@ export function devicesRepository(db: Db) {
   // never kept. The column order is fromRaw's.
   const firstPage = db.$client
     .prepare<[string, number], RawDevice>(
-      'SELECT id, site_id, name, type, manufacturer, model, serial_number, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?',
+      'SELECT id, site_id, name, type, manufacturer, model, serial_number, rated_power_kw, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?',
     )
     .raw(true);
   const firstPages = catalogueCache<Device>(db, FIRST_PAGES_MAX_ROWS);

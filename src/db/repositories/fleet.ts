@@ -2,8 +2,8 @@ import type { Db } from '../client.js';
 
 export interface FleetDevice {
   deviceId: string;
-  name: string;
   type: string;
+  ratedPowerKw: number | null;
   latitude: number | null;
   longitude: number | null;
   timezone: string;
@@ -43,8 +43,8 @@ export function fleetRepository(db: Db) {
     [],
     {
       deviceId: string;
-      name: string;
       type: string;
+      ratedPowerKw: number | null;
       latitude: number | null;
       longitude: number | null;
       timezone: string;
@@ -56,7 +56,7 @@ export function fleetRepository(db: Db) {
       latestValue: number | null;
     }
   >(
-    `SELECT d.id AS deviceId, d.name, d.type, s.latitude, s.longitude, s.timezone,
+    `SELECT d.id AS deviceId, d.type, d.rated_power_kw AS ratedPowerKw, s.latitude, s.longitude, s.timezone,
             m.pk, m.id, m.key, m.kind, m.latest_ts AS latestTs, m.latest_value AS latestValue
        FROM devices d JOIN sites s ON s.id = d.site_id JOIN metrics m ON m.device_id = d.id
       ORDER BY d.id, m.pk`,
@@ -94,8 +94,8 @@ export function fleetRepository(db: Db) {
             r.deviceId,
             (d = {
               deviceId: r.deviceId,
-              name: r.name,
               type: r.type,
+              ratedPowerKw: r.ratedPowerKw,
               latitude: r.latitude,
               longitude: r.longitude,
               timezone: r.timezone,

@@ -2,6 +2,7 @@ import type { Db } from '../client.js';
 import { auditRepository } from './audit.js';
 import { devicesRepository } from './devices.js';
 import { fleetRepository } from './fleet.js';
+import { healthRepository } from './health.js';
 import { metricsRepository } from './metrics.js';
 import { readingsRepository } from './readings.js';
 import { sessionsRepository } from './sessions.js';
@@ -23,6 +24,7 @@ export function createRepositories(db: Db) {
     readings: readingsRepository(db),
     fleet: fleetRepository(db),
     subscriptions: subscriptionsRepository(db),
+    health: healthRepository(db),
   };
 }
 

@@ -1,7 +1,7 @@
 // Readings and their hourly and daily roll-ups. This is the hot path of ingestion and of every chart,
 // so it uses prepared statements on the raw better-sqlite3 handle instead of the query builder.
 import { counterDeltaIn, counterIncrease, type Aggregation, type Partial } from '../../timeseries/aggregate.js';
-import { HOUR_MS } from '../../timeseries/zone.js';
+import { HOUR_MS } from '../../time.js';
 import type { Db } from '../client.js';
 import { dailyRollups } from './dailies.js';
 
@@ -185,14 +185,6 @@ export function readingsRepository(db: Db) {
       WHERE ts >= @s GROUP BY i`,
     )
     .raw(true);
-  const rollupRange = c
-    .prepare<
-      [number, number, number],
-      [number, number, number, number, number, number, number, number, number, number]
-    >(
-      'SELECT start, count, sum, min, max, first, last, first_ts, last_ts, delta_in FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start',
-    )
-    .raw(true);
   // Per metric, so each delete is a range of the primary key and the write lock is held briefly.
   const metricPks = c.prepare<[], [number]>('SELECT pk FROM metrics').raw(true);
   const purge = c.prepare('DELETE FROM readings WHERE metric_pk = ? AND ts < ?');
@@ -303,26 +295,6 @@ export function readingsRepository(db: Db) {
         return rawDelta.all({ pk: metricPk, s: start, e: end, w: width, p });
       }
       return rawAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
-    },
-    async raw(metricPk: number, from: number, to: number): Promise<[number, number][]> {
-      return rowsBetween.all(metricPk, from, to);
-    },
-    /** Hourly roll-ups whose hour starts in [from, to). */
-    async hourly(metricPk: number, from: number, to: number): Promise<Partial[]> {
-      return rollupRange
-        .all(metricPk, from, to)
-        .map(([start, count, sum, min, max, first, last, firstTs, lastTs, deltaIn]) => ({
-          start,
-          count,
-          sum,
-          min,
-          max,
-          first,
-          last,
-          firstTs,
-          lastTs,
-          deltaIn,
-        }));
     },
     /** Deletes raw readings older than `ts` (roll-ups stay); returns how many went. */
     async deleteBefore(ts: number): Promise<number> {

@@ -2,6 +2,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { apiTokens } from '../schema.js';
+import { MINUTE_MS } from '../../time.js';
 
 export interface ApiToken {
   id: string;
@@ -56,7 +57,7 @@ export function tokensRepository(db: Db) {
     /** Writes last-used at most once a minute per token, to keep the hot path read-only. */
     /** True when it wrote. */
     async touch(id: string, lastUsedAt: number | null, now = Date.now()): Promise<boolean> {
-      if (lastUsedAt !== null && now - lastUsedAt <= 60_000) return false;
+      if (lastUsedAt !== null && now - lastUsedAt <= MINUTE_MS) return false;
       touch.run(now, id);
       return true;
     },

@@ -3,6 +3,7 @@ import session, { type FastifySessionOptions, type SessionStore } from '@fastify
 import type { Session } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SessionsRepository } from '../../db/repositories/sessions.js';
+import { HOUR_MS, MINUTE_MS } from '../../time.js';
 
 declare module 'fastify' {
   interface Session {
@@ -20,10 +21,10 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'sitewatt.sid';
-export const IDLE_TIMEOUT_MS = 30 * 60_000;
-export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60_000;
+export const IDLE_TIMEOUT_MS = 30 * MINUTE_MS;
+export const ABSOLUTE_TIMEOUT_MS = 12 * HOUR_MS;
 /** How stale the idle expiry may get before a request refreshes it. */
-export const TOUCH_EVERY_MS = 60_000;
+export const TOUCH_EVERY_MS = MINUTE_MS;
 
 /** Whether a session signed in at `createdAt` is past its absolute lifetime (or never signed in). */
 export const outlived = (createdAt: number | undefined, now: number) =>
@@ -194,7 +195,7 @@ export default fp(
     // Expired rows are pruned at boot and every 10 minutes.
     const prune = () => opts.repo.prune().catch((err: unknown) => app.log.warn({ err }, 'session prune failed'));
     await prune();
-    const timer = setInterval(prune, 10 * 60_000).unref();
+    const timer = setInterval(prune, 10 * MINUTE_MS).unref();
     app.addHook('onClose', async () => clearInterval(timer));
   },
   { name: 'session' },

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs } from '../../helpers/app.js';
-import { count, expectInvalid, expectProblem, snapshot, type World } from './support.js';
+import { count, expectInvalid, expectProblem, lastAudit, snapshot, type World } from './support.js';
 
 let app: App;
 let w: World;
@@ -86,6 +86,43 @@ describe('POST /api/sites/:siteId/devices', () => {
     });
     expectProblem(res, 403, 'FORBIDDEN');
     expect(snapshot(app)).toEqual(before);
+  });
+});
+
+describe('The rated power of a device (ratedPowerKw)', () => {
+  it('When a device is created with a rated power, then it is stored and returned; without one it is null', async () => {
+    const rated = await createDevice({ name: 'Big Battery', type: 'battery', ratedPowerKw: 1900 });
+    expect(rated.statusCode).toBe(201);
+    expect(rated.json()).toMatchObject({ ratedPowerKw: 1900 });
+    expect((await app.repos.devices.findById(rated.json().id))?.ratedPowerKw).toBe(1900);
+    expect((await createDevice({ name: 'Plain Battery', type: 'battery' })).json()).toMatchObject({
+      ratedPowerKw: null,
+    });
+  });
+
+  it.each([0, -5, 10_000_001, '50'])(
+    'When the rated power is %j, then it gets 422 naming the field and nothing is stored',
+    async (ratedPowerKw) => {
+      const before = snapshot(app);
+      expectInvalid(await createDevice({ name: 'Odd', type: 'battery', ratedPowerKw }), '/ratedPowerKw');
+      expectInvalid(await patchDevice({ ratedPowerKw }), '/ratedPowerKw');
+      expect(snapshot(app)).toEqual(before);
+    },
+  );
+
+  it('When a technician sets and then clears the rated power, then each change is audited with before and after', async () => {
+    const set = await patchDevice({ ratedPowerKw: 12.5 });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toMatchObject({ ratedPowerKw: 12.5 });
+    let audit = lastAudit(app)!;
+    expect(audit).toMatchObject({ actor_id: w.technician.id, entity_type: 'device', action: 'update' });
+    expect([JSON.parse(audit.before!).ratedPowerKw, JSON.parse(audit.after!).ratedPowerKw]).toEqual([null, 12.5]);
+
+    const cleared = await patchDevice({ ratedPowerKw: null });
+    expect(cleared.json()).toMatchObject({ ratedPowerKw: null });
+    audit = lastAudit(app)!;
+    expect([JSON.parse(audit.before!).ratedPowerKw, JSON.parse(audit.after!).ratedPowerKw]).toEqual([12.5, null]);
+    expect((await getDevice()).json()).toMatchObject({ ratedPowerKw: null });
   });
 });
 

@@ -224,19 +224,26 @@ describe('Query strings and paths', () => {
       for (const url of urls()) {
         const res = await injectAs(app, w.admin, { method: 'GET', url: `${url}?${query}` });
         expect(res.statusCode, `${url}?${query}: ${res.body}`).toBe(400);
-        expect(['VALIDATION_FAILED', 'BAD_REQUEST']).toContain(res.json().code);
+        expect(['VALIDATION_FAILED', 'BAD_REQUEST', 'INVALID_CURSOR']).toContain(res.json().code);
       }
     }
   });
 
-  it('When a cursor decodes to something that is not ours, then it gets 400 BAD_REQUEST', async () => {
+  it('When a cursor decodes to something that is not ours, then every list refuses it with 400 INVALID_CURSOR', async () => {
     const forged = Buffer.from(JSON.stringify({ name: 'x' })).toString('base64url');
-    for (const url of ['/api/sites', '/api/users', `/api/sites/${w.site.id}/devices`]) {
-      expectProblem(
+    for (const url of [
+      '/api/sites',
+      '/api/users',
+      `/api/sites/${w.site.id}/devices`,
+      '/api/subscriptions',
+      `/api/sites/${w.site.id}/audit`,
+    ]) {
+      const body = expectProblem(
         await injectAs(app, w.admin, { method: 'GET', url: `${url}?cursor=${forged}` }),
         400,
-        'BAD_REQUEST',
+        'INVALID_CURSOR',
       );
+      expect(body.detail).toBe('The cursor is not valid; start again without it');
     }
   });
 

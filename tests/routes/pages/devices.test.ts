@@ -156,6 +156,25 @@ describe('Edit and delete a device', () => {
     expect((await app.repos.metrics.listByDevice(w.device.id)).map((m) => m.id)).toEqual(w.metrics.map((m) => m.id));
   });
 
+  it('When a rated power is typed, then it is saved and shown on the device page; emptied, it is cleared; 0 comes back with 422 beside the field', async () => {
+    const b = await signIn(app, w.technician.email);
+    expect((await b.post(`/devices/${w.device.id}`, editForm({ ratedPowerKw: '1900' }))).statusCode).toBe(303);
+    expect((await app.repos.devices.findById(w.device.id))?.ratedPowerKw).toBe(1900);
+    const page = await b.get(`/devices/${w.device.id}`);
+    expect(page.body).toMatch(/<dt>Rated power<\/dt><dd>1,900 kW<\/dd>/);
+    expect((await b.get(`/devices/${w.device.id}/edit`)).body).toMatch(
+      /id="device-rated-power" name="ratedPowerKw" type="number" value="1900"/,
+    );
+
+    const refused = await b.post(`/devices/${w.device.id}`, editForm({ version: 2, ratedPowerKw: '0' }));
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('id="device-rated-power-error"');
+    expect((await app.repos.devices.findById(w.device.id))?.ratedPowerKw).toBe(1900);
+
+    expect((await b.post(`/devices/${w.device.id}`, editForm({ version: 2, ratedPowerKw: '' }))).statusCode).toBe(303);
+    expect((await app.repos.devices.findById(w.device.id))?.ratedPowerKw).toBeNull();
+  });
+
   it('When a name is emptied, then 422 with the message beside Name', async () => {
     const b = await signIn(app, w.technician.email);
     const res = await b.post(`/devices/${w.device.id}`, editForm({ name: '' }));

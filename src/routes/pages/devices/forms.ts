@@ -8,7 +8,7 @@ import { Id } from '../../../schemas/common.js';
 import { CreateDeviceBody, DeviceParams, DeviceType, UpdateDeviceBody } from '../../../schemas/devices.js';
 import { MetricBody } from '../../../schemas/metrics.js';
 import { SiteParams } from '../../../schemas/sites.js';
-import { DEVICE_TYPES, defaultMetricsFor, type DeviceType as Kind } from '../../../services/device-types.js';
+import { DEVICE_TYPES, defaultMetricsFor, type DeviceType as Kind } from '../../../domain/device-types.js';
 import { fieldName, fromForm, submitForm, type Errors } from '../form.js';
 import { render } from '../render.js';
 

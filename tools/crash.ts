@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { openDatabase } from '../db/client.js';
-import { createRepositories } from '../db/repositories/index.js';
-import { projectRoot } from '../paths.js';
-import { hashToken } from '../services/auth.js';
-import { defaultMetricsFor } from '../services/device-types.js';
-import { hashPassword } from '../services/passwords.js';
+import { openDatabase } from '../src/db/client.js';
+import { createRepositories } from '../src/db/repositories/index.js';
+import { projectRoot } from '../src/paths.js';
+import { hashToken } from '../src/services/auth.js';
+import { defaultMetricsFor } from '../src/domain/device-types.js';
+import { hashPassword } from '../src/services/passwords.js';
+import { DAY_MS } from '../src/time.js';
 
 export interface Server {
   child: ChildProcess;
@@ -180,7 +181,7 @@ export async function crashRounds(opts: {
   const databasePath = join(dir, 'crash.db');
   const log = opts.log ?? (() => undefined);
   const { token, metricIds } = await seed(databasePath);
-  const t0 = Date.now() - 400 * 86_400_000;
+  const t0 = Date.now() - 400 * DAY_MS;
   const batches: Batch[] = [];
   const results: RoundResult[] = [];
 

@@ -8,7 +8,7 @@
 // in dist/src/ stays for the scripts (migrate, seed, backup).
 import { build, type Plugin } from 'esbuild';
 import { join } from 'node:path';
-import { projectRoot } from '../paths.js';
+import { projectRoot } from '../src/paths.js';
 
 const bundled = (path: string) => path === 'typebox' || path.startsWith('typebox/');
 

@@ -1,0 +1,1 @@
+ALTER TABLE `devices` ADD `rated_power_kw` real;

@@ -27,6 +27,12 @@ export function canManageDevices(actor: Actor, siteId: string): boolean {
 }
 
 /**
+ * Who may read a site's members (their ids, names and roles): admins. Whatever else describes
+ * memberships (the audit trail's membership rows) follows the same rule.
+ */
+export const canReadMembers = (actor: Actor, siteId: string) => accessTo(actor, siteId) === 'admin';
+
+/**
  * A site the actor cannot see is answered exactly like a missing one: `notFound` is the
  * same error the caller throws for an unknown id, so nothing reveals that it exists.
  */

@@ -156,8 +156,8 @@ export function secretsFor(actor: ActorName, t: Target): string[] {
   const site = [t.site.id, t.site.name, t.device.id, t.device.name, ...t.metrics.map((m) => m.id)];
   const owned = [t.subscription.id, t.subscription.name, t.token.id, t.token.name, t.token.prefix];
   const user = [t.user.id, t.user.email, t.user.name];
-  // Technicians read the site's audit trail, whose membership rows carry members' ids.
-  if (actor === 'technician') return [t.user.email, t.user.name];
+  // Technicians read the site's audit trail, but not its membership rows: members are the admins' to read.
+  if (actor === 'technician') return user;
   if (actor === 'viewer') return [...owned, ...user];
   if (actor === 'admin') return owned;
   // Their own subscription still lists the ids of the metrics they lost, by design ("no longer available").

@@ -18,7 +18,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       request,
       reply,
       templates,
-      { title: 'API tokens', tokens, created: null, values: { name: '' }, errors: {}, ...extra },
+      {
+        title: 'API tokens',
+        tokens,
+        maxDays: app.config.tokenMaxDays,
+        created: null,
+        values: { name: '' },
+        errors: {},
+        ...extra,
+      },
       status,
     );
   }
@@ -33,7 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       let errors = validationErrors(request);
       if (!errors) {
         try {
-          const created = await app.services.auth.createToken(actorOf(request), request.body);
+          const created = await app.services.auth.createToken(actorOf(request), request.authMethod, request.body);
           return show(request, reply, { created }, 201);
         } catch (err) {
           errors = serviceErrors(err);

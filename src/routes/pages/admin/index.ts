@@ -10,6 +10,7 @@ import { requireAdmin } from '../../../services/policy.js';
 import { fromForm, serviceErrors, validationErrors, type Errors } from '../form.js';
 import { actorOf, redirect, render } from '../render.js';
 import sites from './sites.js';
+import tokens from './tokens.js';
 
 const ActiveForm = Type.Object({ active: Type.Boolean() }, { additionalProperties: false });
 const PasswordForm = Type.Object({ password: CreateUserBody.properties.password }, { additionalProperties: false });
@@ -28,9 +29,11 @@ const PAGE = 50;
  */
 const DONE = {
   'user-created': (name: string) => `${name} can now sign in.`,
-  'user-deactivated': (name: string) => `${name} is deactivated and signed out everywhere.`,
+  'user-deactivated': (name: string) =>
+    `${name} is deactivated and signed out everywhere; their API tokens are revoked.`,
   'user-reactivated': (name: string) => `${name} can sign in again.`,
-  'password-set': (name: string) => `${name} has a new password; their sessions have ended.`,
+  'password-set': (name: string) =>
+    `${name} has a new password; their sessions have ended and their API tokens are revoked.`,
 };
 type Done = keyof typeof DONE;
 const AdminPages = Type.Object({
@@ -183,6 +186,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   await app.register(sites);
+  await app.register(tokens);
 };
 
 export default routes;

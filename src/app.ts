@@ -92,6 +92,8 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     databasePath: config.databasePath,
     retentionDays: config.retentionDays,
     dailyFoldMs: config.dailyFoldMs,
+    tokenMaxDays: config.tokenMaxDays,
+    streamRecheckMs: config.streamRecheckMs,
   });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });

@@ -22,6 +22,7 @@ export const EnvSchema = Type.Object({
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+  TOKEN_MAX_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -49,6 +50,14 @@ export interface Config {
   retentionDays: number;
   /** Event-loop lag above which requests get 503 + Retry-After; 0 turns the check off. */
   maxEventLoopDelayMs: number;
+  /** The longest lifetime, in days, an API token may be given; a token asked for without one gets it. */
+  tokenMaxDays: number;
+  /**
+   * How often an open live stream re-reads the credential that opened it (session row, token row,
+   * user) from the database, so that it ends within this long of the credential, whichever node
+   * ended it. Not an environment variable.
+   */
+  streamRecheckMs: number;
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
@@ -75,6 +84,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const production = nodeEnv === 'production';
   const port = Number(e.PORT ?? 3000);
   if (port < 0 || port > 65535) throw new ConfigError('Invalid configuration:\n  PORT: must be between 0 and 65535');
+  const tokenMaxDays = Number(e.TOKEN_MAX_DAYS ?? 365);
+  // The API's own ceiling on expiresInDays is ten years (src/schemas/users.ts).
+  if (tokenMaxDays < 1 || tokenMaxDays > 3650)
+    throw new ConfigError('Invalid configuration:\n  TOKEN_MAX_DAYS: must be between 1 and 3650');
   if (production && !e.SESSION_SECRET) {
     throw new ConfigError(
       'Invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)',
@@ -97,6 +110,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN ?? null,
     retentionDays: Number(e.RETENTION_DAYS ?? 0),
     maxEventLoopDelayMs: Number(e.MAX_EVENT_LOOP_DELAY_MS ?? 1000),
+    tokenMaxDays,
+    streamRecheckMs: 5_000,
     dailyFoldMs: 5_000,
   };
 }
@@ -138,6 +153,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     retentionDays: 0,
     // Off in tests: a loaded CI machine lags, and a random 503 would be a flaky test.
     maxEventLoopDelayMs: 0,
+    tokenMaxDays: 365,
+    streamRecheckMs: 5_000,
     // Off in tests: a fold at a random moment would change what a test sees; tests that need it set it.
     dailyFoldMs: 0,
     ...overrides,

@@ -20,6 +20,7 @@ export const errors = {
   UNAUTHENTICATED: E('UNAUTHENTICATED', 'Authentication required', 401),
   INVALID_CREDENTIALS: E('INVALID_CREDENTIALS', 'Invalid email or password', 401),
   FORBIDDEN: E('FORBIDDEN', 'You are not allowed to %s', 403),
+  SESSION_REQUIRED: E('SESSION_REQUIRED', 'Only a signed-in session may %s; an API token may not', 403),
   SITE_NOT_FOUND: E('SITE_NOT_FOUND', 'Site not found', 404),
   DEVICE_NOT_FOUND: E('DEVICE_NOT_FOUND', 'Device not found', 404),
   METRIC_NOT_FOUND: E('METRIC_NOT_FOUND', 'Metric not found', 404),

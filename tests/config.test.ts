@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       demoPassword: 'sitewatt-demo',
       simulator: true,
       retentionDays: 0,
+      tokenMaxDays: 365,
     });
     expect(c.sessionSecret).toHaveLength(64);
     expect(readFileSync(join(d, 'db', '.session-secret'), 'utf8')).toBe(c.sessionSecret);
@@ -59,5 +60,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
     expect(loadConfig(base).trustProxy).toBe(false);
+  });
+
+  it('When TOKEN_MAX_DAYS is set, then it is the longest token lifetime; outside 1 to 3650 days, start-up is refused naming it', () => {
+    const base = { DATABASE_PATH: join(dir(), 'db') };
+    expect(loadConfig({ ...base, TOKEN_MAX_DAYS: '30' }).tokenMaxDays).toBe(30);
+    for (const bad of ['0', '3651', '-1', '1.5', 'year'])
+      expect(() => loadConfig({ ...base, TOKEN_MAX_DAYS: bad }), bad).toThrow(/TOKEN_MAX_DAYS/);
   });
 });

@@ -63,8 +63,18 @@ export const CreatedTokenSchema = Type.Object({
 export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
-    expiresInDays: Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 3650 })),
+    expiresInDays: Type.Optional(
+      Type.Integer({
+        format: 'int32',
+        minimum: 1,
+        maximum: 3650,
+        description:
+          "Days it lives: at most the server's maximum (TOKEN_MAX_DAYS, 365 unless set), which is the default",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export const TokenParams = Type.Object({ tokenId: Id });
+export const UserTokenParams = Type.Object({ userId: Id, tokenId: Id });
+export const TokenList = Type.Object({ items: Type.Array(TokenSchema) });

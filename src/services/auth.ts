@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Repositories } from '../db/repositories/index.js';
-import { errors } from '../errors.js';
+import { errors, invalid } from '../errors.js';
+import type { LiveHub } from './live.js';
 import { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
-import type { Actor } from './policy.js';
+import { requireAdmin, requireSession, type Actor, type AuthMethod } from './policy.js';
 import { iso, userView } from './views.js';
 import { DAY_MS } from '../time.js';
 
@@ -15,7 +16,16 @@ const TOKEN_PREFIX = 'sw_';
 const CACHE_MAX = 10_000;
 type TokenRow = NonNullable<Awaited<ReturnType<Repositories['tokens']['findByHash']>>>;
 
-export function authService(repos: Repositories, throttle = new LoginThrottle()) {
+export interface AuthOptions {
+  /** Told when a token is revoked, so open streams of its user check their credential at once. */
+  hub?: LiveHub;
+  /** The longest lifetime of a token, in days (TOKEN_MAX_DAYS). */
+  tokenMaxDays?: number;
+  throttle?: LoginThrottle;
+}
+
+export function authService(repos: Repositories, opts: AuthOptions = {}) {
+  const { hub, tokenMaxDays = 365, throttle = new LoginThrottle() } = opts;
   // Every authenticated request needs its actor (a user row and the memberships, several reads)
   // and, with a bearer token, the token row. Both are cached and valid while the access version
   // is unchanged: database triggers move it on any change to users, memberships, sites or tokens
@@ -110,15 +120,30 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
       return userId ? actorAt(userId, version) : null;
     },
 
+    /**
+     * A session of the user was destroyed (sign-out): their open streams read their credentials
+     * again now rather than at their next periodic re-check.
+     */
+    signedOut(userId: string): void {
+      hub?.accessChanged(userId);
+    },
+
     async me(actor: Actor) {
       const user = await repos.users.findById(actor.id);
       if (!user) throw new errors.UNAUTHENTICATED();
       return { ...userView(user), memberships: await repos.users.memberships(actor.id) };
     },
 
-    async createToken(actor: Actor, input: { name: string; expiresInDays?: number }) {
+    /**
+     * A new token of the actor, who must be signed in with a session (`via`). It lives
+     * `expiresInDays`, at most and by default `tokenMaxDays`.
+     */
+    async createToken(actor: Actor, via: AuthMethod | null, input: { name: string; expiresInDays?: number }) {
+      requireSession(via, 'create API tokens');
+      const days = input.expiresInDays ?? tokenMaxDays;
+      if (days > tokenMaxDays) throw invalid([{ path: '/expiresInDays', message: `must be at most ${tokenMaxDays}` }]);
       const raw = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-      const expiresAt = input.expiresInDays ? Date.now() + input.expiresInDays * DAY_MS : null;
+      const expiresAt = Date.now() + days * DAY_MS;
       const token = await repos.tokens.create({
         userId: actor.id,
         name: input.name.trim(),
@@ -135,6 +160,23 @@ export function authService(repos: Repositories, throttle = new LoginThrottle())
 
     async revokeToken(actor: Actor, tokenId: string) {
       if (!(await repos.tokens.delete(actor.id, tokenId))) throw new errors.TOKEN_NOT_FOUND();
+      hub?.accessChanged(actor.id);
+    },
+
+    /** Any user's tokens (admins): what a script acting as them can do is theirs to see and end. */
+    async listTokensOf(actor: Actor, userId: string) {
+      requireAdmin(actor, "read other users' tokens");
+      if (!(await repos.users.findById(userId))) throw new errors.USER_NOT_FOUND();
+      return (await repos.tokens.listForUser(userId)).map(tokenView);
+    },
+
+    async revokeTokenOf(actor: Actor, userId: string, tokenId: string) {
+      requireAdmin(actor, "revoke other users' tokens");
+      if (!(await repos.tokens.delete(userId, tokenId, actor.id))) {
+        if (!(await repos.users.findById(userId))) throw new errors.USER_NOT_FOUND();
+        throw new errors.TOKEN_NOT_FOUND();
+      }
+      hub?.accessChanged(userId);
     },
   };
 }

@@ -14,10 +14,10 @@ import { usersService } from './users.js';
 
 export function createServices(
   repos: Repositories,
-  opts: { hub?: LiveHub; streamOptions?: StreamOptions; retentionDays?: number } = {},
+  opts: { hub?: LiveHub; streamOptions?: Partial<StreamOptions>; retentionDays?: number; tokenMaxDays?: number } = {},
 ) {
-  const { hub = new LiveHub(), streamOptions, retentionDays = 0 } = opts;
-  const auth = authService(repos);
+  const { hub = new LiveHub(), streamOptions, retentionDays = 0, tokenMaxDays } = opts;
+  const auth = authService(repos, { hub, tokenMaxDays });
   const subscriptions = subscriptionsService(repos, hub);
   const users = usersService(repos, hub);
   const sites = sitesService(repos, hub);
@@ -34,7 +34,7 @@ export function createServices(
     readings: readingsService(repos, hub, retentionDays),
     subscriptions,
     timeseries: timeseriesService(repos, subscriptions),
-    streams: streamsService(hub, auth, subscriptions, streamOptions),
+    streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
   };
 }

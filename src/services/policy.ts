@@ -14,6 +14,9 @@ export interface Actor {
 
 export type Access = 'admin' | Role | null;
 
+/** How the actor proved who they are on a request: a session (sign-in with a password) or an API token. */
+export type AuthMethod = 'session' | 'token';
+
 export function accessTo(actor: Actor, siteId: string): Access {
   if (actor.isAdmin) return 'admin';
   return actor.roles.get(siteId) ?? null;
@@ -25,6 +28,12 @@ export function canManageDevices(actor: Actor, siteId: string): boolean {
   const access = accessTo(actor, siteId);
   return access === 'admin' || access === 'technician';
 }
+
+/**
+ * Who may read a site's members (their ids, names and roles): admins. Whatever else describes
+ * memberships (the audit trail's membership rows) follows the same rule.
+ */
+export const canReadMembers = (actor: Actor, siteId: string) => accessTo(actor, siteId) === 'admin';
 
 /**
  * A site the actor cannot see is answered exactly like a missing one: `notFound` is the
@@ -70,4 +79,12 @@ export function requireAdmin(actor: Actor, action: string): void {
 export function requireSiteAdmin(actor: Actor, siteId: string, action: string): void {
   requireView(actor, siteId, () => new errors.SITE_NOT_FOUND());
   requireAdmin(actor, action);
+}
+
+/**
+ * Minting credentials takes a signed-in session. A token that could mint tokens would let whoever
+ * holds it outlive its expiry and its revocation, by minting a successor first.
+ */
+export function requireSession(method: AuthMethod | null, action: string): void {
+  if (method !== 'session') throw new errors.SESSION_REQUIRED(action);
 }

@@ -2,7 +2,15 @@ import type { Repositories } from '../db/repositories/index.js';
 import type { SiteInput } from '../db/repositories/sites.js';
 import { errors } from '../errors.js';
 import type { LiveHub } from './live.js';
-import { accessTo, requireAdmin, requireManageDevices, requireSiteAdmin, requireView, type Actor } from './policy.js';
+import {
+  accessTo,
+  canReadMembers,
+  requireAdmin,
+  requireManageDevices,
+  requireSiteAdmin,
+  requireView,
+  type Actor,
+} from './policy.js';
 import { siteMembers } from './site-members.js';
 import { assertCoordinates, assertTimeZone, zoneName } from './validate.js';
 import { iso, siteView } from './views.js';
@@ -93,7 +101,10 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
       hub.accessChanged(null);
     },
 
-    /** The audit trail: technicians of the site and admins; viewers get 403. */
+    /**
+     * The audit trail: technicians of the site and admins; viewers get 403. Its membership rows name
+     * members and their roles, so only those who may read the members see them.
+     */
     async audit(actor: Actor, siteId: string, query: { limit: number; cursor?: string; entityId?: string }) {
       await load(actor, siteId);
       const access = accessTo(actor, siteId);
@@ -106,7 +117,12 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
             ? Number.parseInt(query.cursor, 36)
             : NaN;
       if (before !== undefined && !(before > 0)) throw new errors.INVALID_CURSOR();
-      const rows = await repos.audit.list({ siteId, entityId: query.entityId }, query.limit + 1, before);
+      const hidden = canReadMembers(actor, siteId) ? [] : ['membership' as const];
+      const rows = await repos.audit.list(
+        { siteId, entityId: query.entityId, exceptTypes: hidden },
+        query.limit + 1,
+        before,
+      );
       const items = rows.slice(0, query.limit);
       return {
         items: items.map((r) => ({ ...r, id: String(r.id), at: iso(r.at) })),

@@ -1,7 +1,8 @@
 // Live Server-Sent Events for a subscription. Transport-neutral: the route hands in a sink.
-// Access is checked when the stream opens and again whenever memberships or the subscription change.
+// Access is checked when the stream opens; then the credential that opened it is read again from
+// the database every `recheckMs` and at once on this process's access events, and the visible
+// metrics are resolved again whenever access or the subscription changed.
 import { errors } from '../errors.js';
-import type { AuthService } from './auth.js';
 import type { LiveHub, LiveReading } from './live.js';
 import type { Actor } from './policy.js';
 import type { SubscriptionsService } from './subscriptions.js';
@@ -12,17 +13,29 @@ export interface StreamSink {
   end(): void;
 }
 
+/**
+ * Reads the credential a stream was opened with (its session or its token, and their user) again
+ * from the database: the actor it signs in now, or null once it has ended in any way (sign-out,
+ * idle or absolute expiry, revocation, password reset, deactivation). The database is the truth
+ * every node shares, so a credential ended by another process ends the stream too.
+ */
+export type Credential = () => Promise<Actor | null>;
+
 export interface StreamOptions {
   maxPerUser: number;
   heartbeatMs: number;
+  /** How often the credential is read again: a stream ends at most this long after it. */
+  recheckMs: number;
 }
+
+const DEFAULTS: StreamOptions = { maxPerUser: 10, heartbeatMs: 15_000, recheckMs: 5_000 };
 
 export function streamsService(
   hub: LiveHub,
-  auth: AuthService,
   subscriptions: SubscriptionsService,
-  opts: StreamOptions = { maxPerUser: 10, heartbeatMs: 15_000 },
+  options: Partial<StreamOptions> = {},
 ) {
+  const opts = { ...DEFAULTS, ...options };
   const open = new Map<string, number>();
   let total = 0;
 
@@ -34,6 +47,7 @@ export function streamsService(
     /** Opens a stream; resolves once the first bytes are written. Returns the function that closes it. */
     async open(
       actor: Actor,
+      credential: Credential,
       subscriptionId: string,
       lastEventId: string | undefined,
       sink: StreamSink,
@@ -45,6 +59,8 @@ export function streamsService(
 
       let visible = new Set(metrics.map((m) => m.pk));
       let closed = false;
+      /** The actor as last read. Actors are cached per access version: another object means access may have moved. */
+      let current = actor;
       const text = (r: LiveReading) =>
         (r.sse ??= `id: ${hub.eventId(r.seq)}\nevent: reading\ndata: ${JSON.stringify({ metricId: r.metricId, timestamp: iso(r.ts), value: r.value })}\n\n`);
       // One write per stream per batch: a thousand streams cost a thousand writes, not a thousand per reading.
@@ -54,33 +70,56 @@ export function streamsService(
         if (chunk) sink.write(chunk);
       };
 
-      const refresh = async () => {
-        const current = await auth.loadActor(actor.id);
-        if (!current) return close();
+      /** Ends the stream when its credential has; resolves the visible metrics again when asked or when access moved. */
+      const recheck = async (resolveAgain: boolean) => {
+        const signedIn = await credential();
+        if (closed) return;
+        if (!signedIn || signedIn.id !== actor.id) return close();
+        if (!resolveAgain && signedIn === current) return;
+        current = signedIn;
         try {
-          visible = new Set((await subscriptions.resolve(current, subscriptionId)).metrics.map((m) => m.pk));
+          visible = new Set((await subscriptions.resolve(signedIn, subscriptionId)).metrics.map((m) => m.pk));
         } catch {
           close(); // the subscription is gone
         }
+      };
+      // One check at a time; a request during one runs once more after it, so no change is missed.
+      let running: Promise<void> | null = null;
+      let again: boolean | null = null;
+      const check = (resolveAgain: boolean) => {
+        if (closed) return;
+        again = (again ?? false) || resolveAgain;
+        running ??= (async () => {
+          while (again !== null && !closed) {
+            const resolveNow: boolean = again;
+            again = null;
+            await recheck(resolveNow);
+          }
+        })()
+          .catch(() => close()) // a credential that cannot be read is not one that can be trusted
+          .finally(() => (running = null));
       };
 
       const stops = [
         hub.onReadings(sendAll),
         hub.onAccessChanged((userId) => {
-          if (userId === null || userId === actor.id) void refresh();
+          if (userId === null || userId === actor.id) check(true);
         }),
         hub.onSubscriptionChanged((id) => {
-          if (id === subscriptionId) void refresh();
+          if (id === subscriptionId) check(true);
         }),
         hub.onClose(() => close()),
       ];
       const heartbeat = setInterval(() => sink.write(': heartbeat\n\n'), opts.heartbeatMs);
       heartbeat.unref();
+      const rechecking = setInterval(() => check(false), opts.recheckMs);
+      rechecking.unref();
 
       function close() {
         if (closed) return;
         closed = true;
         clearInterval(heartbeat);
+        clearInterval(rechecking);
         for (const stop of stops) stop();
         open.set(actor.id, (open.get(actor.id) ?? 1) - 1);
         total--;

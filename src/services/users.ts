@@ -71,11 +71,13 @@ export function usersService(repos: Repositories, hub: LiveHub) {
         ...(rest.name ? { name: rest.name.trim() } : {}),
         ...(password ? { passwordHash: await hashPassword(password) } : {}),
       };
-      const user = await emailUnique(repos.users.update(userId, patch, actor.id));
+      // A deactivated account or a new password ends every credential of that user: its tokens with
+      // the change (reactivation brings none back), then its sessions.
+      const revoke = input.active === false || !!password;
+      const user = await emailUnique(repos.users.update(userId, patch, actor.id, { revokeTokens: revoke }));
       if (!user) throw new errors.USER_NOT_FOUND();
-      // A deactivated account or a new password ends every open session of that user.
-      if (input.active === false || password) await repos.sessions.destroyForUser(userId);
-      if (input.active === false || input.isAdmin === false) hub.accessChanged(userId);
+      if (revoke) await repos.sessions.destroyForUser(userId);
+      if (revoke || input.isAdmin === false) hub.accessChanged(userId);
       return userView(user);
     },
 

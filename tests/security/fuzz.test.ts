@@ -40,7 +40,10 @@ async function world() {
     url: '/api/subscriptions',
     payload: { name: 'Fuzz', metricIds: w.metrics.map((m) => m.id) },
   });
-  const token = await injectAs(app, w.admin, { method: 'POST', url: '/api/me/tokens', payload: { name: 'fuzz' } });
+  // Minted as a signed-in session would: a bearer token may not create tokens.
+  const token = await app.services.auth.createToken((await app.services.auth.loadActor(w.admin.id))!, 'session', {
+    name: 'fuzz',
+  });
   const ids = [
     w.site.id,
     w.otherSite.id,
@@ -51,7 +54,7 @@ async function world() {
     w.viewer.id,
     w.outsider.id,
     sub.json().id,
-    token.json().id,
+    token.id,
   ];
   const byName = {
     siteId: [w.site.id, w.otherSite.id],
@@ -59,7 +62,7 @@ async function world() {
     metricId: w.metrics.map((m) => m.id),
     userId: [w.technician.id, w.viewer.id, w.outsider.id, w.admin.id],
     subscriptionId: [sub.json().id],
-    tokenId: [token.json().id],
+    tokenId: [token.id],
   };
   return { w, hints: { ids, byName } satisfies Hints };
 }

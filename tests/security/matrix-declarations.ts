@@ -11,6 +11,8 @@ export type Access =
   | { kind: 'public' }
   /** Any signed-in user, on their own data or their own view of the sites they belong to. */
   | { kind: 'self' }
+  /** Any signed-in user with a session (pages); with a bearer token, as the API is called here, 403 SESSION_REQUIRED. */
+  | { kind: 'session' }
   /** Admins; every other signed-in user 403 (no site is named, so there is nothing to hide). */
   | { kind: 'admin' }
   /** Admins, on a named site: its members 403, anyone else the site's 404. */
@@ -28,6 +30,8 @@ export interface Declaration {
   access: Access;
   /** The concrete URL when the pattern is a wildcard. */
   path?: string;
+  /** Path parameters that differ from the usual ones (matrix-http.ts's PARAMS) for this route. */
+  params?: Record<string, (t: Target) => string>;
   /** Query strings to call it with; each is one call (CSV exports next to JSON). */
   queries?: string[];
   /** JSON for the API, form fields for pages. */
@@ -38,6 +42,9 @@ export interface Declaration {
 
 const pub: Declaration = { access: { kind: 'public' } };
 const self: Declaration = { access: { kind: 'self' } };
+const session: Declaration = { access: { kind: 'session' } };
+/** The viewer member's own token, so that the pair in the URL belongs together. */
+const memberToken = { tokenId: (t: Target) => t.userToken.id };
 const admin: Declaration = { access: { kind: 'admin' } };
 const siteAdmin: Declaration = { access: { kind: 'site-admin' } };
 const read = (object: ObjectKind, more: Partial<Declaration> = {}): Declaration => ({
@@ -93,7 +100,8 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /api/auth/logout': pub,
   'GET /api/me': self,
   'GET /api/me/tokens': self,
-  'POST /api/me/tokens': { ...self, body: () => ({ name: 'laptop' }) },
+  // Minting a token takes a session: a token that could mint tokens would outlive its own revocation.
+  'POST /api/me/tokens': { ...session, body: () => ({ name: 'laptop' }) },
   'DELETE /api/me/tokens/:tokenId': owner('token'),
 
   // ---- API: sites, members, audit ----
@@ -147,6 +155,8 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /api/users': { ...admin, body: newUser },
   'PATCH /api/users/:userId': { ...admin, body: () => ({ name: 'Renamed' }) },
   'DELETE /api/users/:userId': admin,
+  'GET /api/users/:userId/tokens': admin,
+  'DELETE /api/users/:userId/tokens/:tokenId': { ...admin, params: memberToken },
 
   // ---- pages ----
   'GET /': self,
@@ -187,6 +197,8 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /admin/users': { ...admin, body: newUser },
   'POST /admin/users/:userId/active': { ...admin, body: () => ({ active: 'false' }) },
   'POST /admin/users/:userId/password': { ...admin, body: () => ({ password: 'another long secret' }) },
+  'GET /admin/users/:userId/tokens': admin,
+  'POST /admin/users/:userId/tokens/:tokenId/revoke': { ...admin, params: memberToken },
   'POST /admin/sites': { ...admin, body: () => ({ name: `New site ${unique()}`, description: '', timezone: 'UTC' }) },
   'GET /admin/sites/:siteId': siteAdmin,
   'POST /admin/sites/:siteId': {

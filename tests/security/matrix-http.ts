@@ -32,9 +32,9 @@ const PARAMS: Record<string, (t: Target) => string> = {
   userId: (t) => t.user.id,
 };
 
-export function fill(pattern: string, t: Target): string {
+export function fill(pattern: string, t: Target, params: Declaration['params'] = {}): string {
   return pattern.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
-    const value = PARAMS[name];
+    const value = params[name] ?? PARAMS[name];
     if (!value) throw new Error(`no value for path parameter :${name} (add it to PARAMS in matrix-http.ts)`);
     return value(t);
   });
@@ -48,7 +48,7 @@ export async function call(ctx: CallContext, t: Target): Promise<Response> {
   const api = route.url.startsWith('/api/');
   const write = route.method !== 'GET' && route.method !== 'HEAD';
   const creds = await credentials(app, ctx.cast, ctx.actor, api ? 'api' : 'page', !api && write);
-  const url = (decl.path ?? fill(route.url, t)) + ctx.query;
+  const url = (decl.path ?? fill(route.url, t, decl.params)) + ctx.query;
   const fields = decl.body?.(t);
   const headers: Record<string, string> = { ...creds.headers };
   let payload: string | undefined;

@@ -48,6 +48,8 @@ export interface Target {
   token: { id: string; name: string; prefix: string };
   /** A viewer member of the site, for the member and user routes. */
   user: { id: string; email: string; name: string };
+  /** That member's own API token, for the routes on a user's tokens. */
+  userToken: { id: string };
   /** Someone with no site at all, whose email and PASSWORD the sign-in routes are called with. */
   login: { email: string };
 }
@@ -86,6 +88,7 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
   const { device, metrics } = await createDevice(app, site.id, { name: `Secret Device ${t}` });
   const member = await createUser(app, { name: `Secret Member ${t}` });
   await addMember(app, site.id, member.id, 'viewer');
+  const [memberToken] = await app.repos.tokens.listForUser(member.id);
   const login = await createUser(app);
   const technician = (await app.services.auth.loadActor(cast.technician.id))!;
   await app.services.readings.ingest(
@@ -96,7 +99,7 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
     name: `Secret Subscription ${t}`,
     metricIds: metrics.map((m) => m.id),
   });
-  const token = await app.services.auth.createToken(technician, { name: `Secret Token ${t}` });
+  const token = await app.services.auth.createToken(technician, 'session', { name: `Secret Token ${t}` });
   await addMember(app, site.id, cast.former.id, 'technician');
   await app.services.subscriptions.create((await app.services.auth.loadActor(cast.former.id))!, {
     name: `Former's subscription ${t}`,
@@ -117,6 +120,7 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
     subscription: { id: subscription.id, name: subscription.name },
     token: { id: token.id, name: token.name, prefix: token.prefix },
     user: { id: member.id, email: member.email, name: `Secret Member ${t}` },
+    userToken: { id: memberToken.id },
     login: { email: login.email },
   };
 }
@@ -135,6 +139,7 @@ export function missingLike(t: Target): Target {
     subscription: { ...t.subscription, id: fresh(t.subscription.id) },
     token: { ...t.token, id: fresh(t.token.id) },
     user: { ...t.user, id: fresh(t.user.id) },
+    userToken: { id: fresh(t.userToken.id) },
   };
 }
 
@@ -146,6 +151,7 @@ export function idsOf(t: Target): [string, string][] {
     [t.subscription.id, '{subscriptionId}'],
     [t.token.id, '{tokenId}'],
     [t.user.id, '{userId}'],
+    [t.userToken.id, '{userTokenId}'],
     ...t.metrics.map((m, i): [string, string] => [m.id, `{metricId${i}}`]),
   ];
   return ids.sort((a, b) => b[0].length - a[0].length);
@@ -156,8 +162,8 @@ export function secretsFor(actor: ActorName, t: Target): string[] {
   const site = [t.site.id, t.site.name, t.device.id, t.device.name, ...t.metrics.map((m) => m.id)];
   const owned = [t.subscription.id, t.subscription.name, t.token.id, t.token.name, t.token.prefix];
   const user = [t.user.id, t.user.email, t.user.name];
-  // Technicians read the site's audit trail, whose membership rows carry members' ids.
-  if (actor === 'technician') return [t.user.email, t.user.name];
+  // Technicians read the site's audit trail, but not its membership rows: members are the admins' to read.
+  if (actor === 'technician') return user;
   if (actor === 'viewer') return [...owned, ...user];
   if (actor === 'admin') return owned;
   // Their own subscription still lists the ids of the metrics they lost, by design ("no longer available").

@@ -38,6 +38,8 @@ function outcome(access: Access, actor: ActorName, api: boolean): Outcome {
   switch (access.kind) {
     case 'self':
       return 'ok';
+    case 'session':
+      return api ? 'forbidden' : 'ok';
     case 'admin':
       return actor === 'admin' ? 'ok' : 'forbidden';
     case 'site-admin':
@@ -78,7 +80,7 @@ function expectOutcome(
     expect(res.headers['content-type'], what).toMatch(/^application\/problem\+json/);
     const code = {
       unauthenticated: 'UNAUTHENTICATED',
-      forbidden: 'FORBIDDEN',
+      forbidden: decl.access.kind === 'session' ? 'SESSION_REQUIRED' : 'FORBIDDEN',
       hidden: status === 422 ? 'VALIDATION_FAILED' : undefined,
     }[expected];
     if (code) expect(JSON.parse(res.body).code, what).toBe(code);

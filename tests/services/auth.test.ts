@@ -27,7 +27,7 @@ const actorFor = async (id: string) => (await auth.loadActor(id))!;
 
 describe('bearer tokens (actorForToken)', () => {
   it('When a token is created, then its secret resolves to the user and only its SHA-256 is stored', async () => {
-    const created = await auth.createToken(await actorFor(userId), { name: ' ci ' });
+    const created = await auth.createToken(await actorFor(userId), 'session', { name: ' ci ' });
     expect(created.name).toBe('ci');
     expect((await auth.actorForToken(created.token))?.id).toBe(userId);
     const row = db.$client.prepare('SELECT token_hash FROM api_tokens WHERE id = ?').get(created.id) as {
@@ -39,7 +39,10 @@ describe('bearer tokens (actorForToken)', () => {
 
   it('When a token expires at T, then it resolves until just before T and never from T on', async () => {
     const t0 = Date.now();
-    const { token, expiresAt } = await auth.createToken(await actorFor(userId), { name: 'short', expiresInDays: 2 });
+    const { token, expiresAt } = await auth.createToken(await actorFor(userId), 'session', {
+      name: 'short',
+      expiresInDays: 2,
+    });
     const expiry = Date.parse(expiresAt!);
     expect(expiry - t0).toBeGreaterThanOrEqual(2 * 86_400_000);
     expect(expiry - t0).toBeLessThan(2 * 86_400_000 + 5_000);
@@ -49,10 +52,10 @@ describe('bearer tokens (actorForToken)', () => {
   });
 
   it('When a token is used often, then last use is written at most once a minute', async () => {
-    const { token, id } = await auth.createToken(await actorFor(userId), { name: 'busy' });
+    const { token, id } = await auth.createToken(await actorFor(userId), 'session', { name: 'busy' });
     const lastUsed = () =>
       (db.$client.prepare('SELECT last_used_at AS t FROM api_tokens WHERE id = ?').get(id) as { t: number | null }).t;
-    const t0 = 2_000_000_000_000;
+    const t0 = Date.now() + 1000; // within the token's lifetime
     await auth.actorForToken(token, t0);
     expect(lastUsed()).toBe(t0);
     await auth.actorForToken(token, t0 + 30_000);
@@ -71,13 +74,13 @@ describe('bearer tokens (actorForToken)', () => {
       { email: 'bob@example.com', name: 'Bob', passwordHash: 'x', isAdmin: false },
       null,
     );
-    const { token, id } = await auth.createToken(await actorFor(userId), { name: 'mine' });
+    const { token, id } = await auth.createToken(await actorFor(userId), 'session', { name: 'mine' });
     await expect(auth.revokeToken(await actorFor(other.id), id)).rejects.toThrow(errors.TOKEN_NOT_FOUND);
     expect((await auth.actorForToken(token))?.id).toBe(userId);
   });
 
   it('When a bearer token is used, then it gives the acting user, reading the access version once; an unknown, expired or deactivated one gives nobody', async () => {
-    const { token } = await auth.createToken(await actorFor(userId), { name: 'ci', expiresInDays: 1 });
+    const { token } = await auth.createToken(await actorFor(userId), 'session', { name: 'ci', expiresInDays: 1 });
     const reads = vi.spyOn(repos.users, 'accessVersion');
     expect(await auth.actorForToken(token)).toMatchObject({ id: userId, email: 'ann@example.com', isAdmin: false });
     expect(reads).toHaveBeenCalledTimes(1);

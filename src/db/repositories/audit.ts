@@ -1,11 +1,11 @@
-import { and, desc, eq, getTableColumns, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt, notInArray, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { auditLog, users } from '../schema.js';
 
 export interface AuditEntry {
   actorId: string | null;
   siteId: string | null;
-  entityType: 'site' | 'device' | 'metric' | 'membership' | 'user';
+  entityType: 'site' | 'device' | 'metric' | 'membership' | 'user' | 'token';
   entityId: string;
   action: 'create' | 'update' | 'delete';
   before?: unknown;
@@ -65,13 +65,14 @@ export function auditRepository(db: Db) {
     },
     /** Newest first; `before` is the id cursor. */
     async list(
-      filter: { siteId?: string; entityId?: string },
+      filter: { siteId?: string; entityId?: string; exceptTypes?: AuditEntry['entityType'][] },
       limit: number,
       beforeId?: number,
     ): Promise<AuditRecord[]> {
       const conds: SQL[] = [];
       if (filter.siteId) conds.push(eq(auditLog.siteId, filter.siteId));
       if (filter.entityId) conds.push(eq(auditLog.entityId, filter.entityId));
+      if (filter.exceptTypes?.length) conds.push(notInArray(auditLog.entityType, filter.exceptTypes));
       if (beforeId !== undefined) conds.push(lt(auditLog.id, beforeId));
       const rows = db
         .select()

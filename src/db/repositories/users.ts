@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import { siteMembers, sites, users } from '../schema.js';
 import { writeAudit } from './audit.js';
+import { revokeAllInTx } from './tokens.js';
 import { decodeCursor, toPage, type Page } from './page.js';
 
 export type Role = 'viewer' | 'technician';
@@ -132,6 +133,7 @@ export function usersRepository(db: Db) {
       id: string,
       patch: Partial<{ email: string; name: string; passwordHash: string; isAdmin: boolean; active: boolean }>,
       actorId: string | null,
+      opts: { revokeTokens?: boolean } = {},
     ): Promise<User | null> {
       return emailTaken(() =>
         db.transaction((tx) => {
@@ -152,6 +154,7 @@ export function usersRepository(db: Db) {
             before,
             after: passwordHash ? { ...after, password: 'changed' } : { ...after, ...audited },
           });
+          if (opts.revokeTokens) revokeAllInTx(tx, id, actorId);
           return after;
         }),
       );

@@ -1,14 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errors } from '../../errors.js';
-import type { Actor } from '../../services/policy.js';
+import type { Actor, AuthMethod } from '../../services/policy.js';
+import type { Credential } from '../../services/streams.js';
 import { outlived, SESSION_COOKIE, touchDue } from '../external/session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
     /** How the actor was authenticated. */
-    authMethod: 'session' | 'token' | null;
+    authMethod: AuthMethod | null;
+    /** Reads this request's credential again, for what outlives the request (a live stream). */
+    credential: Credential | null;
   }
 }
 
@@ -21,16 +24,18 @@ export default fp(
   async (app) => {
     app.decorateRequest('actor', null);
     app.decorateRequest('authMethod', null);
+    app.decorateRequest('credential', null);
     // Before validation, so an anonymous request is a 401 whatever its body (and never a 422 first).
     app.addHook('preValidation', async (request, reply) => {
       // The route's pattern where there is one: `/%61pi/me` is routed to /api/me too.
       const api = (request.routeOptions.url ?? request.url).startsWith('/api/');
       const header = request.headers.authorization;
       if (header !== undefined && api) {
-        const match = /^Bearer\s+(\S+)$/i.exec(header);
-        request.actor = match ? await app.services.auth.actorForToken(match[1]) : null;
-        if (!request.actor) throw new errors.UNAUTHENTICATED();
+        const raw = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+        request.actor = raw ? await app.services.auth.actorForToken(raw) : null;
+        if (!raw || !request.actor) throw new errors.UNAUTHENTICATED();
         request.authMethod = 'token';
+        request.credential = () => app.services.auth.actorForToken(raw);
         return;
       }
       if (request.session) return bySession(request);
@@ -49,6 +54,7 @@ export default fp(
       request.actor = await app.services.auth.loadActor(userId);
       if (!request.actor) return request.session.regenerate();
       request.authMethod = 'session';
+      request.credential = sessionCredential(request.cookies[SESSION_COOKIE]);
       const now = Date.now();
       if (touchDue(request.session.touchedAt, now)) {
         request.session.touch();
@@ -73,10 +79,24 @@ export default fp(
       request.actor = await app.services.auth.loadActor(userId);
       if (!request.actor) return;
       request.authMethod = 'session';
+      request.credential = sessionCredential(sent);
       if (touchDue(session.data.touchedAt, now)) {
         const cookie = await app.apiSessions.touch(session, now, request.protocol === 'https');
         if (cookie) reply.header('set-cookie', cookie);
       }
+    }
+
+    /**
+     * The session behind a cookie, read again from its row under the same rules as above: gone once
+     * signed out, past its idle expiry (the row's) or its lifetime, or its user deactivated.
+     */
+    function sessionCredential(cookie: string | undefined): Credential {
+      return async () => {
+        const session = await app.apiSessions.read(cookie);
+        const userId = session?.data.userId;
+        if (!userId || outlived(session.data.createdAt, Date.now())) return null;
+        return app.services.auth.loadActor(userId);
+      };
     }
   },
   { name: 'auth', dependencies: ['database', 'session'] },

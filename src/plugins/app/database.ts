@@ -14,7 +14,16 @@ declare module 'fastify' {
 
 /** Opens the database (migrations applied), builds repositories and services, closes on shutdown. */
 export default fp(
-  async (app, opts: { databasePath: string; retentionDays?: number; dailyFoldMs?: number }) => {
+  async (
+    app,
+    opts: {
+      databasePath: string;
+      retentionDays?: number;
+      dailyFoldMs?: number;
+      tokenMaxDays?: number;
+      streamRecheckMs?: number;
+    },
+  ) => {
     const db = openDatabase(opts.databasePath);
     const repos = createRepositories(db);
     const checkpointer =
@@ -25,7 +34,14 @@ export default fp(
           );
     app.decorate('db', db);
     app.decorate('repos', repos);
-    app.decorate('services', createServices(repos, { retentionDays: opts.retentionDays }));
+    app.decorate(
+      'services',
+      createServices(repos, {
+        retentionDays: opts.retentionDays,
+        tokenMaxDays: opts.tokenMaxDays,
+        streamOptions: opts.streamRecheckMs ? { recheckMs: opts.streamRecheckMs } : {},
+      }),
+    );
     // A database from before daily roll-ups (or whose sites changed zone behind our back) gets
     // them built in the background, a site at a time; until then its charts read hourly roll-ups.
     let closing = false;

@@ -109,6 +109,49 @@ describe('GET /api/sites/:siteId/audit', () => {
     ]);
   });
 
+  it("When a technician reads the site's audit trail, then it holds no membership entries (the members API refuses them); an admin's holds them", async () => {
+    await act(w.admin, 'PUT', `/api/sites/${w.site.id}/members/${w.outsider.id}`, { role: 'viewer' });
+    await act(w.technician, 'PATCH', `/api/devices/${w.device.id}`, { model: 'X1' });
+    const read = (query = '') =>
+      injectAs(app, w.technician, { method: 'GET', url: `/api/sites/${w.site.id}/audit?limit=200${query}` });
+    const all = await read();
+    expect(all.statusCode).toBe(200);
+    const types = new Set(all.json().items.map((e: Entry) => e.entityType));
+    expect(types.has('device')).toBe(true);
+    expect(types.has('membership')).toBe(false);
+    expect(all.body).not.toContain(w.outsider.id);
+    expect(all.body).not.toContain(w.viewer.id);
+    // Asking for a membership by its entity id does not get around it.
+    const one = await read(`&entityId=${w.site.id}:${w.outsider.id}`);
+    expect(one.json().items).toEqual([]);
+    // The same rule as the members themselves: 403 for the technician, the list for an admin.
+    expectProblem(
+      await injectAs(app, w.technician, { method: 'GET', url: `/api/sites/${w.site.id}/members` }),
+      403,
+      'FORBIDDEN',
+    );
+    expect((await auditOf(w.site.id)).filter((e) => e.entityType === 'membership').length).toBeGreaterThan(0);
+  });
+
+  it('When a technician pages through an audit trail with membership entries among the newest, then pages stay full and end with nextCursor null', async () => {
+    for (const role of ['viewer', 'technician', 'viewer'] as const)
+      await act(w.admin, 'PUT', `/api/sites/${w.site.id}/members/${w.outsider.id}`, { role });
+    const seen: Entry[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await injectAs(app, w.technician, {
+        method: 'GET',
+        url: `/api/sites/${w.site.id}/audit?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      });
+      const page = res.json() as { items: Entry[]; nextCursor: string | null };
+      expect(page.items.length).toBe(1);
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.map((e) => e.entityType)).not.toContain('membership');
+    expect(seen.length).toBe((await auditOf(w.site.id)).filter((e) => e.entityType !== 'membership').length);
+  });
+
   it('When a site is deleted, then the deletion is recorded with what the site was', async () => {
     await act(w.admin, 'DELETE', `/api/sites/${w.otherSite.id}`);
     const [entry] = await app.repos.audit.list({ entityId: w.otherSite.id }, 1);
@@ -147,8 +190,9 @@ describe('GET /api/sites/:siteId/audit', () => {
   });
 
   it('When the audit is read page by page, then every entry comes once, newest first, and the last page has nextCursor null', async () => {
-    for (let i = 0; i < 6; i++) await act(w.technician, 'PATCH', `/api/devices/${w.device.id}`, { model: `M${i}` });
-    const all = await auditOf(w.site.id);
+    for (let i = 0; i < 7; i++) await act(w.technician, 'PATCH', `/api/devices/${w.device.id}`, { model: `M${i}` });
+    // What the technician may read: all but the membership entries (the admin's list has those too).
+    const all = (await auditOf(w.site.id)).filter((e) => e.entityType !== 'membership');
     const seen: string[] = [];
     let cursor: string | null = null;
     do {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { streamsService } from '../../../src/services/streams.js';
+import type { Config } from '../../../src/config.js';
 import { buildTestApp, createWorld, injectAs, loginCookie, type TestUser } from '../../helpers/app.js';
 import { siteLikeMain, type World } from './support.js';
 
@@ -345,17 +346,180 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
   });
 });
 
+/** A fresh app with other settings (a short credential re-check), listening like the one before it. */
+async function restart(overrides: Partial<Config>) {
+  await app.close();
+  app = await buildTestApp(overrides);
+  w = await createWorld(app);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  port = (app.server.address() as AddressInfo).port;
+}
+
+async function endsWithin(s: Stream, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    s.ended,
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms))),
+  ]);
+  clearTimeout(timer);
+}
+
+async function expectOpenFor(s: Stream, ms: number) {
+  expect(await Promise.race([s.ended.then(() => 'ended'), tick(ms).then(() => 'open')])).toBe('open');
+}
+
+const cookieOf = async (user: TestUser) => ({ cookie: await loginCookie(app, user.email) });
+const bearerOf = (token: string) => ({ authorization: `Bearer ${token}` });
+/** A token made the way a person makes one: signed in, with a session. */
+async function mintToken(user: TestUser, payload: object = { name: 'live' }) {
+  const res = await app.inject({ method: 'POST', url: '/api/me/tokens', headers: await cookieOf(user), payload });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as { id: string; token: string };
+}
+
+// With the default settings (a re-check every 5 s), a stream that ends within 2 s was ended by this
+// process's own event; the expiries and the other-process cases run with a 100 ms re-check.
+describe('GET /api/subscriptions/:subscriptionId/stream, when its credential ends', () => {
+  it('When the session that opened a stream signs out, then the stream ends within seconds and reconnecting gets 401', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const auth = await cookieOf(w.technician);
+    const s = await open(w.technician, sub, undefined, 10_000, auth);
+    expect(s.status).toBe(200);
+    const other = await open(w.technician, sub); // the same user's token: not signed out
+    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: auth })).statusCode).toBe(204);
+    await endsWithin(s, 2000);
+    expect((await open(w.technician, sub, undefined, 10_000, auth)).status).toBe(401);
+    await expectOpenFor(other, 300);
+    expect(app.services.streams.openCount).toBe(1);
+  });
+
+  it("When an admin resets the user's password, then the user's streams end, whether a session or a token opened them", async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const bySession = await open(w.technician, sub, undefined, 10_000, await cookieOf(w.technician));
+    const byToken = await open(w.technician, sub);
+    const byViewer = await open(w.viewer, await subscribe(w.viewer, [w.metrics[0].id]));
+    const reset = await injectAs(app, w.admin, {
+      method: 'PATCH',
+      url: `/api/users/${w.technician.id}`,
+      payload: { password: 'a brand new password' },
+    });
+    expect(reset.statusCode).toBe(200);
+    await Promise.all([endsWithin(bySession, 2000), endsWithin(byToken, 2000)]);
+    await expectOpenFor(byViewer, 300);
+  });
+
+  it('When the token that opened a stream is revoked, by its owner or by an admin, then the stream ends within seconds', async () => {
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const mine = await mintToken(w.technician);
+    const theirs = await mintToken(w.technician);
+    const s1 = await open(w.technician, sub, undefined, 10_000, bearerOf(mine.token));
+    const s2 = await open(w.technician, sub, undefined, 10_000, bearerOf(theirs.token));
+    const kept = await open(w.technician, sub); // another token of the same user
+    expect([s1.status, s2.status, kept.status]).toEqual([200, 200, 200]);
+    const own = await injectAs(app, w.technician, { method: 'DELETE', url: `/api/me/tokens/${mine.id}` });
+    expect(own.statusCode).toBe(204);
+    await endsWithin(s1, 2000);
+    await expectOpenFor(s2, 200);
+    const byAdmin = await injectAs(app, w.admin, {
+      method: 'DELETE',
+      url: `/api/users/${w.technician.id}/tokens/${theirs.id}`,
+    });
+    expect(byAdmin.statusCode).toBe(204);
+    await endsWithin(s2, 2000);
+    await expectOpenFor(kept, 200);
+    await ingest([w.metrics[0].id, 0, 7]);
+    await kept.waitFor('reading', 1);
+    expect(s1.events.filter((e) => e.event === 'reading')).toEqual([]);
+  });
+
+  it('When the session that opened a stream passes its idle expiry (30 minutes without a request), then the stream ends', async () => {
+    await restart({ streamRecheckMs: 100 });
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const auth = await cookieOf(w.technician);
+    const s = await open(w.technician, sub, undefined, 10_000, auth);
+    vi.setSystemTime(t0 + 29 * 60_000);
+    await expectOpenFor(s, 400);
+    vi.setSystemTime(t0 + 31 * 60_000);
+    await endsWithin(s, 2000);
+    expect((await open(w.technician, sub, undefined, 10_000, auth)).status).toBe(401);
+  });
+
+  it('When the session that opened a stream passes its 12-hour lifetime, though kept busy, then the stream ends', async () => {
+    await restart({ streamRecheckMs: 100 });
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const auth = await cookieOf(w.technician);
+    const s = await open(w.technician, sub, undefined, 10_000, auth);
+    for (let minutes = 20; minutes < 12 * 60; minutes += 20) {
+      vi.setSystemTime(t0 + minutes * 60_000);
+      expect((await app.inject({ url: '/api/me', headers: auth })).statusCode).toBe(200); // keeps it from idling
+    }
+    await expectOpenFor(s, 300);
+    vi.setSystemTime(t0 + 12 * 60 * 60_000 + 1000);
+    await endsWithin(s, 2000);
+  });
+
+  it('When the token that opened a stream expires, then the stream ends', async () => {
+    await restart({ streamRecheckMs: 100 });
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const { token } = await mintToken(w.technician, { name: 'a day', expiresInDays: 1 });
+    const s = await open(w.technician, sub, undefined, 10_000, bearerOf(token));
+    vi.setSystemTime(t0 + 86_400_000 - 60_000);
+    await expectOpenFor(s, 300);
+    vi.setSystemTime(t0 + 86_400_000);
+    await endsWithin(s, 2000);
+  });
+
+  it('When another process ends the session or revokes the token (rows deleted in the database, no event here), then the streams end within the re-check period', async () => {
+    await restart({ streamRecheckMs: 100 });
+    const sub = await subscribe(w.technician, [w.metrics[0].id]);
+    const bySession = await open(w.technician, sub, undefined, 10_000, await cookieOf(w.technician));
+    const byToken = await open(w.technician, sub);
+    await expectOpenFor(bySession, 300);
+    const db = app.db.$client;
+    db.prepare('DELETE FROM sessions WHERE user_id = ?').run(w.technician.id);
+    await endsWithin(bySession, 2000);
+    await expectOpenFor(byToken, 200);
+    db.prepare('DELETE FROM api_tokens WHERE user_id = ?').run(w.technician.id);
+    await endsWithin(byToken, 2000);
+  });
+
+  it("When another process removes the owner's membership (in the database, no event here), then that site's readings stop within the re-check period", async () => {
+    await restart({ streamRecheckMs: 100 });
+    const twin = await siteLikeMain(app, w);
+    const sub = await subscribe(w.technician, [w.metrics[0].id, twin.metrics[0].id]);
+    const s = await open(w.technician, sub);
+    app.db.$client
+      .prepare('DELETE FROM site_members WHERE site_id = ? AND user_id = ?')
+      .run(twin.site.id, w.technician.id);
+    await tick(400);
+    await ingest([twin.metrics[0].id, 1, 2], [w.metrics[0].id, 1, 3]);
+    await s.waitFor('reading', 1);
+    await tick();
+    expect(s.events.map(data).map((d) => [d.metricId, d.value])).toEqual([[w.metrics[0].id, 3]]);
+  });
+});
+
 describe('streamsService', () => {
   it('When a stream is idle, then it sends a comment heartbeat at the configured period, and nothing after it is closed', async () => {
     const sub = await subscribe(w.technician, [w.metrics[0].id]);
     const { hub, auth, subscriptions } = app.services;
-    const streams = streamsService(hub, auth, subscriptions, { maxPerUser: 1, heartbeatMs: 20 });
+    const streams = streamsService(hub, subscriptions, { maxPerUser: 1, heartbeatMs: 20 });
     const chunks: string[] = [];
     let ended = 0;
     const actor = (await auth.loadActor(w.technician.id))!;
-    const close = await streams.open(actor, sub, undefined, { write: (c) => chunks.push(c), end: () => ended++ });
+    const credential = () => auth.loadActor(w.technician.id);
+    const close = await streams.open(actor, credential, sub, undefined, {
+      write: (c) => chunks.push(c),
+      end: () => ended++,
+    });
     await expect(
-      streams.open(actor, sub, undefined, { write: () => undefined, end: () => undefined }),
+      streams.open(actor, credential, sub, undefined, { write: () => undefined, end: () => undefined }),
     ).rejects.toMatchObject({ statusCode: 429 });
     await tick(120);
     expect(chunks[0]).toMatch(/^retry: \d+\n/);

@@ -1,14 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { buildTestApp, createWorld, injectAs, PASSWORD } from '../../helpers/app.js';
-import { expectInvalid, expectProblem, type World } from './support.js';
+import { buildTestApp, createWorld, injectAs, loginCookie, PASSWORD } from '../../helpers/app.js';
+import { count, expectInvalid, expectProblem, type World } from './support.js';
 
 let app: App;
 let w: World;
+/** The technician's session: only a signed-in session may create tokens. */
+let cookie: string;
 
 beforeEach(async () => {
   app = await buildTestApp();
   w = await createWorld(app);
+  cookie = await loginCookie(app, w.technician.email);
 });
 afterEach(async () => {
   vi.useRealTimers();
@@ -18,8 +21,11 @@ afterEach(async () => {
 const bearer = (token: string, url = '/api/me') =>
   app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 
+const post = (payload: Record<string, unknown>, headers: Record<string, string> = { cookie }) =>
+  app.inject({ method: 'POST', url: '/api/me/tokens', headers, payload });
+
 async function createToken(payload: Record<string, unknown> = { name: 'script' }) {
-  const res = await injectAs(app, w.technician, { method: 'POST', url: '/api/me/tokens', payload });
+  const res = await post(payload);
   expect(res.statusCode, res.body).toBe(201);
   return res.json() as { id: string; name: string; prefix: string; token: string; expiresAt: string | null };
 }
@@ -27,7 +33,7 @@ async function createToken(payload: Record<string, unknown> = { name: 'script' }
 describe('POST /api/me/tokens', () => {
   it('When a user creates a token, then it gets 201 with the secret once, and the secret works as a Bearer token', async () => {
     const created = await createToken();
-    expect(created).toMatchObject({ name: 'script', expiresAt: null });
+    expect(created).toMatchObject({ name: 'script' });
     expect(created.token).toMatch(/^sw_/);
     expect(created.token.startsWith(created.prefix)).toBe(true);
     const res = await bearer(created.token, `/api/sites/${w.site.id}/devices`);
@@ -43,25 +49,70 @@ describe('POST /api/me/tokens', () => {
   });
 
   it('When the name is missing or the expiry is not a whole number of days, then it gets 422 and no token', async () => {
-    expectInvalid(await injectAs(app, w.technician, { method: 'POST', url: '/api/me/tokens', payload: {} }), '/name');
-    expectInvalid(
-      await injectAs(app, w.technician, {
-        method: 'POST',
-        url: '/api/me/tokens',
-        payload: { name: 'x', expiresInDays: 0 },
-      }),
-      '/expiresInDays',
-    );
-    expectInvalid(
-      await injectAs(app, w.technician, {
-        method: 'POST',
-        url: '/api/me/tokens',
-        payload: { name: 'x', expiresInDays: '7' },
-      }),
-      '/expiresInDays',
-    );
+    expectInvalid(await post({}), '/name');
+    expectInvalid(await post({ name: 'x', expiresInDays: 0 }), '/expiresInDays');
+    expectInvalid(await post({ name: 'x', expiresInDays: '7' }), '/expiresInDays');
     const list = await injectAs(app, w.technician, { method: 'GET', url: '/api/me/tokens' });
     expect(list.json().items.map((t: { name: string }) => t.name)).toEqual(['test']);
+  });
+
+  it('When a bearer token asks for another token, then it gets 403 SESSION_REQUIRED and no token is made', async () => {
+    const { token } = await createToken();
+    const before = count(app, 'api_tokens');
+    for (const bearer of [w.technician.token, token]) {
+      const res = await post({ name: 'successor', expiresInDays: 3650 }, { authorization: `Bearer ${bearer}` });
+      expectProblem(res, 403, 'SESSION_REQUIRED');
+      expect(res.json().detail).toMatch(/signed-in session/);
+    }
+    expect(count(app, 'api_tokens')).toBe(before);
+  });
+
+  it('When a token is asked for without an expiry, then it expires after the longest lifetime (365 days by default)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const { expiresAt } = await createToken({ name: 'forever?' });
+    expect(Date.parse(expiresAt!)).toBe(t0 + 365 * 86_400_000);
+  });
+
+  it('When a token is asked for beyond the longest lifetime, then it gets 422 naming expiresInDays and its limit, and no token', async () => {
+    const before = count(app, 'api_tokens');
+    const res = await post({ name: 'ten years', expiresInDays: 3650 });
+    expectInvalid(res, '/expiresInDays');
+    expect(res.json().errors).toEqual([{ path: '/expiresInDays', message: 'must be at most 365' }]);
+    expect(count(app, 'api_tokens')).toBe(before);
+    expect((await createToken({ name: 'a year', expiresInDays: 365 })).expiresAt).not.toBeNull();
+  });
+
+  it('When TOKEN_MAX_DAYS is 30, then 31 days gets 422 and 30 days or none gets a token of 30 days', async () => {
+    await app.close();
+    app = await buildTestApp({ tokenMaxDays: 30 });
+    w = await createWorld(app);
+    cookie = await loginCookie(app, w.technician.email);
+    expect((await post({ name: 'x', expiresInDays: 31 })).json().errors).toEqual([
+      { path: '/expiresInDays', message: 'must be at most 30' },
+    ]);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    expect(Date.parse((await createToken({ name: 'y', expiresInDays: 30 })).expiresAt!)).toBe(t0 + 30 * 86_400_000);
+    expect(Date.parse((await createToken({ name: 'z' })).expiresAt!)).toBe(t0 + 30 * 86_400_000);
+  });
+
+  it('When a user creates and revokes a token, then the audit trail records both, by that user, without the secret or its hash', async () => {
+    const { id, token } = await createToken({ name: 'audited' });
+    expect((await app.inject({ method: 'DELETE', url: `/api/me/tokens/${id}`, headers: { cookie } })).statusCode).toBe(
+      204,
+    );
+    const rows = app.db.$client
+      .prepare("SELECT * FROM audit_log WHERE entity_type = 'token' AND entity_id = ? ORDER BY id")
+      .all(id) as { actor_id: string; action: string; before: string | null; after: string | null }[];
+    expect(rows.map((r) => [r.action, r.actor_id])).toEqual([
+      ['create', w.technician.id],
+      ['delete', w.technician.id],
+    ]);
+    expect(JSON.parse(rows[0].after!)).toMatchObject({ userId: w.technician.id, name: 'audited' });
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain(token);
+    expect(text).not.toMatch(/[0-9a-f]{64}/);
   });
 });
 

@@ -1,7 +1,7 @@
 // Bodies are strict (no coercion, no unknown fields: 422); query strings and paths are 400; never a 500.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { buildTestApp, createWorld, injectAs } from '../../helpers/app.js';
+import { buildTestApp, createWorld, injectAs, loginCookie } from '../../helpers/app.js';
 import { expectInvalid, expectProblem, snapshot, type World } from './support.js';
 
 let app: App;
@@ -10,6 +10,7 @@ let w: World;
 beforeEach(async () => {
   app = await buildTestApp();
   w = await createWorld(app);
+  cookie = undefined;
 });
 afterEach(() => app.close());
 
@@ -20,6 +21,8 @@ interface Write {
   valid: Record<string, unknown>;
   /** A field sent with a value of the wrong JSON type, which must not be coerced. */
   wrongType: [string, unknown];
+  /** Sent with the admin's session cookie rather than a token (minting tokens takes a session). */
+  session?: true;
 }
 
 const WRITES: Write[] = [
@@ -92,14 +95,19 @@ const WRITES: Write[] = [
     url: () => '/api/me/tokens',
     valid: { name: 'script' },
     wrongType: ['expiresInDays', '30'],
+    session: true,
   },
 ];
 
-const send = (write: Write, payload: unknown) =>
-  injectAs(app, w.admin, {
+let cookie: string | undefined;
+const send = async (write: Write, payload: unknown) =>
+  injectAs(app, write.session ? null : w.admin, {
     method: write.method,
     url: write.url(w),
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(write.session ? { cookie: (cookie ??= await loginCookie(app, w.admin.email)) } : {}),
+    },
     payload: JSON.stringify(payload),
   });
 

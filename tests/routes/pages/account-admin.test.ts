@@ -29,6 +29,15 @@ describe('/account/tokens', () => {
     expect((await b.get('/account/tokens')).body).not.toContain('Revoke token nightly export');
   });
 
+  it('When the expiry is beyond the longest lifetime, then 422 with the limit beside the field, and the form says the limit', async () => {
+    const b = await signIn(app, w.viewer.email);
+    expect((await b.get('/account/tokens')).body).toContain('At most 365; leave empty for the longest');
+    const res = await b.post('/account/tokens', { name: 'decade', expiresInDays: 3650 });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toMatch(/id="token-expiry-error"[^>]*>[^<]*must be at most 365/);
+    expect(await app.services.auth.listTokens((await app.services.auth.loadActor(w.viewer.id))!)).toHaveLength(1);
+  });
+
   it('When the name is empty, then 422 with the message beside the field', async () => {
     const res = await (await signIn(app, w.viewer.email)).post('/account/tokens', { name: '' });
     expect(res.statusCode).toBe(422);
@@ -196,14 +205,14 @@ describe('/admin', () => {
       ),
     ).toContain('Dana Done can now sign in.');
     expect(await follow(await b.post(`/admin/users/${w.viewer.id}/active`, { active: 'false' }))).toContain(
-      'is deactivated and signed out everywhere.',
+      'is deactivated and signed out everywhere; their API tokens are revoked.',
     );
     expect(await follow(await b.post(`/admin/users/${w.viewer.id}/active`, { active: 'true' }))).toContain(
       'can sign in again.',
     );
     expect(
       await follow(await b.post(`/admin/users/${w.viewer.id}/password`, { password: 'long enough pw' })),
-    ).toContain('has a new password; their sessions have ended.');
+    ).toContain('has a new password; their sessions have ended and their API tokens are revoked.');
     const site = w.site.id;
     expect(
       await follow(
@@ -228,6 +237,47 @@ describe('/admin', () => {
     // Only known words: anything else in the URL is refused, not shown.
     expect((await b.get('/admin?done=hacked&user=x')).statusCode).toBe(400);
     expect((await b.get(`/admin?done=user-created&user=usr_nobody`)).body).not.toContain('can now sign in');
+  });
+
+  it("When the admin opens a user's API tokens from the overview, then they are listed and one can be revoked, and the token stops working", async () => {
+    const b = await signIn(app, w.admin.email);
+    const overview = await b.get('/admin');
+    expect(overview.body).toContain(`href="/admin/users/${w.viewer.id}/tokens"`);
+    const [token] = await app.services.auth.listTokensOf((await app.services.auth.loadActor(w.admin.id))!, w.viewer.id);
+    const page = await b.get(`/admin/users/${w.viewer.id}/tokens`);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers.vary).toMatch(/HX-Request/);
+    expect(page.body).toContain('API tokens of');
+    expect(page.body).toContain(`Revoke token ${token.name}`);
+    const revoked = await b.post(`/admin/users/${w.viewer.id}/tokens/${token.id}/revoke`, {});
+    expect(revoked.statusCode).toBe(303);
+    const after = await b.get(String(revoked.headers.location));
+    expect(after.body).toContain('The token is revoked');
+    expect(after.body).not.toContain(`Revoke token ${token.name}`);
+    const me = await app.inject({ url: '/api/me', headers: { authorization: `Bearer ${w.viewer.token}` } });
+    expect(me.statusCode).toBe(401);
+    // The same form from a stale page: the list again, saying so, not an error page.
+    const again = await b.post(`/admin/users/${w.viewer.id}/tokens/${token.id}/revoke`, {}, { headers: HX });
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toContain('That token no longer exists');
+  });
+
+  it("When a non-admin opens or posts to a user's token page, then 403 and nothing is revoked", async () => {
+    const b = await signIn(app, w.technician.email);
+    const [token] = await app.repos.tokens.listForUser(w.viewer.id);
+    expect((await b.get(`/admin/users/${w.viewer.id}/tokens`)).statusCode).toBe(403);
+    expect((await b.post(`/admin/users/${w.viewer.id}/tokens/${token.id}/revoke`, {})).statusCode).toBe(403);
+    expect(await app.repos.tokens.listForUser(w.viewer.id)).toHaveLength(1);
+  });
+
+  it('When the admin resets a password or deactivates someone from the overview, then their tokens stop working', async () => {
+    const b = await signIn(app, w.admin.email);
+    expect((await b.post(`/admin/users/${w.viewer.id}/password`, { password: 'long enough pw' })).statusCode).toBe(303);
+    expect((await b.post(`/admin/users/${w.technician.id}/active`, { active: 'false' })).statusCode).toBe(303);
+    for (const user of [w.viewer, w.technician])
+      expect(
+        (await app.inject({ url: '/api/me', headers: { authorization: `Bearer ${user.token}` } })).statusCode,
+      ).toBe(401);
   });
 
   it('When the admin deactivates a user, then that user is signed out', async () => {

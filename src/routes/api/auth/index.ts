@@ -44,7 +44,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      if (request.session.userId) await request.session.destroy();
+      const { userId } = request.session;
+      if (userId) {
+        await request.session.destroy();
+        app.services.auth.signedOut(userId);
+      }
       return reply.code(204).send(null);
     },
   );

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
 import { NoContent, pickProblems } from '../../../schemas/common.js';
-import { CreatedTokenSchema, CreateTokenBody, MeSchema, TokenParams, TokenSchema } from '../../../schemas/users.js';
+import { CreatedTokenSchema, CreateTokenBody, MeSchema, TokenList, TokenParams } from '../../../schemas/users.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -23,7 +22,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Your API tokens (never the secret)',
-        response: { 200: Type.Object({ items: Type.Array(TokenSchema) }), ...pickProblems(401) },
+        response: { 200: TokenList, ...pickProblems(401) },
       },
     },
     async (request) => ({ items: await app.services.auth.listTokens(requireActor(request)) }),
@@ -35,12 +34,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Create an API token; the token is shown in this response only',
+        description:
+          "Only a signed-in session may create tokens: with a bearer token, 403 `SESSION_REQUIRED`. A token lives `expiresInDays`, at most and by default the server's maximum (TOKEN_MAX_DAYS, 365 unless set); more is 422.",
         body: CreateTokenBody,
-        response: { 201: CreatedTokenSchema, ...pickProblems(400, 401, 422) },
+        response: { 201: CreatedTokenSchema, ...pickProblems(400, 401, 403, 422) },
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await app.services.auth.createToken(requireActor(request), request.body)),
+      reply
+        .code(201)
+        .send(await app.services.auth.createToken(requireActor(request), request.authMethod, request.body)),
   );
 
   app.delete(

@@ -165,6 +165,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Audit trail of the site, newest first (technicians and admins)',
+        description:
+          'Membership changes (who joined or left, with which role) are listed only for those who may read the members: admins.',
         params: SiteParams,
         querystring: Type.Object(
           { ...PageQuery.properties, entityId: Type.Optional(Type.String({ maxLength: 200 })) },

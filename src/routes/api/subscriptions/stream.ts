@@ -17,7 +17,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['subscriptions'],
         summary: 'Live readings of the subscription (Server-Sent Events)',
         description:
-          'Events `reading` with data `{metricId, timestamp, value}` and an id; send `Last-Event-ID` to resume without a gap. An `event: reset` means the gap cannot be filled: reload the history. Heartbeat comment every 15 s. At most 10 open streams per user (429).',
+          'Events `reading` with data `{metricId, timestamp, value}` and an id; send `Last-Event-ID` to resume without a gap. An `event: reset` means the gap cannot be filled: reload the history. Heartbeat comment every 15 s. At most 10 open streams per user (429). The stream ends within seconds of the session or token that opened it (sign-out, expiry, revocation, password reset, deactivation); reconnecting then gets 401.',
         params: SubscriptionParams,
         headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 64 })) }),
         response: {
@@ -28,11 +28,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const actor = requireActor(request);
+      const credential = request.credential ?? (async () => null);
       const raw = reply.raw;
       let started = false;
       // Headers go out with the first bytes, so a 404 or 429 from open() is still a normal problem reply.
       const close = await app.services.streams.open(
         actor,
+        credential,
         request.params.subscriptionId,
         request.headers['last-event-id'],
         {

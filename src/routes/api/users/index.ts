@@ -1,7 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
 import { NoContent, PageOf, PageQuery, pickProblems } from '../../../schemas/common.js';
-import { CreateUserBody, UpdateUserBody, UserParams, UserSchema } from '../../../schemas/users.js';
+import {
+  CreateUserBody,
+  TokenList,
+  UpdateUserBody,
+  UserParams,
+  UserSchema,
+  UserTokenParams,
+} from '../../../schemas/users.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -39,6 +46,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['users'],
         summary: 'Change, deactivate or reset the password of a user (admins)',
+        description:
+          'Deactivating a user or setting their password ends all their sessions and revokes all their API tokens; reactivating brings none back.',
         params: UserParams,
         body: UpdateUserBody,
         response: { 200: UserSchema, ...pickProblems(400, 401, 403, 404, 409, 422) },
@@ -59,6 +68,38 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await app.services.users.delete(requireActor(request), request.params.userId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/:userId/tokens',
+    {
+      schema: {
+        tags: ['users'],
+        summary: "A user's API tokens (admins; never the secret)",
+        params: UserParams,
+        response: { 200: TokenList, ...pickProblems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      items: await app.services.auth.listTokensOf(requireActor(request), request.params.userId),
+    }),
+  );
+
+  app.delete(
+    '/:userId/tokens/:tokenId',
+    {
+      schema: {
+        tags: ['users'],
+        summary: "Revoke a user's API token (admins)",
+        params: UserTokenParams,
+        response: { 204: NoContent, ...pickProblems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { userId, tokenId } = request.params;
+      await app.services.auth.revokeTokenOf(requireActor(request), userId, tokenId);
       return reply.code(204).send(null);
     },
   );

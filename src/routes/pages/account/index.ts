@@ -19,7 +19,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       request,
       reply,
       templates,
-      { title: 'API tokens', tokens, created: null, values: { name: '' }, errors: {}, ...extra },
+      {
+        title: 'API tokens',
+        tokens,
+        maxDays: app.config.tokenMaxDays,
+        created: null,
+        values: { name: '' },
+        errors: {},
+        ...extra,
+      },
       status,
     );
   }
@@ -32,7 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { body: CreateTokenBody }, attachValidation: true, preValidation: fromForm(CreateTokenBody) },
     async (request, reply) =>
       submitForm(request, reply, {
-        run: () => app.services.auth.createToken(requireActor(request), request.body),
+        run: () => app.services.auth.createToken(requireActor(request), request.authMethod, request.body),
         done: (created) => show(request, reply, { created }, 201),
         again: (errors) => show(request, reply, { values: request.body, errors }, 422),
       }),

@@ -10,6 +10,7 @@ import { CreateUserBody, UserParams } from '../../../schemas/users.js';
 import { fromForm, submitForm } from '../form.js';
 import { AdminPages, doneUrl, overviewPage, USER_GONE } from './overview.js';
 import sites from './sites.js';
+import tokens from './tokens.js';
 
 const ActiveForm = Type.Object({ active: Type.Boolean() }, { additionalProperties: false });
 const PasswordForm = Type.Object({ password: CreateUserBody.properties.password }, { additionalProperties: false });
@@ -81,6 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   await app.register(sites);
+  await app.register(tokens);
 };
 
 export default routes;

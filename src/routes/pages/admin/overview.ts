@@ -21,9 +21,11 @@ const PAGE = 50;
  */
 const DONE = {
   'user-created': (name: string) => `${name} can now sign in.`,
-  'user-deactivated': (name: string) => `${name} is deactivated and signed out everywhere.`,
+  'user-deactivated': (name: string) =>
+    `${name} is deactivated and signed out everywhere; their API tokens are revoked.`,
   'user-reactivated': (name: string) => `${name} can sign in again.`,
-  'password-set': (name: string) => `${name} has a new password; their sessions have ended.`,
+  'password-set': (name: string) =>
+    `${name} has a new password; their sessions have ended and their API tokens are revoked.`,
 };
 type Done = keyof typeof DONE;
 export const AdminPages = Type.Object({

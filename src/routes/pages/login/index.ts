@@ -68,7 +68,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post('/logout', { config: { public: true } }, async (request, reply) => {
-    if (request.session.userId) await request.session.destroy();
+    const { userId } = request.session;
+    if (userId) {
+      await request.session.destroy();
+      app.services.auth.signedOut(userId);
+    }
     return redirect(request, reply, '/login');
   });
 };

@@ -34,6 +34,7 @@ export const errors = {
   LAST_METRIC: E('LAST_METRIC', 'A device must keep at least one metric', 409),
   VALIDATION_FAILED: E('VALIDATION_FAILED', '%s', 422),
   BAD_REQUEST: E('BAD_REQUEST', '%s', 400),
+  SERIES_TOO_LARGE: E('SERIES_TOO_LARGE', '%s', 400),
   RATE_LIMITED: E('RATE_LIMITED', 'Too many requests', 429),
   TOO_MANY_STREAMS: E('TOO_MANY_STREAMS', 'Too many open streams', 429),
 } as const;
@@ -49,6 +50,16 @@ export function badRequest(detail: string, fieldErrors?: FieldError[]): Detailed
   const err = new errors.BAD_REQUEST(detail) as DetailedError;
   if (fieldErrors) err.errors = fieldErrors;
   return err;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** A time series over the size one answer may have (metrics × buckets). */
+export function seriesTooLarge(metrics: number, buckets: number, max: number): DetailedError {
+  return new errors.SERIES_TOO_LARGE(
+    `The answer would hold ${count(metrics * buckets)} values (${count(metrics)} metrics × ${count(buckets)} buckets), ` +
+      `more than the ${count(max)} allowed; choose a longer interval, a shorter window or fewer metrics`,
+  ) as DetailedError;
 }
 
 /** Stable code without the SW_ prefix, e.g. SITE_NOT_FOUND. */

@@ -101,12 +101,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { format, ...query } = request.query;
-      const data = await app.services.timeseries.forSubscription(
+      const answer = await app.services.timeseries.forSubscription(
         requireActor(request),
         request.params.subscriptionId,
         query,
       );
-      return sendSeries(request, reply, data, format, `subscription-${request.params.subscriptionId}`);
+      return sendSeries(request, reply, answer, format, `subscription-${request.params.subscriptionId}`);
     },
   );
 

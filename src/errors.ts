@@ -62,5 +62,22 @@ export function seriesTooLarge(metrics: number, buckets: number, max: number): D
   ) as DetailedError;
 }
 
+/**
+ * A request over its budget (src/plugins/app/rate-limits.ts): 429 with Retry-After. Made without a
+ * stack trace: a flood brings many refusals, each should cost little, and none is logged with a stack.
+ */
+export function overQuota(quota: number, windowSeconds: number, per: string, retryAfter: number): DetailedError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const err = new errors.RATE_LIMITED() as DetailedError & { retryAfter: number };
+    err.message = `Too many requests: at most ${quota} every ${windowSeconds} seconds per ${per}; retry in ${retryAfter} seconds`;
+    err.retryAfter = retryAfter;
+    return err;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Stable code without the SW_ prefix, e.g. SITE_NOT_FOUND. */
 export const publicCode = (code: string) => code.replace(/^SW_/, '');

@@ -131,5 +131,11 @@ describe('GET /api/subscriptions/:id/timeseries, large', () => {
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="subscription-${subscriptionId}.csv"`);
     expect(await csv.text()).toBe(toCsv(whole));
+    const head = await fetch(`${base}${path}`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${w.technician.token}` },
+    });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import database from './plugins/app/database.js';
 import auth from './plugins/app/auth.js';
@@ -8,6 +8,7 @@ import { installValidators, schemaController } from './plugins/app/validation.js
 import session from './plugins/external/session.js';
 import swagger from './plugins/external/swagger.js';
 import rateLimit from './plugins/external/rate-limit.js';
+import rateLimits from './plugins/app/rate-limits.js';
 import underPressure from './plugins/external/under-pressure.js';
 import helmet from './plugins/external/helmet.js';
 import staticAssets from './plugins/external/static.js';
@@ -99,11 +100,13 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   await app.register(rateLimit);
   await app.register(helmet);
+  // Budgets count the principal auth finds, on every route registered after them.
+  await app.register(auth);
+  await app.register(rateLimits, config.rateLimit);
   await app.register(swagger);
   await app.register(staticAssets);
   await app.register(view, { production: config.env === 'production' });
   await app.register(htmx);
-  await app.register(auth);
 
   await app.register(metrics);
   await app.register(health);
@@ -120,8 +123,10 @@ const MALFORMED_URL = {
   code: 'BAD_REQUEST',
 };
 
-function malformedUrl(_error: Error, _request: unknown, reply: FastifyReply) {
-  void reply.code(400).type('application/problem+json').send(MALFORMED_URL);
+async function malformedUrl(_error: Error, request: FastifyRequest, reply: FastifyReply) {
+  const refusal = await request.server.rateLimits.countMissed(request, reply);
+  if (refusal) return sendProblem(refusal as FastifyError, request, reply);
+  return reply.code(400).type('application/problem+json').send(MALFORMED_URL);
 }
 
 const hops = (n: number) => (_address: string, hop: number) => hop < n;

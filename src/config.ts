@@ -23,6 +23,9 @@ export const EnvSchema = Type.Object({
   RETENTION_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   TOKEN_MAX_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+  RATE_LIMIT: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$' })),
+  RATE_LIMIT_ANONYMOUS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$' })),
+  RATE_LIMIT_WINDOW_SECONDS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -58,6 +61,11 @@ export interface Config {
    * ended it. Not an environment variable.
    */
   streamRecheckMs: number;
+  /**
+   * Request budgets per window (src/plugins/app/rate-limits.ts): per user (session or token), per
+   * client address without one; always on, so the quotas are at least 1.
+   */
+  rateLimit: { perPrincipal: number; perAddress: number; windowSeconds: number };
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
@@ -112,6 +120,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEventLoopDelayMs: Number(e.MAX_EVENT_LOOP_DELAY_MS ?? 1000),
     tokenMaxDays,
     streamRecheckMs: 5_000,
+    rateLimit: {
+      perPrincipal: Number(e.RATE_LIMIT ?? 600),
+      perAddress: Number(e.RATE_LIMIT_ANONYMOUS ?? 600),
+      windowSeconds: Number(e.RATE_LIMIT_WINDOW_SECONDS ?? 60),
+    },
     dailyFoldMs: 5_000,
   };
 }
@@ -155,6 +168,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxEventLoopDelayMs: 0,
     tokenMaxDays: 365,
     streamRecheckMs: 5_000,
+    // On, but out of reach: tests that fire thousands of requests (fuzz, matrix) are never refused;
+    // the limiter's own tests set small quotas.
+    rateLimit: { perPrincipal: 1_000_000_000, perAddress: 1_000_000_000, windowSeconds: 60 },
     // Off in tests: a fold at a random moment would change what a test sees; tests that need it set it.
     dailyFoldMs: 0,
     ...overrides,

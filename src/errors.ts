@@ -36,6 +36,7 @@ export const errors = {
   VALIDATION_FAILED: E('VALIDATION_FAILED', '%s', 422),
   BAD_REQUEST: E('BAD_REQUEST', '%s', 400),
   INVALID_CURSOR: E('INVALID_CURSOR', 'The cursor is not valid; start again without it', 400),
+  SERIES_TOO_LARGE: E('SERIES_TOO_LARGE', '%s', 400),
   RATE_LIMITED: E('RATE_LIMITED', 'Too many requests', 429),
   TOO_MANY_STREAMS: E('TOO_MANY_STREAMS', 'Too many open streams', 429),
 } as const;
@@ -51,6 +52,33 @@ export function badRequest(detail: string, fieldErrors?: FieldError[]): Detailed
   const err = new errors.BAD_REQUEST(detail) as DetailedError;
   if (fieldErrors) err.errors = fieldErrors;
   return err;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** A time series over the size one answer may have (metrics × buckets). */
+export function seriesTooLarge(metrics: number, buckets: number, max: number): DetailedError {
+  return new errors.SERIES_TOO_LARGE(
+    `The answer would hold ${count(metrics * buckets)} values (${count(metrics)} metrics × ${count(buckets)} buckets), ` +
+      `more than the ${count(max)} allowed; choose a longer interval, a shorter window or fewer metrics`,
+  ) as DetailedError;
+}
+
+/**
+ * A request over its budget (src/plugins/app/rate-limits.ts): 429 with Retry-After. Made without a
+ * stack trace: a flood brings many refusals, each should cost little, and none is logged with a stack.
+ */
+export function overQuota(quota: number, windowSeconds: number, per: string, retryAfter: number): DetailedError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const err = new errors.RATE_LIMITED() as DetailedError & { retryAfter: number };
+    err.message = `Too many requests: at most ${quota} every ${windowSeconds} seconds per ${per}; retry in ${retryAfter} seconds`;
+    err.retryAfter = retryAfter;
+    return err;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Stable code without the SW_ prefix, e.g. SITE_NOT_FOUND. */

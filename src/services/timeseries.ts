@@ -2,9 +2,10 @@
 // data comes from daily roll-ups for whole local days of the site's zone, from hourly roll-ups
 // when every bucket edge is a UTC hour, else from raw readings,
 // so a year costs about as much as a day (README, "Time series").
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricInContext } from '../db/repositories/metrics.js';
 import type { Repositories } from '../db/repositories/index.js';
-import { badRequest, errors } from '../errors.js';
+import { badRequest, errors, seriesTooLarge } from '../errors.js';
 import type { Aggregation } from '../timeseries/aggregate.js';
 import { bucketEnd, bucketStarts, countBuckets, daysAligned } from '../timeseries/buckets.js';
 import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } from '../timeseries/interval.js';
@@ -23,6 +24,14 @@ export interface SeriesQuery {
 }
 
 const MAX_WINDOW_MS = 3653 * DAY_MS; // ten years
+/**
+ * Values (metrics × buckets) one answer may hold: a subscription's 1,000 metrics at 2,000 points,
+ * or 200 at the 10,000 points maxPoints allows. Reading and sending them takes seconds and tens of
+ * megabytes; more is refused with 400 rather than queued behind everyone else.
+ */
+export const MAX_SERIES_CELLS = 2_000_000;
+/** Values read between two turns of the event loop (a few milliseconds of reads). */
+const YIELD_EVERY_CELLS = 10_000;
 
 export interface Window {
   from: number;
@@ -112,54 +121,113 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
     return values;
   }
 
-  async function build(metrics: MetricInContext[], q: SeriesQuery, defaultTz: string, unavailable: string[] = []) {
+  /** Checks the window and the size of the answer now; the values are read later, one metric at a time. */
+  function answer(metrics: MetricInContext[], q: SeriesQuery, defaultTz: string, unavailable: string[] = []) {
     const w = resolveWindow(q, defaultTz);
+    const cells = metrics.length * w.starts.length;
+    if (cells > MAX_SERIES_CELLS) throw seriesTooLarge(metrics.length, w.starts.length, MAX_SERIES_CELLS);
     const plan = planOf(w);
-    const series = [];
-    for (const m of metrics) {
-      const agg = q.agg ?? defaultAgg(m.kind);
-      series.push({
-        metricId: m.id,
-        deviceId: m.deviceId,
-        deviceName: m.deviceName,
-        siteId: m.siteId,
-        siteName: m.siteName,
-        key: m.key,
-        name: m.name,
-        unit: m.unit,
-        kind: m.kind,
-        agg,
-        values: await valuesOf(m, w, plan, agg),
-      });
+    async function* series(): AsyncGenerator<Series> {
+      let unyielded = 0;
+      for (const m of metrics) {
+        // The reads are synchronous inside: let other requests run between metrics now and then.
+        if (unyielded >= YIELD_EVERY_CELLS) {
+          await nextTurn();
+          unyielded = 0;
+        }
+        unyielded += w.starts.length;
+        const agg = q.agg ?? defaultAgg(m.kind);
+        yield {
+          metricId: m.id,
+          deviceId: m.deviceId,
+          deviceName: m.deviceName,
+          siteId: m.siteId,
+          siteName: m.siteName,
+          key: m.key,
+          name: m.name,
+          unit: m.unit,
+          kind: m.kind,
+          agg,
+          values: await valuesOf(m, w, plan, agg),
+        };
+      }
     }
-    return {
+    const head: SeriesHead = {
       from: iso(w.from),
       to: iso(w.to),
       interval: w.interval,
       tz: w.tz,
       agg: q.agg ?? 'default',
       timestamps: w.starts.map(iso),
-      series,
-      unavailable,
     };
+    return { head, metrics, cells, series, unavailable };
   }
 
   return {
-    async forMetric(actor: Actor, metricId: string, q: SeriesQuery) {
+    async forMetric(actor: Actor, metricId: string, q: SeriesQuery): Promise<SeriesAnswer> {
       const [m] = await repos.metrics.findInContext([metricId]);
       requireView(actor, m?.siteId, () => new errors.METRIC_NOT_FOUND());
-      return build([m], q, m.siteTimezone);
+      return answer([m], q, m.siteTimezone);
     },
 
     /** Default zone: the first metric's site (the usual case is one zone); pass tz to choose. */
-    async forSubscription(actor: Actor, subscriptionId: string, q: SeriesQuery) {
+    async forSubscription(actor: Actor, subscriptionId: string, q: SeriesQuery): Promise<SeriesAnswer> {
       const { metrics, unavailable } = await subscriptions.resolve(actor, subscriptionId);
-      return build(metrics, q, metrics[0]?.siteTimezone ?? 'UTC', unavailable);
+      return answer(metrics, q, metrics[0]?.siteTimezone ?? 'UTC', unavailable);
     },
   };
 }
 
-export type TimeSeries = Awaited<ReturnType<ReturnType<typeof timeseriesService>['forMetric']>>;
+export interface Series {
+  metricId: string;
+  deviceId: string;
+  deviceName: string;
+  siteId: string;
+  siteName: string;
+  key: string;
+  name: string;
+  unit: string;
+  kind: string;
+  agg: Aggregation;
+  values: (number | null)[];
+}
+
+export interface SeriesHead {
+  from: string;
+  to: string;
+  interval: Interval;
+  tz: string;
+  /** The aggregation asked for, or 'default' (each series says its own). */
+  agg: Aggregation | 'default';
+  /** Bucket starts, shared by every series. */
+  timestamps: string[];
+}
+
+/**
+ * A checked answer whose values are not read yet: `series()` reads them one metric at a time, so
+ * a large answer can be sent as it is read (src/routes/api/series-reply.ts).
+ */
+export interface SeriesAnswer {
+  head: SeriesHead;
+  /** The metrics in the answer's order, as the series will name them. */
+  metrics: readonly MetricInContext[];
+  /** Values in the answer: metrics × buckets, at most MAX_SERIES_CELLS. */
+  cells: number;
+  series: () => AsyncGenerator<Series>;
+  unavailable: string[];
+}
+
+export interface TimeSeries extends SeriesHead {
+  series: Series[];
+  unavailable: string[];
+}
+
+/** The whole answer in memory, for answers small enough to send in one piece. */
+export async function collectSeries(a: SeriesAnswer): Promise<TimeSeries> {
+  const series: Series[] = [];
+  for await (const s of a.series()) series.push(s);
+  return { ...a.head, series, unavailable: a.unavailable };
+}
 
 const csvCell = (s: string) => {
   // A leading = + - @ would be run as a formula by spreadsheets (CSV injection).
@@ -167,15 +235,27 @@ const csvCell = (s: string) => {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
-/** One row per bucket; one column per series, named by site, device, metric and unit. */
-export function toCsv(ts: TimeSeries): string {
+/**
+ * One row per bucket; one column per series, named by site, device, metric and unit. Yields
+ * pieces of about `cellsPerPiece` values, so a large file can be sent between other requests.
+ */
+export function* csvPieces(ts: TimeSeries, cellsPerPiece = Infinity): Generator<string> {
   const header = [
     'timestamp',
     ...ts.series.map((s) => `${s.siteName} / ${s.deviceName} / ${s.name}${s.unit ? ` (${s.unit})` : ''} [${s.agg}]`),
   ];
-  const lines = [header.map(csvCell).join(',')];
-  ts.timestamps.forEach((t, i) => {
-    lines.push([t, ...ts.series.map((s) => (s.values[i] === null ? '' : String(s.values[i])))].join(','));
-  });
-  return `${lines.join('\r\n')}\r\n`;
+  let lines = [header.map(csvCell).join(',')];
+  const rowsPerPiece = Math.max(1, Math.floor(cellsPerPiece / Math.max(1, ts.series.length)));
+  for (let i = 0; i < ts.timestamps.length; i++) {
+    lines.push(
+      [ts.timestamps[i], ...ts.series.map((s) => (s.values[i] === null ? '' : String(s.values[i])))].join(','),
+    );
+    if (lines.length >= rowsPerPiece) {
+      yield `${lines.join('\r\n')}\r\n`;
+      lines = [];
+    }
+  }
+  if (lines.length > 0) yield `${lines.join('\r\n')}\r\n`;
 }
+
+export const toCsv = (ts: TimeSeries): string => [...csvPieces(ts)].join('');

@@ -197,7 +197,9 @@ async function streamOnce(req: ReturnType<typeof request>) {
     abort.abort();
     return { statusCode: 200, headers: { 'content-type': type }, body: '', stream: true };
   }
-  return { statusCode: res.status, headers: { 'content-type': type }, body: await res.text(), stream: false };
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => (headers[name] = value));
+  return { statusCode: res.status, headers, body: await res.text(), stream: false };
 }
 
 describe('Fuzzing every operation of /openapi.json', () => {

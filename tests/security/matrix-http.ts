@@ -101,7 +101,8 @@ function overSocket(
   });
 }
 
-const VOLATILE_HEADERS = new Set(['date', 'x-request-id', 'set-cookie', 'connection', 'keep-alive']);
+// ratelimit: the requests left in the window, one fewer on each request, whatever it asked for.
+const VOLATILE_HEADERS = new Set(['date', 'x-request-id', 'set-cookie', 'connection', 'keep-alive', 'ratelimit']);
 
 /** What must not differ between a hidden object and a missing one, ids replaced by placeholders. */
 export function normalize(res: Response, t: Target) {

@@ -1,5 +1,5 @@
 // Reads the served OpenAPI document: its operations, and whether a response keeps its promise
-// (a declared status, a declared media type, a body that validates against the declared schema).
+// (a declared status, its declared headers, a declared media type, a body that validates against the declared schema).
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
@@ -16,7 +16,7 @@ export interface Operation {
   operationId?: string;
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }>;
+  responses: Record<string, { content?: Record<string, { schema: JsonSchema }>; headers?: Record<string, unknown> }>;
 }
 
 export interface OpenApiDocument {
@@ -59,6 +59,9 @@ export function contract(doc: OpenApiDocument) {
     if (res.statusCode >= 500) return `server error ${res.statusCode}: ${res.body.slice(0, 300)}`;
     const declared = op.responses[String(res.statusCode)] ?? op.responses.default;
     if (!declared) return `undeclared status ${res.statusCode}: ${res.body.slice(0, 300)}`;
+    // Declared headers (RateLimit, RateLimit-Policy, Retry-After on 429) are on the answer.
+    const missing = Object.keys(declared.headers ?? {}).filter((h) => res.headers[h.toLowerCase()] === undefined);
+    if (missing.length > 0) return `status ${res.statusCode} lacks the declared headers ${missing.join(', ')}`;
     const content = declared.content ?? {};
     if (Object.keys(content).length === 0)
       return res.body === '' ? null : `status ${res.statusCode} declares no content but got ${res.body.slice(0, 100)}`;

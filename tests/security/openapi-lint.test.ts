@@ -27,6 +27,12 @@ describe('GET /openapi.json, linted', () => {
         'operation-operationId',
       ]),
     );
-    expect(ruleset.rules['owasp:api2:2023-write-restricted'].enabled).toBe(true);
+    for (const rule of [
+      'owasp:api2:2023-write-restricted',
+      'owasp:api4:2023-rate-limit',
+      'owasp:api4:2023-rate-limit-responses-429',
+      'owasp:api4:2023-rate-limit-retry-after',
+    ])
+      expect(ruleset.rules[rule].enabled, rule).toBe(true);
   });
 });

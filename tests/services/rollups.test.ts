@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { collectSeries } from '../../src/services/timeseries.js';
 import { buildTestApp, createDevice, createSite } from '../helpers/app.js';
 import { hourlyRollups } from '../helpers/readings.js';
 
@@ -20,12 +21,14 @@ async function meterEnergy() {
 
 const deltas = async (metricId: string) => {
   const actor = { id: 'system', email: '', name: '', isAdmin: true, roles: new Map() };
-  const r = await app.services.timeseries.forMetric(actor, metricId, {
-    from: new Date(T0).toISOString(),
-    to: new Date(T0 + 4 * H).toISOString(),
-    interval: '1h',
-    agg: 'delta',
-  });
+  const r = await collectSeries(
+    await app.services.timeseries.forMetric(actor, metricId, {
+      from: new Date(T0).toISOString(),
+      to: new Date(T0 + 4 * H).toISOString(),
+      interval: '1h',
+      agg: 'delta',
+    }),
+  );
   return r.series[0].values;
 };
 

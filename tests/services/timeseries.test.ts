@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Actor } from '../../src/services/policy.js';
-import { defaultAgg, resolveWindow, toCsv, type TimeSeries } from '../../src/services/timeseries.js';
+import {
+  collectSeries,
+  csvPieces,
+  defaultAgg,
+  resolveWindow,
+  toCsv,
+  type TimeSeries,
+} from '../../src/services/timeseries.js';
 import { buildTestApp, createDevice, createSite, createUser } from '../helpers/app.js';
 
 const HOUR = 3_600_000;
@@ -122,6 +129,17 @@ describe('toCsv', () => {
     ]);
   });
 
+  it('When the CSV is cut into pieces of a few values, then each piece ends a row and together they are the whole file', () => {
+    const data = ts([
+      { ...base, siteName: 'S', deviceName: 'A', name: 'P', unit: 'kW', values: [1, null] },
+      { ...base, siteName: 'S', deviceName: 'B', name: 'Q', unit: '', values: [2, 3] },
+    ]);
+    const pieces = [...csvPieces(data, 2)];
+    expect(pieces).toHaveLength(2);
+    expect(pieces.every((p) => p.endsWith('\r\n'))).toBe(true);
+    expect(pieces.join('')).toBe(toCsv(data));
+  });
+
   it('When there are no series, then there is still one row per bucket', () => {
     expect(toCsv(ts([]))).toBe('timestamp\r\n2026-01-15T00:00:00.000Z\r\n2026-01-15T01:00:00.000Z\r\n');
   });
@@ -154,12 +172,14 @@ describe('timeseriesService', () => {
       ['2026-01-15T10:40:00Z', 2],
       ['2026-01-15T11:20:00Z', 4],
     ]);
-    const res = await app.services.timeseries.forMetric(admin, m.id, {
-      from: '2026-01-15T09:30:00Z',
-      to: '2026-01-15T11:30:00Z',
-      interval: '1h',
-      agg: 'sum',
-    });
+    const res = await collectSeries(
+      await app.services.timeseries.forMetric(admin, m.id, {
+        from: '2026-01-15T09:30:00Z',
+        to: '2026-01-15T11:30:00Z',
+        interval: '1h',
+        agg: 'sum',
+      }),
+    );
     expect(res.tz).toBe('Asia/Kolkata');
     expect(res.timestamps).toEqual(['2026-01-15T09:30:00.000Z', '2026-01-15T10:30:00.000Z']);
     expect(res.series[0].values).toEqual([1, 6]);
@@ -173,8 +193,12 @@ describe('timeseriesService', () => {
     await put(m, points);
     const q = { from: '2026-03-27T23:00:00Z', to: '2026-03-30T22:00:00Z', maxPoints: 10_000 };
     for (const agg of ['sum', 'count', 'max', 'min', 'first', 'last'] as const) {
-      const days = await app.services.timeseries.forMetric(admin, m.id, { ...q, interval: '1d', agg });
-      const quarters = await app.services.timeseries.forMetric(admin, m.id, { ...q, interval: '15m', agg });
+      const days = await collectSeries(
+        await app.services.timeseries.forMetric(admin, m.id, { ...q, interval: '1d', agg }),
+      );
+      const quarters = await collectSeries(
+        await app.services.timeseries.forMetric(admin, m.id, { ...q, interval: '15m', agg }),
+      );
       const folded = days.timestamps.map((start, i) => {
         const end = i + 1 < days.timestamps.length ? Date.parse(days.timestamps[i + 1]) : Infinity;
         const vs = quarters.series[0].values.filter(
@@ -201,11 +225,13 @@ describe('timeseriesService', () => {
     const a = await metricIn('America/New_York');
     const b = await metricIn('Europe/Berlin');
     const sub = await app.services.subscriptions.create(admin, { name: 'Zones', metricIds: [a.id, b.id] });
-    const res = await app.services.timeseries.forSubscription(admin, sub.id, {
-      from: '2026-01-10T00:00:00Z',
-      to: '2026-01-12T00:00:00Z',
-      interval: '1d',
-    });
+    const res = await collectSeries(
+      await app.services.timeseries.forSubscription(admin, sub.id, {
+        from: '2026-01-10T00:00:00Z',
+        to: '2026-01-12T00:00:00Z',
+        interval: '1d',
+      }),
+    );
     expect(res.tz).toBe('America/New_York');
     expect(res.timestamps[0]).toBe('2026-01-09T05:00:00.000Z');
     expect(res.series.map((s) => s.metricId)).toEqual([a.id, b.id]);

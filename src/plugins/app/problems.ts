@@ -171,6 +171,8 @@ export function sendRetryAfter(error: FastifyError, reply: FastifyReply) {
  * routes (set at the root; the pages set their own). Answers problem+json.
  */
 export async function sendProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const refusal = await request.server.rateLimits.countMissed(request, reply);
+  if (refusal) error = refusal as FastifyError;
   const problem = toProblem(error, request);
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="sitewatt"');
   sendRetryAfter(error, reply);

@@ -26,8 +26,9 @@ export const REFUSAL_HOLD_MS = 1_000;
 export const MAX_HELD_REFUSALS = 1_000;
 
 /**
- * Off by default; routes opt in with `config.rateLimit` (sign-in). Keyed by client address,
- * which is the proxy's unless TRUST_PROXY is set. https://github.com/fastify/fastify-rate-limit
+ * Off by default; routes opt in with `config.rateLimit` (sign-in), a stricter limit on top of every
+ * route's budget (src/plugins/app/rate-limits.ts). Keyed by client address, which is the proxy's
+ * unless TRUST_PROXY is set. https://github.com/fastify/fastify-rate-limit
  *
  * On those routes every 429 (this limit, the per-account throttle, the full argon2 queue) is
  * answered only after REFUSAL_HOLD_MS. A refusal is cheap, so a client that ignores Retry-After

@@ -46,6 +46,11 @@ export default fp(
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
       },
+      transformObject: (document) => {
+        if (!('openapiObject' in document)) return document.swaggerObject;
+        declareRateLimits(document.openapiObject as OpenApiDocument);
+        return document.openapiObject;
+      },
       transform: ({ schema, url, route }) => ({
         schema:
           url.startsWith('/api') || url === '/healthz'
@@ -59,6 +64,63 @@ export default fp(
   },
   { name: 'swagger' },
 );
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { responses?: Record<string, { headers?: Record<string, unknown> }> }>>;
+  components?: { headers?: Record<string, unknown> };
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']);
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+const RATE_LIMIT_HEADERS = {
+  RateLimit: {
+    description:
+      'Requests left in the current window (r) and seconds until it ends (t), e.g. `"default";r=599;t=42` (draft-ietf-httpapi-ratelimit-headers-10)',
+    schema: { type: 'string' },
+  },
+  'RateLimit-Policy': {
+    description:
+      'The quota (q) per window of w seconds: "default" per user (session and tokens together), "anonymous" per client address, "health" per address for probes; e.g. `"default";q=600;w=60`',
+    schema: { type: 'string' },
+  },
+  'Retry-After': { description: 'Seconds until the window ends', schema: { type: 'integer', minimum: 1 } },
+};
+const TOO_MANY_REQUESTS = {
+  description: 'Too many requests: over the quota of RateLimit-Policy; retry after Retry-After seconds',
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+
+/**
+ * Every operation is counted against a budget (src/plugins/app/rate-limits.ts): its 2xx and 4xx
+ * answers carry RateLimit and RateLimit-Policy, and any of them can be a 429 with Retry-After.
+ */
+function declareRateLimits(doc: OpenApiDocument): void {
+  doc.components = { ...doc.components, headers: RATE_LIMIT_HEADERS };
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!METHODS.has(method)) continue;
+      const responses = { ...op.responses, 429: { ...TOO_MANY_REQUESTS, ...op.responses?.[429] } };
+      op.responses = Object.fromEntries(
+        Object.entries(responses)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([status, response]) => [
+            status,
+            /^[24]/.test(status)
+              ? {
+                  ...response,
+                  headers: {
+                    ...response.headers,
+                    RateLimit: header('RateLimit'),
+                    'RateLimit-Policy': header('RateLimit-Policy'),
+                    ...(status === '429' ? { 'Retry-After': header('Retry-After') } : {}),
+                  },
+                }
+              : response,
+          ]),
+      );
+    }
+  }
+}
 
 /**
  * A stable operationId from the method and path, so generated clients get names without a

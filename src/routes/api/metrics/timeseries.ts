@@ -20,14 +20,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { format, ...query } = request.query;
-      const data = await app.services.timeseries.forMetric(requireActor(request), request.params.metricId, query);
-      return sendSeries(
-        request,
-        reply,
-        data,
-        format,
-        `${data.series[0].siteName}-${data.series[0].deviceName}-${data.series[0].key}`,
-      );
+      const answer = await app.services.timeseries.forMetric(requireActor(request), request.params.metricId, query);
+      const [m] = answer.metrics;
+      return sendSeries(request, reply, answer, format, `${m.siteName}-${m.deviceName}-${m.key}`);
     },
   );
 };

@@ -9,6 +9,7 @@ import {
   UpdateSubscriptionBody,
 } from '../../../schemas/subscriptions.js';
 import { SeriesQuery, seriesResponse } from '../../../schemas/timeseries.js';
+import { MAX_SERIES_CELLS } from '../../../services/timeseries.js';
 import { sendSeries } from '../series-reply.js';
 import stream from './stream.js';
 
@@ -94,6 +95,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['timeseries'],
         summary: "Aligned history of the subscription's metrics (JSON or CSV)",
+        description: `At most ${MAX_SERIES_CELLS.toLocaleString('en-US')} values (metrics × buckets) in one answer; more is 400 SERIES_TOO_LARGE. Large answers are streamed.`,
         params: SubscriptionParams,
         querystring: SeriesQuery,
         response: { 200: seriesResponse, ...pickProblems(400, 401, 404) },
@@ -101,12 +103,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { format, ...query } = request.query;
-      const data = await app.services.timeseries.forSubscription(
+      const answer = await app.services.timeseries.forSubscription(
         requireActor(request),
         request.params.subscriptionId,
         query,
       );
-      return sendSeries(request, reply, data, format, `subscription-${request.params.subscriptionId}`);
+      return sendSeries(request, reply, answer, format, `subscription-${request.params.subscriptionId}`);
     },
   );
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Actor } from '../../src/services/policy.js';
@@ -90,6 +91,46 @@ describe('defaultAgg', () => {
   it('When a metric is a counter, then the default is delta; otherwise avg', () => {
     expect(defaultAgg('counter')).toBe('delta');
     expect(defaultAgg('gauge')).toBe('avg');
+  });
+});
+
+describe('resolveWindow over every timestamp the query accepts (property)', () => {
+  const earliest = Date.parse('0000-01-01T00:00:00Z');
+  const latest = Date.parse('9999-12-31T23:59:59Z');
+  const early = Date.parse('0100-01-01T00:00:00Z');
+  const instant = fc.oneof(fc.integer({ min: earliest, max: latest }), fc.integer({ min: earliest, max: early }));
+  const span = fc.oneof(
+    fc.integer({ min: -DAY, max: 3 * DAY }),
+    fc.integer({ min: 0, max: 800 * DAY }),
+    fc.integer({ min: 3600 * DAY, max: 3700 * DAY }),
+  );
+
+  it('When from and to are anywhere in years 0000 to 9999, then the window resolves or is refused with 400, never another error', () => {
+    fc.assert(
+      fc.property(
+        instant,
+        span,
+        fc.constantFrom('auto', '1m', '15m', '1h', '1d', '1w', '1mo') as fc.Arbitrary<'auto'>,
+        fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Pacific/Apia'),
+        fc.integer({ min: 1, max: 10_000 }),
+        (from, len, interval, tz, maxPoints) => {
+          const to = Math.min(from + len, latest);
+          const q = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), interval, tz, maxPoints };
+          let win;
+          try {
+            win = resolveWindow(q, 'UTC', NOW);
+          } catch (e) {
+            expect((e as { statusCode?: number }).statusCode, String(e)).toBe(400);
+            return;
+          }
+          expect(win.starts.length).toBeGreaterThan(0);
+          expect(win.starts.length).toBeLessThanOrEqual(maxPoints);
+          expect(win.starts[0]).toBeLessThanOrEqual(from);
+          expect(win.end).toBeGreaterThanOrEqual(to);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

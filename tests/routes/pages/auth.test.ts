@@ -163,6 +163,56 @@ describe('POST /login', () => {
   });
 });
 
+describe('Where sign-in returns to (next)', () => {
+  // Location is a header: Node refuses characters past U+00FF in it, which answered 500.
+  const wide = ['/sites?q=€', '/sites/\u2028', '/subscriptions#Ω', '/sites?q=%E2%82%AC€'];
+  const encoded = (next: string) => new URL(next, 'http://x').href.slice('http://x'.length);
+
+  it('When a signed-in visitor opens /login with a next above U+00FF, then it is a 303 to that path percent-encoded, with the security headers (it was 500)', async () => {
+    const b = await signIn(app, w.viewer.email);
+    for (const next of wide) {
+      const res = await b.get(`/login?next=${encodeURIComponent(next)}`);
+      expect(res.statusCode, next).toBe(303);
+      expect(res.headers.location, next).toBe(encoded(next));
+      expect(res.headers.location).toMatch(/^[\x21-\x7e]+$/);
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      const hx = await b.get(`/login?next=${encodeURIComponent(next)}`, HX);
+      expect(hx.statusCode, next).toBe(303);
+    }
+  });
+
+  it('When someone signs in with a next above U+00FF, then they land on that path percent-encoded and stay signed in (it was 500 and the session was lost)', async () => {
+    for (const [next, headers] of [
+      ['/sites?q=€', {}],
+      ['/sites/\u2028x', HX],
+    ] as const) {
+      const page = await app.inject({ url: `/login?next=${encodeURIComponent(next)}` });
+      expect(page.statusCode).toBe(200);
+      const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+      const res = await app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { ...formHeaders(cookie), ...headers },
+        payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=correct%20horse%20battery&next=${encodeURIComponent(next)}`,
+      });
+      const target = res.headers.location ?? res.headers['hx-redirect'];
+      expect(target, next).toBe(encoded(next));
+      const session = res.cookies.find((c) => c.name === 'sitewatt.sid');
+      expect(session).toBeDefined();
+      const sites = await app.inject({ url: '/sites', headers: { cookie: `sitewatt.sid=${session!.value}` } });
+      expect(sites.statusCode).toBe(200);
+    }
+  });
+
+  it('When next leaves the site in a way only the URL parser sees (a tab in //, a backslash), then sign-in lands on /sites', async () => {
+    const b = await signIn(app, w.viewer.email);
+    for (const next of ['/\t/evil.example', '/\\evil.example', '//evil.example', 'https://evil.example', '/\n/evil']) {
+      const res = await b.get(`/login?next=${encodeURIComponent(next)}`);
+      expect(res.headers.location, JSON.stringify(next)).toBe('/sites');
+    }
+  });
+});
+
 describe('POST /logout', () => {
   it('When a user signs out, then the session ends and pages send them to /login', async () => {
     const b = await signIn(app, w.viewer.email);

@@ -90,7 +90,7 @@ export const DECLARATIONS: Record<string, Declaration> = {
 
   // ---- API: sign-in and the caller's own things ----
   'POST /api/auth/login': { ...pub, body: (t) => ({ email: t.login.email, password: PASSWORD }) },
-  'POST /api/auth/logout': pub,
+  'POST /api/auth/logout': { ...pub, body: () => ({}) },
   'GET /api/me': self,
   'GET /api/me/tokens': self,
   'POST /api/me/tokens': { ...self, body: () => ({ name: 'laptop' }) },

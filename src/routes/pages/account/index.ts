@@ -34,6 +34,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (!errors) {
         try {
           const created = await app.services.auth.createToken(actorOf(request), request.body);
+          // The page shows the secret once: no cache (browser history, proxy) may keep a copy.
+          reply.header('cache-control', 'no-store');
           return show(request, reply, { created }, 201);
         } catch (err) {
           errors = serviceErrors(err);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Actor } from '../../src/services/policy.js';
-import { defaultAgg, resolveWindow, toCsv, type TimeSeries } from '../../src/services/timeseries.js';
+import { csvCell, defaultAgg, resolveWindow, toCsv, type TimeSeries } from '../../src/services/timeseries.js';
 import { buildTestApp, createDevice, createSite, createUser } from '../helpers/app.js';
 
 const HOUR = 3_600_000;
@@ -161,6 +161,32 @@ describe('toCsv', () => {
       '2026-01-15T01:00:00.000Z,,0,3',
       '',
     ]);
+  });
+
+  it('When a name holds a formula after a ; or a tab (a cell where a spreadsheet splits on them), or starts with a tab, CR or LF, then each such start is neutralised', () => {
+    expect(csvCell('Plant;=HYPERLINK("http://evil")')).toBe(`"Plant;'=HYPERLINK(""http://evil"")"`);
+    expect(csvCell('A; +1;-2;@SUM(A1)')).toBe("A; '+1;'-2;'@SUM(A1)");
+    expect(csvCell('A\t=1+1')).toBe("A\t'=1+1");
+    expect(csvCell('\t=1+1')).toBe("'\t'=1+1");
+    expect(csvCell('\n=1+1')).toBe(`"'\n=1+1"`);
+    expect(csvCell('\r@x')).toBe(`"'\r@x"`);
+    // Left alone: a formula character inside a cell, and a comma's cell (quoted, which comma-splitting spreadsheets honour).
+    expect(csvCell('Roof 3-4 @ north')).toBe('Roof 3-4 @ north');
+    expect(csvCell('Plant, -20 C store')).toBe('"Plant, -20 C store"');
+  });
+
+  it('When any text goes through csvCell, then no cell a spreadsheet splitting on ; or tab would see starts with = + - @ (property)', () => {
+    const formulaish = fc.stringMatching(/^[=+\-@;\t\r\n ,a"]{0,12}$/);
+    fc.assert(
+      fc.property(fc.oneof(formulaish, fc.string()), (text) => {
+        const cell = csvCell(text);
+        // As a spreadsheet splitting on ; or tab sees it, quotes and all: every piece starts harmlessly.
+        for (const piece of cell.split(/[;\t]/).slice(1)) expect(piece).not.toMatch(/^[ \t\r\n]*[=+\-@]/);
+        const unquoted = cell.startsWith('"') ? cell.slice(1) : cell;
+        expect(unquoted).not.toMatch(/^[=+\-@\t\r\n]/);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('When there are no series, then there is still one row per bucket', () => {

@@ -59,7 +59,7 @@ async function renderError(error: FastifyError, request: FastifyRequest, reply: 
   // Reached from another plugin's scope (a file our assets or Swagger UI's static files cannot find
   // calls the not-found handler for its URL, which is ours): no CSRF, no views there, and no page to
   // show for a missing file either. Problem+json, as everywhere outside the pages.
-  if (typeof reply.generateCsrf !== 'function') return sendProblem(error, request, reply);
+  if (typeof reply.formToken !== 'function') return sendProblem(error, request, reply);
   // @fastify/csrf-protection's refusals are 403 with their own codes.
   const csrfRefused = error.code?.startsWith('FST_CSRF_');
   const problem = csrfRefused ? { status: 403, code: 'BAD_REQUEST', detail: 'csrf' } : toProblem(error, request);

@@ -22,7 +22,7 @@ export function baseData(request: FastifyRequest, reply: FastifyReply) {
   const actor = request.actor;
   return {
     actor,
-    csrf: reply.generateCsrf(),
+    csrf: reply.formToken(),
     path: new URL(request.url, 'http://x').pathname,
     demo: request.server.config.demo,
     f: format,

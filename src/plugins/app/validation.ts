@@ -4,10 +4,11 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 
 /**
- * Ajv instances: bodies are validated strictly (no type coercion, unknown fields refused,
- * every error reported, within bounds: see `bounded`), while query strings and path parameters, which are always text, are
- * coerced to the declared types. Fastify's default would coerce bodies too ("42" for a number)
- * and silently strip unknown fields. https://fastify.dev/docs/latest/Reference/Validation-and-Serialization/
+ * Ajv instances: bodies are validated strictly (no type coercion, unknown fields refused, every
+ * error reported within bounds: see `bounded`), while query strings and path parameters, which are
+ * always text, are coerced to the declared types. Fastify's default would coerce bodies too ("42"
+ * for a number) and silently strip unknown fields.
+ * https://fastify.dev/docs/latest/Reference/Validation-and-Serialization/
  */
 function makeAjv(coerceTypes: false | 'array', allErrors = true) {
   const ajv = new Ajv.default({
@@ -32,15 +33,17 @@ export const FULL_CHECK_MAX_VALUES = 50_000;
 /** The keyword of the last error of a body that was not checked in full (problems.ts says so). */
 export const NOT_CHECKED_IN_FULL = 'sitewatt:notCheckedInFull';
 
-/** Whether `data` holds more than `limit` values; stops counting there. */
+/** Whether `data` holds more than `limit` values; stops counting there (a list counts at once). */
 function larger(data: unknown, limit: number): boolean {
   const stack = [data];
-  let n = 0;
+  let n = 1;
   while (stack.length > 0) {
     const v = stack.pop();
-    if (++n > limit) return true;
-    if (Array.isArray(v)) for (const item of v) stack.push(item);
-    else if (v !== null && typeof v === 'object') for (const item of Object.values(v)) stack.push(item);
+    const children = Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.values(v) : null;
+    if (!children) continue;
+    n += children.length;
+    if (n > limit) return true;
+    for (const child of children) stack.push(child);
   }
   return false;
 }

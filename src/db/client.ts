@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -12,9 +12,21 @@ export const MIGRATIONS_FOLDER = join(projectRoot(), 'drizzle');
 /** SQLite's page cache per connection, in KiB. */
 export const CACHE_KIB = 64 * 1024;
 
+/**
+ * Creates `path` readable by its owner only (0600, less what the umask takes) unless it exists.
+ * SQLite would create it 0644 (world-readable: password hashes, sessions); its -wal, -shm and
+ * -journal files copy the database file's mode, so they follow. https://www.sqlite.org/tempfiles.html
+ */
+export function createPrivate(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+}
+
 /** Opens SQLite with foreign keys, WAL and a busy timeout, and applies pending migrations. */
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+    createPrivate(path);
+  }
   const sqlite = new Database(path);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

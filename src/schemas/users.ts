@@ -48,6 +48,9 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Nothing to say, but said as JSON: a cross-site form or simple fetch cannot send it (POST /api/auth/logout). */
+export const LogoutBody = Type.Object({}, { additionalProperties: false });
+
 export const TokenSchema = Type.Object({
   id: Id,
   name: Type.String(),

@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { ConfigError, loadConfig } from '../config.js';
+import { createPrivate } from '../db/client.js';
 
 const USAGE = 'Usage: npm run backup -- <file> [--force]   (--force replaces an existing file)';
 
@@ -44,6 +45,8 @@ async function backup(source: string, target: string, force: boolean) {
     const live = new Database(source, { readonly: true, fileMustExist: true });
     try {
       live.pragma('busy_timeout = 5000');
+      // A backup holds what the database holds: owner-only, like the database (src/db/client.ts).
+      createPrivate(partial);
       await live.backup(partial, { progress: () => 0x7fffffff });
     } finally {
       live.close();

@@ -1,6 +1,7 @@
 import type { Repositories } from '../db/repositories/index.js';
 import type { ReadingRow } from '../db/repositories/readings.js';
 import { errors, invalid, type FieldError } from '../errors.js';
+import { utcTime } from '../timeseries/zone.js';
 import type { LiveHub } from './live.js';
 import { canManageDevices, canView, type Actor } from './policy.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
@@ -20,7 +21,7 @@ function parseTimestamp(s: string): number {
   if (!m) return Number.NaN;
   const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number);
   // Date.parse rolls 2026-02-30 over to March 2: a reading must be stored where it says it is.
-  const day = new Date(Date.UTC(y, mo - 1, d));
+  const day = new Date(utcTime(y, mo - 1, d));
   if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) return Number.NaN;
   return Date.parse(s);
 }

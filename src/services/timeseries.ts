@@ -229,9 +229,15 @@ export async function collectSeries(a: SeriesAnswer): Promise<TimeSeries> {
   return { ...a.head, series, unavailable: a.unavailable };
 }
 
-const csvCell = (s: string) => {
-  // A leading = + - @ would be run as a formula by spreadsheets (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+/**
+ * A text cell as CSV, never read as a formula (CSV injection). A spreadsheet runs a cell that starts
+ * with = + - @ (or a tab, CR or LF before one); where its locale splits on `;` (or it splits on tabs)
+ * it also starts a cell after each of those, inside our quotes too. Each such start gets a `'`, which
+ * makes it text. Commas need nothing: cells with one are quoted, and spreadsheets splitting on commas
+ * honour the quotes. Numbers and timestamps are not text cells: -2 stays a number.
+ */
+export const csvCell = (s: string) => {
+  const safe = s.replace(/^(?=[=+\-@\t\r\n])/, "'").replace(/([;\t][ \t\r\n]*)(?=[=+\-@])/g, "$1'");
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 

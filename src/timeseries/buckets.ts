@@ -3,7 +3,7 @@
 // local hour; 1d/1w/1mo follow the local calendar, so a day can last 23 or 25 hours.
 import type { Interval } from './interval.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time.js';
-import { offsetAt, transitionIn, wallToInstant } from './zone.js';
+import { offsetAt, transitionIn, utcTime, wallToInstant } from './zone.js';
 
 const FIXED_MS: Partial<Record<Interval, number>> = { '1m': MINUTE_MS, '5m': 5 * MINUTE_MS, '15m': 15 * MINUTE_MS };
 
@@ -47,14 +47,14 @@ function floorWall(wall: number, interval: CalendarInterval): number {
   // Epoch day 0 (1970-01-01) was a Thursday; ISO weeks start on Monday.
   if (interval === '1w') return (day - mod(day + 3, 7)) * DAY_MS;
   const d = new Date(wall);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  return utcTime(d.getUTCFullYear(), d.getUTCMonth());
 }
 
 function nextWall(wall: number, interval: CalendarInterval): number {
   if (interval === '1d') return wall + DAY_MS;
   if (interval === '1w') return wall + 7 * DAY_MS;
   const d = new Date(wall);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return utcTime(d.getUTCFullYear(), d.getUTCMonth() + 1);
 }
 
 /** Smallest boundary > t. Loops only over skipped days (Pacific/Apia lost 2011-12-30). */

@@ -62,20 +62,32 @@ function zone(tz: string): Zone {
   return z;
 }
 
-const PARTS = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
-
-/** Offset in ms at the whole second `sec`, straight from Intl (seconds resolution keeps LMT exact). */
-function rawOffset(z: Zone, sec: number): number {
-  const ms = sec * SECOND_MS;
-  const m = PARTS.exec(z.fmt.format(ms));
-  if (!m) throw new RangeError(`Instant ${ms} is outside the supported range (years 1 to 9999)`);
-  const [y, mo, d, h, mi, s] = [+m[3], +m[1] - 1, +m[2], +m[4], +m[5], +m[6]];
-  // Date.UTC maps years 0-99 to 1900-1999, so those take the slow path.
-  if (y >= 100) return Date.UTC(y, mo, d, h, mi, s) - ms;
+/**
+ * Epoch ms of a UTC calendar time, for every year: Date.UTC maps years 0-99 to 1900-1999, so
+ * those go through setUTCFullYear. Months and days overflow as in Date.UTC (month 12 is January next).
+ */
+export function utcTime(y: number, mo: number, d = 1, h = 0, mi = 0, s = 0): number {
+  if (y >= 100) return Date.UTC(y, mo, d, h, mi, s);
   const date = new Date(0);
   date.setUTCFullYear(y, mo, d);
   date.setUTCHours(h, mi, s, 0);
-  return date.getTime() - ms;
+  return date.getTime();
+}
+
+const PARTS = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
+/**
+ * Intl writes years before 1 AD without an era (1 BC as "1"), which would read as a wrong date.
+ * Every zone keeps its local mean time until the 1800s, so an earlier instant takes the offset
+ * in force on 0001-01-02 (local year 1 in every zone).
+ */
+const EARLIEST_S = utcTime(1, 0, 2) / SECOND_MS;
+
+/** Offset in ms at the whole second `sec`, straight from Intl (seconds resolution keeps LMT exact). */
+function rawOffset(z: Zone, sec: number): number {
+  const ms = Math.max(sec, EARLIEST_S) * SECOND_MS;
+  const m = PARTS.exec(z.fmt.format(ms));
+  if (!m) throw new RangeError(`Instant ${ms} is outside the supported range (years 0 to 9999)`);
+  return utcTime(+m[3], +m[1] - 1, +m[2], +m[4], +m[5], +m[6]) - ms;
 }
 
 function probe(z: Zone, k: number): number {

@@ -1,5 +1,5 @@
 // How src/db/client.ts opens a database file: the settings durability and speed rely on.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,6 +23,18 @@ describe('openDatabase', () => {
       expect(db.$client.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'readings'").pluck().get()).toBe(
         1,
       );
+    } finally {
+      db.$client.close();
+    }
+  });
+
+  it('When a database file is created, then it and its WAL and shared-memory files are readable by their owner only (they were 0644)', () => {
+    const path = join(dir, 'private', 'db.sqlite');
+    const db = openDatabase(path);
+    try {
+      db.$client.exec('CREATE TABLE probe (x); INSERT INTO probe VALUES (1)');
+      for (const file of [path, `${path}-wal`, `${path}-shm`])
+        expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
     } finally {
       db.$client.close();
     }

@@ -21,10 +21,19 @@ const form = (fields: Record<string, string | number | boolean>) =>
 export const csrfOf = (html: string) =>
   /name="csrf-token" content="([^"]+)"/.exec(html)?.[1] ?? /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
-/** A cookie jar of one: the login page's session, then the signed-in one. */
+/** The Cookie header a browser would send back after this response (its Set-Cookie values). */
+export const cookiesOf = (res: Res) => res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+
+/** The sign-in page as an anonymous browser gets it: its form cookie and the form's CSRF token. */
+export async function loginPage(app: App, url = '/login') {
+  const page = await app.inject({ url });
+  return { page, cookie: cookiesOf(page), csrf: csrfOf(page.body) };
+}
+
+/** A cookie jar of one: the login page's form cookie, then the signed-in session. */
 export async function signIn(app: App, email: string, password = PASSWORD): Promise<Browser> {
-  const page = await app.inject({ url: '/login' });
-  let cookie = `sitewatt.sid=${page.cookies.find((c) => c.name === 'sitewatt.sid')?.value}`;
+  const { page, cookie: formCookie } = await loginPage(app);
+  let cookie = formCookie;
   const res = await app.inject({
     method: 'POST',
     url: '/login',

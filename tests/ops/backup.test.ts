@@ -1,7 +1,16 @@
 // `npm run backup` under concurrent ingestion: a separate process writes batches of readings through
 // the repository (the server's ingestion transaction) while the backup script runs as another one.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -110,6 +119,9 @@ describe('npm run backup -- <file>', () => {
     const result = await backup(dir, live, [target]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/integrity_check: ok/);
+    // The database, its WAL and the backup hold password hashes and sessions: owner-only (they were 0644).
+    for (const file of [live, `${live}-wal`, `${live}-shm`, target])
+      expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
 
     const exited = new Promise((r) => writer!.once('exit', r));
     writer!.kill('SIGTERM');

@@ -45,9 +45,12 @@ describe('X-Request-Id', () => {
 });
 
 describe('GET /metrics', () => {
-  it('When no token is configured, then it is off (404)', async () => {
+  it('When no token is configured, then it is off: 404 as problem+json like every route outside the pages (it was text/plain)', async () => {
     app = await buildTestApp();
-    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(404);
+    const res = await app.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(res.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 
   it('When a token is configured, then only that bearer gets Prometheus text with requests, readings and streams', async () => {
@@ -58,7 +61,10 @@ describe('GET /metrics', () => {
       url: '/api/readings',
       payload: { readings: [{ metricId: w.metrics[0].id, timestamp: new Date().toISOString(), value: 50 }] },
     });
-    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    const anonymous = await app.inject({ url: '/metrics' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer realm=/);
     expect(
       (await app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode,
     ).toBe(401);

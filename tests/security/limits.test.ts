@@ -67,6 +67,51 @@ describe('Request limits', () => {
     expect(body.detail).toMatch(/10000/);
   });
 
+  it('When a signed-in viewer posts 100,000 (or 1,000,000) zeros as readings, then it gets 422 naming the limit within seconds (it stalled the server for over 30 s)', async () => {
+    for (const n of [100_000, 1_000_000]) {
+      const payload = `{"readings":[${new Array(n).fill('0').join(',')}]}`;
+      const started = Date.now();
+      const res = await injectAs(app, w.viewer, {
+        method: 'POST',
+        url: '/api/readings',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      const body = expectProblem(res, 422, 'VALIDATION_FAILED');
+      expect(Date.now() - started, `${n} zeros`).toBeLessThan(3_000);
+      expect(body.errors![0]).toEqual({ path: '/readings', message: 'must have at most 10000 items' });
+      expect(body.detail).toMatch(/too large to look for every error/);
+      expect(res.body.length).toBeLessThan(1_000);
+    }
+  });
+
+  it('When 10,000 readings have three fields of the wrong type each, then the 422 lists the first 100 errors and says there were 30,000', async () => {
+    const readings = Array.from({ length: 10_000 }, () => ({ metricId: 1, timestamp: 2, value: 'x' }));
+    const res = await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings } });
+    const body = expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(body.errors).toHaveLength(100);
+    expect(body.errors!.slice(0, 3).map((e) => e.path)).toEqual([
+      '/readings/0/metricId',
+      '/readings/0/timestamp',
+      '/readings/0/value',
+    ]);
+    expect(body.detail).toMatch(/\(100 of 30000 listed\)$/);
+    expect(res.body.length).toBeLessThan(20_000);
+  });
+
+  it('When 10,000 readings name unknown metrics, then the 422 lists 100 of them and says how many readings are invalid', async () => {
+    const readings = Array.from({ length: 10_000 }, (_, i) => ({
+      metricId: `nope-${i}`,
+      timestamp: '2026-01-01T00:00:00Z',
+      value: 1,
+    }));
+    const res = await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings } });
+    const body = expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(body.errors).toHaveLength(100);
+    expect(body.detail).toMatch(/^10000 of 10000 readings are invalid; nothing was stored \(100 of 10000 listed\)$/);
+    expect(res.body.length).toBeLessThan(20_000);
+  });
+
   it('When a time series asks for maxPoints=10001, a window over 10 years, or an interval beyond maxPoints, then it gets 400', async () => {
     const url = `/api/metrics/${w.metrics[0].id}/timeseries`;
     for (const q of [

@@ -68,7 +68,8 @@ describe('Logs', () => {
         ).statusCode,
       ).toBe(422);
       expect(
-        (await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: cookieHeader } })).statusCode,
+        (await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: cookieHeader }, payload: {} }))
+          .statusCode,
       ).toBe(204);
 
       expect(lines.length).toBeGreaterThan(10); // the capture works: requests were logged

@@ -97,7 +97,7 @@ export const DECLARATIONS: Record<string, Declaration> = {
 
   // ---- API: sign-in and the caller's own things ----
   'POST /api/auth/login': { ...pub, body: (t) => ({ email: t.login.email, password: PASSWORD }) },
-  'POST /api/auth/logout': pub,
+  'POST /api/auth/logout': { ...pub, body: () => ({}) },
   'GET /api/me': self,
   'GET /api/me/tokens': self,
   // Minting a token takes a session: a token that could mint tokens would outlive its own revocation.

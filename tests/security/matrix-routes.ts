@@ -25,19 +25,27 @@ export interface RegisteredRoute {
 }
 
 /** Builds an app with an onRoute hook attached before any plugin registers a route. */
-export async function buildAppCollectingRoutes(config: Config): Promise<{ app: App; seen: Set<string> }> {
+export async function buildAppCollectingRoutes(
+  config: Config,
+): Promise<{ app: App; seen: Set<string>; queries: Map<string, string[]> }> {
   const seen = new Set<string>();
+  /** The query parameters each route's schema declares, by `METHOD /url`. */
+  const queries = new Map<string, string[]>();
   const channel = diagnostics.channel('fastify.initialization');
   const attach = (message: unknown) => {
     (message as { fastify: FastifyInstance }).fastify.addHook('onRoute', (route: RouteOptions) => {
-      for (const method of [route.method].flat()) seen.add(`${method} ${route.url}`);
+      const query = (route.schema?.querystring as { properties?: object } | undefined)?.properties ?? {};
+      for (const method of [route.method].flat()) {
+        seen.add(`${method} ${route.url}`);
+        queries.set(`${method} ${route.url}`, Object.keys(query));
+      }
     });
   };
   channel.subscribe(attach);
   try {
     const app = await buildApp(config);
     await app.ready();
-    return { app, seen };
+    return { app, seen, queries };
   } finally {
     channel.unsubscribe(attach);
   }

@@ -8,7 +8,7 @@ import type { App } from '../../src/app.js';
 import { SESSION_COOKIE } from '../../src/plugins/external/session.js';
 import { hashToken } from '../../src/services/auth.js';
 import { addMember, createDevice, createSite, createUser, type TestUser } from '../helpers/app.js';
-import { csrfOf } from '../helpers/pages.js';
+import { cookiesOf, csrfOf } from '../helpers/pages.js';
 
 export const ACTORS = [
   'anonymous',
@@ -211,7 +211,9 @@ async function csrfFrom(app: App, url: string, cookie?: string): Promise<{ csrf:
   const set = res.cookies.find((c) => c.name === SESSION_COOKIE);
   const csrf = csrfOf(res.body);
   if (!csrf) throw new Error(`no CSRF token on ${url} (${res.statusCode})`);
-  return { csrf, cookie: set ? `${SESSION_COOKIE}=${encodeURIComponent(set.value)}` : cookie! };
+  // Anonymous: the sign-in form's cookie (FORM_COOKIE), not a session, carries what the token is bound to.
+  if (!cookie) return { csrf, cookie: cookiesOf(res) };
+  return { csrf, cookie: set ? `${SESSION_COOKIE}=${encodeURIComponent(set.value)}` : cookie };
 }
 
 /**

@@ -44,15 +44,49 @@ export function idArbitrary(hints: Hints, name: string, fallback: fc.Arbitrary<s
 }
 
 const HOUR = 3_600_000;
-/** A timestamp a reading may carry: within the last 30 days, to the millisecond or minute. */
-const isoTimestamp = fc
-  .integer({ min: -30 * 24 * HOUR, max: 0 })
-  .map((offset) => new Date(Date.now() + offset).toISOString());
+/**
+ * Instants at the edges of what a date-time may say: years 0000-0099 (which Date.UTC reads as
+ * 1900-1999), leap days there, and the last second of 9999; close pairs make windows of days to months.
+ */
+export const extremeTimestamp = fc.constantFrom(
+  '0000-01-01T00:00:00Z',
+  '0000-02-29T12:00:00Z',
+  '0000-03-01T00:00:00Z',
+  '0000-06-01T00:00:00+14:00',
+  '0050-01-01T00:00:00Z',
+  '0050-03-01T00:00:00-12:00',
+  '0099-12-31T23:59:59Z',
+  '0100-01-01T00:00:00Z',
+  '1969-12-31T23:59:59Z',
+  '9999-06-01T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+);
+/** A timestamp a reading may carry: within the last 30 days, to the millisecond or minute; now and then an extreme one. */
+const isoTimestamp = fc.oneof(
+  {
+    weight: 9,
+    arbitrary: fc
+      .integer({ min: -30 * 24 * HOUR, max: 0 })
+      .map((offset) => new Date(Date.now() + offset).toISOString()),
+  },
+  { weight: 1, arbitrary: extremeTimestamp },
+);
+
+/** Text past U+00FF (Latin-1), which Node refuses in a header: a euro sign, line separators, Greek, CJK, an emoji. */
+export const wideString = fc
+  .tuple(
+    fc.constantFrom('', '/', '/sites?q='),
+    fc.string({ maxLength: 10 }),
+    fc.constantFrom('€', '\u2028', '\u2029', 'Ω', '日本語', '💥', '\u0100'),
+  )
+  .map(([head, text, wide]) => `${head}${text}${wide}`);
 
 /** Strings meant to break things: control characters, lone surrogates, RTL marks, NUL, path tricks, SQL and formula text. */
 export const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 80 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
+  wideString,
+  extremeTimestamp,
   fc.constantFrom(
     '\u0000',
     '\ud800',
@@ -140,10 +174,37 @@ function objectArbitrary(s: JsonSchema, hints: Hints): fc.Arbitrary<Record<strin
 
 export type Mutation = 'wrong-type' | 'missing' | 'extra' | 'huge' | 'unicode' | 'not-an-object';
 
+/**
+ * A list far past any limit whose items all have the wrong type: 100,000 zeros where readings
+ * belong once held the server for most of a minute. Under the 1 MiB body limit.
+ */
+const hugeArray = fc
+  .tuple(fc.constantFrom(0, 'x', null, true, [], {}), fc.constantFrom(101, 10_001, 100_000))
+  .map(([item, n]) => new Array<unknown>(n).fill(item));
+
+const isArray = (s: JsonSchema | undefined) => (Array.isArray(s?.type) ? s.type[0] : s?.type) === 'array';
+
 /** A value that is valid but for one mutation (or a wholly wrong value); objects are mutated one level down too. */
 export function invalid(s: JsonSchema, hints: Hints): fc.Arbitrary<unknown> {
   if ((Array.isArray(s.type) ? s.type[0] : s.type) !== 'object' || !s.properties) return fc.oneof(anyJson, hugeString);
   const keys = Object.keys(s.properties);
+  // An object with no fields at all (sign-out's `{}`): a field it does not take, or not an object.
+  if (keys.length === 0)
+    return fc.oneof(
+      anyJson,
+      anyJson.map((junk) => ({ unexpected: junk })),
+    );
+  const one = oneMutation(s, hints, keys);
+  const arrays = keys.filter((k) => isArray(s.properties![k]));
+  if (arrays.length === 0) return one;
+  // Every operation that takes a list also gets that list huge, of items of the wrong type.
+  const huge = fc
+    .tuple(valid(s, hints) as fc.Arbitrary<Record<string, unknown>>, fc.constantFrom(...arrays), hugeArray)
+    .map(([value, key, items]) => ({ ...value, [key]: items }));
+  return fc.oneof({ weight: 5, arbitrary: one }, { weight: 1, arbitrary: huge });
+}
+
+function oneMutation(s: JsonSchema, hints: Hints, keys: string[]): fc.Arbitrary<unknown> {
   return fc
     .tuple(
       valid(s, hints) as fc.Arbitrary<Record<string, unknown>>,
@@ -199,6 +260,8 @@ export function queryValue(
   if (mutate)
     return fc.oneof(
       hostileString,
+      wideString,
+      extremeTimestamp,
       hugeString.map((h) => h.slice(0, 5000)),
       fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 3 }),
       fc.constantFrom('-1', '0', '1e309', 'NaN', '10001', '201', 'true', '9007199254740993'),

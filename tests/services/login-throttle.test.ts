@@ -3,7 +3,7 @@ import type { App } from '../../src/app.js';
 import { REFUSAL_HOLD_MS } from '../../src/plugins/external/rate-limit.js';
 import { LoginThrottle } from '../../src/services/login-throttle.js';
 import { buildTestApp, createUser, PASSWORD } from '../helpers/app.js';
-import { csrfOf } from '../helpers/pages.js';
+import { cookiesOf, csrfOf } from '../helpers/pages.js';
 
 describe('LoginThrottle', () => {
   it('When an account has 20 failures within 15 minutes, then it must wait until the oldest ages out, never longer', () => {
@@ -140,7 +140,7 @@ describe('POST /api/auth/login throttling', () => {
     try {
       const user = await createUser(app);
       const page = await app.inject({ url: '/login' });
-      const cookie = `sitewatt.sid=${page.cookies.find((c) => c.name === 'sitewatt.sid')?.value}`;
+      const cookie = cookiesOf(page);
       const csrf = csrfOf(page.body);
       const attempt = (password: string, ip: string) =>
         app.inject({

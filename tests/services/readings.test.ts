@@ -90,6 +90,12 @@ describe('readingsService.ingest: timestamps', () => {
   it('When a timestamp is before 1970, then it is refused', async () => {
     expect((await refusal(ingest('1969-12-31T23:59:59Z'))).errors![0].message).toBe('Before 1970');
   });
+
+  it('When a leap day of year 0000 or 0004 is sent, then it is a real date (before 1970), not a malformed one as in 1900', async () => {
+    for (const timestamp of ['0000-02-29T00:00:00Z', '0004-02-29T00:00:00Z'])
+      expect((await refusal(ingest(timestamp))).errors![0].message, timestamp).toBe('Before 1970');
+    expect((await refusal(ingest('0001-02-29T00:00:00Z'))).errors![0].message).toMatch(/ISO 8601/);
+  });
 });
 
 describe('readingsService.write: live fan-out', () => {

@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Actor } from '../../src/services/policy.js';
 import {
   collectSeries,
+  csvCell,
   csvPieces,
   defaultAgg,
   resolveWindow,
@@ -100,6 +102,46 @@ describe('defaultAgg', () => {
   });
 });
 
+describe('resolveWindow over every timestamp the query accepts (property)', () => {
+  const earliest = Date.parse('0000-01-01T00:00:00Z');
+  const latest = Date.parse('9999-12-31T23:59:59Z');
+  const early = Date.parse('0100-01-01T00:00:00Z');
+  const instant = fc.oneof(fc.integer({ min: earliest, max: latest }), fc.integer({ min: earliest, max: early }));
+  const span = fc.oneof(
+    fc.integer({ min: -DAY, max: 3 * DAY }),
+    fc.integer({ min: 0, max: 800 * DAY }),
+    fc.integer({ min: 3600 * DAY, max: 3700 * DAY }),
+  );
+
+  it('When from and to are anywhere in years 0000 to 9999, then the window resolves or is refused with 400, never another error', () => {
+    fc.assert(
+      fc.property(
+        instant,
+        span,
+        fc.constantFrom('auto', '1m', '15m', '1h', '1d', '1w', '1mo') as fc.Arbitrary<'auto'>,
+        fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Pacific/Apia'),
+        fc.integer({ min: 1, max: 10_000 }),
+        (from, len, interval, tz, maxPoints) => {
+          const to = Math.min(from + len, latest);
+          const q = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), interval, tz, maxPoints };
+          let win;
+          try {
+            win = resolveWindow(q, 'UTC', NOW);
+          } catch (e) {
+            expect((e as { statusCode?: number }).statusCode, String(e)).toBe(400);
+            return;
+          }
+          expect(win.starts.length).toBeGreaterThan(0);
+          expect(win.starts.length).toBeLessThanOrEqual(maxPoints);
+          expect(win.starts[0]).toBeLessThanOrEqual(from);
+          expect(win.end).toBeGreaterThanOrEqual(to);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('toCsv', () => {
   const base = { metricId: 'm', deviceId: 'd', siteId: 's', key: 'k', kind: 'gauge' as const, agg: 'avg' as const };
   const ts = (series: TimeSeries['series']): TimeSeries => ({
@@ -138,6 +180,32 @@ describe('toCsv', () => {
     expect(pieces).toHaveLength(2);
     expect(pieces.every((p) => p.endsWith('\r\n'))).toBe(true);
     expect(pieces.join('')).toBe(toCsv(data));
+  });
+
+  it('When a name holds a formula after a ; or a tab (a cell where a spreadsheet splits on them), or starts with a tab, CR or LF, then each such start is neutralised', () => {
+    expect(csvCell('Plant;=HYPERLINK("http://evil")')).toBe(`"Plant;'=HYPERLINK(""http://evil"")"`);
+    expect(csvCell('A; +1;-2;@SUM(A1)')).toBe("A; '+1;'-2;'@SUM(A1)");
+    expect(csvCell('A\t=1+1')).toBe("A\t'=1+1");
+    expect(csvCell('\t=1+1')).toBe("'\t'=1+1");
+    expect(csvCell('\n=1+1')).toBe(`"'\n=1+1"`);
+    expect(csvCell('\r@x')).toBe(`"'\r@x"`);
+    // Left alone: a formula character inside a cell, and a comma's cell (quoted, which comma-splitting spreadsheets honour).
+    expect(csvCell('Roof 3-4 @ north')).toBe('Roof 3-4 @ north');
+    expect(csvCell('Plant, -20 C store')).toBe('"Plant, -20 C store"');
+  });
+
+  it('When any text goes through csvCell, then no cell a spreadsheet splitting on ; or tab would see starts with = + - @ (property)', () => {
+    const formulaish = fc.stringMatching(/^[=+\-@;\t\r\n ,a"]{0,12}$/);
+    fc.assert(
+      fc.property(fc.oneof(formulaish, fc.string()), (text) => {
+        const cell = csvCell(text);
+        // As a spreadsheet splitting on ; or tab sees it, quotes and all: every piece starts harmlessly.
+        for (const piece of cell.split(/[;\t]/).slice(1)) expect(piece).not.toMatch(/^[ \t\r\n]*[=+\-@]/);
+        const unquoted = cell.startsWith('"') ? cell.slice(1) : cell;
+        expect(unquoted).not.toMatch(/^[=+\-@\t\r\n]/);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('When there are no series, then there is still one row per bucket', () => {

@@ -96,6 +96,52 @@ describe('bucketStarts (properties)', () => {
   });
 });
 
+describe('bucketStarts over every year a query may name (properties)', () => {
+  // The date-time format takes years 0000 to 9999; Date.UTC would put 0000-0099 in 1900-1999.
+  const earliest = Date.parse('0000-01-01T00:00:00Z');
+  const latest = Date.parse('9999-12-31T23:59:59Z');
+  const anyInstant = fc.oneof(
+    fc.integer({ min: earliest, max: latest }),
+    fc.integer({ min: earliest, max: Date.parse('0101-01-01T00:00:00Z') }),
+  );
+  /** The local wall time of an instant, as a UTC date (its year, month, day and hour are the zone's). */
+  const wall = (t: number, zone: string) => new Date(t + offsetAt(t, zone));
+
+  it('When any window from 0000 to 9999 is bucketed by day, week or month, then the buckets tile it and start at local midnight (the 1st, for months)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Interval>('1h', '1d', '1w', '1mo'),
+        anyInstant,
+        fc.integer({ min: 1, max: 40 }),
+        tz,
+        (i, from, n, zone) => {
+          const to = Math.min(from + n * APPROX_LEN[i], latest);
+          fc.pre(to > from);
+          const starts = bucketStarts(from, to, i, zone);
+          const ends = starts.map((start) => bucketEnd(start, i, zone));
+          expect(starts[0]).toBeLessThanOrEqual(from);
+          expect(ends.slice(0, -1)).toEqual(starts.slice(1));
+          expect(ends[ends.length - 1]).toBeGreaterThanOrEqual(to);
+          for (const [k, start] of starts.entries()) {
+            // Never far from its nominal length (a DST day is 23 or 25 hours).
+            expect(Math.abs(ends[k] - start - APPROX_LEN[i])).toBeLessThanOrEqual(
+              i === '1mo' ? 3 * 1440 * MINUTE : 2 * 60 * MINUTE,
+            );
+            if (i === '1h') continue;
+            // Local midnight, or the clock change that skipped it (America/Santiago springs forward at 00:00).
+            const local = wall(start, zone);
+            if (offsetAt(start - 1, zone) !== offsetAt(start, zone)) continue;
+            expect(local.getUTCHours() * 60 + local.getUTCMinutes(), `${i} ${zone} ${local.toISOString()}`).toBe(0);
+            if (i === '1mo') expect(local.getUTCDate()).toBe(1);
+            if (i === '1w') expect(local.getUTCDay()).toBe(1);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('aggregateSeries (properties)', () => {
   const setup = fc.record({
     i: fc.constantFrom<Interval>('1m', '5m', '15m', '1h'),

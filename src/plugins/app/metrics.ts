@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { timingSafeEqual } from 'node:crypto';
+import { errors } from '../../errors.js';
 
 /**
  * Prometheus metrics at GET /metrics, behind METRICS_TOKEN (no token configured: 404).
@@ -67,16 +68,11 @@ export default fp(
     });
 
     const expected = app.config.metricsToken ? Buffer.from(`Bearer ${app.config.metricsToken}`) : null;
+    // Refusals are thrown, so they are problem+json like every route outside the pages.
     app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-      if (!expected) return reply.code(404).type('text/plain').send('Not found');
+      if (!expected) throw new errors.NOT_FOUND();
       const given = Buffer.from(request.headers.authorization ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer realm="metrics"')
-          .type('text/plain')
-          .send('Unauthorized');
-      }
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new errors.UNAUTHENTICATED();
       return reply.type(registry.contentType).send(await registry.metrics());
     });
   },

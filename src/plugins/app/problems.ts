@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { publicCode, type FieldError } from '../../errors.js';
+import { NOT_CHECKED_IN_FULL } from './validation.js';
 
 export interface Problem {
   type: string;
@@ -93,22 +94,56 @@ function said(keyword: string, p: Record<string, unknown>, fallback: string | un
   }
 }
 
+/** How many field errors an answer lists; the detail says how many more there were. */
+export const MAX_LISTED_ERRORS = 100;
+
+interface Listed {
+  errors: FieldError[];
+  /** How many more fields were found than listed; null when some were not looked for at all. */
+  more: number | null;
+}
+
+/**
+ * One error per field, the first MAX_LISTED_ERRORS of them. A nullable field (anyOf) otherwise
+ * reports every branch, e.g. "must be <= 90", "must be null", "must match a schema in anyOf" for
+ * latitude 91. Linear: a body of 10,000 wrong items must not cost 10,000² comparisons.
+ */
+function listed(all: Iterable<FieldError>, checkedInFull = true): Listed {
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  for (const e of all) {
+    if (seen.has(e.path)) continue;
+    seen.add(e.path);
+    if (errors.length < MAX_LISTED_ERRORS) errors.push(e);
+  }
+  return { errors, more: checkedInFull ? seen.size - errors.length : null };
+}
+
+/** What the detail adds when the list is not the whole story. */
+function untold({ errors, more }: Listed): string {
+  if (more === null) return ' (the body is too large to look for every error: only the first is listed)';
+  return more > 0 ? ` (${errors.length} of ${errors.length + more} listed)` : '';
+}
+
 /** Ajv errors as JSON-pointer paths relative to the part that failed (body, query, params). */
-function fieldErrors(error: FastifyError): FieldError[] {
-  const all = (error.validation ?? []).map((v) => {
-    const params = v.params as Record<string, unknown>;
-    const extra = params.missingProperty ?? params.additionalProperty;
-    const path = `${v.instancePath}${extra ? `/${String(extra)}` : ''}` || '/';
-    const message = params.additionalProperty
-      ? 'is not an allowed field'
-      : params.missingProperty
-        ? 'is required'
-        : said(v.keyword, params, v.message);
-    return { path, message };
-  });
-  // One message per field: a nullable field (anyOf) otherwise reports every branch, e.g.
-  // "must be <= 90", "must be null", "must match a schema in anyOf" for latitude 91.
-  return all.filter((e, i) => all.findIndex((o) => o.path === e.path) === i);
+function fieldErrors(error: FastifyError): Listed {
+  const validation = error.validation ?? [];
+  const checkedInFull = !validation.some((v) => v.keyword === NOT_CHECKED_IN_FULL);
+  function* each(): Generator<FieldError> {
+    for (const v of validation) {
+      if (v.keyword === NOT_CHECKED_IN_FULL) continue;
+      const params = v.params as Record<string, unknown>;
+      const extra = params.missingProperty ?? params.additionalProperty;
+      const path = `${v.instancePath}${extra ? `/${String(extra)}` : ''}` || '/';
+      const message = params.additionalProperty
+        ? 'is not an allowed field'
+        : params.missingProperty
+          ? 'is required'
+          : said(v.keyword, params, v.message);
+      yield { path, message };
+    }
+  }
+  return listed(each(), checkedInFull);
 }
 
 /** Turns any error into problem details; 5xx details never leave the server. */
@@ -116,14 +151,15 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
   if (error.validation) {
     // A well-formed body with wrong content is 422; a wrong query string or path is 400.
     const status = error.validationContext === 'body' ? 422 : 400;
-    const errors = fieldErrors(error);
+    const found = fieldErrors(error);
+    const errors = found.errors;
     const where =
       error.validationContext === 'body'
         ? 'body'
         : error.validationContext === 'querystring'
           ? 'query string'
           : error.validationContext;
-    const detail = `Invalid ${where}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`;
+    const detail = `Invalid ${where}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}${untold(found)}`;
     return {
       type: 'urn:sitewatt:problem:validation-failed',
       title: TITLES[status],
@@ -155,7 +191,11 @@ export function toProblem(error: FastifyError, request: FastifyRequest): Problem
     code,
   };
   const withErrors = error as FastifyError & { errors?: FieldError[] };
-  if (withErrors.errors) problem.errors = withErrors.errors;
+  if (withErrors.errors) {
+    const found = listed(withErrors.errors);
+    problem.errors = found.errors;
+    problem.detail += untold(found);
+  }
   return problem;
 }
 

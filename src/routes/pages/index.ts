@@ -59,7 +59,7 @@ async function renderError(error: FastifyError, request: FastifyRequest, reply: 
   // Reached from another plugin's scope (a file our assets or Swagger UI's static files cannot find
   // calls the not-found handler for its URL, which is ours): no CSRF, no views there, and no page to
   // show for a missing file either. Problem+json, as everywhere outside the pages.
-  if (typeof reply.generateCsrf !== 'function') return sendProblem(error, request, reply);
+  if (typeof reply.formToken !== 'function') return sendProblem(error, request, reply);
   const refusal = await request.server.rateLimits.countMissed(request, reply);
   if (refusal) error = refusal as FastifyError;
   // @fastify/csrf-protection's refusals are 403 with their own codes.

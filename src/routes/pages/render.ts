@@ -21,7 +21,7 @@ export function baseData(request: FastifyRequest, reply: FastifyReply) {
   const actor = request.actor;
   return {
     actor,
-    csrf: reply.generateCsrf(),
+    csrf: reply.formToken(),
     path: new URL(request.url, 'http://x').pathname,
     demo: request.server.config.demo,
     f: format,
@@ -44,14 +44,30 @@ export async function render(
 
 /** After a successful form: a 303 for plain forms, a full-page navigation for htmx. */
 export function redirect(request: FastifyRequest, reply: FastifyReply, url: string) {
-  if (request.htmx.request) return reply.header('hx-redirect', url).code(204).send();
-  return reply.redirect(url, 303);
+  // Location and HX-Redirect are headers, which Node refuses past U+00FF: every target is encoded.
+  const target = localPath(url) ?? '/sites';
+  if (request.htmx.request) return reply.header('hx-redirect', target).code(204).send();
+  return reply.redirect(target, 303);
 }
 
-/** `next` must be a path on this site, never another origin (`//evil`, `/\evil`, `https:`). */
+/**
+ * A path on this site as it may go in a header, or null: `url` parsed against a placeholder origin
+ * must keep that origin (so `//evil`, `/\\evil`, `https:` and tricks the URL parser would turn into
+ * them are refused), and comes back percent-encoded (WHATWG URL encodes everything past U+007E).
+ */
+const PLACEHOLDER = 'http://sitewatt.invalid';
+export function localPath(url: string): string | null {
+  // eslint-disable-next-line no-control-regex -- the URL parser would silently drop tabs and newlines
+  if (!url.startsWith('/') || /[\u0000-\u001f\u007f]/.test(url)) return null;
+  try {
+    const parsed = new URL(url, PLACEHOLDER);
+    return parsed.origin === PLACEHOLDER ? `${parsed.pathname}${parsed.search}${parsed.hash}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where to go after signing in: `next` if it is a path on this site (encoded), else the sites list. */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\'))
-    return '/sites';
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach a Location header
-  return /[\u0000-\u001f]/.test(next) ? '/sites' : next;
+  return (typeof next === 'string' && localPath(next)) || '/sites';
 }

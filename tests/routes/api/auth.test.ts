@@ -71,11 +71,27 @@ describe('POST /api/auth/login', () => {
 describe('POST /api/auth/logout', () => {
   it('When a signed-in user logs out, then it gets 204, the session row is gone and the old cookie gets 401', async () => {
     const cookie = await loginCookie(app, w.technician.email);
-    const res = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } });
+    const res = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie }, payload: {} });
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
     expect(count(app, 'sessions')).toBe(0);
     expectProblem(await me(cookie), 401, 'UNAUTHENTICATED');
+  });
+
+  it('When another site posts a sign-out with the cookie (text/plain, a form, or no body), then it is refused (415 or 422) and the session stays', async () => {
+    const cookie = await loginCookie(app, w.technician.email);
+    for (const [type, payload] of [
+      ['text/plain', '{}'],
+      ['application/x-www-form-urlencoded', 'a=b'],
+      [undefined, undefined],
+    ] as const) {
+      const headers: Record<string, string> = { cookie, ...(type ? { 'content-type': type } : {}) };
+      const res = await app.inject({ method: 'POST', url: '/api/auth/logout', headers, payload });
+      expect(res.statusCode, type).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, type).toBeLessThan(500);
+      expect((await me(cookie)).statusCode, type).toBe(200);
+    }
+    expect(count(app, 'sessions')).toBe(1);
   });
 });
 
@@ -342,7 +358,7 @@ describe('The session cookie on the API, against sign-out and other writers', ()
 
   it('When the cookie is forged, unknown or ended, then the API answers 401 and tells the browser to forget it', async () => {
     const cookie = await loginCookie(app, w.technician.email);
-    await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } });
+    await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie }, payload: {} });
     for (const dead of [cookie, 'sitewatt.sid=forged.value']) {
       const res = await me(dead);
       expectProblem(res, 401, 'UNAUTHENTICATED');

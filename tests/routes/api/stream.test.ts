@@ -386,7 +386,9 @@ describe('GET /api/subscriptions/:subscriptionId/stream, when its credential end
     const s = await open(w.technician, sub, undefined, 10_000, auth);
     expect(s.status).toBe(200);
     const other = await open(w.technician, sub); // the same user's token: not signed out
-    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: auth })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: auth, payload: {} })).statusCode).toBe(
+      204,
+    );
     await endsWithin(s, 2000);
     expect((await open(w.technician, sub, undefined, 10_000, auth)).status).toBe(401);
     await expectOpenFor(other, 300);

@@ -243,6 +243,27 @@ describe('GET /api/metrics/:metricId/timeseries: interval choice and limits', ()
     ).toBe(200);
   });
 
+  it('When the window lies in years 0000 to 0099 (or 9999), then day and month buckets answer 200 on local calendar edges (they were 500)', async () => {
+    const cases: [string, string, string, string[]][] = [
+      ['0000-01-01T00:00:00Z', '0000-04-01T00:00:00Z', '1mo', ['0000-01-01', '0000-02-01', '0000-03-01']],
+      ['0000-02-27T00:00:00Z', '0000-03-02T00:00:00Z', '1d', ['0000-02-27', '0000-02-28', '0000-02-29', '0000-03-01']],
+      ['0050-11-01T00:00:00Z', '0051-02-01T00:00:00Z', '1mo', ['0050-11-01', '0050-12-01', '0051-01-01']],
+      ['0099-12-01T00:00:00Z', '0100-02-01T00:00:00Z', '1mo', ['0099-12-01', '0100-01-01']],
+      ['9999-11-01T00:00:00Z', '9999-12-31T23:59:59Z', '1mo', ['9999-11-01', '9999-12-01']],
+    ];
+    for (const [from, to, interval, days] of cases) {
+      const body = await values(w.metrics[0].id, `from=${from}&to=${to}&interval=${interval}&tz=UTC`);
+      expect(body.timestamps, from).toEqual(days.map((d) => `${d}T00:00:00.000Z`));
+      expect(body.series[0].values.every((v) => v === null)).toBe(true);
+    }
+    // In a zone, the month starts at local midnight (New York's local mean time, -4:56:02 then).
+    const ny = await values(
+      w.metrics[0].id,
+      'from=0050-01-01T00:00:00Z&to=0050-03-01T00:00:00Z&interval=1mo&tz=America/New_York',
+    );
+    expect(ny.timestamps).toEqual(['0049-12-01T04:56:02.000Z', '0050-01-01T04:56:02.000Z', '0050-02-01T04:56:02.000Z']);
+  });
+
   it('When the time zone is unknown, then it gets 400 naming it', async () => {
     const body = expectProblem(await series(w.metrics[0].id, `${day}&tz=Mars/Olympus_Mons`), 400, 'BAD_REQUEST');
     expect(body.detail).toContain('Mars/Olympus_Mons');

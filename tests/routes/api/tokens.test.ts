@@ -41,6 +41,17 @@ describe('POST /api/me/tokens', () => {
     expect(res.json().items.map((d: { id: string }) => d.id)).toEqual([w.device.id]);
   });
 
+  it('When a token is created, then the answer that carries the secret says Cache-Control: no-store', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/me/tokens',
+      headers: { cookie },
+      payload: { name: 'cached?' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
   it('When a token is created, then the database holds only its hash, never the secret', async () => {
     const { token } = await createToken();
     const rows = app.db.$client.prepare('SELECT * FROM api_tokens').all();

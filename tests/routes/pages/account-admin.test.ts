@@ -38,6 +38,15 @@ describe('/account/tokens', () => {
     expect(await app.services.auth.listTokens((await app.services.auth.loadActor(w.viewer.id))!)).toHaveLength(1);
   });
 
+  it('When the page shows a new token (full page or htmx), then it says Cache-Control: no-store, so no cache keeps the secret', async () => {
+    const b = await signIn(app, w.viewer.email);
+    for (const headers of [{}, HX]) {
+      const created = await b.post('/account/tokens', { name: 'secret page' }, { headers });
+      expect(created.statusCode).toBe(201);
+      expect(created.headers['cache-control']).toBe('no-store');
+    }
+  });
+
   it('When the name is empty, then 422 with the message beside the field', async () => {
     const res = await (await signIn(app, w.viewer.email)).post('/account/tokens', { name: '' });
     expect(res.statusCode).toBe(422);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld } from '../../helpers/app.js';
-import { csrfOf, HX, signIn } from '../../helpers/pages.js';
+import { cookiesOf, csrfOf, HX, loginPage, signIn } from '../../helpers/pages.js';
 
 let app: App;
 let w: Awaited<ReturnType<typeof createWorld>>;
@@ -94,7 +94,7 @@ describe('GET /login', () => {
 describe('POST /login', () => {
   it('When the password is wrong, then the form comes back with 401 and a clear message, keeping the email', async () => {
     const page = await app.inject({ url: '/login' });
-    const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+    const cookie = cookiesOf(page);
     const res = await app.inject({
       method: 'POST',
       url: '/login',
@@ -110,7 +110,7 @@ describe('POST /login', () => {
   it('When a field is over its limit or missing, then the form comes back (422) with the same words as a wrong password, not an error page', async () => {
     const page = await app.inject({ url: '/login' });
     expect(page.body).toContain('maxlength="254"');
-    const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+    const cookie = cookiesOf(page);
     const csrf = `_csrf=${encodeURIComponent(csrfOf(page.body))}`;
     const long = `${'a'.repeat(300)}@example.com`;
     for (const [body, email] of [
@@ -142,7 +142,7 @@ describe('POST /login', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/login',
-      headers: formHeaders(`sitewatt.sid=${page.cookies[0].value}`),
+      headers: formHeaders(cookiesOf(page)),
       payload: `email=${encodeURIComponent(w.viewer.email)}&password=x`,
     });
     expect(res.statusCode).toBe(403);
@@ -151,7 +151,7 @@ describe('POST /login', () => {
 
   it('When next points to another origin, then sign-in still lands on /sites', async () => {
     const page = await app.inject({ url: '/login' });
-    const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+    const cookie = cookiesOf(page);
     const res = await app.inject({
       method: 'POST',
       url: '/login',
@@ -160,6 +160,111 @@ describe('POST /login', () => {
     });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/sites');
+  });
+});
+
+describe('Anonymous visits store nothing', () => {
+  const sessions = () => app.db.$client.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
+
+  it('When 100 anonymous visitors open /login (or its htmx partial, or fail to sign in), then no session row is stored (each was one)', async () => {
+    const cookies = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const res = await app.inject({ url: '/login', headers: i % 2 ? HX : {} });
+      expect(res.statusCode).toBe(200);
+      res.cookies.forEach((c) => cookies.add(c.name));
+    }
+    expect(sessions()).toBe(0);
+    expect([...cookies]).toEqual(['sitewatt.form']);
+    const { page, cookie, csrf } = await loginPage(app);
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: formHeaders(cookie),
+      payload: `_csrf=${encodeURIComponent(csrf)}&email=${encodeURIComponent(w.viewer.email)}&password=nope`,
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(page.cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/login' });
+    expect(sessions()).toBe(0);
+  });
+
+  it('When the sign-in form is posted, then its token must match its own form cookie: missing, foreign or cookieless is 403, the right pair signs in', async () => {
+    const mine = await loginPage(app);
+    const theirs = await loginPage(app);
+    const post = (cookie: string, csrf: string | null) =>
+      app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: formHeaders(cookie),
+        payload: `${csrf === null ? '' : `_csrf=${encodeURIComponent(csrf)}&`}email=${encodeURIComponent(w.viewer.email)}&password=correct%20horse%20battery`,
+      });
+    for (const [cookie, csrf] of [
+      [mine.cookie, null],
+      ['', mine.csrf],
+      [mine.cookie, theirs.csrf],
+      [mine.cookie, `${mine.csrf.slice(0, -2)}AA`],
+      ['sitewatt.form=not-a-value-we-issued', mine.csrf],
+    ] as const) {
+      const res = await post(cookie, csrf);
+      expect(res.statusCode, `${cookie} ${csrf}`).toBe(403);
+      expect(res.body).toContain('This form has expired');
+    }
+    expect(sessions()).toBe(0);
+    const ok = await post(mine.cookie, mine.csrf);
+    expect(ok.statusCode).toBe(303);
+    expect(sessions()).toBe(1);
+    // Another visitor gets another token; the same one, back with its cookie, gets the same token.
+    expect((await loginPage(app)).csrf).not.toBe(mine.csrf);
+    expect(csrfOf((await app.inject({ url: '/login', headers: { cookie: mine.cookie } })).body)).toBe(mine.csrf);
+  });
+});
+
+describe('Where sign-in returns to (next)', () => {
+  // Location is a header: Node refuses characters past U+00FF in it, which answered 500.
+  const wide = ['/sites?q=€', '/sites/\u2028', '/subscriptions#Ω', '/sites?q=%E2%82%AC€'];
+  const encoded = (next: string) => new URL(next, 'http://x').href.slice('http://x'.length);
+
+  it('When a signed-in visitor opens /login with a next above U+00FF, then it is a 303 to that path percent-encoded, with the security headers (it was 500)', async () => {
+    const b = await signIn(app, w.viewer.email);
+    for (const next of wide) {
+      const res = await b.get(`/login?next=${encodeURIComponent(next)}`);
+      expect(res.statusCode, next).toBe(303);
+      expect(res.headers.location, next).toBe(encoded(next));
+      expect(res.headers.location).toMatch(/^[\x21-\x7e]+$/);
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      const hx = await b.get(`/login?next=${encodeURIComponent(next)}`, HX);
+      expect(hx.statusCode, next).toBe(303);
+    }
+  });
+
+  it('When someone signs in with a next above U+00FF, then they land on that path percent-encoded and stay signed in (it was 500 and the session was lost)', async () => {
+    for (const [next, headers] of [
+      ['/sites?q=€', {}],
+      ['/sites/\u2028x', HX],
+    ] as const) {
+      const page = await app.inject({ url: `/login?next=${encodeURIComponent(next)}` });
+      expect(page.statusCode).toBe(200);
+      const cookie = cookiesOf(page);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { ...formHeaders(cookie), ...headers },
+        payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=correct%20horse%20battery&next=${encodeURIComponent(next)}`,
+      });
+      const target = res.headers.location ?? res.headers['hx-redirect'];
+      expect(target, next).toBe(encoded(next));
+      const session = res.cookies.find((c) => c.name === 'sitewatt.sid');
+      expect(session).toBeDefined();
+      const sites = await app.inject({ url: '/sites', headers: { cookie: `sitewatt.sid=${session!.value}` } });
+      expect(sites.statusCode).toBe(200);
+    }
+  });
+
+  it('When next leaves the site in a way only the URL parser sees (a tab in //, a backslash), then sign-in lands on /sites', async () => {
+    const b = await signIn(app, w.viewer.email);
+    for (const next of ['/\t/evil.example', '/\\evil.example', '//evil.example', 'https://evil.example', '/\n/evil']) {
+      const res = await b.get(`/login?next=${encodeURIComponent(next)}`);
+      expect(res.headers.location, JSON.stringify(next)).toBe('/sites');
+    }
   });
 });
 
@@ -209,7 +314,7 @@ describe('A form posted after the session ended', () => {
 
   it("When an anonymous visitor posts a form (with the sign-in page's CSRF token), then it goes to sign-in before the form is read or validated", async () => {
     const page = await app.inject({ url: '/login' });
-    const cookie = `sitewatt.sid=${page.cookies[0].value}`;
+    const cookie = cookiesOf(page);
     const csrf = `_csrf=${encodeURIComponent(csrfOf(page.body))}`;
     for (const [url, body] of [
       [`/admin/users/${w.viewer.id}/active`, 'active=maybe'],

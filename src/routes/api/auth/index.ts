@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { LOGIN_RATE_LIMIT } from '../../../plugins/external/rate-limit.js';
 import { sessionScope } from '../../../plugins/external/session.js';
 import { NoContent, pickProblems } from '../../../schemas/common.js';
-import { LoginBody, UserSchema } from '../../../schemas/users.js';
+import { LoginBody, LogoutBody, UserSchema } from '../../../schemas/users.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   // Signing in and out create and destroy sessions: @fastify/session runs here, unlike in the rest
@@ -40,7 +40,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Sign out: the session is destroyed on the server',
-        response: { 204: NoContent, ...pickProblems(400, 401) },
+        description:
+          'The body is an empty JSON object (`{}`, Content-Type: application/json): a JSON request is one another site cannot make with the session cookie without a CORS preflight, which Sitewatt never grants.',
+        body: LogoutBody,
+        response: { 204: NoContent, ...pickProblems(400, 401, 422) },
       },
     },
     async (request, reply) => {

@@ -43,6 +43,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) =>
       reply
         .code(201)
+        // The secret is in this answer only: no cache (browser, proxy) may keep a copy.
+        .header('cache-control', 'no-store')
         .send(await app.services.auth.createToken(requireActor(request), request.authMethod, request.body)),
   );
 

@@ -41,7 +41,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) =>
       submitForm(request, reply, {
         run: () => app.services.auth.createToken(requireActor(request), request.authMethod, request.body),
-        done: (created) => show(request, reply, { created }, 201),
+        // The page shows the secret once: no cache (browser history, proxy) may keep a copy.
+        done: (created) => show(request, reply.header('cache-control', 'no-store'), { created }, 201),
         again: (errors) => show(request, reply, { values: request.body, errors }, 422),
       }),
   );

@@ -43,6 +43,17 @@ describe('GET /devices/:deviceId', () => {
     expect(res.body).toContain('Change history');
   });
 
+  it("When a technician opens a device, then the latest reading and the change history are in the site's zone (Europe/Berlin), which the page names", async () => {
+    const tech = (await app.services.auth.loadActor(w.technician.id))!;
+    const soc = w.metrics.find((m) => m.key === 'soc')!;
+    await app.services.readings.ingest(tech, [{ metricId: soc.id, timestamp: '2026-12-06T23:15:30.000Z', value: 50 }]);
+    const res = await (await signIn(app, w.technician.email)).get(`/devices/${w.device.id}`);
+    expect(res.body).toContain('<td>7 Dec, 00:15:30</td>');
+    expect(res.body).toMatch(/<dt>Time zone<\/dt><dd>Europe\/Berlin /);
+    expect(res.body).toContain('Change history');
+    expect(res.body).not.toMatch(/\d{2}:\d{2}:\d{2} UTC/);
+  });
+
   it('When a viewer opens a device, then there are no edit controls and no audit trail', async () => {
     const res = await (await signIn(app, w.viewer.email)).get(`/devices/${w.device.id}`);
     expect(res.statusCode).toBe(200);

@@ -123,7 +123,11 @@ describe('Add a device', () => {
       ...metricRow(3, { key: 'power', name: 'Power', unit: 'kW' }),
     });
     expect(res.statusCode).toBe(303);
-    const id = res.headers.location!.split('/').pop()!;
+    expect(res.headers.location).toMatch(/^\/devices\/[^/?]+\?done=created$/);
+    const id = res.headers.location!.split('/').pop()!.split('?')[0];
+    expect((await b.get(res.headers.location!)).body).toContain(
+      '<p class="notice" role="status">New Meter is added.</p>',
+    );
     const device = await app.services.devices.get((await app.services.auth.loadActor(w.admin.id))!, id);
     expect(device).toMatchObject({
       name: 'New Meter',
@@ -202,6 +206,8 @@ describe('Edit and delete a device', () => {
       ...metricRow(1700000000000, { key: 'temperature', name: 'Temperature', unit: '°C' }),
     });
     expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/devices/${w.device.id}?done=saved`);
+    expect((await b.get(res.headers.location!)).body).toContain('>Your changes to Big Battery are saved.</p>');
     expect(await app.repos.metrics.listByDevice(w.device.id)).toMatchObject([
       { id: soc.id, name: 'Charge' },
       { key: 'temperature', name: 'Temperature', unit: '°C' },
@@ -300,8 +306,11 @@ describe('Edit and delete a device', () => {
     expect(confirm.body).toMatch(/2 metrics.*all their readings/s);
     const res = await b.post(`/devices/${w.device.id}/delete`, {});
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe(`/sites/${w.site.id}`);
+    expect(res.headers.location).toBe(`/sites/${w.site.id}?done=device-deleted`);
     expect(await app.repos.devices.findById(w.device.id)).toBeNull();
+    expect((await b.get(res.headers.location!)).body).toContain(
+      '<p class="notice" role="status">The device is deleted, with its metrics and readings.</p>',
+    );
   });
 
   it('When a viewer opens the delete confirmation, then it is 403', async () => {

@@ -125,7 +125,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (!errs) {
         try {
           const device = await app.services.devices.create(actorOf(request), request.params.siteId, request.body);
-          return redirect(request, reply, `/devices/${device.id}`);
+          return redirect(request, reply, `/devices/${device.id}?done=created`);
         } catch (err) {
           errs = serviceErrors(err);
         }
@@ -180,7 +180,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             { ...fields, metrics: metrics ?? [] },
             `"v${version}"`,
           );
-          return redirect(request, reply, `/devices/${request.params.deviceId}`);
+          return redirect(request, reply, `/devices/${request.params.deviceId}?done=saved`);
         } catch (err) {
           if ((err as { code?: string }).code === 'SW_PRECONDITION_FAILED')
             return showEdit(request, reply, request.params.deviceId, request.body, {}, 412, true);

@@ -32,7 +32,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   // The device list polls this URL every 10 s (htmx), so the values on screen stay current.
-  app.get('/sites/:siteId', { schema: { params: SiteParams } }, async (request, reply) => {
+  // `?done=device-deleted`: set by the device's delete form, which lands here.
+  const SitePageQuery = Type.Object({ done: Type.Optional(Type.Literal('device-deleted')) });
+  app.get('/sites/:siteId', { schema: { params: SiteParams, querystring: SitePageQuery } }, async (request, reply) => {
     const actor = actorOf(request);
     const site = await app.services.sites.get(actor, request.params.siteId);
     const [devices, metrics] = await Promise.all([
@@ -48,6 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       summary: summarize(metrics),
       moreDevices: devices.nextCursor !== null,
       shown: SHOWN,
+      done: request.query.done ? 'The device is deleted, with its metrics and readings.' : null,
       now: new Date().toISOString(),
     };
     return render(request, reply, { page: 'pages/sites/show', partial: 'partials/sites/devices' }, data);

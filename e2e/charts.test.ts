@@ -103,6 +103,17 @@ async function worstContrast(page: Page, drawn: Drawn[]) {
   return Math.min(...drawn.map((d) => contrast(d.fill, bg)));
 }
 
+/** The number of texts drawn once no chart has drawn for 600 ms. */
+async function quiet(page: Page) {
+  let count = -1;
+  for (;;) {
+    const now = (await drawnSince(page)).length;
+    if (now === count) return now;
+    count = now;
+    await page.waitForTimeout(600);
+  }
+}
+
 const deviceStatus = (page: Page) => page.locator('#chart-status');
 
 async function openDevice(page: Page, name: string) {
@@ -142,7 +153,8 @@ describe('Charts', { timeout: 90_000 }, () => {
     await openDevice(page, 'Harbour Battery');
     await shot(page, 'device-light');
     expect(await worstContrast(page, await drawnSince(page))).toBeGreaterThanOrEqual(4.5);
-    const before = (await drawnSince(page)).length;
+    // A resize redraws the light charts (debounced): let that pass, so what follows is the switch's doing.
+    const before = await quiet(page);
     await page.emulateMedia({ colorScheme: 'dark' });
     await expect.poll(async () => (await drawnSince(page, before)).length).toBeGreaterThan(10);
     // Pico fades the background into the new scheme: compare with where it settles.

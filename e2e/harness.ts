@@ -5,7 +5,7 @@
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { buildApp, type App } from '../src/app.js';
 import { testConfig } from '../src/config.js';
 import { seedDemo } from '../src/seed/demo.js';
@@ -50,8 +50,13 @@ export interface Tab {
   problems: string[];
 }
 
-export async function open(h: Harness, width = 1280): Promise<Tab> {
-  const context = await h.browser.newContext({ baseURL: h.url, viewport: { width, height: 900 } });
+/** A fresh browser tab; `options` are what the person's system says (colour scheme, locale, time zone). */
+export async function open(
+  h: Harness,
+  width = 1280,
+  options: Pick<BrowserContextOptions, 'colorScheme' | 'locale' | 'timezoneId'> = {},
+): Promise<Tab> {
+  const context = await h.browser.newContext({ baseURL: h.url, viewport: { width, height: 900 }, ...options });
   const page = await context.newPage();
   const problems: string[] = [];
   // Injected by the browser driver, so the page's own CSP does not apply to this listener.

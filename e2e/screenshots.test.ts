@@ -80,6 +80,14 @@ describe('Main pages', { timeout: 120_000 }, () => {
     const { page, problems } = await open(h);
     await page.goto('/docs');
     await page.getByText('Sitewatt API').first().waitFor();
+    // Sitewatt's name and logo, not Swagger's and Fastify's.
+    expect(await page.title()).toBe('Sitewatt API');
+    const logo = page.locator('.topbar img');
+    await logo.waitFor();
+    const src = (await logo.getAttribute('src'))!;
+    expect(src).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(src.split(',')[1], 'base64').toString()).toContain('>Sitewatt API</text>');
+    expect(await page.locator('link[rel="icon"]').first().getAttribute('type')).toBe('image/svg+xml');
     await shot(page, 'docs-desktop');
     expect(problems).toEqual([]);
     await page.context().close();

@@ -119,11 +119,12 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     await page.getByLabel('Window', { exact: true }).selectOption('7d');
     await expect
       .poll(() => status(page).textContent(), { timeout: 10_000 })
-      .toMatch(/Showing 3 metrics.*per (15m|1h)\./);
+      .toMatch(/Showing 3 metrics.*per (15 min|hour)\./);
     await page.getByLabel('Aggregation', { exact: true }).selectOption('max');
-    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/maximum per (15m|1h)\./);
+    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/maximum per (15 min|hour)\./);
     expect(page.url()).toContain('range=7d&agg=max');
-    const interval = /per (\w+)\.$/.exec((await status(page).textContent())!)![1];
+    const bucket = /per (15 min|hour)\.$/.exec((await status(page).textContent())!)![1];
+    const interval = bucket === 'hour' ? '1h' : '15m';
     const href = new URL((await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href'))!, h.url);
     expect(Object.fromEntries(href.searchParams)).toMatchObject({ format: 'csv', agg: 'max', interval });
     const days = (Date.parse(href.searchParams.get('to')!) - Date.parse(href.searchParams.get('from')!)) / 86_400_000;
@@ -131,7 +132,7 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     await shot(page, 'subscription-week-desktop');
     // A count of readings is in readings, not in the metrics' units: one axis for all three.
     await page.getByLabel('Aggregation', { exact: true }).selectOption('count');
-    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/per (15m|1h)\./);
+    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/per (15 min|hour)\./);
     await expect
       .poll(() =>
         page
@@ -147,7 +148,7 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
         .textContent(),
     ).not.toMatch(/\((kW|%)\)/);
     await page.getByLabel('Aggregation', { exact: true }).selectOption('max');
-    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/maximum per (15m|1h)\./);
+    await expect.poll(() => status(page).textContent(), { timeout: 10_000 }).toMatch(/maximum per (15 min|hour)\./);
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -1,43 +1,9 @@
 // Device charts: one uPlot per metric, fed by GET /api/metrics/:id/timeseries
-// ({interval, agg, timestamps: ISO[], series: [{metricId, name, unit, values}]}).
+// ({interval, tz, timestamps: ISO[], series: [{metricId, name, unit, agg, values}]}).
+// Each chart says its own aggregation (a counter's is its increase, a gauge's its average) and
+// bucket; the status line says the window and zone they share. Shared parts: chart-common.js.
 // If the call fails, the chart says so and the page keeps its table of latest values.
 'use strict';
-
-/**
- * uPlot's point filter for values with no neighbour (a metric reporting less often than one per
- * bucket): they have no line to be part of, so they are drawn as points, or the chart looks empty.
- * Shared with subscription-chart.js, which pages load after this file.
- */
-window.Sitewatt = {
-  ...window.Sitewatt,
-  isolatedPoints(u, sid, show) {
-    if (show) return null;
-    const ys = u.data[sid];
-    const out = [];
-    for (let i = 0; i < ys.length; i++) if (ys[i] != null && ys[i - 1] == null && ys[i + 1] == null) out.push(i);
-    return out.length ? out : null;
-  },
-  /**
-   * Chart times in the zone the series were bucketed in (the answer's `tz`: the site's, or the one
-   * asked), so a day bucket starts at midnight on the axis; the zone is named in the status line.
-   */
-  tzDate: (tz) => (knownZone(tz) ? (ts) => uPlot.tzDate(new Date(ts * 1000), tz) : undefined),
-  span(from, to, tz) {
-    if (!knownZone(tz)) return `${from.toLocaleString()} – ${to.toLocaleString()}`;
-    const f = new Intl.DateTimeFormat(undefined, { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' });
-    return `${f.format(from)} – ${f.format(to)} (${tz})`;
-  },
-};
-
-/** A zone this browser's Intl knows (the server's list may be newer): else the browser's own is used, unnamed. */
-function knownZone(tz) {
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 (() => {
   const section = document.querySelector('[data-charts]');
@@ -49,6 +15,7 @@ function knownZone(tz) {
   const toInput = form.elements.namedItem('to');
   const HOURS = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 };
   const plots = new Map();
+  const fetched = new Map(); // metric id -> { data, interval, agg, tz }
 
   // datetime-local works in local time without a zone; toISOString converts it to UTC.
   const localValue = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
@@ -79,6 +46,39 @@ function knownZone(tz) {
     return { width: Math.max(280, el.clientWidth), height: 220 };
   }
 
+  /** The chart of `el` from what was last fetched for it, in the colours of the scheme in use now. */
+  function plot(el) {
+    const id = el.dataset.metricId;
+    const shown = fetched.get(id);
+    if (!shown) return;
+    const { metricName: name, unit } = el.dataset;
+    const theme = window.Sitewatt.theme();
+    const base = window.Sitewatt.base(theme, shown.tz);
+    const per = window.Sitewatt.perBucket(unit, shown.agg, shown.interval);
+    el.closest('figure').querySelector('[data-chart-caption]').textContent = per;
+    el.setAttribute('aria-label', `Chart of ${name}, ${per}`);
+    plots.get(id)?.destroy();
+    el.textContent = '';
+    const opts = {
+      ...size(el),
+      tzDate: base.tzDate,
+      series: [
+        base.x,
+        {
+          label: `${name}${unit ? ` (${unit})` : ''}`,
+          stroke: theme.series[0],
+          width: 2,
+          spanGaps: false,
+          points: { filter: window.Sitewatt.isolatedPoints },
+        },
+      ],
+      axes: [base.time, base.value({ label: unit })],
+      legend: base.legend,
+      hooks: base.hooks,
+    };
+    plots.set(id, new uPlot(opts, shown.data, el));
+  }
+
   async function draw(el, w) {
     const id = el.dataset.metricId;
     const points = Math.min(1000, Math.max(100, Math.round(el.clientWidth)));
@@ -90,30 +90,11 @@ function knownZone(tz) {
       throw new Error(problem?.detail ?? `the server answered ${res.status}`);
     }
     const body = await res.json();
-    const xs = body.timestamps.map((t) => Date.parse(t) / 1000);
     const series = body.series[0] ?? { values: [] };
-    const data = [xs, series.values];
-    plots.get(id)?.destroy();
-    el.textContent = '';
-    const unit = el.dataset.unit;
-    const opts = {
-      ...size(el),
-      tzDate: window.Sitewatt.tzDate(body.tz),
-      series: [
-        {},
-        {
-          label: `${el.dataset.metricName}${unit ? ` (${unit})` : ''}`,
-          stroke: '#1e88e5',
-          width: 2,
-          spanGaps: false,
-          points: { filter: window.Sitewatt.isolatedPoints },
-        },
-      ],
-      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', label: unit }],
-      legend: { show: true },
-    };
-    plots.set(id, new uPlot(opts, data, el));
-    return { points: xs.length, interval: body.interval, agg: series.agg ?? body.agg, tz: body.tz };
+    const xs = body.timestamps.map((t) => Date.parse(t) / 1000);
+    fetched.set(id, { data: [xs, series.values], interval: body.interval, agg: series.agg ?? body.agg, tz: body.tz });
+    plot(el);
+    return { tz: body.tz };
   }
 
   async function drawAll() {
@@ -131,6 +112,8 @@ function knownZone(tz) {
         failed++;
         plots.get(charts[i].dataset.metricId)?.destroy();
         plots.delete(charts[i].dataset.metricId);
+        fetched.delete(charts[i].dataset.metricId);
+        charts[i].closest('figure').querySelector('[data-chart-caption]').textContent = '';
         charts[i].textContent = `Chart unavailable (${r.reason.message}).`;
       }
     });
@@ -141,7 +124,7 @@ function knownZone(tz) {
         ? reasons.length === 1 && !reasons[0].startsWith('the server answered')
           ? `${reasons[0]}.`
           : 'Charts are unavailable right now; the latest values are listed below.'
-        : `Showing ${window.Sitewatt.span(w.from, w.to, ok.value.tz)}, ${ok.value.agg ?? ''} per ${ok.value.interval ?? 'interval'}.`;
+        : `Showing ${window.Sitewatt.span(w.from, w.to, ok.value.tz)}.`;
   }
 
   range.addEventListener('change', () => {
@@ -159,6 +142,8 @@ function knownZone(tz) {
       for (const el of section.querySelectorAll('[data-chart]')) plots.get(el.dataset.metricId)?.setSize(size(el));
     }, 200);
   });
+  // The colours come from CSS: a canvas does not follow a scheme change by itself.
+  window.Sitewatt.onSchemeChange(() => section.querySelectorAll('[data-chart]').forEach(plot));
   syncCustomInputs();
   drawAll();
 })();

@@ -17,19 +17,8 @@
   const live = root.querySelector('#subscription-live');
   const { range, agg, from: fromInput, to: toInput } = form.elements;
   const HOURS = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 };
-  const COLORS = [
-    '#1e88e5',
-    '#e53935',
-    '#43a047',
-    '#fb8c00',
-    '#8e24aa',
-    '#00897b',
-    '#6d4c41',
-    '#d81b60',
-    '#3949ab',
-    '#7cb342',
-  ];
-  // Past ten series the colours come round again with another line style, so no two lines look alike.
+  // Colours come from app.css (chart-common.js): past them the colours come round again with
+  // another line style, so no two lines look alike.
   const DASHES = [undefined, [8, 4], [2, 3], [12, 4, 2, 4]];
   const MAX_UNITS_PER_CHART = 3;
   // Below this width (px) a chart is lower and holds at most two units: each unit's axis takes
@@ -87,16 +76,24 @@
 
   const dataOf = (idx) => [shown.xs, ...idx.map((i) => shown.series[i].values)];
 
+  /** What a chart shows per bucket, unit by unit: `kW, average per 5 min; kWh per 5 min`. */
+  const perBucket = (idx) =>
+    [
+      ...new Set(idx.map((i) => window.Sitewatt.perBucket(shown.series[i].unit, shown.series[i].agg, shown.interval))),
+    ].join('; ');
+
   function draw() {
     plots.forEach((p) => p.plot.destroy());
     plots = [];
     plotsEl.textContent = '';
     const width = Math.max(280, plotsEl.clientWidth);
+    const theme = window.Sitewatt.theme();
+    const base = window.Sitewatt.base(theme, shown.tz);
+    const colors = theme.series;
     for (const g of groups(shown.series, width)) {
-      const names = g.units.map((u) => u || 'no unit').join(', ');
       const figure = document.createElement('figure');
       const caption = document.createElement('figcaption');
-      caption.textContent = `${g.idx.length} ${g.idx.length === 1 ? 'metric' : 'metrics'} in ${names}`;
+      caption.textContent = `${g.idx.length} ${g.idx.length === 1 ? 'metric' : 'metrics'}: ${perBucket(g.idx)}`;
       const el = document.createElement('div');
       el.className = 'chart';
       el.setAttribute('role', 'img');
@@ -106,17 +103,17 @@
       const opts = {
         width,
         height: width < NARROW ? 220 : 300,
-        tzDate: window.Sitewatt.tzDate(shown.tz),
+        tzDate: base.tzDate,
         scales: { x: { time: true }, ...Object.fromEntries(g.units.map((u) => [scaleOf(u), { auto: true }])) },
         series: [
-          {},
+          base.x,
           ...g.idx.map((i) => {
             const s = shown.series[i];
             return {
               label: label(s),
               scale: scaleOf(s.unit),
-              stroke: COLORS[i % COLORS.length],
-              dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length],
+              stroke: colors[i % colors.length],
+              dash: DASHES[Math.floor(i / colors.length) % DASHES.length],
               width: 2,
               spanGaps: false,
               points: { filter: window.Sitewatt.isolatedPoints },
@@ -125,16 +122,13 @@
           }),
         ],
         axes: [
-          { stroke: 'currentColor' },
-          ...g.units.map((u, k) => ({
-            scale: scaleOf(u),
-            label: u,
-            side: k === 0 ? 3 : 1,
-            stroke: 'currentColor',
-            grid: { show: k === 0 },
-          })),
+          base.time,
+          ...g.units.map((u, k) =>
+            base.value({ scale: scaleOf(u), label: u, side: k === 0 ? 3 : 1, grid: { show: k === 0 } }),
+          ),
         ],
-        legend: { show: true },
+        legend: base.legend,
+        hooks: base.hooks,
       };
       plots.push({ plot: new uPlot(opts, dataOf(g.idx), el), idx: g.idx });
     }
@@ -158,7 +152,7 @@
     status.textContent =
       shown.series.length === 0
         ? 'None of the metrics of this subscription is available to you.'
-        : `Showing ${shown.series.length} ${shown.series.length === 1 ? 'metric' : 'metrics'}, ${window.Sitewatt.span(shown.from, shown.to, shown.tz)}, ${aggName} per ${shown.interval}.`;
+        : `Showing ${shown.series.length} ${shown.series.length === 1 ? 'metric' : 'metrics'}, ${window.Sitewatt.span(shown.from, shown.to, shown.tz)}, ${aggName} per ${window.Sitewatt.bucket(shown.interval)}.`;
   }
 
   async function load() {
@@ -291,6 +285,8 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => shown && draw(), 200);
   });
+  // The colours come from CSS: a canvas does not follow a scheme change by itself.
+  window.Sitewatt.onSchemeChange(() => shown && draw());
   syncCustomInputs();
   load();
   connect();

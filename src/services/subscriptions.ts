@@ -13,6 +13,9 @@ export interface SubscriptionInput {
 
 const notFound = () => new errors.SUBSCRIPTION_NOT_FOUND();
 
+/** A subscription's times are in its first metric's site's zone (usually every metric's): chart, CSV and page alike. */
+export const zoneOf = (metrics: MetricInContext[]) => metrics[0]?.siteTimezone ?? 'UTC';
+
 const summary = (s: Subscription) => ({
   id: s.id,
   name: s.name,
@@ -85,6 +88,7 @@ export function subscriptionsService(repos: Repositories, hub: LiveHub) {
       return {
         ...summary(subscription),
         metricCount: metrics.length,
+        timezone: zoneOf(metrics),
         metrics: metrics.map((m) =>
           Object.assign(metricView(m, now), { deviceName: m.deviceName, siteName: m.siteName }),
         ), // not spread: see siteLatest

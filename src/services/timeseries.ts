@@ -10,7 +10,7 @@ import type { Aggregation } from '../timeseries/aggregate.js';
 import { bucketEnd, bucketStarts, countBuckets, daysAligned } from '../timeseries/buckets.js';
 import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } from '../timeseries/interval.js';
 import { requireView, type Actor } from './policy.js';
-import type { SubscriptionsService } from './subscriptions.js';
+import { zoneOf, type SubscriptionsService } from './subscriptions.js';
 import { iso } from './views.js';
 import { DAY_MS, HOUR_MS } from '../time.js';
 
@@ -170,10 +170,10 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
       return answer([m], q, m.siteTimezone);
     },
 
-    /** Default zone: the first metric's site (the usual case is one zone); pass tz to choose. */
+    /** Default zone: the subscription's (zoneOf); pass tz to choose. */
     async forSubscription(actor: Actor, subscriptionId: string, q: SeriesQuery): Promise<SeriesAnswer> {
       const { metrics, unavailable } = await subscriptions.resolve(actor, subscriptionId);
-      return answer(metrics, q, metrics[0]?.siteTimezone ?? 'UTC', unavailable);
+      return answer(metrics, q, zoneOf(metrics), unavailable);
     },
   };
 }

@@ -91,6 +91,7 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'GET /docs/static/*': { ...pub, path: '/docs/static/index.css' },
   'GET /docs/static/index.html': pub,
   'GET /docs/static/swagger-initializer.js': pub,
+  'GET /docs/static/theme/favicon.svg': pub,
   'GET /healthz': pub,
   'GET /readyz': pub,
   'GET /metrics': { access: { kind: 'metrics-token' } },

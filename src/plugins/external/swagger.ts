@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
+import { projectRoot } from '../../paths.js';
 import { SESSION_COOKIE } from './session.js';
 
 // x-internal: false says the API is meant for clients outside the operator's network too (OWASP API9).
@@ -60,7 +63,19 @@ export default fp(
       }),
     });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+    // Sitewatt's name, logo and icon in place of Swagger UI's and Fastify's.
+    const asset = (name: string) => readFileSync(join(projectRoot(), 'public', name));
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      uiConfig: { docExpansion: 'list', deepLinking: true },
+      logo: { type: 'image/svg+xml', content: asset('docs-logo.svg'), href: '/docs', target: '_self' },
+      theme: {
+        title: 'Sitewatt API',
+        favicon: [
+          { filename: 'favicon.svg', rel: 'icon', sizes: 'any', type: 'image/svg+xml', content: asset('favicon.svg') },
+        ],
+      },
+    });
   },
   { name: 'swagger' },
 );

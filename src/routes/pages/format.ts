@@ -1,5 +1,6 @@
 // Formatting helpers handed to every template as `it.f`.
 import { iso } from '../../services/views.js';
+import { isValidTimeZone, offsetAt } from '../../timeseries/zone.js';
 
 const num = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
 const TYPE_NAMES = new Map([
@@ -38,14 +39,42 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
  */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 
+/** `26 Nov` from ISO text. */
+const dayMonth = (text: string) => `${Number(text.slice(8, 10))} ${MONTHS[Number(text.slice(5, 7)) - 1]}`;
+
+/**
+ * `7 Dec, 09:05` for a UTC minute (`2026-12-07T08:05`) in a zone, remembered: a page's times share a
+ * few minutes, and parsing and writing the instant again cost four times the rest. A transition
+ * never falls inside a minute unless local mean time (seconds in its offset) is involved: those
+ * minutes take the long way.
+ */
+const zonedMinutes = new Map<string, string>();
+function zonedMinute(utcMinute: string, tz: string): string | null {
+  const key = `${tz} ${utcMinute}`;
+  let local = zonedMinutes.get(key);
+  if (local === undefined) {
+    const ms = Date.parse(`${utcMinute}:00Z`);
+    const offset = offsetAt(ms, tz);
+    if (offset % 60_000 !== 0) return null;
+    const text = iso(ms + offset);
+    local = `${dayMonth(text)}, ${text.slice(11, 16)}`;
+    if (zonedMinutes.size >= 10_000) zonedMinutes.clear();
+    zonedMinutes.set(key, local);
+  }
+  return local;
+}
+
 export const format = {
   number: (v: number | null | undefined) => (v === null || v === undefined ? '–' : decimal(v)),
   /**
    * `26 Nov, 14:03:27 UTC` – short, unambiguous, the same for every viewer and every Node version.
-   * Cut from the ISO text the services give (views.iso): Intl's formatter shows in a site page's profile.
+   * With a zone (a site's pages show the site's), the wall time there, `26 Nov, 15:03:27`: the page
+   * names the zone once; an unknown zone falls back to UTC, said as such.
+   * Cut from the ISO text the services give (views.iso): Intl's formatter is costly on a hot page,
+   * and the zone's offset comes from zone.ts's memo, not from Intl.
    * Any other text is read as an instant and written that way first.
    */
-  time: (value: string | null | undefined) => {
+  time: (value: string | null | undefined, tz?: string) => {
     if (!value) return '–';
     let text = value;
     if (!ISO_UTC.test(text)) {
@@ -53,8 +82,14 @@ export const format = {
       text = Number.isNaN(ms) ? '' : iso(ms);
       if (!ISO_UTC.test(text)) return '–';
     }
-    const month = MONTHS[Number(text.slice(5, 7)) - 1];
-    return month ? `${Number(text.slice(8, 10))} ${month}, ${text.slice(11, 19)} UTC` : '–';
+    if (!MONTHS[Number(text.slice(5, 7)) - 1]) return '–';
+    if (tz === undefined || tz === 'UTC' || !isValidTimeZone(tz))
+      return `${dayMonth(text)}, ${text.slice(11, 19)}${tz === 'UTC' ? '' : ' UTC'}`;
+    const minute = zonedMinute(text.slice(0, 16), tz);
+    if (minute !== null) return `${minute}${text.slice(16, 19)}`;
+    const ms = Date.parse(text);
+    const local = iso(ms + offsetAt(ms, tz));
+    return `${dayMonth(local)}, ${local.slice(11, 19)}`;
   },
   /** `Wind turbine`; remembered per type (device types are a short fixed list). */
   typeName: (type: string) => {

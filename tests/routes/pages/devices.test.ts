@@ -43,6 +43,17 @@ describe('GET /devices/:deviceId', () => {
     expect(res.body).toContain('Change history');
   });
 
+  it("When a technician opens a device, then the latest reading and the change history are in the site's zone (Europe/Berlin), which the page names", async () => {
+    const tech = (await app.services.auth.loadActor(w.technician.id))!;
+    const soc = w.metrics.find((m) => m.key === 'soc')!;
+    await app.services.readings.ingest(tech, [{ metricId: soc.id, timestamp: '2026-12-06T23:15:30.000Z', value: 50 }]);
+    const res = await (await signIn(app, w.technician.email)).get(`/devices/${w.device.id}`);
+    expect(res.body).toContain('<td>7 Dec, 00:15:30</td>');
+    expect(res.body).toMatch(/<dt>Time zone<\/dt><dd>Europe\/Berlin /);
+    expect(res.body).toContain('Change history');
+    expect(res.body).not.toMatch(/\d{2}:\d{2}:\d{2} UTC/);
+  });
+
   it('When a viewer opens a device, then there are no edit controls and no audit trail', async () => {
     const res = await (await signIn(app, w.viewer.email)).get(`/devices/${w.device.id}`);
     expect(res.statusCode).toBe(200);
@@ -112,7 +123,11 @@ describe('Add a device', () => {
       ...metricRow(3, { key: 'power', name: 'Power', unit: 'kW' }),
     });
     expect(res.statusCode).toBe(303);
-    const id = res.headers.location!.split('/').pop()!;
+    expect(res.headers.location).toMatch(/^\/devices\/[^/?]+\?done=created$/);
+    const id = res.headers.location!.split('/').pop()!.split('?')[0];
+    expect((await b.get(res.headers.location!)).body).toContain(
+      '<p class="notice" role="status">New Meter is added.</p>',
+    );
     const device = await app.services.devices.get((await app.services.auth.loadActor(w.admin.id))!, id);
     expect(device).toMatchObject({
       name: 'New Meter',
@@ -210,6 +225,8 @@ describe('Edit and delete a device', () => {
       ...metricRow(1700000000000, { key: 'temperature', name: 'Temperature', unit: '°C' }),
     });
     expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe(`/devices/${w.device.id}?done=saved`);
+    expect((await b.get(res.headers.location!)).body).toContain('>Your changes to Big Battery are saved.</p>');
     expect(await app.repos.metrics.listByDevice(w.device.id)).toMatchObject([
       { id: soc.id, name: 'Charge' },
       { key: 'temperature', name: 'Temperature', unit: '°C' },
@@ -308,8 +325,11 @@ describe('Edit and delete a device', () => {
     expect(confirm.body).toMatch(/2 metrics.*all their readings/s);
     const res = await b.post(`/devices/${w.device.id}/delete`, {});
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe(`/sites/${w.site.id}`);
+    expect(res.headers.location).toBe(`/sites/${w.site.id}?done=device-deleted`);
     expect(await app.repos.devices.findById(w.device.id)).toBeNull();
+    expect((await b.get(res.headers.location!)).body).toContain(
+      '<p class="notice" role="status">The device is deleted, with its metrics and readings.</p>',
+    );
   });
 
   it('When a viewer opens the delete confirmation, then it is 403', async () => {

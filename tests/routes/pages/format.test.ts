@@ -24,6 +24,54 @@ describe('Page formatting (it.f)', () => {
     expect(format.time('2026-09-03T00:05:07.000Z')).toBe('3 Sep, 00:05:07 UTC');
   });
 
+  it("When an instant is shown in a site's zone, then it reads like Intl en-GB there (24-hour, day before month), with no zone suffix", () => {
+    const zones = [
+      'Europe/Amsterdam',
+      'Asia/Kolkata',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'UTC',
+    ];
+    const intl = new Map(
+      zones.map((tz) => [
+        tz,
+        new Intl.DateTimeFormat('en-GB', {
+          timeZone: tz,
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+          day: 'numeric',
+          month: 'short',
+          hourCycle: 'h23',
+        }),
+      ]),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -3_786_825_600_000, max: 4_102_444_800_000 }), // 1850–2100
+        fc.constantFrom(...zones),
+        (ms, tz) => format.time(iso(ms), tz) === intl.get(tz)!.format(new Date(ms)).replace('Sept', 'Sep'),
+      ),
+      { numRuns: 5_000 },
+    );
+    // Across Amsterdam's autumn change: 02:30 comes twice, once in summer time, once in winter time.
+    expect(format.time('2026-10-25T00:30:00.000Z', 'Europe/Amsterdam')).toBe('25 Oct, 02:30:00');
+    expect(format.time('2026-10-25T01:30:00.000Z', 'Europe/Amsterdam')).toBe('25 Oct, 02:30:00');
+    expect(format.time('2026-12-06T20:15:30.000Z', 'Asia/Kolkata')).toBe('7 Dec, 01:45:30');
+    expect(format.time('2026-12-06T20:15:30.000Z', 'UTC')).toBe('6 Dec, 20:15:30');
+    // Offsets with seconds (local mean time, Madras time in Kolkata until 1941) take the long way.
+    expect(format.time('1900-01-01T12:00:00.000Z', 'Asia/Kolkata')).toBe(
+      intl.get('Asia/Kolkata')!.format(Date.UTC(1900, 0, 1, 12)),
+    );
+    expect(format.time('1900-01-01T12:00:00.000Z', 'Asia/Kolkata')).not.toMatch(/:00$/);
+  });
+
+  it('When the zone is unknown, then the time is shown in UTC and says so', () => {
+    expect(format.time('2026-12-06T20:15:30.000Z', 'Mars/Olympus_Mons')).toBe('6 Dec, 20:15:30 UTC');
+    expect(format.time(null, 'Europe/Amsterdam')).toBe('–');
+  });
+
   it('When the time is missing, not ISO UTC, or not a time at all, then it shows a dash or the same instant in UTC', () => {
     expect(format.time(null)).toBe('–');
     expect(format.time(undefined)).toBe('–');

@@ -103,6 +103,16 @@ describe('GET /sites/:siteId', () => {
     expect(res.body).toContain('hx-trigger="every 10s"');
   });
 
+  it("When a reading is shown, then its time is the site's (Europe/Berlin), 24-hour, day before month, and the page names the zone", async () => {
+    const tech = (await app.services.auth.loadActor(w.technician.id))!;
+    const soc = w.metrics.find((m) => m.key === 'soc')!;
+    await app.services.readings.ingest(tech, [{ metricId: soc.id, timestamp: '2026-12-06T23:15:30.000Z', value: 50 }]);
+    const res = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}`);
+    expect(res.body).toContain('title="Last reading 7 Dec, 00:15:30"');
+    expect(res.body).toContain('Times are in Europe/Berlin');
+    expect(res.body).not.toMatch(/\d{2}:\d{2}:\d{2} UTC/);
+  });
+
   it('When a viewer opens the site, then there is no edit control at all', async () => {
     const res = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}`);
     expect(res.statusCode).toBe(200);

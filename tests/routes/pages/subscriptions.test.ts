@@ -190,6 +190,17 @@ describe('GET /subscriptions/:id', () => {
     expect(res.body).not.toMatch(/<script>|<script [^>]*>[^<]/); // no inline script (CSP)
   });
 
+  it("When it shows a reading, then the time is in the subscription's zone (its first metric's site's), named as on the chart", async () => {
+    await app.services.readings.ingest(await actor(w.technician.id), [
+      { metricId: w.metrics[0].id, timestamp: '2026-12-06T23:15:30.000Z', value: 50 },
+    ]);
+    const sub = await subscribe(w.technician.id, 'Zoned', [w.metrics[0].id, other.metrics[2].id]);
+    const res = await (await signIn(app, w.technician.email)).get(`/subscriptions/${sub.id}`);
+    expect(res.body).toContain('<td>7 Dec, 00:15:30</td>');
+    expect(res.body).toContain('Times are in Europe/Berlin, as on the chart.');
+    expect(res.body).not.toMatch(/\d{2}:\d{2}:\d{2} UTC/);
+  });
+
   it('When htmx polls it, then only the metrics table comes back', async () => {
     const sub = await subscribe(w.technician.id, 'Poll', [w.metrics[0].id]);
     const res = await (await signIn(app, w.technician.email)).get(`/subscriptions/${sub.id}`, HX);

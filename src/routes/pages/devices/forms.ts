@@ -115,7 +115,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) =>
       submitForm(request, reply, {
         run: () => app.services.devices.create(requireActor(request), request.params.siteId, request.body),
-        done: (device) => `/devices/${device.id}`,
+        done: (device) => `/devices/${device.id}?done=created`,
         again: (errs) => showNew(request, reply, request.params.siteId, request.body, errs, 422),
       }),
   );
@@ -162,7 +162,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           const input = { ...fields, metrics: metrics ?? [] };
           return app.services.devices.updateWithMetrics(requireActor(request), deviceId, input, `"v${version}"`);
         },
-        done: () => `/devices/${deviceId}`,
+        done: () => `/devices/${deviceId}?done=saved`,
         refused: (err) =>
           (err as { code?: string }).code === 'SW_PRECONDITION_FAILED'
             ? showEdit(request, reply, deviceId, request.body, {}, 412, true)

@@ -1,16 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
+import Type from 'typebox';
 import { DeviceParams } from '../../../schemas/devices.js';
 import { redirect, render } from '../render.js';
 import forms from './forms.js';
 
+/** What the device page confirms after its forms (`?done=`, set by their redirects): fixed words and the stored name. */
+const DONE = {
+  created: (name: string) => `${name} is added.`,
+  saved: (name: string) => `Your changes to ${name} are saved.`,
+};
+const DevicePageQuery = Type.Object({ done: Type.Optional(Type.Enum(Object.keys(DONE) as (keyof typeof DONE)[])) });
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   // The change history is for those who may change the device; viewers see neither it nor the edit controls.
-  app.get('/devices/:deviceId', { schema: { params: DeviceParams } }, async (request, reply) => {
-    const { history, ...page } = await app.services.dashboards.device(requireActor(request), request.params.deviceId);
-    const data = { title: page.device.name, ...page, audit: history, now: new Date().toISOString() };
-    return render(request, reply, { page: 'pages/devices/show', partial: 'partials/devices/metrics' }, data);
-  });
+  app.get(
+    '/devices/:deviceId',
+    { schema: { params: DeviceParams, querystring: DevicePageQuery } },
+    async (request, reply) => {
+      const { history, ...page } = await app.services.dashboards.device(requireActor(request), request.params.deviceId);
+      const done = request.query.done ? DONE[request.query.done](page.device.name) : null;
+      const data = { title: page.device.name, ...page, audit: history, done, now: new Date().toISOString() };
+      return render(request, reply, { page: 'pages/devices/show', partial: 'partials/devices/metrics' }, data);
+    },
+  );
 
   // Deleting asks first, on its own page, so it also works without JavaScript.
   app.get('/devices/:deviceId/delete', { schema: { params: DeviceParams } }, async (request, reply) => {
@@ -29,7 +42,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const actor = requireActor(request);
     const { siteId } = await app.services.devices.get(actor, request.params.deviceId);
     await app.services.devices.delete(actor, request.params.deviceId);
-    return redirect(request, reply, `/sites/${siteId}`);
+    return redirect(request, reply, `/sites/${siteId}?done=device-deleted`);
   });
 
   await app.register(forms);

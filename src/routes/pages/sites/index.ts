@@ -27,9 +27,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   // The device list polls this URL every 10 s (htmx), so the values on screen stay current.
-  app.get('/sites/:siteId', { schema: { params: SiteParams } }, async (request, reply) => {
+  // `?done=device-deleted`: set by the device's delete form, which lands here.
+  const SitePageQuery = Type.Object({ done: Type.Optional(Type.Literal('device-deleted')) });
+  app.get('/sites/:siteId', { schema: { params: SiteParams, querystring: SitePageQuery } }, async (request, reply) => {
     const page = await app.services.dashboards.site(requireActor(request), request.params.siteId, SHOWN);
-    const data = { title: page.site.name, ...page, shown: SHOWN, now: new Date().toISOString() };
+    const done = request.query.done ? 'The device is deleted, with its metrics and readings.' : null;
+    const data = { title: page.site.name, ...page, shown: SHOWN, done, now: new Date().toISOString() };
     return render(request, reply, { page: 'pages/sites/show', partial: 'partials/sites/devices' }, data);
   });
 };

@@ -1,4 +1,4 @@
-// What each layer of a Sitewatt answer costs against a bare Fastify route (README, Performance, P1
+// What each layer of a Sitewatt answer costs against a bare Fastify route (docs/performance.md, P1
 // and P2): one process, one bare route per port, each with one more layer. Started by
 // bench/layers.ts, with tsx, so the helmet headers come from Sitewatt's own source.
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 // `npx tsx bench/layers.ts`: what each layer of a Sitewatt answer costs against a bare Fastify
-// route, in requests a second over loopback (the README's Performance section, P1 and P2). Alternating
+// route, in requests a second over loopback (docs/performance.md, P1 and P2). Alternating
 // rounds, medians; about three minutes. Not part of `npm run bench`: it measures the stack, not Sitewatt.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

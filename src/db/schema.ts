@@ -1,6 +1,6 @@
 // Tables in camelCase, columns in snake_case (Drizzle's better-sqlite3 example).
 // Public ids are opaque strings; metrics also carry an integer `pk` so the readings
-// table stays compact (see README, "Storage").
+// table stays compact (docs/decisions/007-compact-readings.md).
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const createdAt = () => integer('created_at', { mode: 'number' }).notNull();

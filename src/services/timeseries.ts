@@ -1,7 +1,7 @@
 // Aligned time series for one metric or a subscription. Buckets come from src/timeseries;
 // data comes from daily roll-ups for whole local days of the site's zone, from hourly roll-ups
 // when every bucket edge is a UTC hour, else from raw readings,
-// so a year costs about as much as a day (README, "Time series").
+// so a year costs about as much as a day (docs/decisions/002-hourly-and-daily-rollups.md).
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricInContext } from '../db/repositories/metrics.js';
 import type { Repositories } from '../db/repositories/index.js';
@@ -9,6 +9,7 @@ import { badRequest, errors, seriesTooLarge } from '../errors.js';
 import type { Aggregation } from '../timeseries/aggregate.js';
 import { bucketEnd, bucketStarts, countBuckets, daysAligned } from '../timeseries/buckets.js';
 import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } from '../timeseries/interval.js';
+import { utcTime } from '../timeseries/zone.js';
 import { requireView, type Actor } from './policy.js';
 import { zoneOf, type SubscriptionsService } from './subscriptions.js';
 import { iso } from './views.js';
@@ -24,6 +25,9 @@ export interface SeriesQuery {
 }
 
 const MAX_WINDOW_MS = 3653 * DAY_MS; // ten years
+/** The instants an answer may name: its schema's date-times have four-digit years. */
+const EARLIEST = utcTime(0, 0);
+const LATEST = utcTime(9999, 11, 31, 23, 59, 59) + 999;
 /**
  * Values (metrics × buckets) one answer may hold: a subscription's 1,000 metrics at 2,000 points,
  * or 200 at the 10,000 points maxPoints allows. Reading and sending them takes seconds and tens of
@@ -47,6 +51,10 @@ export function resolveWindow(q: SeriesQuery, defaultTz: string, now = Date.now(
   const to = q.to ? Date.parse(q.to) : now;
   const from = q.from ? Date.parse(q.from) : to - DAY_MS;
   if (!Number.isFinite(from) || !Number.isFinite(to)) throw badRequest('from and to must be ISO 8601 timestamps');
+  if (from < EARLIEST || to > LATEST)
+    throw badRequest('from and to must lie in years 0000 to 9999 (the default from is 24 hours before to)', [
+      { path: from < EARLIEST ? '/from' : '/to', message: 'must lie in years 0000 to 9999' },
+    ]);
   if (from >= to) throw badRequest('from must be before to', [{ path: '/from', message: 'must be before to' }]);
   if (to - from > MAX_WINDOW_MS)
     throw badRequest('The window is longer than 10 years', [{ path: '/from', message: 'window over 10 years' }]);
@@ -72,6 +80,10 @@ export function resolveWindow(q: SeriesQuery, defaultTz: string, now = Date.now(
     }
   }
   const starts = bucketStarts(from, to, interval, tz);
+  if (starts[0] < EARLIEST)
+    throw badRequest(`The first ${interval} bucket in ${tz} would start before year 0000; start the window later`, [
+      { path: '/from', message: 'its bucket would start before year 0000' },
+    ]);
   const end = bucketEnd(starts[starts.length - 1], interval, tz);
   return { from, to, interval, tz, starts, end };
 }

@@ -134,11 +134,29 @@ describe('resolveWindow over every timestamp the query accepts (property)', () =
           expect(win.starts.length).toBeGreaterThan(0);
           expect(win.starts.length).toBeLessThanOrEqual(maxPoints);
           expect(win.starts[0]).toBeLessThanOrEqual(from);
+          // An answer's instants are ISO 8601 with four-digit years: no bucket may start before year 0000.
+          expect(win.starts[0]).toBeGreaterThanOrEqual(earliest);
           expect(win.end).toBeGreaterThanOrEqual(to);
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('When the window or its first bucket would start before year 0000, then it is refused with 400 naming from', () => {
+    const cases = [
+      { to: '0000-01-01T00:00:00Z' }, // the default window: the 24 hours before `to`
+      { from: '0000-01-01T00:00:00Z', to: '0000-01-03T00:00:00Z', interval: '1d' as const, tz: 'America/New_York' },
+      { from: '-000001-12-31T00:00:00Z', to: '0000-01-01T00:00:00Z' },
+    ];
+    for (const q of cases) {
+      const err = refusal(() => resolveWindow(q, 'UTC', NOW));
+      expect(err.statusCode, JSON.stringify(q)).toBe(400);
+      expect(err.errors?.[0]?.path).toBe('/from');
+    }
+    expect(
+      refusal(() => resolveWindow({ from: '9999-12-31T00:00:00Z', to: '+010000-01-01T00:00:00Z' }, 'UTC', NOW)),
+    ).toMatchObject({ statusCode: 400 });
   });
 });
 

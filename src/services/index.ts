@@ -26,6 +26,7 @@ export function createServices(
   const devices = devicesService(repos);
   const metrics = metricsService(repos);
   const readings = readingsService(repos, hub, retentionDays);
+  const ingestKeys = ingestKeysService(repos);
   return {
     hub,
     auth,
@@ -33,10 +34,10 @@ export function createServices(
     sites,
     devices,
     metrics,
-    dashboards: dashboardsService(repos, { sites, devices, metrics, users }),
+    dashboards: dashboardsService(repos, { sites, devices, metrics, users, ingestKeys }),
     readings,
     telemetry: telemetryService(repos, readings),
-    ingestKeys: ingestKeysService(repos),
+    ingestKeys,
     subscriptions,
     timeseries: timeseriesService(repos, subscriptions),
     streams: streamsService(hub, subscriptions, streamOptions),

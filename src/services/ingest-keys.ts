@@ -44,10 +44,11 @@ export function ingestKeysService(repos: Repositories) {
       return (await repos.ingestKeys.listForSite(siteId)).map(ingestKeyView);
     },
 
-    /** Revoking a revoked key changes nothing and succeeds. */
-    async revoke(actor: Actor, keyId: string) {
+    /** Revoking a revoked key changes nothing and succeeds. `siteId`: the key must be that site's (a page's URL). */
+    async revoke(actor: Actor, keyId: string, siteId?: string) {
       const key = await repos.ingestKeys.findById(keyId);
-      requireManageIngestKeys(actor, key?.siteId, keyNotFound);
+      const site = siteId === undefined || key?.siteId === siteId ? key?.siteId : undefined;
+      requireManageIngestKeys(actor, site, keyNotFound);
       if (await repos.ingestKeys.revoke(keyId, actor.id)) for (const l of listeners) l(keyId);
     },
 

@@ -186,6 +186,9 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'GET /sites/:siteId/devices/new/rows': write('site', { queries: ['?type=inverter'] }),
   'GET /sites/:siteId/devices/new/row': write('site'),
   'POST /sites/:siteId/devices': write('site', { body: () => ({ name: 'Inverter 1', type: 'inverter' }) }),
+  'GET /sites/:siteId/ingest-keys': write('site'),
+  'POST /sites/:siteId/ingest-keys': write('site', { body: () => ({ name: 'Gateway', deviceId: '' }) }),
+  'POST /sites/:siteId/ingest-keys/:keyId/revoke': write('site'),
   'GET /devices/:deviceId': read('device'),
   'GET /devices/:deviceId/edit': write('device'),
   'POST /devices/:deviceId': write('device', {

@@ -9,15 +9,11 @@ import { iso } from './views.js';
 const siteNotFound = () => new errors.SITE_NOT_FOUND();
 const keyNotFound = () => new errors.INGEST_KEY_NOT_FOUND();
 
-/** Told of every revoked key, so that what outlives a request (a device's open connection) ends at once. */
-export type KeyRevoked = (keyId: string) => void;
-
 /**
  * Ingest keys of a site: made, listed and revoked by its technicians and admins. The secret is
  * random and shown once; only its SHA-256 is stored, like a personal token's.
  */
 export function ingestKeysService(repos: Repositories) {
-  const listeners = new Set<KeyRevoked>();
   return {
     async create(actor: Actor, siteId: string, input: { name: string; deviceId?: string }) {
       await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
@@ -49,16 +45,7 @@ export function ingestKeysService(repos: Repositories) {
       const key = await repos.ingestKeys.findById(keyId);
       const site = siteId === undefined || key?.siteId === siteId ? key?.siteId : undefined;
       requireManageIngestKeys(actor, site, keyNotFound);
-      if (await repos.ingestKeys.revoke(keyId, actor.id)) for (const l of listeners) l(keyId);
-    },
-
-    /** Whether a key may still write (read from the database: another node may have revoked it). */
-    isActive: (keyId: string) => repos.ingestKeys.isActive(keyId),
-
-    /** Subscribes to revocations made by this process; returns the unsubscribe. */
-    onRevoked(listener: KeyRevoked): () => void {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      await repos.ingestKeys.revoke(keyId, actor.id);
     },
   };
 }

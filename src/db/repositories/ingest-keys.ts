@@ -105,15 +105,6 @@ export function ingestKeysRepository(db: Db) {
       return byHash.get(keyHash) ?? null;
     },
 
-    /** Whether a key may still write: what a long-lived connection asks when access may have changed. */
-    async isActive(id: string): Promise<boolean> {
-      return !!db
-        .select({ id: ingestKeys.id })
-        .from(ingestKeys)
-        .where(and(eq(ingestKeys.id, id), isNull(ingestKeys.revokedAt)))
-        .get();
-    },
-
     /** Writes last-used at most once a minute per key, to keep the hot path read-only; true when it wrote. */
     async touch(id: string, lastUsedAt: number | null, now = Date.now()): Promise<boolean> {
       if (lastUsedAt !== null && now - lastUsedAt <= MINUTE_MS) return false;

@@ -168,3 +168,29 @@ describe('POST /api/telemetry', () => {
     expectProblem(await send(key, { soc: 7 }, null), 401, 'UNAUTHENTICATED');
   });
 });
+
+describe('telemetry: live events and budgets', () => {
+  it('When a device sends telemetry, then live streams get the readings, as for POST /api/readings', async () => {
+    const key = await keyFor();
+    const seen: { metricId: string; value: number }[] = [];
+    app.services.hub.onReadings((batch) => seen.push(...batch.map((r) => ({ metricId: r.metricId, value: r.value }))));
+    await send(key, { soc: 12, power: 3 });
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        { metricId: w.metrics[0].id, value: 12 },
+        { metricId: w.metrics[1].id, value: 3 },
+      ]),
+    );
+  });
+
+  it('When a key spends its request budget, then it gets 429 while another key and the people of the site keep theirs', async () => {
+    await app.close();
+    app = await buildTestApp({ rateLimit: { perPrincipal: 3, perAddress: 1_000, windowSeconds: 60 } });
+    w = await createWorld(app);
+    const [first, second] = [await keyFor(), await keyFor()];
+    for (let i = 0; i < 3; i++) expect((await send(first, { soc: i })).statusCode).toBe(200);
+    expectProblem(await send(first, { soc: 9 }), 429, 'RATE_LIMITED');
+    expect((await send(second, { soc: 9 })).statusCode).toBe(200);
+    expect((await sendAs(w.technician, { soc: 9 })).statusCode).toBe(200);
+  });
+});

@@ -2,8 +2,8 @@ import Type from 'typebox';
 
 /**
  * A telemetry message. The schema only asks for an object or a list; the telemetry service checks
- * the shape (services/telemetry-body.ts), with the same messages over HTTP and MQTT, where a union
- * schema's errors would name every branch for one wrong value.
+ * the shape (services/telemetry-body.ts) for every transport, where a union schema's errors would
+ * name every branch for one wrong value.
  */
 export const TelemetryBody = Type.Unsafe<unknown>({
   type: ['object', 'array'],

@@ -1,5 +1,5 @@
-// The shape of a telemetry message, checked here rather than by the route's schema: the same
-// message arrives over HTTP and MQTT, and a union schema's errors ("must be a list", "values is
+// The shape of a telemetry message, checked here rather than by the route's schema: a message
+// from another transport than HTTP (MQTT) has no route schema, and a union schema's errors ("must be a list", "values is
 // required", "is not an allowed field" for one wrong value) would confuse whoever reads them.
 import type { FieldError } from '../errors.js';
 
@@ -15,13 +15,20 @@ export interface TelemetrySample {
   valuesAt: string;
 }
 
+/** A key as a JSON pointer segment (RFC 6901). */
+export const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An object whose `values` is an object is a sample; any other object is bare values, stamped on receipt. */
 function sampleOf(v: Record<string, unknown>, at: string, problems: FieldError[]): TelemetrySample | null {
   if (!isObject(v.values)) return { values: v, at, valuesAt: at };
   for (const k of Object.keys(v))
-    if (k !== 'ts' && k !== 'values') problems.push({ path: `${at}/${k}`, message: 'is not an allowed field' });
+    if (k !== 'ts' && k !== 'values')
+      problems.push({
+        path: `${at}/${pointer(k)}`,
+        message: 'is not an allowed field',
+      });
   const ts = v.ts;
   if (ts !== undefined && typeof ts !== 'number' && (typeof ts !== 'string' || ts.length > 40)) {
     problems.push({ path: `${at}/ts`, message: 'must be epoch milliseconds or an ISO 8601 time with a zone' });

@@ -3,13 +3,13 @@ import type { ReadingRow } from '../db/repositories/readings.js';
 import { errors, invalid } from '../errors.js';
 import { keyMayWrite, requireManageDevices, type Actor, type IngestPrincipal } from './policy.js';
 import type { ReadingsService } from './readings.js';
-import { MAX_TELEMETRY_READINGS, parseTelemetry } from './telemetry-body.js';
+import { MAX_TELEMETRY_READINGS, parseTelemetry, pointer } from './telemetry-body.js';
 
 const deviceNotFound = () => new errors.DEVICE_NOT_FOUND();
 
 /**
- * Device telemetry: a device's values by metric key, sent by the device (its ingest key, over HTTP
- * or MQTT) or by a person who manages the device. It is translated into readings and stored by
+ * Device telemetry: a device's values by metric key, sent by the device (with its ingest key) or
+ * by a person who manages the device; any transport of device messages calls this service. It is translated into readings and stored by
  * the readings service's write path: the same validation of times and values, one transaction,
  * a repeated metric and time replacing the value, the same live events and roll-ups.
  */
@@ -31,11 +31,12 @@ export function telemetryService(repos: Repositories, readings: ReadingsService)
       if (timeProblem) problems.push({ path: `${at}/ts`, message: timeProblem });
       for (const [key, value] of Object.entries(sample.values)) {
         const metric = byKey.get(key);
+        const path = `${valuesAt}/${pointer(key)}`;
         if (!metric) {
           unknown.add(key);
-          problems.push({ path: `${valuesAt}/${key}`, message: `Unknown metric key "${key}" on this device` });
+          problems.push({ path, message: `Unknown metric key "${key}" on this device` });
         } else if (typeof value !== 'number' || !Number.isFinite(value))
-          problems.push({ path: `${valuesAt}/${key}`, message: 'Must be a finite number' });
+          problems.push({ path, message: 'Must be a finite number' });
         else rows.push({ metricPk: metric.pk, metricId: metric.id, ts, value });
       }
     }

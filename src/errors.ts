@@ -27,6 +27,7 @@ export const errors = {
   USER_NOT_FOUND: E('USER_NOT_FOUND', 'User not found', 404),
   MEMBER_NOT_FOUND: E('MEMBER_NOT_FOUND', 'Membership not found', 404),
   TOKEN_NOT_FOUND: E('TOKEN_NOT_FOUND', 'Token not found', 404),
+  INGEST_KEY_NOT_FOUND: E('INGEST_KEY_NOT_FOUND', 'Ingest key not found', 404),
   SUBSCRIPTION_NOT_FOUND: E('SUBSCRIPTION_NOT_FOUND', 'Subscription not found', 404),
   NOT_FOUND: E('NOT_FOUND', 'Not found', 404),
   EMAIL_TAKEN: E('EMAIL_TAKEN', 'A user with this email already exists', 409),

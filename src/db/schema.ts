@@ -271,3 +271,33 @@ export const catalogVersion = sqliteTable('catalog_version', {
   id: integer('id').primaryKey(),
   version: integer('version').notNull(),
 });
+
+/**
+ * Ingest keys: credentials of field devices that may only write readings, to any device of their
+ * site or to one device (`device_id`). Only the SHA-256 of the secret is stored. A revoked key
+ * keeps its row (listed as revoked); deleting its site or its device deletes it. Triggers move
+ * `access_version` when a key is revoked or deleted (the custom migration after the DDL), so cached
+ * keys and open device connections see it on their next message, on every node.
+ */
+export const ingestKeys = sqliteTable(
+  'ingest_keys',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    deviceId: text('device_id').references(() => devices.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    keyHash: text('key_hash').notNull(),
+    prefix: text('prefix').notNull(),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    lastUsedAt: integer('last_used_at', { mode: 'number' }),
+    revokedAt: integer('revoked_at', { mode: 'number' }),
+  },
+  (t) => [
+    uniqueIndex('ingest_keys_key_hash_idx').on(t.keyHash),
+    index('ingest_keys_site_idx').on(t.siteId),
+    index('ingest_keys_device_idx').on(t.deviceId),
+  ],
+);

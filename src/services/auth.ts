@@ -4,17 +4,20 @@ import { errors, invalid } from '../errors.js';
 import type { LiveHub } from './live.js';
 import { LoginThrottle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
-import { requireAdmin, requireSession, type Actor, type AuthMethod } from './policy.js';
+import { requireAdmin, requireSession, type Actor, type AuthMethod, type IngestPrincipal } from './policy.js';
 import { iso, userView } from './views.js';
 import { DAY_MS } from '../time.js';
 
 /** Tokens are random; only their SHA-256 is stored (a high-entropy secret needs no slow hash). */
 export const hashToken = (raw: string) => createHash('sha256').update(raw).digest('hex');
 const TOKEN_PREFIX = 'sw_';
+/** Ingest keys have their own prefix, so a bearer credential's kind is known before any lookup. */
+export const INGEST_KEY_PREFIX = 'swi_';
 
 /** Cached actors and tokens at most; past it the cache starts over. */
 const CACHE_MAX = 10_000;
 type TokenRow = NonNullable<Awaited<ReturnType<Repositories['tokens']['findByHash']>>>;
+type KeyRow = NonNullable<Awaited<ReturnType<Repositories['ingestKeys']['findActiveByHash']>>>;
 
 export interface AuthOptions {
   /** Told when a token is revoked, so open streams of its user check their credential at once. */
@@ -32,6 +35,7 @@ export function authService(repos: Repositories, opts: AuthOptions = {}) {
   // (drizzle/0003_access_version.sql), whoever writes. Reading it is one indexed row.
   const actors = new Map<string, Actor | null>();
   const tokens = new Map<string, TokenRow>();
+  const keys = new Map<string, KeyRow>();
   let cachedAt = -1;
   /**
    * Brings the caches to the current access version; returns it. Without the version row (null)
@@ -40,9 +44,10 @@ export function authService(repos: Repositories, opts: AuthOptions = {}) {
    */
   async function checkVersion(): Promise<number | null> {
     const version = await repos.users.accessVersion();
-    if (version !== cachedAt || actors.size + tokens.size > CACHE_MAX) {
+    if (version !== cachedAt || actors.size + tokens.size + keys.size > CACHE_MAX) {
       actors.clear();
       tokens.clear();
+      keys.clear();
       cachedAt = version ?? -1;
     }
     return version;
@@ -118,6 +123,25 @@ export function authService(repos: Repositories, opts: AuthOptions = {}) {
       const version = await checkVersion();
       const userId = await tokenUserAt(raw, now, version);
       return userId ? actorAt(userId, version) : null;
+    },
+
+    /**
+     * The ingest key behind a bearer credential, or null for an unknown or revoked one (deleting its
+     * site or device deletes it). Cached like tokens: revoking moves the access version.
+     */
+    async ingestKeyFor(raw: string, now = Date.now()): Promise<IngestPrincipal | null> {
+      if (!raw.startsWith(INGEST_KEY_PREFIX)) return null;
+      const version = await checkVersion();
+      const hash = hashToken(raw);
+      let key = keys.get(hash);
+      if (!key) {
+        const row = await repos.ingestKeys.findActiveByHash(hash);
+        if (!row) return null;
+        key = { ...row };
+        if (cachedAt === version) keys.set(hash, key); // as in actorAt
+      }
+      if (await repos.ingestKeys.touch(key.id, key.lastUsedAt, now)) key.lastUsedAt = now;
+      return { keyId: key.id, siteId: key.siteId, deviceId: key.deviceId };
     },
 
     /**

@@ -4,6 +4,7 @@
 import type { Repositories } from '../db/repositories/index.js';
 import { historyEntry } from './device-history.js';
 import type { DevicesService } from './devices.js';
+import type { IngestKeysService } from './ingest-keys.js';
 import type { MetricsService } from './metrics.js';
 import { canManageDevices, requireAdmin, type Actor } from './policy.js';
 import { byDevice, summarize } from './site-summary.js';
@@ -14,7 +15,13 @@ import { isStale } from './views.js';
 /** Changes a device's page lists, newest first. */
 const HISTORY = 20;
 
-type Services = { sites: SitesService; devices: DevicesService; metrics: MetricsService; users: UsersService };
+type Services = {
+  sites: SitesService;
+  devices: DevicesService;
+  metrics: MetricsService;
+  users: UsersService;
+  ingestKeys: IngestKeysService;
+};
 type Summarized = Parameters<typeof summarize>[0][number];
 
 export function dashboardsService(repos: Repositories, services: Services) {
@@ -55,6 +62,16 @@ export function dashboardsService(repos: Repositories, services: Services) {
         summary: summarize(metrics),
         moreDevices: devices.nextCursor !== null,
       };
+    },
+
+    /** A site's ingest keys and the devices a new key may be limited to (technicians of the site, admins). */
+    async ingestKeys(actor: Actor, siteId: string, limit: number) {
+      const keys = await services.ingestKeys.list(actor, siteId);
+      const [site, devices] = await Promise.all([
+        services.sites.get(actor, siteId),
+        services.devices.list(actor, siteId, { limit }),
+      ]);
+      return { site, keys, devices: devices.items.map((d) => ({ id: d.id, name: d.name })) };
     },
 
     /**

@@ -3,12 +3,14 @@ import { authService } from './auth.js';
 import { dashboardsService } from './dashboards.js';
 import { devicesService } from './devices.js';
 import { healthService } from './health.js';
+import { ingestKeysService } from './ingest-keys.js';
 import { LiveHub } from './live.js';
 import { metricsService } from './metrics.js';
 import { readingsService } from './readings.js';
 import { sitesService } from './sites.js';
 import { streamsService, type StreamOptions } from './streams.js';
 import { subscriptionsService } from './subscriptions.js';
+import { telemetryService } from './telemetry.js';
 import { timeseriesService } from './timeseries.js';
 import { usersService } from './users.js';
 
@@ -23,6 +25,8 @@ export function createServices(
   const sites = sitesService(repos, hub);
   const devices = devicesService(repos);
   const metrics = metricsService(repos);
+  const readings = readingsService(repos, hub, retentionDays);
+  const ingestKeys = ingestKeysService(repos);
   return {
     hub,
     auth,
@@ -30,8 +34,10 @@ export function createServices(
     sites,
     devices,
     metrics,
-    dashboards: dashboardsService(repos, { sites, devices, metrics, users }),
-    readings: readingsService(repos, hub, retentionDays),
+    dashboards: dashboardsService(repos, { sites, devices, metrics, users, ingestKeys }),
+    readings,
+    telemetry: telemetryService(repos, readings),
+    ingestKeys,
     subscriptions,
     timeseries: timeseriesService(repos, subscriptions),
     streams: streamsService(hub, subscriptions, streamOptions),

@@ -88,3 +88,23 @@ export function requireSiteAdmin(actor: Actor, siteId: string, action: string): 
 export function requireSession(method: AuthMethod | null, action: string): void {
   if (method !== 'session') throw new errors.SESSION_REQUIRED(action);
 }
+
+/**
+ * A field device's credential (an ingest key): it may only write readings, to any device of its
+ * site or, when it names one, to that device only. It is not an Actor: every read and every
+ * administrative action takes an Actor, so nothing but telemetry can be done with a key.
+ */
+export interface IngestPrincipal {
+  keyId: string;
+  siteId: string;
+  /** The one device the key may write to; null: any device of its site. */
+  deviceId: string | null;
+}
+
+/** Whether a key may write to a device; a device it may not write to is, to it, a missing one. */
+export const keyMayWrite = (key: IngestPrincipal, device: { id: string; siteId: string }) =>
+  key.siteId === device.siteId && (key.deviceId === null || key.deviceId === device.id);
+
+/** Ingest keys are the device managers' (technicians of the site, admins): viewers 403, others 404. */
+export const requireManageIngestKeys = (actor: Actor, siteId: string | undefined, notFound: () => Error) =>
+  requireManageDevices(actor, siteId, notFound, 'manage ingest keys');

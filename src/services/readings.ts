@@ -32,7 +32,20 @@ function parseTimestamp(s: string): number {
  * readings are left, losing the rest, so ingestion refuses any hour that starts before the horizon.
  */
 export function readingsService(repos: Repositories, hub: LiveHub, retentionDays = 0) {
+  /** Why a reading's time (epoch ms, NaN when unparsable) cannot be stored, or null. */
+  function checkTime(ts: number, now: number): string | null {
+    if (!Number.isFinite(ts)) return 'Not an ISO 8601 timestamp with a zone, e.g. 2026-01-31T12:00:00Z';
+    if (ts > now + FUTURE_TOLERANCE_MS) return 'More than 5 minutes in the future';
+    if (ts < 0) return 'Before 1970';
+    if (retentionDays > 0 && Math.floor(ts / HOUR_MS) * HOUR_MS < now - retentionDays * DAY_MS)
+      return `Older than the retention of ${retentionDays} days: hours before ${new Date(now - retentionDays * DAY_MS).toISOString()} keep only their hourly roll-ups`;
+    return null;
+  }
+
   return {
+    checkTime,
+    parseTimestamp,
+
     /**
      * Validates the whole batch first, then writes it in one transaction and publishes it to live
      * streams. Any invalid reading refuses the batch (422, each offending index and why).
@@ -59,19 +72,8 @@ export function readingsService(repos: Repositories, hub: LiveHub, retentionDays
         // A gateway's batch repeats few distinct timestamps: parse each once.
         let ts = parsed.get(r.timestamp);
         if (ts === undefined) parsed.set(r.timestamp, (ts = parseTimestamp(r.timestamp)));
-        if (!Number.isFinite(ts))
-          problems.push({
-            path: `/readings/${i}/timestamp`,
-            message: 'Not an ISO 8601 timestamp with a zone, e.g. 2026-01-31T12:00:00Z',
-          });
-        else if (ts > now + FUTURE_TOLERANCE_MS)
-          problems.push({ path: `/readings/${i}/timestamp`, message: 'More than 5 minutes in the future' });
-        else if (ts < 0) problems.push({ path: `/readings/${i}/timestamp`, message: 'Before 1970' });
-        else if (retentionDays > 0 && Math.floor(ts / HOUR_MS) * HOUR_MS < now - retentionDays * DAY_MS)
-          problems.push({
-            path: `/readings/${i}/timestamp`,
-            message: `Older than the retention of ${retentionDays} days: hours before ${new Date(now - retentionDays * DAY_MS).toISOString()} keep only their hourly roll-ups`,
-          });
+        const timeProblem = checkTime(ts, now);
+        if (timeProblem) problems.push({ path: `/readings/${i}/timestamp`, message: timeProblem });
         if (typeof r.value !== 'number' || !Number.isFinite(r.value))
           problems.push({ path: `/readings/${i}/value`, message: 'Must be a finite number' });
         rows.push({ metricPk: metric.pk, metricId: r.metricId, ts, value: r.value });

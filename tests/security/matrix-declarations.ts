@@ -24,7 +24,14 @@ export type Access =
   /** The owner only (the technician); everyone else, admins included, the 404 of a missing id. */
   | { kind: 'owner'; object: 'subscription' | 'token' }
   /** Only the METRICS_TOKEN opens it: every actor here gets 401 (the test config sets a token). */
-  | { kind: 'metrics-token' };
+  | { kind: 'metrics-token' }
+  /**
+   * A device's telemetry: like `site-write` on the device for persons; the site's ingest key may,
+   * another site's key gets the 404 of a missing device, a revoked key 401.
+   */
+  | { kind: 'telemetry' }
+  /** Telemetry of the device a device's key names: only such a key (persons and site keys 403). */
+  | { kind: 'device-key' };
 
 export interface Declaration {
   access: Access;
@@ -137,6 +144,14 @@ export const DECLARATIONS: Record<string, Declaration> = {
     access: { kind: 'site-write', object: 'metric', hidden: 422 },
     body: (t) => ({ readings: [{ metricId: t.metrics[0].id, timestamp: new Date().toISOString(), value: 1 }] }),
   },
+  'POST /api/devices/:deviceId/telemetry': { access: { kind: 'telemetry' }, body: (t) => ({ [t.metrics[0].key]: 1 }) },
+  // The other site's device is a battery like the target's: the same metric keys.
+  'POST /api/telemetry': { access: { kind: 'device-key' }, body: (t) => ({ values: { [t.metrics[0].key]: 1 } }) },
+
+  // ---- API: ingest keys ----
+  'GET /api/sites/:siteId/ingest-keys': write('site'),
+  'POST /api/sites/:siteId/ingest-keys': write('site', { body: () => ({ name: 'Gateway' }) }),
+  'DELETE /api/ingest-keys/:keyId': write('site'),
 
   // ---- API: subscriptions and their stream ----
   'GET /api/subscriptions': self,
@@ -171,6 +186,9 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'GET /sites/:siteId/devices/new/rows': write('site', { queries: ['?type=inverter'] }),
   'GET /sites/:siteId/devices/new/row': write('site'),
   'POST /sites/:siteId/devices': write('site', { body: () => ({ name: 'Inverter 1', type: 'inverter' }) }),
+  'GET /sites/:siteId/ingest-keys': write('site'),
+  'POST /sites/:siteId/ingest-keys': write('site', { body: () => ({ name: 'Gateway', deviceId: '' }) }),
+  'POST /sites/:siteId/ingest-keys/:keyId/revoke': write('site'),
   'GET /devices/:deviceId': read('device'),
   'GET /devices/:deviceId/edit': write('device'),
   'POST /devices/:deviceId': write('device', {

@@ -30,6 +30,7 @@ const PARAMS: Record<string, (t: Target) => string> = {
   subscriptionId: (t) => t.subscription.id,
   tokenId: (t) => t.token.id,
   userId: (t) => t.user.id,
+  keyId: (t) => t.ingestKey.id,
 };
 
 export function fill(pattern: string, t: Target, params: Declaration['params'] = {}): string {
@@ -47,7 +48,7 @@ export async function call(ctx: CallContext, t: Target): Promise<Response> {
   const { app, route, decl } = ctx;
   const api = route.url.startsWith('/api/');
   const write = route.method !== 'GET' && route.method !== 'HEAD';
-  const creds = await credentials(app, ctx.cast, ctx.actor, api ? 'api' : 'page', !api && write);
+  const creds = await credentials(app, ctx.cast, ctx.actor, api ? 'api' : 'page', !api && write, t);
   const url = (decl.path ?? fill(route.url, t, decl.params)) + ctx.query;
   const fields = decl.body?.(t);
   const headers: Record<string, string> = { ...creds.headers };
@@ -122,11 +123,12 @@ export function normalize(res: Response, t: Target) {
 }
 
 // Domain tables whose every insert, update and delete is journalled while the matrix runs. Sessions
-// and rollups (a cache) are left out; so is a token's last_used_at, touched on every use. A metric's
+// and rollups (a cache) are left out; so is a token's or an ingest key's last_used_at, touched on every use. A metric's
 // latest value (kept by ingestion) is journalled apart from its definition, which is audited.
 const WATCHED: Record<string, [label: string, update: string][]> = {
   users: [['users', 'UPDATE']],
   api_tokens: [['api_tokens', 'UPDATE OF user_id, name, token_hash, prefix, expires_at']],
+  ingest_keys: [['ingest_keys', 'UPDATE OF site_id, device_id, name, key_hash, prefix, created_by, revoked_at']],
   sites: [['sites', 'UPDATE']],
   site_members: [['site_members', 'UPDATE']],
   devices: [['devices', 'UPDATE']],
@@ -169,7 +171,7 @@ export function watchWrites(app: App): () => () => string[] {
 }
 
 /** Tables whose every change carries an audit row (src/db/repositories/audit.ts) naming who made it. */
-export const AUDITED = /^(insert|update|delete) (users|sites|site_members|devices|metrics)$/;
+export const AUDITED = /^(insert|update|delete) (users|sites|site_members|devices|metrics|ingest_keys)$/;
 
 /** Like watchWrites: start watching; the function returned lists the actor of each audit row written since. */
 export function watchAudit(app: App): () => () => (string | null)[] {

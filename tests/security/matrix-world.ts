@@ -20,9 +20,14 @@ export const ACTORS = [
   'revoked-token',
   'expired-idle',
   'expired-absolute',
+  // Field devices' ingest keys: the target site's own key, a device key of another site, a revoked key.
+  'site-key',
+  'other-key',
+  'revoked-key',
 ] as const;
 export type ActorName = (typeof ACTORS)[number];
 export const SIGNED_IN: readonly ActorName[] = ['admin', 'technician', 'viewer', 'outsider', 'former-member'];
+export const INGEST_KEYS: readonly ActorName[] = ['site-key', 'other-key', 'revoked-key'];
 
 export interface Cast {
   admin: TestUser;
@@ -36,6 +41,10 @@ export interface Cast {
   former: TestUser;
   /** A token of the technician that was revoked: it once opened everything the technician may see. */
   revokedToken: string;
+  /** An ingest key of one device of another site ("Elsewhere"). */
+  otherKey: string;
+  /** A revoked ingest key of that other site. */
+  revokedKey: string;
 }
 
 export interface Target {
@@ -52,6 +61,8 @@ export interface Target {
   userToken: { id: string };
   /** Someone with no site at all, whose email and PASSWORD the sign-in routes are called with. */
   login: { email: string };
+  /** The site's ingest key (site-wide), made by the technician; `secret` is what the device sends. */
+  ingestKey: { id: string; name: string; prefix: string; secret: string };
 }
 
 const tag = () => randomBytes(6).toString('hex');
@@ -77,7 +88,21 @@ export async function createCast(app: App): Promise<Cast> {
     expiresAt: null,
   });
   await app.repos.tokens.delete(technician.id, row.id);
-  return { admin, technician, viewer, outsider, former, revokedToken };
+  const { device } = await createDevice(app, elsewhere.id, { name: `Elsewhere device ${tag()}` });
+  const keyOf = async (raw: string, deviceId: string | null) =>
+    app.repos.ingestKeys.create({
+      siteId: elsewhere.id,
+      deviceId,
+      name: raw,
+      keyHash: hashToken(raw),
+      prefix: raw.slice(0, 10),
+      createdBy: outsider.id,
+    });
+  const otherKey = `swi_other_${tag()}`;
+  await keyOf(otherKey, device.id);
+  const revokedKey = `swi_revoked_${tag()}`;
+  await app.repos.ingestKeys.revoke((await keyOf(revokedKey, null)).id, outsider.id);
+  return { admin, technician, viewer, outsider, former, revokedToken, otherKey, revokedKey };
 }
 
 export async function createTarget(app: App, cast: Cast): Promise<Target> {
@@ -106,6 +131,7 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
     metricIds: metrics.map((m) => m.id),
   });
   await app.repos.sites.removeMember(site.id, cast.former.id, null);
+  const ingestKey = await app.services.ingestKeys.create(technician, site.id, { name: `Secret Key ${t}` });
   return {
     site: { id: site.id, name: site.name },
     device: { id: device.id, name: device.name, version: device.version },
@@ -122,6 +148,7 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
     user: { id: member.id, email: member.email, name: `Secret Member ${t}` },
     userToken: { id: memberToken.id },
     login: { email: login.email },
+    ingestKey: { id: ingestKey.id, name: ingestKey.name, prefix: ingestKey.prefix, secret: ingestKey.key },
   };
 }
 
@@ -140,6 +167,7 @@ export function missingLike(t: Target): Target {
     token: { ...t.token, id: fresh(t.token.id) },
     user: { ...t.user, id: fresh(t.user.id) },
     userToken: { id: fresh(t.userToken.id) },
+    ingestKey: { ...t.ingestKey, id: fresh(t.ingestKey.id) },
   };
 }
 
@@ -152,6 +180,7 @@ export function idsOf(t: Target): [string, string][] {
     [t.token.id, '{tokenId}'],
     [t.user.id, '{userId}'],
     [t.userToken.id, '{userTokenId}'],
+    [t.ingestKey.id, '{ingestKeyId}'],
     ...t.metrics.map((m, i): [string, string] => [m.id, `{metricId${i}}`]),
   ];
   return ids.sort((a, b) => b[0].length - a[0].length);
@@ -159,16 +188,23 @@ export function idsOf(t: Target): [string, string][] {
 
 /** What each actor must never read, in a body or a header: names and ids of what is not theirs. */
 export function secretsFor(actor: ActorName, t: Target): string[] {
+  // A key's secret is nobody's to read, once made.
+  return [t.ingestKey.secret, ...visibleTo(actor, t)];
+}
+
+function visibleTo(actor: ActorName, t: Target): string[] {
   const site = [t.site.id, t.site.name, t.device.id, t.device.name, ...t.metrics.map((m) => m.id)];
   const owned = [t.subscription.id, t.subscription.name, t.token.id, t.token.name, t.token.prefix];
   const user = [t.user.id, t.user.email, t.user.name];
+  // The site's ingest keys are its technicians' and admins' to read.
+  const key = [t.ingestKey.id, t.ingestKey.name, t.ingestKey.prefix];
   // Technicians read the site's audit trail, but not its membership rows: members are the admins' to read.
   if (actor === 'technician') return user;
-  if (actor === 'viewer') return [...owned, ...user];
+  if (actor === 'viewer') return [...owned, ...user, ...key];
   if (actor === 'admin') return owned;
   // Their own subscription still lists the ids of the metrics they lost, by design ("no longer available").
-  if (actor === 'former-member') return [t.site.id, t.site.name, t.device.id, t.device.name, ...owned, ...user];
-  return [...site, ...owned, ...user];
+  if (actor === 'former-member') return [t.site.id, t.site.name, t.device.id, t.device.name, ...owned, ...user, ...key];
+  return [...site, ...owned, ...user, ...key];
 }
 
 // ---- credentials ----------------------------------------------------------------------------
@@ -227,11 +263,17 @@ export async function credentials(
   actor: ActorName,
   surface: 'api' | 'page',
   csrf: boolean,
+  target?: Target,
 ): Promise<Credentials> {
-  if (actor === 'anonymous' || actor === 'revoked-token') {
-    // Pages ignore bearer tokens (browsers send none): there a revoked token is an anonymous visitor.
-    const bearer: Record<string, string> =
-      actor === 'revoked-token' ? { authorization: `Bearer ${cast.revokedToken}` } : {};
+  const bearerOf: Partial<Record<ActorName, string>> = {
+    'revoked-token': cast.revokedToken,
+    'site-key': target?.ingestKey.secret,
+    'other-key': cast.otherKey,
+    'revoked-key': cast.revokedKey,
+  };
+  if (actor === 'anonymous' || bearerOf[actor] !== undefined) {
+    // Pages ignore bearer tokens (browsers send none): there a token or a key is an anonymous visitor.
+    const bearer: Record<string, string> = actor === 'anonymous' ? {} : { authorization: `Bearer ${bearerOf[actor]}` };
     if (!csrf) return { headers: bearer };
     const anon = await csrfFrom(app, '/login');
     return { headers: { ...bearer, cookie: anon.cookie }, csrf: anon.csrf };

@@ -14,6 +14,7 @@ import { registeredRoutes } from './matrix-routes.js';
 import {
   ACTORS,
   createCast,
+  INGEST_KEYS,
   createTarget,
   idsOf,
   missingLike,
@@ -31,6 +32,13 @@ type Outcome = 'ok' | 'unauthenticated' | 'forbidden' | 'hidden';
 
 function outcome(access: Access, actor: ActorName, api: boolean): Outcome {
   if (access.kind === 'metrics-token') return 'unauthenticated';
+  // An ingest key opens its telemetry routes and nothing else (pages ignore it, like any bearer).
+  if (INGEST_KEYS.includes(actor)) {
+    if (actor === 'revoked-key' || !api) return access.kind === 'public' && !api ? 'ok' : 'unauthenticated';
+    if (access.kind === 'telemetry') return actor === 'site-key' ? 'ok' : 'hidden';
+    if (access.kind === 'device-key') return actor === 'other-key' ? 'ok' : 'forbidden';
+    return 'unauthenticated';
+  }
   // An invalid bearer token is refused on every /api route, public ones included: never a silent fall-back.
   if (access.kind === 'public') return api && actor === 'revoked-token' ? 'unauthenticated' : 'ok';
   if (!SIGNED_IN.includes(actor)) return 'unauthenticated';
@@ -47,7 +55,10 @@ function outcome(access: Access, actor: ActorName, api: boolean): Outcome {
     case 'site-read':
       return member ? 'ok' : 'hidden';
     case 'site-write':
+    case 'telemetry':
       return actor === 'admin' || actor === 'technician' ? 'ok' : member ? 'forbidden' : 'hidden';
+    case 'device-key':
+      return 'forbidden';
     case 'owner':
       return actor === 'technician' ? 'ok' : 'hidden';
   }
@@ -216,6 +227,7 @@ function userIdOf(cast: Cast, actor: ActorName): string | null {
   if (actor === 'former-member') return cast.former.id;
   if (actor === 'expired-idle' || actor === 'expired-absolute') return cast.technician.id;
   if (actor === 'anonymous' || actor === 'revoked-token') return null;
+  if (actor === 'site-key' || actor === 'other-key' || actor === 'revoked-key') return null;
   return cast[actor].id;
 }
 

@@ -15,7 +15,10 @@ export interface Parameter {
 export interface Operation {
   operationId?: string;
   parameters?: Parameter[];
-  requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema }> };
+  requestBody?: {
+    required?: boolean;
+    content: Record<string, { schema: JsonSchema; examples?: Record<string, { value: unknown }> }>;
+  };
   responses: Record<string, { content?: Record<string, { schema: JsonSchema }>; headers?: Record<string, unknown> }>;
 }
 

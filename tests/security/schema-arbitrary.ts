@@ -1,6 +1,6 @@
 // JSON Schema → fast-check arbitraries, for the subset the served OpenAPI document uses (TypeBox
 // output: object, array, string with length/pattern/format/enum, integer, number, boolean, null,
-// anyOf), plus a mutation mode for invalid input: wrong types, missing and extra fields, huge
+// anyOf, examples), plus a mutation mode for invalid input: wrong types, missing and extra fields, huge
 // strings, hostile unicode. https://fast-check.dev/docs/core-blocks/arbitraries/
 import fc from 'fast-check';
 
@@ -24,6 +24,8 @@ export interface JsonSchema {
   oneOf?: JsonSchema[];
   $ref?: string;
   default?: unknown;
+  /** Valid by definition: where a schema only sketches a shape the server checks itself, these reach past its 422. */
+  examples?: unknown[];
 }
 
 /** Values that exist in the world under test, so valid input reaches past the 404s. */
@@ -138,6 +140,8 @@ function stringArbitrary(s: JsonSchema, name: string, hints: Hints): fc.Arbitrar
 
 /** An arbitrary of values that satisfy the schema (as far as the subset goes). */
 export function valid(s: JsonSchema, hints: Hints, name = ''): fc.Arbitrary<unknown> {
+  if (s.examples?.length)
+    return fc.oneof(fc.constantFrom(...s.examples), valid({ ...s, examples: undefined }, hints, name));
   if (s.const !== undefined) return fc.constant(s.const);
   if (s.enum) return fc.constantFrom(...s.enum);
   const union = s.anyOf ?? s.oneOf;

@@ -3,6 +3,7 @@ import { auditRepository } from './audit.js';
 import { devicesRepository } from './devices.js';
 import { fleetRepository } from './fleet.js';
 import { healthRepository } from './health.js';
+import { ingestKeysRepository } from './ingest-keys.js';
 import { metricsRepository } from './metrics.js';
 import { readingsRepository } from './readings.js';
 import { sessionsRepository } from './sessions.js';
@@ -17,6 +18,7 @@ export function createRepositories(db: Db) {
     users: usersRepository(db),
     sessions: sessionsRepository(db),
     tokens: tokensRepository(db),
+    ingestKeys: ingestKeysRepository(db),
     sites: sitesRepository(db),
     devices: devicesRepository(db),
     metrics: metricsRepository(db),

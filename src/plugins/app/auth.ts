@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { errors } from '../../errors.js';
-import type { Actor, AuthMethod } from '../../services/policy.js';
+import { INGEST_KEY_PREFIX } from '../../services/auth.js';
+import type { Actor, AuthMethod, IngestPrincipal } from '../../services/policy.js';
 import type { Credential } from '../../services/streams.js';
 import { outlived, SESSION_COOKIE, touchDue } from '../external/session.js';
 
@@ -12,6 +13,12 @@ declare module 'fastify' {
     authMethod: AuthMethod | null;
     /** Reads this request's credential again, for what outlives the request (a live stream). */
     credential: Credential | null;
+    /** The field device's ingest key that authenticated the request (telemetry routes only). */
+    ingestKey: IngestPrincipal | null;
+  }
+  interface FastifyContextConfig {
+    /** Accepts an ingest key: telemetry routes. Everywhere else a key is refused with 401. */
+    ingest?: boolean;
   }
 }
 
@@ -25,6 +32,7 @@ export default fp(
     app.decorateRequest('actor', null);
     app.decorateRequest('authMethod', null);
     app.decorateRequest('credential', null);
+    app.decorateRequest('ingestKey', null);
     // Before validation, so an anonymous request is a 401 whatever its body (and never a 422 first).
     app.addHook('preValidation', async (request, reply) => {
       // The route's pattern where there is one: `/%61pi/me` is routed to /api/me too.
@@ -32,6 +40,13 @@ export default fp(
       const header = request.headers.authorization;
       if (header !== undefined && api) {
         const raw = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+        if (raw?.startsWith(INGEST_KEY_PREFIX)) {
+          // A device's key writes telemetry and nothing else: any other route refuses it unread.
+          if (request.routeOptions.config.ingest !== true) throw new errors.UNAUTHENTICATED();
+          request.ingestKey = await app.services.auth.ingestKeyFor(raw);
+          if (!request.ingestKey) throw new errors.UNAUTHENTICATED();
+          return;
+        }
         request.actor = raw ? await app.services.auth.actorForToken(raw) : null;
         if (!raw || !request.actor) throw new errors.UNAUTHENTICATED();
         request.authMethod = 'token';
@@ -101,6 +116,11 @@ export default fp(
   },
   { name: 'auth', dependencies: ['database', 'session'] },
 );
+
+/** Who writes telemetry: a device's ingest key or a person; else a 401. */
+export function requireWriter(request: FastifyRequest): Actor | IngestPrincipal {
+  return request.ingestKey ?? requireActor(request);
+}
 
 /** The authenticated actor, or a 401. */
 export function requireActor(request: FastifyRequest): Actor {

@@ -35,6 +35,8 @@ export interface RateLimitOptions {
 const PRINCIPALS: readonly ((request: FastifyRequest) => string | null | undefined)[] = [
   // A user, by session or by any of their tokens: one budget, so minting tokens does not multiply it.
   (request) => request.actor?.id,
+  // A field device's ingest key: its own budget, whoever else sends for the site.
+  (request) => request.ingestKey?.keyId,
 ];
 
 function principalOf(request: FastifyRequest): string | null {

@@ -41,6 +41,8 @@ export default fp(
           { name: 'metrics', description: 'Metrics and their latest values' },
           { name: 'users', description: 'User administration (admins)' },
           { name: 'readings', description: 'Ingestion' },
+          { name: 'telemetry', description: "A device's values by metric key, sent with its ingest key" },
+          { name: 'ingest keys', description: 'Credentials of field devices that may only send telemetry' },
           { name: 'subscriptions', description: 'Saved metric sets and their live streams' },
           { name: 'timeseries', description: 'Aligned history, JSON or CSV' },
           { name: 'health', description: 'Liveness' },

@@ -9,12 +9,15 @@ declare module 'fastify' {
 import { errors } from '../../errors.js';
 import auth from './auth/index.js';
 import devices, { siteDevices } from './devices/index.js';
+import deviceTelemetry from './devices/telemetry.js';
+import ingestKeys, { siteIngestKeys } from './ingest-keys/index.js';
 import me from './me/index.js';
 import metrics from './metrics/index.js';
 import metricTimeseries from './metrics/timeseries.js';
 import readings from './readings/index.js';
 import sites from './sites/index.js';
 import subscriptions from './subscriptions/index.js';
+import telemetry from './telemetry/index.js';
 import users from './users/index.js';
 
 /** Everything under /api: JSON only, errors as application/problem+json. */
@@ -22,7 +25,7 @@ const api: FastifyPluginAsync = async (app) => {
   // Errors: the root's handler, problem+json (sendProblem in src/plugins/app/problems.ts).
   // Every /api route needs a signed-in caller, except those marked `config: { public: true }`.
   app.addHook('preValidation', async (request) => {
-    if (!request.actor && request.routeOptions.config.public !== true && request.is404 !== true)
+    if (!request.actor && !request.ingestKey && request.routeOptions.config.public !== true && request.is404 !== true)
       throw new errors.UNAUTHENTICATED();
   });
   app.setNotFoundHandler(async () => {
@@ -33,7 +36,11 @@ const api: FastifyPluginAsync = async (app) => {
   await app.register(me, { prefix: '/me' });
   await app.register(sites, { prefix: '/sites' });
   await app.register(siteDevices, { prefix: '/sites/:siteId/devices' });
+  await app.register(siteIngestKeys, { prefix: '/sites/:siteId/ingest-keys' });
+  await app.register(ingestKeys, { prefix: '/ingest-keys' });
   await app.register(devices, { prefix: '/devices' });
+  await app.register(deviceTelemetry, { prefix: '/devices' });
+  await app.register(telemetry, { prefix: '/telemetry' });
   await app.register(metrics, { prefix: '/metrics' });
   await app.register(metricTimeseries, { prefix: '/metrics' });
   await app.register(readings, { prefix: '/readings' });

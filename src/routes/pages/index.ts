@@ -11,6 +11,7 @@ import devices from './devices/index.js';
 import login from './login/index.js';
 import { baseData } from './render.js';
 import sites from './sites/index.js';
+import siteIngestKeys from './sites/ingest-keys.js';
 import subscriptions from './subscriptions/index.js';
 
 const TITLES: Record<number, string> = {
@@ -113,6 +114,7 @@ const pages: FastifyPluginAsync = async (app) => {
   app.get('/', async (_request, reply) => reply.redirect('/sites', 303));
   await app.register(login);
   await app.register(sites);
+  await app.register(siteIngestKeys);
   await app.register(devices);
   await app.register(subscriptions);
   await app.register(account);

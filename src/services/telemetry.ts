@@ -1,0 +1,88 @@
+import type { Repositories } from '../db/repositories/index.js';
+import type { ReadingRow } from '../db/repositories/readings.js';
+import { errors, invalid } from '../errors.js';
+import { keyMayWrite, requireManageDevices, type Actor, type IngestPrincipal } from './policy.js';
+import type { ReadingsService } from './readings.js';
+import { MAX_TELEMETRY_READINGS, parseTelemetry, pointer } from './telemetry-body.js';
+
+const deviceNotFound = () => new errors.DEVICE_NOT_FOUND();
+
+/**
+ * Device telemetry: a device's values by metric key, sent by the device (with its ingest key) or
+ * by a person who manages the device; any transport of device messages calls this service. It is translated into readings and stored by
+ * the readings service's write path: the same validation of times and values, one transaction,
+ * a repeated metric and time replacing the value, the same live events and roll-ups.
+ */
+export function telemetryService(repos: Repositories, readings: ReadingsService) {
+  async function store(deviceId: string, body: unknown, now: number) {
+    const { samples, problems } = parseTelemetry(body);
+    if (problems.length > 0) throw invalid(problems, 'Not telemetry; nothing was stored');
+    const byKey = new Map((await repos.metrics.listByDevice(deviceId)).map((m) => [m.key, m]));
+    const unknown = new Set<string>();
+    const rows: (ReadingRow & { metricId: string })[] = [];
+    for (const sample of samples) {
+      const { at, valuesAt } = sample;
+      const ts =
+        sample.ts === undefined ? now : typeof sample.ts === 'number' ? sample.ts : readings.parseTimestamp(sample.ts);
+      const timeProblem =
+        typeof sample.ts === 'number' && !Number.isInteger(ts)
+          ? 'Milliseconds since 1970 must be a whole number'
+          : readings.checkTime(ts, now);
+      if (timeProblem) problems.push({ path: `${at}/ts`, message: timeProblem });
+      for (const [key, value] of Object.entries(sample.values)) {
+        const metric = byKey.get(key);
+        const path = `${valuesAt}/${pointer(key)}`;
+        if (!metric) {
+          unknown.add(key);
+          problems.push({ path, message: `Unknown metric key "${key}" on this device` });
+        } else if (typeof value !== 'number' || !Number.isFinite(value))
+          problems.push({ path, message: 'Must be a finite number' });
+        else rows.push({ metricPk: metric.pk, metricId: metric.id, ts, value });
+      }
+    }
+    if (rows.length + unknown.size > MAX_TELEMETRY_READINGS)
+      problems.push({ path: '', message: `At most ${MAX_TELEMETRY_READINGS} readings in one message` });
+    if (problems.length > 0)
+      throw invalid(
+        problems,
+        unknown.size > 0
+          ? `Unknown metric keys on this device: ${[...unknown].join(', ')}; nothing was stored`
+          : 'Invalid telemetry; nothing was stored',
+      );
+    return { stored: await readings.write(rows, { now }) };
+  }
+
+  return {
+    /** `send` for either kind of writer: a device's ingest key or a person. */
+    async send(writer: Actor | IngestPrincipal, deviceId: string | null, body: unknown, now = Date.now()) {
+      if ('keyId' in writer) return this.sendAsKey(writer, deviceId, body, now);
+      if (deviceId === null)
+        throw new errors.FORBIDDEN("send telemetry without naming a device: only a device's ingest key names it");
+      return this.sendAsPerson(writer, deviceId, body, now);
+    },
+
+    /**
+     * A device's key sends for `deviceId`, or (null) for the one device it names. A device the key
+     * may not write to is a missing one (404); a site key that names no device is refused (403).
+     */
+    async sendAsKey(key: IngestPrincipal, deviceId: string | null, body: unknown, now = Date.now()) {
+      const id = deviceId ?? key.deviceId;
+      if (id === null)
+        throw new errors.FORBIDDEN(
+          "send telemetry without naming a device with a site's key; use /api/devices/:deviceId/telemetry",
+        );
+      const device = await repos.devices.findById(id);
+      if (!device || !keyMayWrite(key, device)) throw deviceNotFound();
+      return store(device.id, body, now);
+    },
+
+    /** A person sends for a device they manage (technicians of its site, admins): viewers 403, others 404. */
+    async sendAsPerson(actor: Actor, deviceId: string, body: unknown, now = Date.now()) {
+      const device = await repos.devices.findById(deviceId);
+      requireManageDevices(actor, device?.siteId, deviceNotFound, 'send telemetry');
+      return store(deviceId, body, now);
+    },
+  };
+}
+
+export type TelemetryService = ReturnType<typeof telemetryService>;

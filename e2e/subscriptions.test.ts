@@ -70,7 +70,7 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     await page.getByRole('checkbox', { name: SOC }).check();
     await page.getByRole('checkbox', { name: BATTERY_POWER }).check();
     // A unit matches whole: "kW" finds the meter's power, not its kWh counters; "kWh" the reverse.
-    const meter = 'Rotterdam Harbour Microgrid / Shore Power Meter /';
+    const meter = 'Rotterdam Harbour Microgrid / Grid Meter /';
     await filter.fill('shore kW');
     await expect
       .poll(() => page.getByRole('checkbox', { name: `${meter} Import energy (kWh)` }).isVisible())

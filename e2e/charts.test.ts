@@ -208,7 +208,10 @@ describe('Charts', { timeout: 90_000 }, () => {
       .toEqual([
         expect.stringMatching(/^Import energy \(kWh\)\s+kWh per 5 min$/),
         expect.stringMatching(/^Export energy \(kWh\)\s+kWh per 5 min$/),
-        expect.stringMatching(/^Power \(kW\)\s+kW, average per 5 min$/),
+        // A meter's power says which sign is importing.
+        expect.stringMatching(
+          /^Power \(kW\)\s+kW, average per 5 min\s+Power through the grid connection: positive while importing/,
+        ),
       ]);
     expect(await deviceStatus(page).textContent()).not.toMatch(/avg|delta|average|per /);
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   ))!;
   const site = (await h.app.services.sites.list(tech, { q: 'Rotterdam', limit: 1 })).items[0];
   const metrics = (await h.app.services.metrics.siteLatest(tech, site.id)).filter((m) =>
-    ['Harbour Battery', 'Shore Power Meter'].includes(m.deviceName),
+    ['Harbour Battery', 'Grid Meter'].includes(m.deviceName),
   );
   // Two hours of minute readings: gauges wave, counters climb.
   const now = Date.now();
@@ -41,7 +41,7 @@ beforeAll(async () => {
       metricIds: [
         pick('Harbour Battery', 'power'),
         pick('Harbour Battery', 'soc'),
-        pick('Shore Power Meter', 'import_energy'),
+        pick('Grid Meter', 'import_energy'),
       ],
     })
   ).id;
@@ -128,7 +128,7 @@ describe('Charts', { timeout: 90_000 }, () => {
     const { page, problems } = await open(h, 1280, { colorScheme: 'dark' });
     await recordCanvasText(page);
     await signIn(page, 'tech@example.com');
-    await openDevice(page, 'Shore Power Meter');
+    await openDevice(page, 'Grid Meter');
     const onDevice = await drawnSince(page);
     expect(onDevice.length).toBeGreaterThan(10);
     await shot(page, 'device-dark');
@@ -201,14 +201,17 @@ describe('Charts', { timeout: 90_000 }, () => {
   it('When a device has a counter and a gauge, then each chart says its own aggregation and bucket, and the status line names none', async () => {
     const { page, problems } = await open(h);
     await signIn(page, 'tech@example.com');
-    await openDevice(page, 'Shore Power Meter');
+    await openDevice(page, 'Grid Meter');
     const captions = page.locator('[data-charts] figcaption');
     await expect
       .poll(() => captions.allInnerTexts())
       .toEqual([
         expect.stringMatching(/^Import energy \(kWh\)\s+kWh per 5 min$/),
         expect.stringMatching(/^Export energy \(kWh\)\s+kWh per 5 min$/),
-        expect.stringMatching(/^Power \(kW\)\s+kW, average per 5 min$/),
+        // A meter's power says which sign is importing.
+        expect.stringMatching(
+          /^Power \(kW\)\s+kW, average per 5 min\s+Power through the grid connection: positive while importing/,
+        ),
       ]);
     expect(await deviceStatus(page).textContent()).not.toMatch(/avg|delta|average|per /);
 

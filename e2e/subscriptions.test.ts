@@ -70,13 +70,13 @@ describe('Subscriptions in the browser', { timeout: 120_000 }, () => {
     await page.getByRole('checkbox', { name: SOC }).check();
     await page.getByRole('checkbox', { name: BATTERY_POWER }).check();
     // A unit matches whole: "kW" finds the meter's power, not its kWh counters; "kWh" the reverse.
-    const meter = 'Rotterdam Harbour Microgrid / Shore Power Meter /';
-    await filter.fill('shore kW');
+    const meter = 'Rotterdam Harbour Microgrid / Grid Meter /';
+    await filter.fill('grid meter kW');
     await expect
       .poll(() => page.getByRole('checkbox', { name: `${meter} Import energy (kWh)` }).isVisible())
       .toBe(false);
     expect(await page.getByRole('checkbox', { name: `${meter} Power (kW)` }).isVisible()).toBe(true);
-    await filter.fill('shore kWh');
+    await filter.fill('grid meter kWh');
     await expect.poll(() => page.getByRole('checkbox', { name: `${meter} Power (kW)` }).isVisible()).toBe(false);
     expect(await page.getByRole('checkbox', { name: `${meter} Import energy (kWh)` }).isVisible()).toBe(true);
     await filter.fill('WTG-01 power');

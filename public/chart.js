@@ -2,6 +2,11 @@
 // ({interval, tz, timestamps: ISO[], series: [{metricId, name, unit, agg, values}]}).
 // Each chart says its own aggregation (a counter's is its increase, a gauge's its average) and
 // bucket; the status line says the window and zone they share. Shared parts: chart-common.js.
+// The window and aggregation live in the address bar (`?range=1h&agg=max`), so a reload or a shared
+// link shows the same charts; each chart links the CSV of exactly what it shows. Live: while the
+// window ends now, the tail of each chart (from its last bucket, same interval and aggregation) is
+// read again every 10 s, the simulator's and a typical gateway's cadence, and appended, so new
+// points are aggregated exactly as the rest (subscription-chart.js does the same on its stream).
 // If the call fails, the chart says so and the page keeps its table of latest values.
 'use strict';
 
@@ -10,12 +15,16 @@
   if (!section || typeof uPlot === 'undefined') return;
   const form = section.querySelector('#chart-window');
   const status = section.querySelector('#chart-status');
-  const range = form.elements.namedItem('range');
-  const fromInput = form.elements.namedItem('from');
-  const toInput = form.elements.namedItem('to');
+  const live = section.querySelector('#chart-live');
+  const { range, agg, from: fromInput, to: toInput } = form.elements;
   const HOURS = { '1h': 1, '24h': 24, '7d': 168, '30d': 720 };
+  const LIVE_EVERY_MS = 10_000;
   const plots = new Map();
-  const fetched = new Map(); // metric id -> { data, interval, agg, tz }
+  const fetched = new Map(); // metric id -> { data, interval, agg, tz, from, to }
+  let shownWindow = null;
+  let loading = 0;
+  const isLive = () => range.value !== 'custom';
+  const aggParam = () => (agg.value === 'default' ? {} : { agg: agg.value });
 
   // datetime-local works in local time without a zone; toISOString converts it to UTC.
   const localValue = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
@@ -33,12 +42,12 @@
 
   function syncCustomInputs() {
     const custom = range.value === 'custom';
-    fromInput.closest('label').hidden = !custom;
-    toInput.closest('label').hidden = !custom;
+    fromInput.parentElement.hidden = !custom;
+    toInput.parentElement.hidden = !custom;
     if (custom && !fromInput.value) {
-      const w = { from: new Date(Date.now() - 86_400_000), to: new Date() };
-      fromInput.value = localValue(w.from);
-      toInput.value = localValue(w.to);
+      const { from, to } = section.dataset;
+      fromInput.value = localValue(from ? new Date(from) : new Date(Date.now() - 86_400_000));
+      toInput.value = localValue(to ? new Date(to) : new Date());
     }
   }
 
@@ -77,24 +86,121 @@
       hooks: base.hooks,
     };
     plots.set(id, new uPlot(opts, shown.data, el));
+    markLast(el);
   }
 
-  async function draw(el, w) {
-    const id = el.dataset.metricId;
-    const points = Math.min(1000, Math.max(100, Math.round(el.clientWidth)));
-    const url = `/api/metrics/${encodeURIComponent(id)}/timeseries?from=${w.from.toISOString()}&to=${w.to.toISOString()}&interval=auto&maxPoints=${points}`;
+  /** The latest value drawn, on the chart's element: what a test (or a curious person) can read. */
+  function markLast(el) {
+    const ys = fetched.get(el.dataset.metricId)?.data[1] ?? [];
+    const last = ys.findLast((v) => v != null);
+    el.dataset.lastValue = last === undefined ? '' : String(last);
+  }
+
+  async function fetchSeries(id, params) {
+    const url = `/api/metrics/${encodeURIComponent(id)}/timeseries?${new URLSearchParams(params)}`;
     const res = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
     if (!res.ok) {
       // A refused window (400) says why in its problem+json: the person should read that, not a code.
       const problem = await res.json().catch(() => null);
       throw new Error(problem?.detail ?? `the server answered ${res.status}`);
     }
-    const body = await res.json();
+    return res.json();
+  }
+
+  /** The CSV link under a chart: the same window, interval, zone and aggregation as drawn. */
+  function csvLink(el) {
+    const shown = fetched.get(el.dataset.metricId);
+    const link = el.closest('figure').querySelector('[data-chart-csv]');
+    if (!shown || !link) return;
+    const params = {
+      format: 'csv',
+      from: shown.from.toISOString(),
+      to: shown.to.toISOString(),
+      interval: shown.interval,
+      tz: shown.tz,
+      ...aggParam(),
+    };
+    link.href = `/api/metrics/${encodeURIComponent(el.dataset.metricId)}/timeseries?${new URLSearchParams(params)}`;
+  }
+
+  async function draw(el, w) {
+    const id = el.dataset.metricId;
+    const points = Math.min(1000, Math.max(100, Math.round(el.clientWidth)));
+    const body = await fetchSeries(id, {
+      from: w.from.toISOString(),
+      to: w.to.toISOString(),
+      interval: 'auto',
+      maxPoints: points,
+      ...aggParam(),
+    });
     const series = body.series[0] ?? { values: [] };
     const xs = body.timestamps.map((t) => Date.parse(t) / 1000);
-    fetched.set(id, { data: [xs, series.values], interval: body.interval, agg: series.agg ?? body.agg, tz: body.tz });
+    fetched.set(id, {
+      data: [xs, series.values],
+      interval: body.interval,
+      agg: series.agg ?? body.agg,
+      tz: body.tz,
+      from: w.from,
+      to: w.to,
+    });
     plot(el);
+    csvLink(el);
     return { tz: body.tz };
+  }
+
+  /** The window and aggregation in the address bar, so a reload or a shared link shows the same. */
+  function remember(w) {
+    const q = new URLSearchParams({ range: range.value, agg: agg.value });
+    if (range.value === 'custom') {
+      q.set('from', w.from.toISOString());
+      q.set('to', w.to.toISOString());
+    }
+    history.replaceState(history.state, '', `${location.pathname}?${q}`);
+  }
+
+  /** Reads each chart's tail again (from its last bucket) and slides the window to end now. */
+  async function appendTails() {
+    if (!isLive() || !shownWindow || document.hidden) return;
+    const to = new Date();
+    const from = new Date(to.getTime() - HOURS[range.value] * 3_600_000);
+    const mine = loading;
+    const charts = [...section.querySelectorAll('[data-chart]')];
+    await Promise.allSettled(
+      charts.map(async (el) => {
+        const shown = fetched.get(el.dataset.metricId);
+        const xs = shown?.data[0];
+        const last = xs?.[xs.length - 1];
+        if (last === undefined) return;
+        const tail = await fetchSeries(el.dataset.metricId, {
+          from: new Date(last * 1000).toISOString(),
+          to: to.toISOString(),
+          interval: shown.interval,
+          tz: shown.tz,
+          ...aggParam(),
+        });
+        if (mine !== loading || !isLive()) return; // a newer choice was drawn meanwhile
+        const tx = tail.timestamps.map((t) => Date.parse(t) / 1000);
+        const at = tx.indexOf(last);
+        if (at === -1) return;
+        const values = tail.series[0]?.values ?? [];
+        const mergedX = xs.slice(0, -1).concat(tx.slice(at));
+        const mergedY = shown.data[1].slice(0, -1).concat(values.slice(at));
+        // Slide: drop buckets that ended before the new start.
+        let keep = 0;
+        while (keep < mergedX.length - 1 && mergedX[keep + 1] * 1000 <= from.getTime()) keep++;
+        shown.data = [mergedX.slice(keep), mergedY.slice(keep)];
+        shown.from = from;
+        shown.to = to;
+        plots.get(el.dataset.metricId)?.setData(shown.data);
+        markLast(el);
+        csvLink(el);
+      }),
+    );
+    if (mine !== loading) return;
+    shownWindow = { from, to };
+    section.dataset.liveUpdates = String(Number(section.dataset.liveUpdates ?? 0) + 1);
+    const tz = [...fetched.values()][0]?.tz;
+    if (tz) status.textContent = `Showing ${window.Sitewatt.span(from, to, tz)}.`;
   }
 
   async function drawAll() {
@@ -103,9 +209,16 @@
       status.textContent = 'Choose a start before the end for a custom window.';
       return;
     }
+    const mine = ++loading;
     status.textContent = 'Loading charts…';
     const charts = [...section.querySelectorAll('[data-chart]')];
     const results = await Promise.allSettled(charts.map((el) => draw(el, w)));
+    if (mine !== loading) return; // a newer choice is on its way
+    shownWindow = w;
+    remember(w);
+    live.textContent = isLive()
+      ? 'Live: the charts follow new readings every 10 s.'
+      : 'A custom window does not follow new readings.';
     let failed = 0;
     results.forEach((r, i) => {
       if (r.status === 'rejected') {
@@ -131,6 +244,7 @@
     syncCustomInputs();
     if (range.value !== 'custom') drawAll();
   });
+  agg.addEventListener('change', () => drawAll());
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     drawAll();
@@ -146,4 +260,5 @@
   window.Sitewatt.onSchemeChange(() => section.querySelectorAll('[data-chart]').forEach(plot));
   syncCustomInputs();
   drawAll();
+  setInterval(appendTails, LIVE_EVERY_MS);
 })();

@@ -91,6 +91,8 @@ export const devices = sqliteTable(
     serialNumber: text('serial_number'),
     /** Nameplate power in kW; null: the type's default (DEFAULT_RATED_KW). */
     ratedPowerKw: real('rated_power_kw'),
+    /** Driven by the simulator: only devices the demo seed created are; a device someone adds never is. */
+    simulated: integer('simulated', { mode: 'boolean' }).notNull().default(false),
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: integer('updated_at', { mode: 'number' }).notNull(),

@@ -24,6 +24,10 @@ export const DeviceSchema = Type.Object({
   model: Nullable(Type.String()),
   serialNumber: Nullable(Type.String()),
   ratedPowerKw: RatedPowerKw,
+  simulated: Type.Boolean({
+    readOnly: true,
+    description: "Readings come from the demo simulator: true only for the demo seed's devices",
+  }),
   version: Type.Integer({ description: 'Increases with every change; the ETag is "v<version>"' }),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -31,21 +31,22 @@ const d = (name: string, type: DeviceType, manufacturer: string, model: string, 
 export const DEMO_SITES: DemoSite[] = [
   {
     name: 'Rotterdam Harbour Microgrid',
-    description: 'Quay-side microgrid: storage, rooftop PV, shore power and an electric fleet.',
+    description:
+      'Quay-side microgrid: a harbour battery, warehouse rooftop PV and a fleet charger behind one grid meter.',
     latitude: 51.9036,
     longitude: 4.4187,
     timezone: 'Europe/Amsterdam',
     devices: [
       d('Harbour Battery', 'battery', 'Tesla', 'Megapack 2', 1900),
       d('Warehouse A Rooftop PV', 'pv_array', 'LONGi', 'Hi-MO 6', 450),
-      d('Grid Inverter', 'inverter', 'SMA', 'Sunny Central 2500-EV', 2500),
-      d('Shore Power Meter', 'meter', 'Landis+Gyr', 'E650', 800),
+      d('Rooftop PV Inverter', 'inverter', 'SMA', 'Sunny Highpower PEAK3', 400),
+      d('Grid Meter', 'meter', 'Landis+Gyr', 'E650', 2500),
       d('Fleet Charger 1', 'ev_charger', 'ABB', 'Terra 184', 180),
     ],
   },
   {
     name: 'Alpine Wind Park',
-    description: 'Five turbines on a ridge above the Inn valley.',
+    description: 'Four turbines on a ridge above the Inn valley, feeding the grid through one substation meter.',
     latitude: 47.2692,
     longitude: 11.4041,
     timezone: 'Europe/Vienna',
@@ -59,7 +60,7 @@ export const DEMO_SITES: DemoSite[] = [
   },
   {
     name: 'Sevilla Solar Farm',
-    description: 'Ground-mounted PV with central inverters and a storage block.',
+    description: 'Ground-mounted PV with two central inverters, a storage block and an export meter.',
     latitude: 37.3891,
     longitude: -5.9845,
     timezone: 'Europe/Madrid',
@@ -74,7 +75,7 @@ export const DEMO_SITES: DemoSite[] = [
   },
   {
     name: 'Berlin Office Battery',
-    description: 'Office building with behind-the-meter storage, a heat pump and garage chargers.',
+    description: 'Office building with behind-the-meter storage, a heat pump and a garage charger.',
     latitude: 52.52,
     longitude: 13.405,
     timezone: 'Europe/Berlin',
@@ -139,6 +140,7 @@ export async function seedDemo(
           model: dev.model,
           serialNumber: null,
           ratedPowerKw: dev.ratedKw,
+          simulated: true,
         },
         defaultMetricsFor(dev.type),
         null,

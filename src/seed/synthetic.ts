@@ -86,6 +86,8 @@ export async function createFleet(repos: Repositories, opts: FleetOptions): Prom
         model: type,
         serialNumber: `SYN-${i}-${d}`,
         ratedPowerKw: ratedKw,
+        // Generated like the demo fleet: the simulator keeps it going after its history.
+        simulated: true,
       };
       const { device, metrics } = await repos.devices.create(site.id, input, defaultMetricsFor(type), null);
       const model = createDeviceModel({

@@ -88,14 +88,17 @@ export function dashboardsService(repos: Repositories, services: Services) {
       return { device, site, canEdit, history };
     },
 
-    /** The admin overview: a page of users and a page of sites, each from its own cursor. */
+    /** The admin overview: a page of users (with their site roles) and a page of sites, each from its own cursor. */
     async admin(actor: Actor, pages: { users?: string; sites?: string }, limit: number) {
       requireAdmin(actor, 'administer Sitewatt');
       const [users, sites] = await Promise.all([
         services.users.list(actor, { limit, cursor: pages.users }),
         services.sites.list(actor, { limit, cursor: pages.sites }),
       ]);
-      return { users, sites };
+      // Each person's site roles beside them, so an admin sees who may do what without opening every site.
+      const roles = await repos.users.membershipsOfUsers(users.items.map((u) => u.id));
+      const withRoles = users.items.map((u) => ({ ...u, siteRoles: roles.get(u.id) ?? [] }));
+      return { users: { ...users, items: withRoles }, sites };
     },
   };
 }

@@ -1,9 +1,11 @@
-// Drives the demo fleet: physically plausible readings (src/simulator) written through the same
-// ingestion path as the API. Backfills history first, then a reading per metric every 10 s.
+// Drives the demo fleet, the devices marked `simulated` (only the demo seed marks any): physically
+// plausible readings (src/simulator), site by site, written through the same ingestion path as the
+// API. Backfills history first, then a reading per metric every 10 s. Devices someone adds are never
+// driven, so a reading they push stays theirs.
 import type { FleetDevice } from '../db/repositories/fleet.js';
 import type { Repositories } from '../db/repositories/index.js';
-import { DEFAULT_RATED_KW, isDeviceType } from '../domain/device-types.js';
-import { createDeviceModel, type DeviceModel } from '../simulator/index.js';
+import { DEFAULT_METRICS, DEFAULT_RATED_KW, isDeviceType, type DeviceType } from '../domain/device-types.js';
+import { createSiteModel, type SiteModel } from '../simulator/index.js';
 import type { ReadingsService } from './readings.js';
 import { HOUR_MS, MINUTE_MS } from '../time.js';
 
@@ -12,45 +14,52 @@ interface Log {
   warn(obj: object, msg: string): void;
 }
 
-interface Driven {
-  model: DeviceModel;
-  /** What the model was built from: a device whose type, rating or site changes gets a new one. */
+interface DrivenSite {
+  model: SiteModel;
+  /** What the model was built from: a site whose devices, ratings or place change gets a new one. */
   spec: string;
-  metrics: { pk: number; id: string; key: string; offset: number }[];
+  metrics: { deviceId: string; pk: number; id: string; key: string; offset: number }[];
 }
 
 export function simulatorService(repos: Repositories, readings: ReadingsService, log: Log) {
   let timer: NodeJS.Timeout | undefined;
-  let driven = new Map<string, Driven>();
+  let driven = new Map<string, DrivenSite>();
 
-  /** Models for every device whose type the simulator knows; new devices join at the next tick. */
+  /**
+   * One model per site for its simulated devices whose type the simulator knows, so the meter sees
+   * what the rest produce and use; newly simulated devices join at the next tick.
+   */
   function sync(fleet: FleetDevice[]) {
-    const next = new Map<string, Driven>();
+    const bySite = new Map<string, FleetDevice[]>();
     for (const d of fleet) {
       if (!isDeviceType(d.type) || d.latitude === null || d.longitude === null) continue;
-      const ratedKw = d.ratedPowerKw ?? DEFAULT_RATED_KW[d.type];
-      const spec = [d.type, ratedKw, d.latitude, d.longitude, d.timezone].join('|');
-      const known = driven.get(d.deviceId)?.spec === spec ? driven.get(d.deviceId) : undefined;
-      const model =
-        known?.model ??
-        createDeviceModel({
-          type: d.type,
-          seed: d.deviceId,
-          site: { latitude: d.latitude, longitude: d.longitude, timezone: d.timezone },
-          ratedKw,
-        });
-      const keys = new Set<string>(model.metricKeys);
-      // Counters continue from their stored value after a restart (or a new model) instead of falling back to 0.
-      const metrics = d.metrics
-        .filter((m) => keys.has(m.key))
-        .map((m) => ({
-          pk: m.pk,
-          id: m.id,
-          key: m.key,
-          offset:
-            known?.metrics.find((k) => k.pk === m.pk)?.offset ?? (m.kind === 'counter' ? (m.latestValue ?? 0) : 0),
-        }));
-      if (metrics.length > 0) next.set(d.deviceId, { model, spec, metrics });
+      bySite.set(d.siteId, [...(bySite.get(d.siteId) ?? []), d]);
+    }
+    const next = new Map<string, DrivenSite>();
+    for (const [siteId, list] of bySite) {
+      const first = list[0];
+      const location = { latitude: first.latitude!, longitude: first.longitude!, timezone: first.timezone };
+      const devices = list.map((d) => ({
+        id: d.deviceId,
+        type: d.type as DeviceType,
+        ratedKw: d.ratedPowerKw ?? DEFAULT_RATED_KW[d.type as DeviceType],
+        seed: d.deviceId,
+      }));
+      const spec = JSON.stringify([location, devices]);
+      const known = driven.get(siteId)?.spec === spec ? driven.get(siteId) : undefined;
+      const model = known?.model ?? createSiteModel(location, devices);
+      const metrics = [];
+      for (const d of list) {
+        const keys = new Set<string>(DEFAULT_METRICS[d.type as DeviceType].map((m) => m.key));
+        for (const m of d.metrics) {
+          if (!keys.has(m.key)) continue;
+          // Counters continue from their stored value after a restart (or a new model) instead of falling back to 0.
+          const offset =
+            known?.metrics.find((k) => k.pk === m.pk)?.offset ?? (m.kind === 'counter' ? (m.latestValue ?? 0) : 0);
+          metrics.push({ deviceId: d.deviceId, pk: m.pk, id: m.id, key: m.key, offset });
+        }
+      }
+      if (metrics.length > 0) next.set(siteId, { model, spec, metrics });
     }
     driven = next;
   }
@@ -58,9 +67,14 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
   function stepAll(ts: number) {
     const rows = [];
     for (const { model, metrics } of driven.values()) {
-      const values: Record<string, number> = model.step(ts);
+      const values = model.step(ts);
       for (const m of metrics)
-        rows.push({ metricPk: m.pk, metricId: m.id, ts, value: Math.round((values[m.key] + m.offset) * 1000) / 1000 });
+        rows.push({
+          metricPk: m.pk,
+          metricId: m.id,
+          ts,
+          value: Math.round((values.get(m.deviceId)![m.key] + m.offset) * 1000) / 1000,
+        });
     }
     return rows;
   }

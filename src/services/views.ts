@@ -89,6 +89,7 @@ export const deviceView = (d: Device) => ({
   model: d.model,
   serialNumber: d.serialNumber,
   ratedPowerKw: d.ratedPowerKw,
+  simulated: d.simulated,
   version: d.version,
   createdAt: iso(d.createdAt),
   updatedAt: iso(d.updatedAt),

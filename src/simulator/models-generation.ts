@@ -33,10 +33,17 @@ export function createPvModel(ctx: ModelContext): Stepper<'pv_array'> {
   };
 }
 
-/** An inverter fed by 1.2× its AC rating of panels: it clips on bright middays, as real ones do. */
-export function createInverterModel(ctx: ModelContext): Stepper<'inverter'> {
+/** The DC power (kW) reaching an inverter at `ts` from the arrays it converts. */
+export type DcFeed = (ts: number, dtS: number) => number;
+
+/**
+ * An inverter converting 97 % of its DC input, clipped at its AC rating as real ones are on bright
+ * middays. Fed by `dc` (its share of the site's PV arrays, so the two never disagree), or, alone,
+ * by 1.2× its AC rating of panels of its own.
+ */
+export function createInverterModel(ctx: ModelContext, dc?: DcFeed): Stepper<'inverter'> {
   const clock = createClock();
-  const solar = createSolarSource(ctx, ctx.ratedKw * 1.2);
+  const solar = dc ?? createSolarSource(ctx, ctx.ratedKw * 1.2);
   let energy = 0;
   return (ts) => {
     const dtS = clock(ts);

@@ -15,24 +15,59 @@ export function officeOccupancy(hour: number, isWeekend: boolean): number {
   return smoothstep(7, 8, hour) * (1 - smoothstep(18, 19, hour));
 }
 
+/** What the rest of a site does during one step, in kW: the grid meter sees what is left over. */
+export interface SiteFlows {
+  /** AC generation: inverters (or PV arrays without one), turbines, gensets. */
+  productionKw: number;
+  /** Battery power, positive while discharging (the device-type sign). */
+  storageKw: number;
+  /** Loads measured by their own devices: EV chargers, heat pumps. */
+  loadKw: number;
+}
+
+/** The site a meter measures: its generation nameplate, and its flows at the step being taken. */
+export interface MeteredSite {
+  generationKw: number;
+  flows(): SiteFlows;
+}
+
+/** Station service of a power plant (trackers, cooling, SCADA, lighting) as a share of its nameplate. */
+export const PLANT_AUXILIARY_SHARE = 0.01;
+
 /**
- * Grid meter of an office: base load plus office hours, with jitter, minus a small
- * rooftop PV (35 % of the meter's rating) so sunny weekends export and the export
- * counter is not a flat line. Counters integrate the positive/negative parts.
+ * Grid meter. Power is what crosses the connection, positive when importing:
+ * power = on-site load − production − battery discharge, and the counters integrate its
+ * positive (import) and negative (export) parts. On-site load is a plant's auxiliaries when the
+ * site's generation is at least half the meter's rating (a farm or a park), otherwise an
+ * office's base load plus office hours, plus the loads that have devices of their own. A meter on
+ * its own (no `site`) stands for an office with a small rooftop PV (35 % of its rating), so
+ * sunny weekends export and the export counter is not a flat line.
  */
-export function createMeterModel(ctx: ModelContext): Stepper<'meter'> {
-  const { rng, ratedKw, site } = ctx;
+export function createMeterModel(ctx: ModelContext, site?: MeteredSite): Stepper<'meter'> {
+  const { rng, ratedKw } = ctx;
+  const where = ctx.site;
   const clock = createClock();
-  const clouds = createClouds(site, ctx.weatherSeed);
+  const clouds = createClouds(where, ctx.weatherSeed);
   const jitter = createOrnsteinUhlenbeck({ rng, mean: 0, stdDev: 0.06, timeConstantS: 600 });
+  const plant = site !== undefined && site.generationKw >= 0.5 * ratedKw;
   let imported = 0;
   let exported = 0;
   return (ts) => {
     const dtS = clock(ts);
-    const { hour, isWeekend } = localTime(ts, site.timezone);
-    const load = ratedKw * (0.2 + 0.6 * officeOccupancy(hour, isWeekend)) * (1 + jitter.step(dtS));
-    const pv = 0.35 * ratedKw * clearSkyFactor(solarElevation(site.latitude, site.longitude, ts)) * clouds(dtS);
-    const power = Math.max(0, load) - pv;
+    const { hour, isWeekend } = localTime(ts, where.timezone);
+    const n = jitter.step(dtS);
+    const sky = clouds(dtS); // stepped in every mode, so a meter's randomness does not depend on its site
+    const base = plant
+      ? PLANT_AUXILIARY_SHARE * site.generationKw * (1 + n)
+      : ratedKw * (0.2 + 0.6 * officeOccupancy(hour, isWeekend)) * (1 + n);
+    let power: number;
+    if (site) {
+      const f = site.flows();
+      power = Math.max(0, base) + f.loadKw - f.productionKw - f.storageKw;
+    } else {
+      const pv = 0.35 * ratedKw * clearSkyFactor(solarElevation(where.latitude, where.longitude, ts)) * sky;
+      power = Math.max(0, base) - pv;
+    }
     if (power > 0) imported += (power * dtS) / 3600;
     else exported += (-power * dtS) / 3600;
     return { import_energy: round3(imported), export_energy: round3(exported), power: round3(power) };

@@ -4,8 +4,14 @@
 import type { ModelContext, SiteLocation } from './common.js';
 import { DEFAULT_METRICS, type DeviceType, type MetricKey } from '../domain/device-types.js';
 import type { Readings, Stepper } from './metrics.js';
-import { createGeneratorModel, createInverterModel, createPvModel, createWindModel } from './models-generation.js';
-import { createHeatPumpModel, createMeterModel, createOtherModel } from './models-load.js';
+import {
+  createGeneratorModel,
+  createInverterModel,
+  createPvModel,
+  createWindModel,
+  type DcFeed,
+} from './models-generation.js';
+import { createHeatPumpModel, createMeterModel, createOtherModel, type MeteredSite } from './models-load.js';
 import { createBatteryModel, createEvChargerModel } from './models-storage.js';
 import { offsetAt } from '../timeseries/zone.js';
 import { hashSeed, mulberry32 } from './random.js';
@@ -30,13 +36,21 @@ export interface DeviceModel<T extends DeviceType = DeviceType> {
   step(ts: number): Readings<T>;
 }
 
+/** What a device sees of the rest of its site (src/simulator/site.ts); a device alone has none. */
+export interface DeviceLinks {
+  /** A meter's site: its generation and flows. */
+  readonly site?: MeteredSite;
+  /** An inverter's DC input from the site's arrays. */
+  readonly dc?: DcFeed;
+}
+
 // A mapped type, so indexing with a generic T keeps the link between type and readings.
-const FACTORIES: { [K in DeviceType]: (ctx: ModelContext) => Stepper<K> } = {
+const FACTORIES: { [K in DeviceType]: (ctx: ModelContext, links: DeviceLinks) => Stepper<K> } = {
   battery: createBatteryModel,
-  inverter: createInverterModel,
+  inverter: (ctx, links) => createInverterModel(ctx, links.dc),
   pv_array: createPvModel,
   wind_turbine: createWindModel,
-  meter: createMeterModel,
+  meter: (ctx, links) => createMeterModel(ctx, links.site),
   ev_charger: createEvChargerModel,
   heat_pump: createHeatPumpModel,
   generator: createGeneratorModel,
@@ -52,7 +66,10 @@ function validate(options: DeviceModelOptions): void {
   offsetAt(0, site.timezone); // fail now, not mid-backfill, on an unknown zone
 }
 
-export function createDeviceModel<T extends DeviceType>(options: DeviceModelOptions<T>): DeviceModel<T> {
+export function createDeviceModel<T extends DeviceType>(
+  options: DeviceModelOptions<T>,
+  links: DeviceLinks = {},
+): DeviceModel<T> {
   validate(options);
   const { type, seed, site, ratedKw } = options;
   const ctx: ModelContext = {
@@ -61,7 +78,7 @@ export function createDeviceModel<T extends DeviceType>(options: DeviceModelOpti
     rng: mulberry32(hashSeed('device', type, seed)),
     weatherSeed: siteWeatherSeed(site),
   };
-  const step: Stepper<T> = FACTORIES[type](ctx);
+  const step: Stepper<T> = FACTORIES[type](ctx, links);
   const metricKeys = DEFAULT_METRICS[type].map((m) => m.key);
   return { type, metricKeys, step };
 }

@@ -64,11 +64,23 @@ export async function addMember(app: App, siteId: string, userId: string, role: 
   await app.repos.sites.setMember(siteId, userId, role, null);
 }
 
-export async function createDevice(app: App, siteId: string, opts: { name?: string; type?: DeviceType } = {}) {
+/** A device with its type's default metrics; `simulated` ones are driven by the simulator, as demo devices are. */
+export async function createDevice(
+  app: App,
+  siteId: string,
+  opts: { name?: string; type?: DeviceType; simulated?: boolean } = {},
+) {
   const type = opts.type ?? 'battery';
   return app.repos.devices.create(
     siteId,
-    { name: opts.name ?? unique('Device'), type, manufacturer: null, model: null, serialNumber: null },
+    {
+      name: opts.name ?? unique('Device'),
+      type,
+      manufacturer: null,
+      model: null,
+      serialNumber: null,
+      simulated: opts.simulated ?? false,
+    },
     defaultMetricsFor(type),
     null,
   );

@@ -5,7 +5,7 @@ import { seedDemo } from '../../src/seed/demo.js';
 import type { LiveReading } from '../../src/services/live.js';
 import { simulatorService } from '../../src/services/simulator.js';
 import { createDeviceModel } from '../../src/simulator/index.js';
-import { buildTestApp, createDevice, createSite } from '../helpers/app.js';
+import { addMember, buildTestApp, createDevice, createSite, createUser, injectAs } from '../helpers/app.js';
 
 interface Row {
   site: string;
@@ -111,10 +111,10 @@ describe('simulatorService.backfill on the demo fleet', () => {
 });
 
 describe('simulatorService and the device-type catalogue', () => {
-  it('When a device of every type has its default metrics and one more, then the simulator writes a finite reading to exactly the default ones', async () => {
+  it('When a simulated device of every type has its default metrics and one more, then the simulator writes a finite reading to exactly the default ones', async () => {
     const site = await createSite(app, { name: 'Catalogue Site' });
     for (const type of DEVICE_TYPES) {
-      const { device } = await createDevice(app, site.id, { name: `Every ${type}`, type });
+      const { device } = await createDevice(app, site.id, { name: `Every ${type}`, type, simulated: true });
       await app.repos.metrics.create(
         device,
         { key: 'extra', name: 'Not simulated', unit: '', kind: 'gauge', intervalSeconds: 60 },
@@ -162,7 +162,11 @@ describe('simulatorService and the rated power of a device', () => {
   it("When a user's battery is named like a demo device and has no rated power, then it is simulated at the type's default, not the demo's rating", async () => {
     const site = await createSite(app, { name: 'My Site' });
     const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
-    const { device: mine } = await createDevice(app, site.id, { name: 'Harbour Battery', type: 'battery' });
+    const { device: mine } = await createDevice(app, site.id, {
+      name: 'Harbour Battery',
+      type: 'battery',
+      simulated: true,
+    });
     const demo = (await app.repos.fleet.devices()).find((d) => d.deviceId !== mine.id && d.ratedPowerKw === 1900)!;
     await sim.backfill(DAY, DAY + 3_600_000);
     expect(expected(mine.id, location, DEFAULT_RATED_KW.battery)).not.toEqual(expected(mine.id, location, 1900));
@@ -175,7 +179,7 @@ describe('simulatorService and the rated power of a device', () => {
 
   it('When a device has a rated power stored, then it is simulated at that rating', async () => {
     const site = await createSite(app, { name: 'My Site' });
-    const { device } = await createDevice(app, site.id, { name: 'Small Battery', type: 'battery' });
+    const { device } = await createDevice(app, site.id, { name: 'Small Battery', type: 'battery', simulated: true });
     await app.repos.devices.update(device.id, { ratedPowerKw: 7 }, undefined, null);
     await sim.backfill(DAY, DAY + 3_600_000);
     const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
@@ -185,7 +189,7 @@ describe('simulatorService and the rated power of a device', () => {
   it('When the rated power of a running device changes, then the simulator drives it at the new rating from the next step', async () => {
     const site = await createSite(app, { name: 'My Site' });
     const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
-    const { device } = await createDevice(app, site.id, { name: 'Growing Battery', type: 'battery' });
+    const { device } = await createDevice(app, site.id, { name: 'Growing Battery', type: 'battery', simulated: true });
     await sim.backfill(DAY, DAY + 30 * 60_000);
     await app.repos.devices.update(device.id, { ratedPowerKw: 7 }, undefined, null);
     await sim.backfill(DAY + 31 * 60_000, DAY + 60 * 60_000);
@@ -225,5 +229,132 @@ describe('simulator backfill and the event loop', () => {
     running = false;
     // One chunk per simulated hour: the spinner must have had a turn between most of them.
     expect(turns).toBeGreaterThanOrEqual(40);
+  });
+});
+
+describe('simulatorService and devices it does not own', () => {
+  it('When a technician adds a device to a demo site and pushes a reading, then the ticks leave that device alone', async () => {
+    const sevilla = (await app.repos.sites.list({ visibleTo: null, limit: 50 }))!.items.find(
+      (s) => s.name === 'Sevilla Solar Farm',
+    )!;
+    const technician = await createUser(app);
+    await addMember(app, sevilla.id, technician.id, 'technician');
+    const created = await injectAs(app, technician, {
+      method: 'POST',
+      url: `/api/sites/${sevilla.id}/devices`,
+      payload: { name: 'Container Battery 2', type: 'battery' },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().simulated).toBe(false);
+    const soc = created.json().metrics.find((m: { key: string }) => m.key === 'soc');
+    const pushed = await injectAs(app, technician, {
+      method: 'POST',
+      url: '/api/readings',
+      payload: { readings: [{ metricId: soc.id, timestamp: new Date(Date.now() - 1000).toISOString(), value: 42.5 }] },
+    });
+    expect(pushed.statusCode).toBeLessThan(300);
+
+    const batches: LiveReading[][] = [];
+    app.services.hub.onReadings((b) => batches.push(b));
+    sim.start(25);
+    const deadline = Date.now() + 5000;
+    while (batches.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    sim.stop();
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    expect(batches.flat().some((r) => r.metricId === soc.id)).toBe(false);
+    expect(rows().filter((r) => r.device === 'Container Battery 2')).toEqual([
+      expect.objectContaining({ key: 'soc', value: 42.5 }),
+    ]);
+    const demo = (await app.repos.devices.list(sevilla.id, 50))!.items;
+    expect(demo.filter((d) => d.simulated).map((d) => d.name)).not.toContain('Container Battery 2');
+    expect(demo.filter((d) => d.simulated)).toHaveLength(6);
+  });
+});
+
+describe('simulatorService and the grid meter of a generating site', () => {
+  /** Every demo reading of a site at `ts`, by device type and key: summed over devices of a type. */
+  const bySite = (site: string) => {
+    const out = new Map<number, Map<string, number>>();
+    for (const r of rows().filter((x) => x.site === site)) {
+      const at = out.get(r.ts) ?? new Map<string, number>();
+      const key = `${r.type}/${r.key}`;
+      at.set(key, (at.get(key) ?? 0) + r.value);
+      out.set(r.ts, at);
+    }
+    return [...out.entries()].sort((a, b) => a[0] - b[0]);
+  };
+
+  it('When a summer day passes in Sevilla, then the meter exports what PV makes beyond the load, imports only the load at night, and power = load − production − battery discharge', async () => {
+    const midnight = Date.parse('2026-06-14T22:00:00Z'); // 00:00 in Sevilla
+    await sim.backfill(midnight, midnight + 86_400_000);
+    const day = bySite('Sevilla Solar Farm');
+    expect(day.length).toBe(1441);
+    const loads: number[] = [];
+    let exportRises = 0;
+    let surplusSteps = 0;
+    for (let i = 1; i < day.length; i++) {
+      const [, now] = day[i];
+      const [, before] = day[i - 1];
+      const production = now.get('inverter/power')!;
+      const discharge = now.get('battery/power')!;
+      const meter = now.get('meter/power')!;
+      // Sign: meter power is positive when importing; battery power is positive when discharging.
+      const load = meter + production + discharge;
+      loads.push(load);
+      expect(load, `on-site load at step ${i}`).toBeGreaterThanOrEqual(-0.01);
+      if (production + discharge > load + 1) {
+        surplusSteps++;
+        if (now.get('meter/export_energy')! > before.get('meter/export_energy')!) exportRises++;
+      }
+      if (production === 0 && discharge <= 0) {
+        // Night: what it imports is the site's own load (station service), kilowatts, not megawatts.
+        expect(meter).toBeGreaterThan(0);
+        expect(meter).toBeLessThan(300);
+      }
+    }
+    expect(surplusSteps).toBeGreaterThan(600); // a June day in Andalusia
+    expect(exportRises).toBe(surplusSteps);
+    const last = day.at(-1)![1];
+    // Most of a day's production (MWh) leaves through the meter.
+    expect(last.get('meter/export_energy')! - day[0][1].get('meter/export_energy')!).toBeGreaterThan(20_000);
+    expect(Math.max(...loads)).toBeLessThan(300);
+  });
+
+  it('When three winter days pass at the Alpine wind park, then its substation meter exports while the turbines turn and imports only the park load', async () => {
+    const from = Date.parse('2026-01-10T00:00:00Z');
+    await sim.backfill(from, from + 3 * 86_400_000, 5 * 60_000);
+    const days = bySite('Alpine Wind Park');
+    const first = days[0][1];
+    const last = days.at(-1)![1];
+    expect(last.get('meter/export_energy')! - first.get('meter/export_energy')!).toBeGreaterThan(1000);
+    for (const [, at] of days) {
+      const load = at.get('meter/power')! + at.get('wind_turbine/power')!;
+      expect(load).toBeGreaterThan(0);
+      expect(load).toBeLessThan(200);
+    }
+  });
+});
+
+describe('The demo fleet as described', () => {
+  const WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  /** "Four turbines", "two central inverters", "a garage charger": the count a description promises. */
+  const promised = (description: string, noun: string) => {
+    const m = new RegExp(`\\b(a|an|${WORDS.join('|')})\\s+(?:[a-z-]+\\s+)?${noun}s?\\b`, 'i').exec(description);
+    return m ? (['a', 'an'].includes(m[1].toLowerCase()) ? 1 : WORDS.indexOf(m[1].toLowerCase())) : undefined;
+  };
+  it('When a demo site says how many turbines, inverters, chargers or meters it has, then it has that many', async () => {
+    const nouns = { turbine: 'wind_turbine', inverter: 'inverter', charger: 'ev_charger', meter: 'meter' };
+    const checked: string[] = [];
+    for (const site of (await app.repos.sites.list({ visibleTo: null, limit: 50 }))!.items) {
+      const devices = (await app.repos.devices.list(site.id, 50))!.items;
+      for (const [noun, type] of Object.entries(nouns)) {
+        const want = promised(site.description, noun);
+        if (want === undefined) continue;
+        expect(devices.filter((d) => d.type === type).length, `${site.name}: ${noun}s`).toBe(want);
+        checked.push(`${site.name}: ${noun}`);
+      }
+    }
+    expect(checked).toContain('Alpine Wind Park: turbine');
+    expect(checked.length).toBeGreaterThanOrEqual(6);
   });
 });

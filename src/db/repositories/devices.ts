@@ -17,13 +17,15 @@ export interface Device {
   serialNumber: string | null;
   /** Nameplate power in kW; null: the type's default. */
   ratedPowerKw: number | null;
+  /** Readings come from the demo simulator, which drives no other device. */
+  simulated: boolean;
   version: number;
   createdAt: number;
   updatedAt: number;
 }
 
 export type DeviceInput = Pick<Device, 'name' | 'type' | 'manufacturer' | 'model' | 'serialNumber'> &
-  Partial<Pick<Device, 'ratedPowerKw'>>;
+  Partial<Pick<Device, 'ratedPowerKw' | 'simulated'>>;
 
 export type UpdateResult = { status: 'ok'; device: Device } | { status: 'not_found' } | { status: 'stale' };
 
@@ -59,6 +61,7 @@ type RawDevice = [
   number,
   number,
   number,
+  number,
 ];
 
 const fromRaw = (r: RawDevice): Device => ({
@@ -70,9 +73,10 @@ const fromRaw = (r: RawDevice): Device => ({
   model: r[5],
   serialNumber: r[6],
   ratedPowerKw: r[7],
-  version: r[8],
-  createdAt: r[9],
-  updatedAt: r[10],
+  simulated: r[8] === 1,
+  version: r[9],
+  createdAt: r[10],
+  updatedAt: r[11],
 });
 
 export function devicesRepository(db: Db) {
@@ -87,7 +91,7 @@ export function devicesRepository(db: Db) {
   // never kept. The column order is fromRaw's.
   const firstPage = db.$client
     .prepare<[string, number], RawDevice>(
-      'SELECT id, site_id, name, type, manufacturer, model, serial_number, rated_power_kw, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?',
+      'SELECT id, site_id, name, type, manufacturer, model, serial_number, rated_power_kw, simulated, version, created_at, updated_at FROM devices WHERE site_id = ? ORDER BY name, id LIMIT ?',
     )
     .raw(true);
   const firstPages = catalogueCache<Device>(db, FIRST_PAGES_MAX_ROWS);

@@ -2,6 +2,7 @@ import type { Db } from '../client.js';
 
 export interface FleetDevice {
   deviceId: string;
+  siteId: string;
   type: string;
   ratedPowerKw: number | null;
   latitude: number | null;
@@ -34,7 +35,7 @@ export interface CatalogueEntry {
 }
 
 /**
- * Reads across sites: every device for the simulator, the latest values of many sites at once
+ * Reads across sites: every simulated device for the simulator, the latest values of many sites at once
  * (the sites page's summaries) and every metric a user sees (the subscription picker), each one
  * statement whatever the number of sites.
  */
@@ -43,6 +44,7 @@ export function fleetRepository(db: Db) {
     [],
     {
       deviceId: string;
+      siteId: string;
       type: string;
       ratedPowerKw: number | null;
       latitude: number | null;
@@ -56,9 +58,10 @@ export function fleetRepository(db: Db) {
       latestValue: number | null;
     }
   >(
-    `SELECT d.id AS deviceId, d.type, d.rated_power_kw AS ratedPowerKw, s.latitude, s.longitude, s.timezone,
+    `SELECT d.id AS deviceId, d.site_id AS siteId, d.type, d.rated_power_kw AS ratedPowerKw, s.latitude, s.longitude, s.timezone,
             m.pk, m.id, m.key, m.kind, m.latest_ts AS latestTs, m.latest_value AS latestValue
        FROM devices d JOIN sites s ON s.id = d.site_id JOIN metrics m ON m.device_id = d.id
+      WHERE d.simulated = 1
       ORDER BY d.id, m.pk`,
   );
   // Any number of site ids in one statement: they travel as one JSON array.
@@ -85,6 +88,7 @@ export function fleetRepository(db: Db) {
     async catalogue(visibleTo: string | null): Promise<CatalogueEntry[]> {
       return catalogue.all({ user: visibleTo });
     },
+    /** The devices the simulator drives (`simulated`), with their metrics. */
     async devices(): Promise<FleetDevice[]> {
       const out = new Map<string, FleetDevice>();
       for (const r of stmt.all()) {
@@ -94,6 +98,7 @@ export function fleetRepository(db: Db) {
             r.deviceId,
             (d = {
               deviceId: r.deviceId,
+              siteId: r.siteId,
               type: r.type,
               ratedPowerKw: r.ratedPowerKw,
               latitude: r.latitude,

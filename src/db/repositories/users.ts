@@ -70,6 +70,13 @@ export function usersRepository(db: Db) {
     .where(eq(siteMembers.userId, sql.placeholder('userId')))
     .orderBy(asc(sites.name))
     .prepare();
+  // A page of users at once (the admin overview): the ids travel as one JSON array.
+  const membershipsOfMany = db.$client.prepare<[string], Membership & { userId: string }>(
+    `SELECT m.user_id AS userId, m.site_id AS siteId, s.name AS siteName, m.role
+       FROM site_members m JOIN sites s ON s.id = m.site_id
+      WHERE m.user_id IN (SELECT value FROM json_each(?))
+      ORDER BY s.name, s.id`,
+  );
   const version = db.$client.prepare<[], { version: number }>('SELECT version FROM access_version WHERE id = 1');
   return {
     /** Moves on every change to users, memberships, sites or tokens (triggers): caches check it. Null without its row. */
@@ -170,6 +177,13 @@ export function usersRepository(db: Db) {
     },
     async memberships(userId: string): Promise<Membership[]> {
       return membershipsOf.all({ userId });
+    },
+    /** Each user's memberships, by site name, in one statement. */
+    async membershipsOfUsers(userIds: string[]): Promise<Map<string, Membership[]>> {
+      const out = new Map<string, Membership[]>(userIds.map((id) => [id, []]));
+      if (userIds.length === 0) return out;
+      for (const { userId, ...m } of membershipsOfMany.all(JSON.stringify(userIds))) out.get(userId)?.push(m);
+      return out;
     },
     async count(): Promise<number> {
       return db.select({ n: count() }).from(users).get()!.n;

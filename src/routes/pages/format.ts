@@ -1,4 +1,5 @@
 // Formatting helpers handed to every template as `it.f`.
+import { powerSign } from '../../domain/power-signs.js';
 import { iso } from '../../services/views.js';
 import { isValidTimeZone, offsetAt } from '../../timeseries/zone.js';
 
@@ -98,4 +99,6 @@ export const format = {
       TYPE_NAMES.set(type, (name = type.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())));
     return name;
   },
+  /** What the sign of a power metric means (battery, meter), or null. */
+  sign: powerSign,
 };

@@ -68,6 +68,15 @@ describe('/admin', () => {
     expect(res.body).toContain('Main Site');
   });
 
+  it("When the admin opens it, then each person's site roles are listed beside them", async () => {
+    const res = await (await signIn(app, w.admin.email)).get('/admin');
+    expect(res.body).toContain('<th scope="col">Site roles</th>');
+    expect(res.body).toContain(`<a href="/admin/sites/${w.site.id}">Main Site</a>: technician`);
+    expect(res.body).toContain(`<a href="/admin/sites/${w.site.id}">Main Site</a>: viewer`);
+    expect(res.body).toContain(`<a href="/admin/sites/${w.otherSite.id}">Other Site</a>: technician`);
+    expect(res.body).toContain('Every site (admin)');
+  });
+
   it('When the admin creates a user with a short password, then 422 beside Password; a valid one is created', async () => {
     const b = await signIn(app, w.admin.email);
     const bad = await b.post('/admin/users', { email: 'new@example.com', name: 'New', password: 'short' });

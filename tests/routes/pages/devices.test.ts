@@ -48,7 +48,7 @@ describe('GET /devices/:deviceId', () => {
     const soc = w.metrics.find((m) => m.key === 'soc')!;
     await app.services.readings.ingest(tech, [{ metricId: soc.id, timestamp: '2026-12-06T23:15:30.000Z', value: 50 }]);
     const res = await (await signIn(app, w.technician.email)).get(`/devices/${w.device.id}`);
-    expect(res.body).toContain('<td>7 Dec, 00:15:30</td>');
+    expect(res.body).toContain('<td data-label="Last reading">7 Dec, 00:15:30</td>');
     expect(res.body).toMatch(/<dt>Time zone<\/dt><dd>Europe\/Berlin /);
     expect(res.body).toContain('Change history');
     expect(res.body).not.toMatch(/\d{2}:\d{2}:\d{2} UTC/);
@@ -334,5 +334,34 @@ describe('Edit and delete a device', () => {
 
   it('When a viewer opens the delete confirmation, then it is 403', async () => {
     expect((await (await signIn(app, w.viewer.email)).get(`/devices/${w.device.id}/delete`)).statusCode).toBe(403);
+  });
+});
+
+describe('GET /devices/:deviceId, its charts and signs', () => {
+  it('When the address names a window and an aggregation, then the controls start from them and each chart has a CSV link', async () => {
+    const b = await signIn(app, w.viewer.email);
+    const res = await b.get(`/devices/${w.device.id}?range=1h&agg=max`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/<option value="1h" selected>Last hour<\/option>/);
+    expect(res.body).toMatch(/<option value="max" selected>Maximum<\/option>/);
+    expect(res.body).toContain('<label for="chart-agg">Aggregation</label>');
+    for (const m of w.metrics) expect(res.body).toContain(`href="/api/metrics/${m.id}/timeseries?format=csv"`);
+    const plain = await b.get(`/devices/${w.device.id}`);
+    expect(plain.body).toMatch(/<option value="24h" selected>/);
+    expect(plain.body).toMatch(/<option value="default" selected>/);
+  });
+
+  it('When the address names a window that does not exist, then it is a 400 page, not a 500', async () => {
+    const res = await (await signIn(app, w.viewer.email)).get(`/devices/${w.device.id}?range=2y`);
+    expect(res.statusCode).toBe(400);
+  });
+
+  it("When a battery's page is shown, then its power says which sign is discharging, and it says where its readings come from", async () => {
+    const res = await (await signIn(app, w.viewer.email)).get(`/devices/${w.device.id}`);
+    expect(res.body.match(/Positive while discharging/g)?.length).toBe(2); // chart caption and metrics table
+    expect(res.body).toContain('Its own integration');
+    await app.repos.devices.update(w.device.id, { simulated: true }, undefined, null);
+    const simulated = await (await signIn(app, w.viewer.email)).get(`/devices/${w.device.id}`);
+    expect(simulated.body).toContain('The demo simulator');
   });
 });

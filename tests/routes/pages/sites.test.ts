@@ -175,3 +175,29 @@ describe('Long lists', () => {
     expect(page.body).toContain('Only the first 200 of 201 devices are shown here');
   }, 30_000);
 });
+
+describe('GET /sites, live', () => {
+  it('When the list is shown, then it polls its own partial every 10 s with the search, and the partial carries the cards', async () => {
+    const b = await signIn(app, w.viewer.email);
+    const page = await b.get('/sites');
+    expect(page.body).toMatch(/<div id="site-list" hx-get="\/sites" hx-include="#site-search" hx-trigger="every 10s"/);
+    const partial = await b.get('/sites?q=Main', HX);
+    expect(partial.statusCode).toBe(200);
+    expect(partial.headers.vary).toMatch(/HX-Request/);
+    expect(partial.body).not.toContain('<html');
+    expect(partial.body).toContain('Main Site');
+  });
+
+  it("When a site has a meter reading, then the site page and the list say what a meter's sign means", async () => {
+    const meter = await createDevice(app, w.site.id, { name: 'Grid Meter', type: 'meter' });
+    app.db.$client
+      .prepare("UPDATE metrics SET latest_ts = ?, latest_value = ? WHERE id = ? AND key = 'power'")
+      .run(Date.now(), -20, meter.metrics.find((m) => m.key === 'power')!.id);
+    const b = await signIn(app, w.viewer.email);
+    expect((await b.get('/sites')).body).toContain('positive while importing, negative while exporting');
+    const site = (await b.get(`/sites/${w.site.id}`)).body;
+    expect(site).toContain('positive while importing, negative while exporting');
+    expect(site).toContain('+ discharging, − charging');
+    expect(site).toContain('+ importing, − exporting');
+  });
+});

@@ -4,13 +4,17 @@ import Type from 'typebox';
 import { DeviceParams } from '../../../schemas/devices.js';
 import { redirect, render } from '../render.js';
 import forms from './forms.js';
+import { ChartQuery, chartChoice } from '../chart-query.js';
 
 /** What the device page confirms after its forms (`?done=`, set by their redirects): fixed words and the stored name. */
 const DONE = {
   created: (name: string) => `${name} is added.`,
   saved: (name: string) => `Your changes to ${name} are saved.`,
 };
-const DevicePageQuery = Type.Object({ done: Type.Optional(Type.Enum(Object.keys(DONE) as (keyof typeof DONE)[])) });
+const DevicePageQuery = Type.Object({
+  ...ChartQuery.properties,
+  done: Type.Optional(Type.Enum(Object.keys(DONE) as (keyof typeof DONE)[])),
+});
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   // The change history is for those who may change the device; viewers see neither it nor the edit controls.
@@ -20,7 +24,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { history, ...page } = await app.services.dashboards.device(requireActor(request), request.params.deviceId);
       const done = request.query.done ? DONE[request.query.done](page.device.name) : null;
-      const data = { title: page.device.name, ...page, audit: history, done, now: new Date().toISOString() };
+      const data = {
+        title: page.device.name,
+        ...page,
+        ...chartChoice(request.query),
+        audit: history,
+        done,
+        now: new Date().toISOString(),
+      };
       return render(request, reply, { page: 'pages/devices/show', partial: 'partials/devices/metrics' }, data);
     },
   );

@@ -1,23 +1,12 @@
 // A user's subscriptions: the list, one subscription's chart page, and deleting one.
 // Only the owner sees a subscription; anyone else gets the same 404 page as for a missing id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
 import { SubscriptionParams } from '../../../schemas/subscriptions.js';
 import { metricLabel } from '../../../services/metrics.js';
-import { AGGREGATIONS } from '../../../timeseries/aggregate.js';
+import { ChartQuery, chartChoice } from '../chart-query.js';
 import { redirect, render } from '../render.js';
 import forms from './forms.js';
-
-export const RANGES = ['1h', '24h', '7d', '30d', 'custom'] as const;
-
-/** The chart's window and aggregation, kept in the address bar by the page script so a reload shows the same. */
-const ChartQuery = Type.Object({
-  range: Type.Optional(Type.Enum([...RANGES])),
-  agg: Type.Optional(Type.Enum(['default', ...AGGREGATIONS])),
-  from: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
-  to: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
-});
 
 /** Follows `nextCursor` to the end: the list shows every subscription, not the first page. */
 async function everyPage<T>(
@@ -54,18 +43,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const metrics = sub.metrics.map((m) =>
         Object.assign(m, { label: metricLabel(m.siteName, m.deviceName, m.name, m.unit) }),
       ); // fresh views, not spread: see siteLatest
-      const chart = {
-        range: request.query.range ?? '24h',
-        agg: request.query.agg ?? 'default',
-        from: request.query.from ?? '',
-        to: request.query.to ?? '',
-      };
       const data = {
         title: sub.name,
         subscription: { ...sub, metrics },
-        chart,
-        ranges: RANGES,
-        aggregations: ['default', ...AGGREGATIONS],
+        ...chartChoice(request.query),
         now: new Date().toISOString(),
       };
       return render(

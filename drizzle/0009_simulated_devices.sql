@@ -1,0 +1,1 @@
+ALTER TABLE `devices` ADD `simulated` integer DEFAULT false NOT NULL;

@@ -30,6 +30,8 @@ const PARAMS: Record<string, (t: Target) => string> = {
   subscriptionId: (t) => t.subscription.id,
   tokenId: (t) => t.token.id,
   userId: (t) => t.user.id,
+  ruleId: (t) => t.alarmRule.id,
+  alarmId: (t) => t.alarm.id,
 };
 
 export function fill(pattern: string, t: Target, params: Declaration['params'] = {}): string {
@@ -141,6 +143,9 @@ const WATCHED: Record<string, [label: string, update: string][]> = {
   audit_log: [['audit_log', 'UPDATE']],
   subscriptions: [['subscriptions', 'UPDATE']],
   subscription_metrics: [['subscription_metrics', 'UPDATE']],
+  alarm_rules: [['alarm_rules', 'UPDATE']],
+  alarm_states: [['alarm_states', 'UPDATE']],
+  alarms: [['alarms', 'UPDATE']],
 };
 
 /**
@@ -169,7 +174,7 @@ export function watchWrites(app: App): () => () => string[] {
 }
 
 /** Tables whose every change carries an audit row (src/db/repositories/audit.ts) naming who made it. */
-export const AUDITED = /^(insert|update|delete) (users|sites|site_members|devices|metrics)$/;
+export const AUDITED = /^(insert|update|delete) (users|sites|site_members|devices|metrics|alarm_rules)$/;
 
 /** Like watchWrites: start watching; the function returned lists the actor of each audit row written since. */
 export function watchAudit(app: App): () => () => (string | null)[] {

@@ -50,6 +50,9 @@ export interface Target {
   user: { id: string; email: string; name: string };
   /** That member's own API token, for the routes on a user's tokens. */
   userToken: { id: string };
+  /** A rule on the first metric (above 0, so the target's readings raised an alarm) and that alarm. */
+  alarmRule: { id: string };
+  alarm: { id: string };
   /** Someone with no site at all, whose email and PASSWORD the sign-in routes are called with. */
   login: { email: string };
 }
@@ -91,6 +94,11 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
   const [memberToken] = await app.repos.tokens.listForUser(member.id);
   const login = await createUser(app);
   const technician = (await app.services.auth.loadActor(cast.technician.id))!;
+  const alarmRule = await app.services.alarms.createForMetric(technician, metrics[0].id, {
+    condition: 'above',
+    threshold: 0,
+    severity: 'major',
+  });
   await app.services.readings.ingest(
     technician,
     metrics.map((m, i) => ({ metricId: m.id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 40 + i })),
@@ -106,6 +114,7 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
     metricIds: metrics.map((m) => m.id),
   });
   await app.repos.sites.removeMember(site.id, cast.former.id, null);
+  const [alarm] = (await app.services.alarms.list(technician, { limit: 1, siteId: site.id })).items;
   return {
     site: { id: site.id, name: site.name },
     device: { id: device.id, name: device.name, version: device.version },
@@ -122,6 +131,8 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
     user: { id: member.id, email: member.email, name: `Secret Member ${t}` },
     userToken: { id: memberToken.id },
     login: { email: login.email },
+    alarmRule: { id: alarmRule.id },
+    alarm: { id: alarm.id },
   };
 }
 
@@ -140,6 +151,8 @@ export function missingLike(t: Target): Target {
     token: { ...t.token, id: fresh(t.token.id) },
     user: { ...t.user, id: fresh(t.user.id) },
     userToken: { id: fresh(t.userToken.id) },
+    alarmRule: { id: fresh(t.alarmRule.id) },
+    alarm: { id: fresh(t.alarm.id) },
   };
 }
 
@@ -152,6 +165,8 @@ export function idsOf(t: Target): [string, string][] {
     [t.token.id, '{tokenId}'],
     [t.user.id, '{userId}'],
     [t.userToken.id, '{userTokenId}'],
+    [t.alarmRule.id, '{ruleId}'],
+    [t.alarm.id, '{alarmId}'],
     ...t.metrics.map((m, i): [string, string] => [m.id, `{metricId${i}}`]),
   ];
   return ids.sort((a, b) => b[0].length - a[0].length);
@@ -159,7 +174,15 @@ export function idsOf(t: Target): [string, string][] {
 
 /** What each actor must never read, in a body or a header: names and ids of what is not theirs. */
 export function secretsFor(actor: ActorName, t: Target): string[] {
-  const site = [t.site.id, t.site.name, t.device.id, t.device.name, ...t.metrics.map((m) => m.id)];
+  const site = [
+    t.site.id,
+    t.site.name,
+    t.device.id,
+    t.device.name,
+    ...t.metrics.map((m) => m.id),
+    t.alarmRule.id,
+    t.alarm.id,
+  ];
   const owned = [t.subscription.id, t.subscription.name, t.token.id, t.token.name, t.token.prefix];
   const user = [t.user.id, t.user.email, t.user.name];
   // Technicians read the site's audit trail, but not its membership rows: members are the admins' to read.
@@ -167,7 +190,8 @@ export function secretsFor(actor: ActorName, t: Target): string[] {
   if (actor === 'viewer') return [...owned, ...user];
   if (actor === 'admin') return owned;
   // Their own subscription still lists the ids of the metrics they lost, by design ("no longer available").
-  if (actor === 'former-member') return [t.site.id, t.site.name, t.device.id, t.device.name, ...owned, ...user];
+  if (actor === 'former-member')
+    return [t.site.id, t.site.name, t.device.id, t.device.name, t.alarmRule.id, t.alarm.id, ...owned, ...user];
   return [...site, ...owned, ...user];
 }
 

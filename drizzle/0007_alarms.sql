@@ -26,7 +26,7 @@ CREATE TABLE `alarm_states` (
 	`metric_pk` integer NOT NULL,
 	`firing` integer DEFAULT false NOT NULL,
 	`pending_since` integer,
-	`last_ts` integer NOT NULL,
+	`restarted_at` integer,
 	PRIMARY KEY(`rule_id`, `metric_pk`),
 	FOREIGN KEY (`rule_id`) REFERENCES `alarm_rules`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`metric_pk`) REFERENCES `metrics`(`pk`) ON UPDATE no action ON DELETE cascade

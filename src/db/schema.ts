@@ -309,8 +309,10 @@ export const alarmRules = sqliteTable(
 
 /**
  * Where each (rule, metric) stands between readings, so evaluation survives a restart and several
- * processes share it: `firing` while its alarm is open, `pending_since` is the reading time the condition began to hold (null: it
- * does not), `last_ts` the newest reading time evaluated (older readings change no state).
+ * processes share it: `firing` while its alarm is open, `pending_since` the reading time the
+ * condition began to hold (null: it does not), `restarted_at` when a hand clear started the rule
+ * over (no_data counts silence from then). The newest reading already evaluated is the metric's
+ * `latest_ts`: evaluation runs in the transaction that moves it. Only transitions write here.
  */
 export const alarmStates = sqliteTable(
   'alarm_states',
@@ -323,7 +325,7 @@ export const alarmStates = sqliteTable(
       .references(() => metrics.pk, { onDelete: 'cascade' }),
     firing: integer('firing', { mode: 'boolean' }).notNull().default(false),
     pendingSince: integer('pending_since'),
-    lastTs: integer('last_ts').notNull(),
+    restartedAt: integer('restarted_at'),
   },
   (t) => [primaryKey({ columns: [t.ruleId, t.metricPk] }), index('alarm_states_metric_idx').on(t.metricPk)],
 );

@@ -1,10 +1,11 @@
 // Alarm rules, where each (rule, metric) stands, and the alarms they raise. Evaluation runs inside the
 // ingestion transaction (readings.ts calls `evaluateMetric`), so a reading and what it does to an
 // alarm commit together; the open-alarm unique index makes a second process's raise a no-op.
-import type { Database } from 'better-sqlite3';
 import { describeRule, evaluate, noDataCutoff, type RuleSpec, type Severity } from '../../alarms/evaluate.js';
+import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import type { AuditEntry } from './audit.js';
+import { catalogueCache } from './catalogue-cache.js';
 
 export interface AlarmRuleInput extends RuleSpec {
   severity: Severity;
@@ -82,6 +83,7 @@ const STATE_SQL: Record<AlarmState, string> = {
 };
 const SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 WHEN 'minor' THEN 2 ELSE 3 END";
 
+type MetricRule = RuleSpec & { id: string; severity: Severity };
 type RuleRow = Omit<AlarmRule, 'enabled'> & { enabled: number };
 const toRule = (r: RuleRow): AlarmRule => ({ ...r, enabled: r.enabled === 1 });
 
@@ -91,34 +93,42 @@ const audited = (r: AlarmRule) => {
   return rest;
 };
 
-export function alarmsRepository(c: Database) {
+export function alarmsRepository(db: Db) {
+  const c = db.$client;
   // ---- evaluation (synchronous: called inside the ingestion transaction) ----
-  const rulesOfMetric = c.prepare<
-    [{ p: number }],
-    RuleSpec & {
-      id: string;
-      severity: Severity;
-      firing: number | null;
-      pendingSince: number | null;
-      lastTs: number | null;
-    }
-  >(
+  // The enabled rules that apply to a metric, cached while the catalogue version stands: the
+  // triggers of the custom alarms migration move it on any rule change, and devices and metrics
+  // already move it (a site-wide rule's reach follows them). Ingestion never moves the version, so
+  // reading it inside the ingestion transaction is safe (catalogue-cache.ts).
+  const rulesOfMetric = c.prepare<[{ p: number }], MetricRule>(
     `SELECT r.id, r.condition, r.threshold, r.low, r.high, r.clear_threshold AS clearThreshold,
-       r.for_seconds AS forSeconds, r.no_data_minutes AS noDataMinutes, r.severity,
-       st.firing, st.pending_since AS pendingSince, st.last_ts AS lastTs
-     FROM alarm_rules r LEFT JOIN alarm_states st ON st.rule_id = r.id AND st.metric_pk = @p
-     WHERE r.enabled = 1 AND r.id IN (
+       r.for_seconds AS forSeconds, r.no_data_minutes AS noDataMinutes, r.severity
+     FROM alarm_rules r WHERE r.enabled = 1 AND r.id IN (
        SELECT id FROM alarm_rules WHERE metric_pk = @p
        UNION ALL
        SELECT r2.id FROM metrics m JOIN devices d ON d.id = m.device_id
          JOIN alarm_rules r2 ON r2.site_id = m.site_id AND r2.device_type = d.type AND r2.metric_key = m.key
        WHERE m.pk = @p)`,
   );
-  const anyRule = c.prepare<[], { n: number }>('SELECT count(*) AS n FROM alarm_rules WHERE enabled = 1');
+  const cache = catalogueCache<MetricRule>(db, 500_000);
+  function rulesFor(metricPk: number): MetricRule[] {
+    if (!cache.sync()) return rulesOfMetric.all({ p: metricPk });
+    const key = String(metricPk);
+    let rules = cache.get(key);
+    if (!rules) cache.set(key, (rules = rulesOfMetric.all({ p: metricPk })));
+    return rules;
+  }
+  // The metric's newest reading before this batch (the last evaluated time) and its standings.
+  const standingsOf = c.prepare<
+    [number],
+    { latestTs: number | null; ruleId: string | null; firing: number | null; pendingSince: number | null }
+  >(
+    `SELECT m.latest_ts AS latestTs, st.rule_id AS ruleId, st.firing, st.pending_since AS pendingSince
+     FROM metrics m LEFT JOIN alarm_states st ON st.metric_pk = m.pk WHERE m.pk = ?`,
+  );
   const putState = c.prepare(
-    `INSERT INTO alarm_states (rule_id, metric_pk, firing, pending_since, last_ts) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (rule_id, metric_pk) DO UPDATE SET firing = excluded.firing, pending_since = excluded.pending_since,
-       last_ts = excluded.last_ts`,
+    `INSERT INTO alarm_states (rule_id, metric_pk, firing, pending_since) VALUES (?, ?, ?, ?)
+     ON CONFLICT (rule_id, metric_pk) DO UPDATE SET firing = excluded.firing, pending_since = excluded.pending_since`,
   );
   const placeOf = c.prepare<[number], { siteId: string; deviceId: string }>(
     'SELECT site_id AS siteId, device_id AS deviceId FROM metrics WHERE pk = ?',
@@ -144,16 +154,13 @@ export function alarmsRepository(c: Database) {
     `UPDATE alarms SET cleared_at = @at, cleared_by = @by, clear_reason = @reason
      WHERE rule_id = @ruleId AND metric_pk = @metricPk AND cleared_at IS NULL`,
   );
-  // Whether any enabled rule exists, read once per ingestion and cached until a rule changes here;
-  // another process's new rule is seen within RULES_RECHECK_MS.
-  let ruleCount = { n: -1, at: 0 };
-  const RULES_RECHECK_MS = 1_000;
 
   function evaluateMetric(metricPk: number, fresh: readonly (readonly [number, number])[], receivedAt: number): void {
-    const now = Date.now();
-    if (now - ruleCount.at > RULES_RECHECK_MS) ruleCount = { n: anyRule.get()!.n, at: now };
-    if (ruleCount.n === 0) return;
-    for (const rule of rulesOfMetric.all({ p: metricPk })) {
+    const rules = rulesFor(metricPk);
+    if (rules.length === 0) return;
+    const rows = standingsOf.all(metricPk);
+    const lastTs = rows[0]?.latestTs ?? -Infinity;
+    for (const rule of rules) {
       const key = { ruleId: rule.id, metricPk };
       if (rule.condition === 'no_data') {
         // Fresh data clears it; a reading older than the silence it ended does not.
@@ -162,12 +169,10 @@ export function alarmsRepository(c: Database) {
           clearOpen.run({ ...key, at: newest, by: null, reason: 'Data arrived' });
         continue;
       }
-      const before =
-        rule.lastTs === null
-          ? null
-          : { firing: rule.firing === 1, pendingSince: rule.pendingSince, lastTs: rule.lastTs };
-      const { standing, transitions } = evaluate(rule, before, fresh);
-      if (before && standing.lastTs === before.lastTs) continue;
+      const row = rows.find((r) => r.ruleId === rule.id);
+      const firing = row?.firing === 1;
+      const pendingSince = row?.pendingSince ?? null;
+      const { standing, transitions } = evaluate(rule, { firing, pendingSince, lastTs }, fresh);
       for (const t of transitions) {
         if (t.kind === 'raise') {
           const place = placeOf.get(metricPk)!;
@@ -184,13 +189,15 @@ export function alarmsRepository(c: Database) {
           seen[rule.condition].run({ ...key, at: t.at, peak: t.peak, mid: ((rule.low ?? 0) + (rule.high ?? 0)) / 2 });
         else clearOpen.run({ ...key, at: t.at, by: null, reason: `Cleared by the data (value ${t.value})` });
       }
-      putState.run(rule.id, metricPk, standing.firing ? 1 : 0, standing.pendingSince, standing.lastTs);
+      // Only a transition writes: most readings leave a rule where it was.
+      if (standing.firing !== firing || standing.pendingSince !== pendingSince)
+        putState.run(rule.id, metricPk, standing.firing ? 1 : 0, standing.pendingSince);
     }
   }
 
   // ---- no_data sweep ----
   // A metric is silent when nothing newer than N minutes came since the later of its newest reading,
-  // the rule's last change, the metric's creation and a hand clear (kept in alarm_states.last_ts).
+  // the rule's last change, the metric's creation and a hand clear (alarm_states.restarted_at).
   const silent = c.prepare<
     [{ p: number }],
     { ruleId: string; siteId: string; deviceId: string; metricPk: number; severity: Severity; noDataMinutes: number }
@@ -201,7 +208,7 @@ export function alarmsRepository(c: Database) {
        AND m.key = r.metric_key AND EXISTS (SELECT 1 FROM devices d WHERE d.id = m.device_id AND d.type = r.device_type))
      LEFT JOIN alarm_states st ON st.rule_id = r.id AND st.metric_pk = m.pk
      WHERE r.enabled = 1 AND r.condition = 'no_data'
-       AND max(coalesce(m.latest_ts, 0), coalesce(st.last_ts, 0), r.updated_at, m.created_at) < @p - r.no_data_minutes * 60000
+       AND max(coalesce(m.latest_ts, 0), coalesce(st.restarted_at, 0), r.updated_at, m.created_at) < @p - r.no_data_minutes * 60000
        AND NOT EXISTS (SELECT 1 FROM alarms a WHERE a.rule_id = r.id AND a.metric_pk = m.pk AND a.cleared_at IS NULL)`,
   );
   const sweepTx = c.transaction((now: number) => {
@@ -292,7 +299,6 @@ export function alarmsRepository(c: Database) {
         },
         at,
       );
-      ruleCount.at = 0;
       return rule;
     },
   );
@@ -319,7 +325,6 @@ export function alarmsRepository(c: Database) {
       },
       at,
     );
-    ruleCount.at = 0;
     return after;
   });
 
@@ -337,7 +342,6 @@ export function alarmsRepository(c: Database) {
       },
       at,
     );
-    ruleCount.at = 0;
   });
 
   // ---- alarms ----
@@ -348,21 +352,19 @@ export function alarmsRepository(c: Database) {
   const clearOne = c.prepare(
     'UPDATE alarms SET cleared_at = ?, cleared_by = ?, clear_reason = ? WHERE id = ? AND cleared_at IS NULL',
   );
-  const ruleOfAlarm = c.prepare<[string], { ruleId: string | null; metricPk: number; condition: string | null }>(
-    'SELECT a.rule_id AS ruleId, a.metric_pk AS metricPk, r.condition FROM alarms a LEFT JOIN alarm_rules r ON r.id = a.rule_id WHERE a.id = ?',
+  const ruleOfAlarm = c.prepare<[string], { ruleId: string | null; metricPk: number }>(
+    'SELECT rule_id AS ruleId, metric_pk AS metricPk FROM alarms WHERE id = ?',
   );
   // A hand clear starts the rule over for that metric: a threshold must hold for its duration again,
   // a silence must last its N minutes again from now.
   const restart = c.prepare(
-    `INSERT INTO alarm_states (rule_id, metric_pk, firing, pending_since, last_ts) VALUES (@ruleId, @metricPk, 0, NULL, @at)
-     ON CONFLICT (rule_id, metric_pk) DO UPDATE SET firing = 0, pending_since = NULL,
-       last_ts = CASE WHEN @noData THEN excluded.last_ts ELSE last_ts END`,
+    `INSERT INTO alarm_states (rule_id, metric_pk, firing, pending_since, restarted_at) VALUES (@ruleId, @metricPk, 0, NULL, @at)
+     ON CONFLICT (rule_id, metric_pk) DO UPDATE SET firing = 0, pending_since = NULL, restarted_at = excluded.restarted_at`,
   );
   const clearTx = c.transaction((id: string, by: string, reason: string, at: number): boolean => {
     if (clearOne.run(at, by, reason, id).changes === 0) return false;
     const a = ruleOfAlarm.get(id)!;
-    if (a.ruleId !== null)
-      restart.run({ ruleId: a.ruleId, metricPk: a.metricPk, at, noData: a.condition === 'no_data' ? 1 : 0 });
+    if (a.ruleId !== null) restart.run({ ruleId: a.ruleId, metricPk: a.metricPk, at });
     return true;
   });
   const activeCount = c.prepare<[{ p: string | null }], { n: number }>(

@@ -14,7 +14,7 @@ import { usersRepository } from './users.js';
 
 /** Every repository over one database: the seam where a PostgreSQL implementation would plug in. */
 export function createRepositories(db: Db) {
-  const alarms = alarmsRepository(db.$client);
+  const alarms = alarmsRepository(db);
   return {
     alarms,
     users: usersRepository(db),

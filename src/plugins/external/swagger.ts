@@ -43,6 +43,7 @@ export default fp(
           { name: 'readings', description: 'Ingestion' },
           { name: 'subscriptions', description: 'Saved metric sets and their live streams' },
           { name: 'timeseries', description: 'Aligned history, JSON or CSV' },
+          { name: 'alarms', description: 'Alarm rules on metrics and the alarms they raise' },
           { name: 'health', description: 'Liveness' },
         ],
       },

@@ -212,3 +212,98 @@ describe('POST /api/alarms/:alarmId/clear', () => {
     expect(again.statusCode).toBe(409);
   });
 });
+
+describe('PATCH and DELETE /api/alarm-rules/:ruleId', () => {
+  it('When the condition changes, then the open alarm clears ("Rule changed") and the new rule starts over; a severity change carries over', async () => {
+    const rule = (
+      await addRule(w.technician, soc().id, { condition: 'below', threshold: 10, severity: 'minor' })
+    ).json();
+    await send(w.technician, soc().id, [[0, 5]]);
+    const sev = await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/alarm-rules/${rule.id}`,
+      payload: { severity: 'critical' },
+    });
+    expect(sev.statusCode, sev.body).toBe(200);
+    expect((await alarms(w.viewer)).items[0]).toMatchObject({ state: 'active', severity: 'critical' });
+    const changed = await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/alarm-rules/${rule.id}`,
+      payload: { threshold: 3 },
+    });
+    expect(changed.json()).toMatchObject({ threshold: 3, summary: 'below 3' });
+    expect((await alarms(w.viewer)).items[0]).toMatchObject({ state: 'cleared', clearReason: 'Rule changed' });
+    await send(w.technician, soc().id, [[1, 2]]);
+    expect((await alarms(w.viewer, '?state=active')).items).toMatchObject([{ summary: 'below 3', raisedAt: at(1) }]);
+  });
+
+  it('When a change leaves the rule invalid, then 422 and the rule is unchanged', async () => {
+    const rule = (
+      await addRule(w.technician, soc().id, { condition: 'below', threshold: 10, severity: 'minor' })
+    ).json();
+    const res = await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/alarm-rules/${rule.id}`,
+      payload: { clearThreshold: 5 },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors).toEqual([
+      { path: '/clearThreshold', message: 'Must be at least the threshold (it clears above it)' },
+    ]);
+  });
+
+  it('When a rule is disabled, then readings raise nothing until it is enabled again', async () => {
+    const rule = (
+      await addRule(w.technician, soc().id, { condition: 'below', threshold: 10, severity: 'minor' })
+    ).json();
+    const patch = (enabled: boolean) =>
+      injectAs(app, w.technician, { method: 'PATCH', url: `/api/alarm-rules/${rule.id}`, payload: { enabled } });
+    expect((await patch(false)).json()).toMatchObject({ enabled: false });
+    await send(w.technician, soc().id, [[0, 5]]);
+    expect((await alarms(w.admin)).items).toEqual([]);
+    await patch(true);
+    await send(w.technician, soc().id, [[1, 5]]);
+    expect((await alarms(w.admin)).items).toHaveLength(1);
+  });
+
+  it('When a rule is deleted, then its alarms stay in the history, cleared, and the rule is gone', async () => {
+    const rule = (
+      await addRule(w.technician, soc().id, { condition: 'below', threshold: 10, severity: 'minor' })
+    ).json();
+    await send(w.technician, soc().id, [[0, 5]]);
+    const del = await injectAs(app, w.technician, { method: 'DELETE', url: `/api/alarm-rules/${rule.id}` });
+    expect(del.statusCode).toBe(204);
+    expect((await injectAs(app, w.technician, { url: `/api/alarm-rules/${rule.id}` })).statusCode).toBe(404);
+    expect((await alarms(w.viewer)).items).toMatchObject([
+      { ruleId: null, state: 'cleared', clearReason: 'Rule deleted' },
+    ]);
+    const audit = app.db.$client.prepare('SELECT action FROM audit_log WHERE entity_id = ? ORDER BY id').all(rule.id);
+    expect(audit).toEqual([{ action: 'create' }, { action: 'delete' }]);
+  });
+});
+
+describe('GET /api/alarms', () => {
+  it('When there are more alarms than the limit, then pages follow newest first, and filters narrow them', async () => {
+    const rules = [];
+    for (const [key, severity] of [
+      ['soc', 'critical'],
+      ['power', 'minor'],
+    ] as const) {
+      const metric = w.metrics.find((m) => m.key === key)!;
+      rules.push((await addRule(w.technician, metric.id, { condition: 'above', threshold: -1e9, severity })).json());
+      await send(w.technician, metric.id, [[key === 'soc' ? 1 : 2, 1]]);
+    }
+    const first = await alarms(w.viewer, '?limit=1');
+    expect(first.items.map((a) => a.raisedAt)).toEqual([at(2)]);
+    const second = await alarms(w.viewer, `?limit=1&cursor=${first.nextCursor}`);
+    expect(second).toMatchObject({ items: [{ raisedAt: at(1) }], nextCursor: null });
+    expect((await alarms(w.viewer, '?severity=critical')).items.map((a) => a.severity)).toEqual(['critical']);
+    expect((await alarms(w.viewer, `?from=${at(2)}`)).items).toHaveLength(1);
+    expect((await alarms(w.viewer, `?deviceId=${w.device.id}&state=active`)).items).toHaveLength(2);
+    expect((await alarms(w.outsider)).items).toEqual([]);
+    const hidden = await injectAs(app, w.outsider, { url: `/api/alarms?siteId=${w.site.id}` });
+    expect(hidden.statusCode).toBe(404);
+    const bad = await injectAs(app, w.viewer, { url: '/api/alarms?cursor=nonsense' });
+    expect(bad.statusCode).toBe(400);
+  });
+});

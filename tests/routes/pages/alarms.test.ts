@@ -29,6 +29,10 @@ describe('GET /alarms', () => {
     expect(res.body).toContain('Main Site / Main Battery / State of charge');
     expect(res.body).toContain('aria-label="Acknowledge alarm on Main Site / Main Battery / State of charge"');
     expect(res.body).toContain('aria-label="Clear alarm on Main Site / Main Battery / State of charge"');
+    // The navigation counts it (active and unacknowledged) on every full page.
+    expect((await browser.get('/sites')).body).toContain(
+      '<span class="badge">1<span class="visually-hidden"> active</span></span>',
+    );
     const partial = await browser.get('/alarms', HX);
     expect(partial.body).not.toContain('<html');
   });
@@ -61,5 +65,6 @@ describe('POST /alarms/:alarmId/clear', () => {
     const page = await browser.get('/alarms?done=cleared');
     expect(page.body).toContain('Alarm cleared.');
     expect(page.body).toContain('No alarms need attention.');
+    expect(page.body).not.toContain('class="badge"');
   });
 });

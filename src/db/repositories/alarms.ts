@@ -202,14 +202,23 @@ export function alarmsRepository(db: Db) {
     [{ p: number }],
     { ruleId: string; siteId: string; deviceId: string; metricPk: number; severity: Severity; noDataMinutes: number }
   >(
-    `SELECT r.id AS ruleId, r.site_id AS siteId, m.device_id AS deviceId, m.pk AS metricPk, r.severity,
+    `WITH covered AS (
+       SELECT r.id AS ruleId, m.pk AS metricPk FROM alarm_rules r JOIN metrics m ON m.pk = r.metric_pk
+       WHERE r.enabled = 1 AND r.condition = 'no_data'
+       UNION ALL
+       SELECT r.id, m.pk FROM alarm_rules r JOIN metrics m ON m.site_id = r.site_id AND m.key = r.metric_key
+         JOIN devices d ON d.id = m.device_id AND d.type = r.device_type
+       WHERE r.enabled = 1 AND r.condition = 'no_data' AND r.metric_pk IS NULL)
+     SELECT r.id AS ruleId, r.site_id AS siteId, m.device_id AS deviceId, m.pk AS metricPk, r.severity,
        r.no_data_minutes AS noDataMinutes
-     FROM alarm_rules r JOIN metrics m ON m.pk = r.metric_pk OR (r.metric_pk IS NULL AND m.site_id = r.site_id
-       AND m.key = r.metric_key AND EXISTS (SELECT 1 FROM devices d WHERE d.id = m.device_id AND d.type = r.device_type))
+     FROM covered cv JOIN alarm_rules r ON r.id = cv.ruleId JOIN metrics m ON m.pk = cv.metricPk
      LEFT JOIN alarm_states st ON st.rule_id = r.id AND st.metric_pk = m.pk
-     WHERE r.enabled = 1 AND r.condition = 'no_data'
-       AND max(coalesce(m.latest_ts, 0), coalesce(st.restarted_at, 0), r.updated_at, m.created_at) < @p - r.no_data_minutes * 60000
+     WHERE max(coalesce(m.latest_ts, 0), coalesce(st.restarted_at, 0), r.updated_at, m.created_at) < @p - r.no_data_minutes * 60000
        AND NOT EXISTS (SELECT 1 FROM alarms a WHERE a.rule_id = r.id AND a.metric_pk = m.pk AND a.cleared_at IS NULL)`,
+  );
+  // An open no_data alarm is still seen at every sweep until data clears it.
+  const stillSilent = c.prepare(
+    `UPDATE alarms SET last_seen = ? WHERE cleared_at IS NULL AND rule_id IN (SELECT id FROM alarm_rules WHERE condition = 'no_data')`,
   );
   const sweepTx = c.transaction((now: number) => {
     let raised = 0;
@@ -226,9 +235,7 @@ export function alarmsRepository(db: Db) {
         value: null,
       }).changes;
     }
-    c.prepare(
-      `UPDATE alarms SET last_seen = ? WHERE cleared_at IS NULL AND rule_id IN (SELECT id FROM alarm_rules WHERE condition = 'no_data')`,
-    ).run(now);
+    stillSilent.run(now);
     return raised;
   });
 

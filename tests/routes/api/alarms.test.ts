@@ -307,3 +307,28 @@ describe('GET /api/alarms', () => {
     expect(bad.statusCode).toBe(400);
   });
 });
+
+describe('no_data rules across a site', () => {
+  it('When a site-wide no_data rule covers batteries, then each silent battery raises its own alarm, and a hand clear waits the minutes again', async () => {
+    const res = await injectAs(app, w.technician, {
+      method: 'POST',
+      url: `/api/sites/${w.site.id}/alarm-rules`,
+      payload: { deviceType: 'battery', metricKey: 'soc', condition: 'no_data', noDataMinutes: 5, severity: 'minor' },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    await createDevice(app, w.site.id, { name: 'Second Battery', type: 'battery' });
+    await createDevice(app, w.site.id, { name: 'Inverter', type: 'inverter' });
+    const now = Date.now();
+    expect(await app.services.alarms.sweepNoData(now + 6 * MIN)).toBe(2);
+    const [first] = (await alarms(w.viewer)).items;
+    const cleared = await injectAs(app, w.technician, {
+      method: 'POST',
+      url: `/api/alarms/${first.id}/clear`,
+      payload: { reason: 'Gateway rebooted' },
+    });
+    expect(cleared.statusCode).toBe(200);
+    // The clear counts as now: the silence must last 5 more minutes before it raises again.
+    expect(await app.services.alarms.sweepNoData(Date.now() + 4 * MIN)).toBe(0);
+    expect(await app.services.alarms.sweepNoData(Date.now() + 6 * MIN)).toBe(1);
+  });
+});

@@ -48,6 +48,17 @@ async function world() {
   const token = await app.services.auth.createToken((await app.services.auth.loadActor(w.admin.id))!, 'session', {
     name: 'fuzz',
   });
+  // A rule every reading meets, and the alarm the reading below raised.
+  const admin = (await app.services.auth.loadActor(w.admin.id))!;
+  const rule = await app.services.alarms.createForMetric(admin, w.metrics[0].id, {
+    condition: 'above',
+    threshold: -1e9,
+    severity: 'minor',
+  });
+  await app.services.readings.ingest(admin, [
+    { metricId: w.metrics[0].id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 1 },
+  ]);
+  const [alarm] = (await app.services.alarms.list(admin, { limit: 1, siteId: w.site.id })).items;
   const ids = [
     w.site.id,
     w.otherSite.id,
@@ -59,6 +70,8 @@ async function world() {
     w.outsider.id,
     sub.json().id,
     token.id,
+    rule.id,
+    alarm.id,
   ];
   const byName = {
     siteId: [w.site.id, w.otherSite.id],
@@ -67,6 +80,8 @@ async function world() {
     userId: [w.technician.id, w.viewer.id, w.outsider.id, w.admin.id],
     subscriptionId: [sub.json().id],
     tokenId: [token.id],
+    ruleId: [rule.id],
+    alarmId: [alarm.id],
   };
   return { w, hints: { ids, byName } satisfies Hints };
 }

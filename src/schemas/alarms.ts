@@ -151,3 +151,15 @@ export const ClearBody = Type.Object(
   { reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }) },
   { additionalProperties: false },
 );
+
+/**
+ * The rules page's form: the JSON body's fields plus `target`, "metric:<metricId>" for one metric or
+ * "type:<deviceType>:<metricKey>" for every such device of the site.
+ */
+export const PageAlarmRuleBody = Type.Object(
+  { target: Type.String({ minLength: 1, maxLength: 200 }), ...ruleFields },
+  { additionalProperties: false },
+);
+export type PageAlarmRuleBody = Static<typeof PageAlarmRuleBody>;
+export const PageRuleEnabledBody = Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false });
+export const SiteRuleParams = Type.Object({ siteId: Id, ruleId: Id });

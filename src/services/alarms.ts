@@ -9,10 +9,12 @@ import type {
   AlarmListQuery,
   CreateAlarmRuleBody,
   CreateSiteAlarmRuleBody,
+  PageAlarmRuleBody,
   UpdateAlarmRuleBody,
 } from '../schemas/alarms.js';
 import { canManageDevices, requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
 import { iso } from './views.js';
+import { isDeviceType } from '../domain/device-types.js';
 
 const ruleNotFound = () => new errors.ALARM_RULE_NOT_FOUND();
 const alarmNotFound = () => new errors.ALARM_NOT_FOUND();
@@ -146,6 +148,7 @@ export function alarmsService(repos: Repositories) {
       const rule = await loadRule(actor, ruleId);
       requireManageDevices(actor, rule.siteId, ruleNotFound, 'manage alarm rules on this site');
       await repos.alarms.deleteRule(rule, actor.id);
+      return ruleView(rule);
     },
 
     async list(actor: Actor, query: AlarmListQuery) {
@@ -199,6 +202,40 @@ export function alarmsService(repos: Repositories) {
       requireManageDevices(actor, alarm.siteId, alarmNotFound, 'clear alarms on this site');
       if (!(await repos.alarms.clear(alarmId, actor.id, reason.trim()))) throw new errors.ALARM_CLEARED();
       return alarmView((await repos.alarms.findAlarm(alarmId))!);
+    },
+
+    /** The site's rules page: its rules, what a new rule may target, and whether the actor may change them. */
+    async sitePage(actor: Actor, siteId: string) {
+      await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
+      const site = (await repos.sites.findById(siteId))!;
+      const metrics = await repos.metrics.listBySite(siteId);
+      const names = new Map(metrics.map((m) => [m.id, `${m.deviceName} / ${m.name}`]));
+      const kinds = new Map<string, string>();
+      for (const m of metrics) kinds.set(`type:${m.deviceType}:${m.key}`, `Every ${m.deviceType}'s ${m.key}`);
+      const rules = (await repos.alarms.rulesOfSite(siteId)).map((r) => ({
+        ...ruleView(r),
+        target: r.metricId ? (names.get(r.metricId) ?? r.metricId) : `Every ${r.deviceType}'s ${r.metricKey}`,
+      }));
+      const targets = [
+        ...[...kinds].map(([value, label]) => ({ value, label })),
+        ...metrics.map((m) => ({ value: `metric:${m.id}`, label: names.get(m.id)! })),
+      ];
+      return { site: { id: site.id, name: site.name }, rules, targets, canManage: canManageDevices(actor, siteId) };
+    },
+
+    /** A rule from the rules page's form: `target` names one metric of this site or a device type's key. */
+    async createFromPage(actor: Actor, siteId: string, body: PageAlarmRuleBody) {
+      await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
+      requireManageDevices(actor, siteId, siteNotFound, 'manage alarm rules on this site');
+      const { target, ...fields } = body;
+      const [kind, a, b] = target.split(':');
+      if (kind === 'metric' && a) {
+        const metric = await repos.metrics.findById(a);
+        if (metric?.siteId === siteId) return this.createForMetric(actor, a, fields);
+      }
+      if (kind === 'type' && a && b && isDeviceType(a) && /^[a-z][a-z0-9_]*$/.test(b) && b.length <= 64)
+        return this.createForSite(actor, siteId, { ...fields, deviceType: a, metricKey: b });
+      throw invalid([{ path: '/target', message: 'Choose a metric or a device type of this site' }]);
     },
 
     /** Raises no_data alarms (the timer's work). */

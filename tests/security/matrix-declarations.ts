@@ -210,6 +210,12 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'GET /subscriptions/:subscriptionId/delete': owner('subscription'),
   'POST /subscriptions/:subscriptionId/delete': owner('subscription'),
   'GET /alarms': self,
+  'GET /sites/:siteId/alarm-rules': read('site'),
+  'POST /sites/:siteId/alarm-rules': write('site', {
+    body: (t) => ({ target: `metric:${t.metrics[0].id}`, condition: 'above', threshold: 5, severity: 'minor' }),
+  }),
+  'POST /alarm-rules/:ruleId/enabled': write('alarm-rule', { body: () => ({ enabled: 'false' }) }),
+  'POST /alarm-rules/:ruleId/delete': write('alarm-rule'),
   'POST /alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),
   'POST /alarms/:alarmId/clear': write('alarm', { body: () => ({ reason: 'fixed' }) }),
   'GET /account/tokens': self,

@@ -68,3 +68,53 @@ describe('POST /alarms/:alarmId/clear', () => {
     expect(page.body).not.toContain('class="badge"');
   });
 });
+
+describe('GET /sites/:siteId/alarm-rules', () => {
+  it('When a technician adds a rule on every battery, then it is listed and can be disabled and deleted', async () => {
+    const browser = await signIn(app, w.technician.email);
+    const page = await browser.get(`/sites/${w.site.id}/alarm-rules`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<option value="type:battery:soc">');
+    const added = await browser.post(`/sites/${w.site.id}/alarm-rules`, {
+      target: 'type:battery:soc',
+      condition: 'below',
+      threshold: '10',
+      clearThreshold: '15',
+      forSeconds: '300',
+      noDataMinutes: '',
+      low: '',
+      high: '',
+      severity: 'major',
+    });
+    expect(added.statusCode, added.body).toBe(303);
+    const listed = await browser.get(`/sites/${w.site.id}/alarm-rules?done=added`);
+    expect(listed.body).toContain('Rule added.');
+    expect(listed.body).toContain('below 10 (clears at 15) for 300 s');
+    const ruleId = /action="\/alarm-rules\/([^/]+)\/enabled"/.exec(listed.body.split('clears at 15')[1])![1];
+    const off = await browser.post(`/alarm-rules/${ruleId}/enabled`, { enabled: 'false' });
+    expect(off.headers.location).toBe(`/sites/${w.site.id}/alarm-rules?done=changed`);
+    expect((await app.services.alarms.getRule((await app.services.auth.loadActor(w.admin.id))!, ruleId)).enabled).toBe(
+      false,
+    );
+    const del = await browser.post(`/alarm-rules/${ruleId}/delete`, {});
+    expect(del.headers.location).toBe(`/sites/${w.site.id}/alarm-rules?done=deleted`);
+  });
+
+  it('When the rule does not fit its condition, then the form comes back with 422 and the field message', async () => {
+    const browser = await signIn(app, w.technician.email);
+    const res = await browser.post(`/sites/${w.site.id}/alarm-rules`, {
+      target: 'type:battery:soc',
+      condition: 'outside',
+      low: '5',
+      severity: 'minor',
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('id="rule-high-error"');
+  });
+
+  it('When a viewer opens the rules, then they are listed without forms', async () => {
+    const res = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}/alarm-rules`);
+    expect(res.body).toContain('below 10');
+    expect(res.body).not.toContain('Add rule');
+  });
+});

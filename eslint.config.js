@@ -63,6 +63,15 @@ export default tseslint.config(
     ],
   ),
   layer(
+    ['src/alarms/**'],
+    [
+      into(
+        ['services', 'routes', 'plugins', 'db', 'seed', 'schemas', 'simulator'],
+        'Alarm evaluation is pure: rules and readings in, transitions out; no storage, no app.',
+      ),
+    ],
+  ),
+  layer(
     ['src/simulator/**'],
     [into(['services', 'routes', 'plugins', 'db', 'seed'], 'The simulator is pure physics: no storage, no app.')],
   ),

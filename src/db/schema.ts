@@ -1,6 +1,7 @@
 // Tables in camelCase, columns in snake_case (Drizzle's better-sqlite3 example).
 // Public ids are opaque strings; metrics also carry an integer `pk` so the readings
 // table stays compact (docs/decisions/007-compact-readings.md).
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const createdAt = () => integer('created_at', { mode: 'number' }).notNull();
@@ -301,5 +302,104 @@ export const ingestKeys = sqliteTable(
     uniqueIndex('ingest_keys_key_hash_idx').on(t.keyHash),
     index('ingest_keys_site_idx').on(t.siteId),
     index('ingest_keys_device_idx').on(t.deviceId),
+  ],
+);
+
+// ---- Alarms (docs/alarms.md) ----------------------------------------------------------------
+
+/**
+ * A rule on one metric (`metric_pk`), or on every metric with `metric_key` of every device of
+ * `device_type` on the site (both null then `metric_pk` set), so a device added later is covered.
+ */
+export const alarmRules = sqliteTable(
+  'alarm_rules',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    metricPk: integer('metric_pk').references(() => metrics.pk, { onDelete: 'cascade' }),
+    deviceType: text('device_type'),
+    metricKey: text('metric_key'),
+    condition: text('condition', { enum: ['above', 'below', 'outside', 'no_data'] }).notNull(),
+    threshold: real('threshold'),
+    low: real('low'),
+    high: real('high'),
+    clearThreshold: real('clear_threshold'),
+    forSeconds: integer('for_seconds').notNull().default(0),
+    noDataMinutes: integer('no_data_minutes'),
+    severity: text('severity', { enum: ['critical', 'major', 'minor', 'warning'] }).notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    index('alarm_rules_metric_idx').on(t.metricPk),
+    index('alarm_rules_site_key_idx').on(t.siteId, t.deviceType, t.metricKey),
+  ],
+);
+
+/**
+ * Where each (rule, metric) stands between readings, so evaluation survives a restart and several
+ * processes share it: `firing` while its alarm is open, `pending_since` the reading time the
+ * condition began to hold (null: it does not), `restarted_at` when a hand clear started the rule
+ * over (no_data counts silence from then). The newest reading already evaluated is the metric's
+ * `latest_ts`: evaluation runs in the transaction that moves it. Only transitions write here.
+ */
+export const alarmStates = sqliteTable(
+  'alarm_states',
+  {
+    ruleId: text('rule_id')
+      .notNull()
+      .references(() => alarmRules.id, { onDelete: 'cascade' }),
+    metricPk: integer('metric_pk')
+      .notNull()
+      .references(() => metrics.pk, { onDelete: 'cascade' }),
+    firing: integer('firing', { mode: 'boolean' }).notNull().default(false),
+    pendingSince: integer('pending_since'),
+    restartedAt: integer('restarted_at'),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.metricPk] }), index('alarm_states_metric_idx').on(t.metricPk)],
+);
+
+/**
+ * Raised alarms, kept after they clear (the history). Open means not cleared: at most one per rule
+ * and metric (a metric belongs to one device), enforced by a partial unique index, so two
+ * processes evaluating the same readings cannot raise it twice. A deleted rule leaves its alarms.
+ */
+export const alarms = sqliteTable(
+  'alarms',
+  {
+    id: text('id').primaryKey(),
+    ruleId: text('rule_id').references(() => alarmRules.id, { onDelete: 'set null' }),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    deviceId: text('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    metricPk: integer('metric_pk')
+      .notNull()
+      .references(() => metrics.pk, { onDelete: 'cascade' }),
+    severity: text('severity', { enum: ['critical', 'major', 'minor', 'warning'] }).notNull(),
+    /** The rule's condition in words when it raised ("above 90", "no data for 15 min"): it outlives the rule. */
+    summary: text('summary').notNull(),
+    raisedAt: integer('raised_at').notNull(),
+    lastSeen: integer('last_seen').notNull(),
+    peakValue: real('peak_value'),
+    acknowledgedBy: text('acknowledged_by').references(() => users.id, { onDelete: 'set null' }),
+    acknowledgedAt: integer('acknowledged_at'),
+    ackComment: text('ack_comment'),
+    clearedAt: integer('cleared_at'),
+    clearedBy: text('cleared_by').references(() => users.id, { onDelete: 'set null' }),
+    clearReason: text('clear_reason'),
+  },
+  (t) => [
+    uniqueIndex('alarms_open_idx')
+      .on(t.ruleId, t.metricPk)
+      .where(sql`cleared_at IS NULL`),
+    index('alarms_site_idx').on(t.siteId, t.raisedAt),
+    index('alarms_device_idx').on(t.deviceId, t.raisedAt),
+    index('alarms_raised_idx').on(t.raisedAt),
   ],
 );

@@ -1,4 +1,5 @@
 import type { Repositories } from '../db/repositories/index.js';
+import { alarmsService } from './alarms.js';
 import { authService } from './auth.js';
 import { dashboardsService } from './dashboards.js';
 import { devicesService } from './devices.js';
@@ -42,6 +43,7 @@ export function createServices(
     timeseries: timeseriesService(repos, subscriptions),
     streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
+    alarms: alarmsService(repos),
   };
 }
 

@@ -51,6 +51,17 @@ async function world() {
   const key = await app.services.ingestKeys.create((await app.services.auth.loadActor(w.admin.id))!, w.site.id, {
     name: 'fuzz',
   });
+  // A rule every reading meets, and the alarm the reading below raised.
+  const admin = (await app.services.auth.loadActor(w.admin.id))!;
+  const rule = await app.services.alarms.createForMetric(admin, w.metrics[0].id, {
+    condition: 'above',
+    threshold: -1e9,
+    severity: 'minor',
+  });
+  await app.services.readings.ingest(admin, [
+    { metricId: w.metrics[0].id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 1 },
+  ]);
+  const [alarm] = (await app.services.alarms.list(admin, { limit: 1, siteId: w.site.id })).items;
   const ids = [
     key.id,
     w.site.id,
@@ -63,6 +74,8 @@ async function world() {
     w.outsider.id,
     sub.json().id,
     token.id,
+    rule.id,
+    alarm.id,
   ];
   const byName = {
     siteId: [w.site.id, w.otherSite.id],
@@ -72,6 +85,8 @@ async function world() {
     subscriptionId: [sub.json().id],
     tokenId: [token.id],
     keyId: [key.id],
+    ruleId: [rule.id],
+    alarmId: [alarm.id],
   };
   return { w, hints: { ids, byName } satisfies Hints };
 }

@@ -4,7 +4,7 @@
 import { PASSWORD } from '../helpers/app.js';
 import type { Target } from './matrix-world.js';
 
-export type ObjectKind = 'site' | 'device' | 'metric';
+export type ObjectKind = 'site' | 'device' | 'metric' | 'alarm-rule' | 'alarm';
 
 export type Access =
   /** Anyone, signed in or not (static files, docs, health, the sign-in and sign-out forms). */
@@ -153,6 +153,24 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /api/sites/:siteId/ingest-keys': write('site', { body: () => ({ name: 'Gateway' }) }),
   'DELETE /api/ingest-keys/:keyId': write('site'),
 
+  // ---- API: alarm rules and alarms (the metric's site decides, as for the metric) ----
+  'GET /api/metrics/:metricId/alarm-rules': read('metric'),
+  'POST /api/metrics/:metricId/alarm-rules': write('metric', {
+    body: () => ({ condition: 'above', threshold: 95, severity: 'minor' }),
+  }),
+  'GET /api/sites/:siteId/alarm-rules': read('site'),
+  'POST /api/sites/:siteId/alarm-rules': write('site', {
+    body: () => ({ deviceType: 'battery', metricKey: 'soc', condition: 'below', threshold: 10, severity: 'major' }),
+  }),
+  'GET /api/alarm-rules/:ruleId': read('alarm-rule'),
+  'PATCH /api/alarm-rules/:ruleId': write('alarm-rule', { body: () => ({ severity: 'critical' }) }),
+  'DELETE /api/alarm-rules/:ruleId': write('alarm-rule'),
+  // Every signed-in user lists the alarms of the sites they see (none: an empty page).
+  'GET /api/alarms': self,
+  // Viewers read alarms but do not acknowledge or clear them: that is a technician's promise to act.
+  'POST /api/alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),
+  'POST /api/alarms/:alarmId/clear': write('alarm', { body: () => ({ reason: 'fixed' }) }),
+
   // ---- API: subscriptions and their stream ----
   'GET /api/subscriptions': self,
   // Any member may subscribe to what they see; an invisible metric is an unknown one (422).
@@ -209,6 +227,15 @@ export const DECLARATIONS: Record<string, Declaration> = {
   }),
   'GET /subscriptions/:subscriptionId/delete': owner('subscription'),
   'POST /subscriptions/:subscriptionId/delete': owner('subscription'),
+  'GET /alarms': self,
+  'GET /sites/:siteId/alarm-rules': read('site'),
+  'POST /sites/:siteId/alarm-rules': write('site', {
+    body: (t) => ({ target: `metric:${t.metrics[0].id}`, condition: 'above', threshold: 5, severity: 'minor' }),
+  }),
+  'POST /alarm-rules/:ruleId/enabled': write('alarm-rule', { body: () => ({ enabled: 'false' }) }),
+  'POST /alarm-rules/:ruleId/delete': write('alarm-rule'),
+  'POST /alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),
+  'POST /alarms/:alarmId/clear': write('alarm', { body: () => ({ reason: 'fixed' }) }),
   'GET /account/tokens': self,
   'POST /account/tokens': { ...self, body: () => ({ name: 'laptop' }) },
   'POST /account/tokens/:tokenId/revoke': owner('token'),

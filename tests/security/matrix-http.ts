@@ -31,6 +31,8 @@ const PARAMS: Record<string, (t: Target) => string> = {
   tokenId: (t) => t.token.id,
   userId: (t) => t.user.id,
   keyId: (t) => t.ingestKey.id,
+  ruleId: (t) => t.alarmRule.id,
+  alarmId: (t) => t.alarm.id,
 };
 
 export function fill(pattern: string, t: Target, params: Declaration['params'] = {}): string {
@@ -143,6 +145,9 @@ const WATCHED: Record<string, [label: string, update: string][]> = {
   audit_log: [['audit_log', 'UPDATE']],
   subscriptions: [['subscriptions', 'UPDATE']],
   subscription_metrics: [['subscription_metrics', 'UPDATE']],
+  alarm_rules: [['alarm_rules', 'UPDATE']],
+  alarm_states: [['alarm_states', 'UPDATE']],
+  alarms: [['alarms', 'UPDATE']],
 };
 
 /**
@@ -171,7 +176,7 @@ export function watchWrites(app: App): () => () => string[] {
 }
 
 /** Tables whose every change carries an audit row (src/db/repositories/audit.ts) naming who made it. */
-export const AUDITED = /^(insert|update|delete) (users|sites|site_members|devices|metrics|ingest_keys)$/;
+export const AUDITED = /^(insert|update|delete) (users|sites|site_members|devices|metrics|ingest_keys|alarm_rules)$/;
 
 /** Like watchWrites: start watching; the function returned lists the actor of each audit row written since. */
 export function watchAudit(app: App): () => () => (string | null)[] {

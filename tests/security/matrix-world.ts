@@ -59,6 +59,9 @@ export interface Target {
   user: { id: string; email: string; name: string };
   /** That member's own API token, for the routes on a user's tokens. */
   userToken: { id: string };
+  /** A rule on the first metric (above 0, so the target's readings raised an alarm) and that alarm. */
+  alarmRule: { id: string };
+  alarm: { id: string };
   /** Someone with no site at all, whose email and PASSWORD the sign-in routes are called with. */
   login: { email: string };
   /** The site's ingest key (site-wide), made by the technician; `secret` is what the device sends. */
@@ -116,6 +119,11 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
   const [memberToken] = await app.repos.tokens.listForUser(member.id);
   const login = await createUser(app);
   const technician = (await app.services.auth.loadActor(cast.technician.id))!;
+  const alarmRule = await app.services.alarms.createForMetric(technician, metrics[0].id, {
+    condition: 'above',
+    threshold: 0,
+    severity: 'major',
+  });
   await app.services.readings.ingest(
     technician,
     metrics.map((m, i) => ({ metricId: m.id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 40 + i })),
@@ -132,6 +140,7 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
   });
   await app.repos.sites.removeMember(site.id, cast.former.id, null);
   const ingestKey = await app.services.ingestKeys.create(technician, site.id, { name: `Secret Key ${t}` });
+  const [alarm] = (await app.services.alarms.list(technician, { limit: 1, siteId: site.id })).items;
   return {
     site: { id: site.id, name: site.name },
     device: { id: device.id, name: device.name, version: device.version },
@@ -149,6 +158,8 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
     userToken: { id: memberToken.id },
     login: { email: login.email },
     ingestKey: { id: ingestKey.id, name: ingestKey.name, prefix: ingestKey.prefix, secret: ingestKey.key },
+    alarmRule: { id: alarmRule.id },
+    alarm: { id: alarm.id },
   };
 }
 
@@ -168,6 +179,8 @@ export function missingLike(t: Target): Target {
     user: { ...t.user, id: fresh(t.user.id) },
     userToken: { id: fresh(t.userToken.id) },
     ingestKey: { ...t.ingestKey, id: fresh(t.ingestKey.id) },
+    alarmRule: { id: fresh(t.alarmRule.id) },
+    alarm: { id: fresh(t.alarm.id) },
   };
 }
 
@@ -181,6 +194,8 @@ export function idsOf(t: Target): [string, string][] {
     [t.user.id, '{userId}'],
     [t.userToken.id, '{userTokenId}'],
     [t.ingestKey.id, '{ingestKeyId}'],
+    [t.alarmRule.id, '{ruleId}'],
+    [t.alarm.id, '{alarmId}'],
     ...t.metrics.map((m, i): [string, string] => [m.id, `{metricId${i}}`]),
   ];
   return ids.sort((a, b) => b[0].length - a[0].length);
@@ -193,7 +208,15 @@ export function secretsFor(actor: ActorName, t: Target): string[] {
 }
 
 function visibleTo(actor: ActorName, t: Target): string[] {
-  const site = [t.site.id, t.site.name, t.device.id, t.device.name, ...t.metrics.map((m) => m.id)];
+  const site = [
+    t.site.id,
+    t.site.name,
+    t.device.id,
+    t.device.name,
+    ...t.metrics.map((m) => m.id),
+    t.alarmRule.id,
+    t.alarm.id,
+  ];
   const owned = [t.subscription.id, t.subscription.name, t.token.id, t.token.name, t.token.prefix];
   const user = [t.user.id, t.user.email, t.user.name];
   // The site's ingest keys are its technicians' and admins' to read.
@@ -203,7 +226,8 @@ function visibleTo(actor: ActorName, t: Target): string[] {
   if (actor === 'viewer') return [...owned, ...user, ...key];
   if (actor === 'admin') return owned;
   // Their own subscription still lists the ids of the metrics they lost, by design ("no longer available").
-  if (actor === 'former-member') return [t.site.id, t.site.name, t.device.id, t.device.name, ...owned, ...user, ...key];
+  if (actor === 'former-member')
+    return [t.site.id, t.site.name, t.device.id, t.device.name, t.alarmRule.id, t.alarm.id, ...owned, ...user, ...key];
   return [...site, ...owned, ...user, ...key];
 }
 

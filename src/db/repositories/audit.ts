@@ -5,7 +5,7 @@ import { auditLog, users } from '../schema.js';
 export interface AuditEntry {
   actorId: string | null;
   siteId: string | null;
-  entityType: 'site' | 'device' | 'metric' | 'membership' | 'user' | 'token' | 'ingest_key';
+  entityType: 'site' | 'device' | 'metric' | 'membership' | 'user' | 'token' | 'ingest_key' | 'alarm_rule';
   entityId: string;
   action: 'create' | 'update' | 'delete';
   before?: unknown;

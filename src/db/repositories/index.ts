@@ -1,4 +1,5 @@
 import type { Db } from '../client.js';
+import { alarmsRepository } from './alarms.js';
 import { auditRepository } from './audit.js';
 import { devicesRepository } from './devices.js';
 import { fleetRepository } from './fleet.js';
@@ -14,7 +15,9 @@ import { usersRepository } from './users.js';
 
 /** Every repository over one database: the seam where a PostgreSQL implementation would plug in. */
 export function createRepositories(db: Db) {
+  const alarms = alarmsRepository(db);
   return {
+    alarms,
     users: usersRepository(db),
     sessions: sessionsRepository(db),
     tokens: tokensRepository(db),
@@ -23,7 +26,7 @@ export function createRepositories(db: Db) {
     devices: devicesRepository(db),
     metrics: metricsRepository(db),
     audit: auditRepository(db),
-    readings: readingsRepository(db),
+    readings: readingsRepository(db, alarms.evaluateMetric),
     fleet: fleetRepository(db),
     subscriptions: subscriptionsRepository(db),
     health: healthRepository(db),

@@ -82,7 +82,10 @@ export function rollupOf(start: number, rows: [number, number][]): Partial {
   };
 }
 
-export function readingsRepository(db: Db) {
+/** Called inside the ingestion transaction with each metric's new readings (ascending), e.g. alarm evaluation. */
+export type OnIngest = (metricPk: number, fresh: readonly (readonly [number, number])[], receivedAt: number) => void;
+
+export function readingsRepository(db: Db, onIngest?: OnIngest) {
   const c = db.$client;
   const dailies = dailyRollups(c);
   const upsert = c.prepare(
@@ -260,13 +263,19 @@ export function readingsRepository(db: Db) {
     for (const r of rows) upsert.run(r.metricPk, r.ts, r.value);
     // The hours of the current metric whose roll-ups changed: theirs, and each next hour's step.
     const changed: number[] = [];
+    // The current metric's readings over all its hours, for onIngest (most batches: one hour).
+    let metricFresh: [number, number][] | undefined;
     // Hours ascending, so each hour's step from its predecessor sees the predecessor already rebuilt.
     groups.forEach(([pk, start, fresh], i) => {
       changed.push(start);
       const next = refreshHour(pk, start, fresh);
       if (next !== undefined) changed.push(next);
       // A metric's last hour holds its newest reading; the days of its changed hours are listed once.
-      if (groups[i + 1]?.[0] !== pk) {
+      const last = groups[i + 1]?.[0] !== pk;
+      if (onIngest && (metricFresh || !last)) (metricFresh ??= []).push(...fresh);
+      if (last) {
+        onIngest?.(pk, metricFresh ?? fresh, receivedAt);
+        metricFresh = undefined;
         const [ts, value] = fresh[fresh.length - 1];
         setLatest.run(ts, value, receivedAt, pk, ts);
         const tz = dailies.zoneOf(pk);

@@ -22,6 +22,8 @@ export default fp(
       dailyFoldMs?: number;
       tokenMaxDays?: number;
       streamRecheckMs?: number;
+      /** How often no_data alarm rules are checked (0: never; tests call the sweep themselves). */
+      alarmSweepMs?: number;
     },
   ) => {
     const db = openDatabase(opts.databasePath);
@@ -60,6 +62,17 @@ export default fp(
               .catch((err: unknown) => app.log.error({ err }, 'folding daily roll-ups failed'));
           }, foldEvery).unref()
         : undefined;
+    // no_data rules raise on silence, which no reading announces: a timer looks for it. Several
+    // processes may sweep the same database; the open-alarm unique index keeps each alarm single.
+    const sweepEvery = opts.alarmSweepMs ?? 30_000;
+    const sweeping =
+      sweepEvery > 0
+        ? setInterval(() => {
+            app.services.alarms
+              .sweepNoData()
+              .catch((err: unknown) => app.log.error({ err }, 'no_data alarm sweep failed'));
+          }, sweepEvery).unref()
+        : undefined;
     // Streams end before the server stops waiting for connections (graceful shutdown).
     app.addHook('preClose', async () => {
       app.services.hub.close();
@@ -67,6 +80,7 @@ export default fp(
     app.addHook('onClose', async () => {
       closing = true;
       clearInterval(folding);
+      clearInterval(sweeping);
       await building;
       // The worker's connection first: the last connection to close folds the log into the file.
       await checkpointer?.stop();

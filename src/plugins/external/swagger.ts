@@ -45,6 +45,7 @@ export default fp(
           { name: 'ingest keys', description: 'Credentials of field devices that may only send telemetry' },
           { name: 'subscriptions', description: 'Saved metric sets and their live streams' },
           { name: 'timeseries', description: 'Aligned history, JSON or CSV' },
+          { name: 'alarms', description: 'Alarm rules on metrics and the alarms they raise' },
           { name: 'health', description: 'Liveness' },
         ],
       },

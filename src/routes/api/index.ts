@@ -7,6 +7,8 @@ declare module 'fastify' {
   }
 }
 import { errors } from '../../errors.js';
+import alarms from './alarms/index.js';
+import alarmRules, { metricAlarmRules, siteAlarmRules } from './alarms/rules.js';
 import auth from './auth/index.js';
 import devices, { siteDevices } from './devices/index.js';
 import deviceTelemetry from './devices/telemetry.js';
@@ -46,6 +48,10 @@ const api: FastifyPluginAsync = async (app) => {
   await app.register(readings, { prefix: '/readings' });
   await app.register(subscriptions, { prefix: '/subscriptions' });
   await app.register(users, { prefix: '/users' });
+  await app.register(alarms, { prefix: '/alarms' });
+  await app.register(alarmRules, { prefix: '/alarm-rules' });
+  await app.register(metricAlarmRules, { prefix: '/metrics/:metricId/alarm-rules' });
+  await app.register(siteAlarmRules, { prefix: '/sites/:siteId/alarm-rules' });
 };
 
 export default api;

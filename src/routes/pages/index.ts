@@ -6,6 +6,8 @@ import csrf from '../../plugins/external/csrf.js';
 import formbody from '../../plugins/external/formbody.js';
 import { sessionScope } from '../../plugins/external/session.js';
 import account from './account/index.js';
+import alarms from './alarms/index.js';
+import alarmRules from './alarms/rules.js';
 import admin from './admin/index.js';
 import devices from './devices/index.js';
 import login from './login/index.js';
@@ -117,6 +119,8 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(siteIngestKeys);
   await app.register(devices);
   await app.register(subscriptions);
+  await app.register(alarms);
+  await app.register(alarmRules);
   await app.register(account);
   await app.register(admin);
 };

@@ -35,8 +35,12 @@ export async function render(
   data: object,
   status = 200,
 ) {
-  const html = await reply.viewAsync(request.htmx.partial ? templates.partial : templates.page, {
+  const full = !request.htmx.partial;
+  // The navigation's badge: one count over the open alarms (a partial index) per full page.
+  const activeAlarms = full && request.actor ? await request.server.services.alarms.activeCount(request.actor) : 0;
+  const html = await reply.viewAsync(full ? templates.page : templates.partial, {
     ...baseData(request, reply),
+    activeAlarms,
     ...data,
   });
   return reply.code(status).type('text/html; charset=utf-8').send(html);

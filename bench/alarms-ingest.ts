@@ -1,0 +1,87 @@
+// Ingestion with one alarm rule per metric against none: the same batches through the readings
+// service's write path (no HTTP, so evaluation is the largest share it can be).
+// Run: npx tsx bench/alarms-ingest.ts [devices] [batches]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../src/app.js';
+import { testConfig } from '../src/config.js';
+import { defaultMetricsFor } from '../src/domain/device-types.js';
+
+const devices = Number(process.argv[2] ?? 50);
+const batches = Number(process.argv[3] ?? 400);
+/** quiet: values never reach the threshold (the usual case); flapping: they cross it every few readings. */
+const VALUES = {
+  quiet: (b: number, i: number) => 20 + ((b + i) % 10),
+  flapping: (b: number, i: number) => (b * 7 + i * 13) % 100,
+};
+
+async function run(withRules: boolean, values: (b: number, i: number) => number) {
+  const dir = mkdtempSync(join(tmpdir(), 'sitewatt-alarm-bench-'));
+  const app = await buildApp(testConfig({ databasePath: join(dir, 'bench.db') }));
+  await app.ready();
+  const site = await app.repos.sites.create(
+    { name: 'Bench', description: '', latitude: 0, longitude: 0, timezone: 'UTC' },
+    null,
+  );
+  const metrics: { id: string; pk: number }[] = [];
+  for (let d = 0; d < devices; d++) {
+    const { metrics: ms } = await app.repos.devices.create(
+      site.id,
+      { name: `Battery ${d}`, type: 'battery', manufacturer: null, model: null, serialNumber: null },
+      defaultMetricsFor('battery'),
+      null,
+    );
+    metrics.push(...ms.map((m) => ({ id: m.id, pk: m.pk })));
+  }
+  if (withRules)
+    for (const m of metrics)
+      await app.repos.alarms.createRule(
+        { siteId: site.id, metricPk: m.pk, deviceType: null, metricKey: null },
+        {
+          condition: 'above',
+          threshold: 50,
+          low: null,
+          high: null,
+          clearThreshold: 40,
+          forSeconds: 60,
+          noDataMinutes: null,
+          severity: 'minor',
+          enabled: true,
+        },
+        null,
+      );
+  const start = Date.now() - batches * 10_000;
+  const write = async (b: number) =>
+    app.services.readings.write(
+      metrics.map((m, i) => ({
+        metricPk: m.pk,
+        metricId: m.id,
+        ts: start + b * 10_000,
+        value: values(b, i),
+      })),
+      { live: false },
+    );
+  for (let b = 0; b < 20; b++) await write(b); // warm-up
+  const t0 = performance.now();
+  for (let b = 20; b < batches; b++) await write(b);
+  const seconds = (performance.now() - t0) / 1000;
+  const alarms = app.db.$client.prepare<[], { n: number }>('SELECT count(*) AS n FROM alarms').get()!.n;
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { rate: ((batches - 20) * metrics.length) / seconds, metrics: metrics.length, alarms };
+}
+
+for (const [name, values] of Object.entries(VALUES)) {
+  const none = await run(false, values);
+  const rules = await run(true, values);
+  const none2 = await run(false, values);
+  const rules2 = await run(true, values);
+  const base = (none.rate + none2.rate) / 2;
+  const withRules = (rules.rate + rules2.rate) / 2;
+  console.log(
+    `${name}: ${none.metrics} metrics, ${batches - 20} batches of one reading per metric: ` +
+      `no rules ${Math.round(base)} readings/s, 1 rule per metric ${Math.round(withRules)} readings/s ` +
+      `(${(withRules / base).toFixed(2)}×, ${rules.alarms} alarms raised)`,
+  );
+}

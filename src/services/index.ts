@@ -2,6 +2,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import { authService } from './auth.js';
 import { dashboardsService } from './dashboards.js';
 import { devicesService } from './devices.js';
+import { energyService } from './energy.js';
 import { healthService } from './health.js';
 import { LiveHub } from './live.js';
 import { metricsService } from './metrics.js';
@@ -23,6 +24,7 @@ export function createServices(
   const sites = sitesService(repos, hub);
   const devices = devicesService(repos);
   const metrics = metricsService(repos);
+  const timeseries = timeseriesService(repos, subscriptions);
   return {
     hub,
     auth,
@@ -33,7 +35,8 @@ export function createServices(
     dashboards: dashboardsService(repos, { sites, devices, metrics, users }),
     readings: readingsService(repos, hub, retentionDays),
     subscriptions,
-    timeseries: timeseriesService(repos, subscriptions),
+    timeseries,
+    energy: energyService(repos, timeseries),
     streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
   };

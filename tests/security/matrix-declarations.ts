@@ -132,6 +132,9 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'PATCH /api/metrics/:metricId': write('metric', { body: () => ({ name: 'Renamed' }) }),
   'DELETE /api/metrics/:metricId': write('metric'),
   'GET /api/metrics/:metricId/timeseries': read('metric', { queries: series }),
+  'GET /api/sites/:siteId/energy': read('site', { queries: series }),
+  // Each caller's own sites: nothing is named, so there is nothing to hide.
+  'GET /api/energy': { ...self, queries: series },
   // An invisible metric in a batch is refused like an unknown one: 422 naming the index.
   'POST /api/readings': {
     access: { kind: 'site-write', object: 'metric', hidden: 422 },

@@ -43,6 +43,7 @@ export default fp(
           { name: 'readings', description: 'Ingestion' },
           { name: 'subscriptions', description: 'Saved metric sets and their live streams' },
           { name: 'timeseries', description: 'Aligned history, JSON or CSV' },
+          { name: 'energy', description: 'Energy balance per day, week or month, JSON or CSV' },
           { name: 'health', description: 'Liveness' },
         ],
       },

@@ -9,6 +9,7 @@ declare module 'fastify' {
 import { errors } from '../../errors.js';
 import auth from './auth/index.js';
 import devices, { siteDevices } from './devices/index.js';
+import energy, { siteEnergy } from './energy/index.js';
 import me from './me/index.js';
 import metrics from './metrics/index.js';
 import metricTimeseries from './metrics/timeseries.js';
@@ -33,6 +34,8 @@ const api: FastifyPluginAsync = async (app) => {
   await app.register(me, { prefix: '/me' });
   await app.register(sites, { prefix: '/sites' });
   await app.register(siteDevices, { prefix: '/sites/:siteId/devices' });
+  await app.register(siteEnergy, { prefix: '/sites/:siteId/energy' });
+  await app.register(energy, { prefix: '/energy' });
   await app.register(devices, { prefix: '/devices' });
   await app.register(metrics, { prefix: '/metrics' });
   await app.register(metricTimeseries, { prefix: '/metrics' });

@@ -53,6 +53,8 @@ export function dashboardsService(repos: Repositories, services: Services) {
         canEdit: canManageDevices(actor, site.id),
         devices: devices.items.map((d) => Object.assign(d, { metrics: grouped.get(d.id) ?? [] })), // not spread: see siteLatest
         summary: summarize(metrics),
+        // A site without energy roles has no energy page to link to.
+        hasEnergy: metrics.some((m) => m.energyRole !== null),
         moreDevices: devices.nextCursor !== null,
       };
     },

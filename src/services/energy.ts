@@ -6,6 +6,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import { isEnergyCounterRole, type EnergyCounterRole } from '../domain/energy-roles.js';
 import { errors, seriesTooLarge } from '../errors.js';
 import { DAY_MS } from '../time.js';
+import { bucketEnd, bucketStartOf } from '../timeseries/buckets.js';
 import {
   balanceOf,
   consumptionSource,
@@ -115,6 +116,36 @@ export function energyService(repos: Repositories, timeseries: TimeseriesService
       const metrics = await repos.fleet.energyMetrics([siteId]);
       checkSize(metrics.length, w);
       return { ...headOf(w), ...(await siteEnergy(site, metrics, w)) };
+    },
+
+    /**
+     * The site's energy page: its last 30 local days and 12 months, ending with today and this
+     * month (local to the site).
+     */
+    async sitePage(actor: Actor, siteId: string, now = Date.now()) {
+      await requireSite(actor, siteId, repos.sites.exists, () => new errors.SITE_NOT_FOUND());
+      const site = (await repos.sites.findById(siteId))!;
+      const tz = site.timezone;
+      const back = (start: number, interval: EnergyInterval, n: number) => {
+        for (let i = 0; i < n; i++) start = bucketStartOf(start - 1, interval, tz);
+        return start;
+      };
+      const today = bucketStartOf(now, '1d', tz);
+      const month = bucketStartOf(now, '1mo', tz);
+      const metrics = await repos.fleet.energyMetrics([siteId]);
+      const read = async (from: number, to: number, interval: EnergyInterval) =>
+        siteEnergy(site, metrics, windowOf({ from: iso(from), to: iso(to), interval }, tz));
+      const daily = await read(back(today, '1d', 29), bucketEnd(today, '1d', tz), '1d');
+      const monthly = await read(back(month, '1mo', 11), bucketEnd(month, '1mo', tz), '1mo');
+      return {
+        site: { id: site.id, name: site.name, timezone: tz },
+        measured: daily.measured,
+        consumptionSource: daily.consumptionSource,
+        daily: daily.buckets,
+        monthly: monthly.buckets,
+        today: daily.buckets[daily.buckets.length - 1],
+        month: monthly.buckets[monthly.buckets.length - 1],
+      };
     },
 
     /**

@@ -170,6 +170,7 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /logout': pub,
   'GET /sites': self,
   'GET /sites/:siteId': read('site'),
+  'GET /sites/:siteId/energy': read('site'),
   'GET /sites/:siteId/devices/new': write('site'),
   'GET /sites/:siteId/devices/new/rows': write('site', { queries: ['?type=inverter'] }),
   'GET /sites/:siteId/devices/new/row': write('site'),

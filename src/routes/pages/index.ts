@@ -8,6 +8,7 @@ import { sessionScope } from '../../plugins/external/session.js';
 import account from './account/index.js';
 import admin from './admin/index.js';
 import devices from './devices/index.js';
+import energy from './energy/index.js';
 import login from './login/index.js';
 import { baseData } from './render.js';
 import sites from './sites/index.js';
@@ -113,6 +114,7 @@ const pages: FastifyPluginAsync = async (app) => {
   app.get('/', async (_request, reply) => reply.redirect('/sites', 303));
   await app.register(login);
   await app.register(sites);
+  await app.register(energy);
   await app.register(devices);
   await app.register(subscriptions);
   await app.register(account);

@@ -52,7 +52,8 @@ export interface EnergyHead {
   tz: string;
 }
 
-const ROLE_FIELD = {
+/** The answer's field for each counter role. */
+export const ROLE_FIELD = {
   production: 'production',
   consumption: 'consumption',
   grid_import: 'gridImport',

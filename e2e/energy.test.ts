@@ -73,4 +73,19 @@ describe('Energy page', { timeout: 120_000 }, () => {
         await page.context().close();
       });
     }
+
+  for (const width of [1280, 375])
+    it(`When the admin opens the overview at ${width} px, then the totals and the site table show, and a column sorts`, async () => {
+      const { page, problems } = await open(h, width);
+      await signIn(page, 'admin@example.com');
+      await page.getByRole('link', { name: 'Sitewatt' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      await page.getByRole('link', { name: /^Produced today/ }).click();
+      await page.getByRole('link', { name: /^Produced today/ }).click();
+      await page.waitForURL(/sort=produced&dir=desc/);
+      await expect(page.locator('tbody tr').first().textContent()).resolves.toMatch(/Sevilla/);
+      await shot(page, `overview-${width}`);
+      expect(problems).toEqual([]);
+      await page.context().close();
+    });
 });

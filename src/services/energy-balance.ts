@@ -85,3 +85,31 @@ export function sumBalances(parts: { balance: Balance; measures: (f: (typeof FIE
 }
 
 export const BALANCE_FIELDS = FIELDS;
+
+export interface KnownSum {
+  /** The sum over the sites with data; null when none has any. */
+  value: number | null;
+  /** Sites with data, and sites that measure the figure at all. */
+  known: number;
+  measuring: number;
+}
+
+/**
+ * A lenient sum for a summary (the overview page): over the sites that have data, saying how many
+ * those are, so one silent site does not blank the fleet's figure and the gap is still shown.
+ */
+export function sumKnown(
+  parts: { balance: Balance; measures: (f: (typeof FIELDS)[number]) => boolean }[],
+): Record<(typeof FIELDS)[number], KnownSum> {
+  const out = {} as Record<(typeof FIELDS)[number], KnownSum>;
+  for (const f of FIELDS) {
+    const measuring = parts.filter((p) => p.measures(f));
+    const known = measuring.filter((p) => p.balance[f] !== null);
+    out[f] = {
+      value: known.length ? kwh(known.reduce((sum, p) => sum + p.balance[f]!, 0)) : null,
+      known: known.length,
+      measuring: measuring.length,
+    };
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import {
   balanceOf,
   consumptionSource,
   sumBalances,
+  sumKnown,
   type Balance,
   type ConsumptionSource,
   type RoleValues,
@@ -61,6 +62,19 @@ export const ROLE_FIELD = {
   battery_charge: 'batteryCharge',
   battery_discharge: 'batteryDischarge',
 } as const satisfies Record<EnergyCounterRole, keyof Balance>;
+
+const partsOf = (sites: SiteEnergy[], i: number) =>
+  sites.map((s) => ({
+    balance: s.buckets[i],
+    measures: (f: keyof Balance) =>
+      f === 'consumption' ? s.consumptionSource !== null : s.measured.some((role) => ROLE_FIELD[role] === f),
+  }));
+
+/** The sites' sum in their i-th buckets (energy-balance.ts, sumBalances). */
+const totalOf = (sites: SiteEnergy[], i: number, start: string): EnergyBucket => ({
+  start,
+  ...sumBalances(partsOf(sites, i)),
+});
 
 export function energyService(repos: Repositories, timeseries: TimeseriesService) {
   function windowOf(q: EnergyQuery, defaultTz: string): Window {
@@ -150,6 +164,33 @@ export function energyService(repos: Repositories, timeseries: TimeseriesService
     },
 
     /**
+     * Today and this month for each site the actor sees that has energy metrics, each in its own
+     * zone, and their sums over the sites with data (the overview page, energy-balance.ts sumKnown).
+     */
+    async current(actor: Actor, now = Date.now()) {
+      const metrics = await repos.fleet.energyMetrics(actor.isAdmin ? null : [...actor.roles.keys()]);
+      const bySite = new Map<string, EnergyMetric[]>();
+      for (const m of metrics) bySite.set(m.siteId, [...(bySite.get(m.siteId) ?? []), m]);
+      const today: SiteEnergy[] = [];
+      const month: SiteEnergy[] = [];
+      for (const list of bySite.values()) {
+        const site = { id: list[0].siteId, name: list[0].siteName };
+        const tz = list[0].siteTimezone;
+        const one = (interval: EnergyInterval) => {
+          const start = bucketStartOf(now, interval, tz);
+          return windowOf({ from: iso(start), to: iso(bucketEnd(start, interval, tz)), interval }, tz);
+        };
+        today.push(await siteEnergy(site, list, one('1d')));
+        month.push(await siteEnergy(site, list, one('1mo')));
+      }
+      return {
+        today: sumKnown(partsOf(today, 0)),
+        month: sumKnown(partsOf(month, 0)),
+        sites: new Map(today.map((s, i) => [s.siteId, { today: s.buckets[0], month: month[i].buckets[0] }])),
+      };
+    },
+
+    /**
      * Every site the actor sees that has energy metrics, and their sum per bucket. Default zone:
      * the sites' own when they share one, else UTC.
      */
@@ -163,16 +204,7 @@ export function energyService(repos: Repositories, timeseries: TimeseriesService
       const sites: SiteEnergy[] = [];
       for (const list of bySite.values())
         sites.push(await siteEnergy({ id: list[0].siteId, name: list[0].siteName }, list, w));
-      const total = w.starts.map((start, i): EnergyBucket => ({
-        start: iso(start),
-        ...sumBalances(
-          sites.map((s) => ({
-            balance: s.buckets[i],
-            measures: (f) =>
-              f === 'consumption' ? s.consumptionSource !== null : s.measured.some((role) => ROLE_FIELD[role] === f),
-          })),
-        ),
-      }));
+      const total = w.starts.map((start, i) => totalOf(sites, i, iso(start)));
       return { ...headOf(w), total, sites };
     },
   };

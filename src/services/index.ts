@@ -25,6 +25,7 @@ export function createServices(
   const devices = devicesService(repos);
   const metrics = metricsService(repos);
   const timeseries = timeseriesService(repos, subscriptions);
+  const energy = energyService(repos, timeseries);
   return {
     hub,
     auth,
@@ -32,11 +33,11 @@ export function createServices(
     sites,
     devices,
     metrics,
-    dashboards: dashboardsService(repos, { sites, devices, metrics, users }),
+    dashboards: dashboardsService(repos, { sites, devices, metrics, users, energy }),
     readings: readingsService(repos, hub, retentionDays),
     subscriptions,
     timeseries,
-    energy: energyService(repos, timeseries),
+    energy,
     streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
   };

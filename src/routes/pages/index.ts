@@ -10,6 +10,7 @@ import admin from './admin/index.js';
 import devices from './devices/index.js';
 import energy from './energy/index.js';
 import login from './login/index.js';
+import overview from './overview/index.js';
 import { baseData } from './render.js';
 import sites from './sites/index.js';
 import subscriptions from './subscriptions/index.js';
@@ -111,7 +112,7 @@ const pages: FastifyPluginAsync = async (app) => {
     throw new errors.NOT_FOUND();
   });
 
-  app.get('/', async (_request, reply) => reply.redirect('/sites', 303));
+  await app.register(overview);
   await app.register(login);
   await app.register(sites);
   await app.register(energy);

@@ -17,7 +17,7 @@ import {
   type RoleValues,
 } from './energy-balance.js';
 import { requireSite, type Actor } from './policy.js';
-import { csvCell, MAX_SERIES_CELLS, resolveWindow, type TimeseriesService, type Window } from './timeseries.js';
+import { MAX_SERIES_CELLS, resolveWindow, type TimeseriesService, type Window } from './timeseries.js';
 import { iso } from './views.js';
 
 export type EnergyInterval = '1d' | '1w' | '1mo';
@@ -211,36 +211,3 @@ export function energyService(repos: Repositories, timeseries: TimeseriesService
 }
 
 export type EnergyService = ReturnType<typeof energyService>;
-
-const CSV_COLUMNS = [
-  'production_kwh',
-  'consumption_kwh',
-  'grid_import_kwh',
-  'grid_export_kwh',
-  'battery_charge_kwh',
-  'battery_discharge_kwh',
-  'self_consumption',
-  'self_sufficiency',
-];
-const csvValues = (b: EnergyBucket) =>
-  [
-    b.production,
-    b.consumption,
-    b.gridImport,
-    b.gridExport,
-    b.batteryCharge,
-    b.batteryDischarge,
-    b.selfConsumption,
-    b.selfSufficiency,
-  ].map((v) => (v === null ? '' : String(v)));
-
-/** One row per site and bucket; the fleet's total first, as site "All sites". Empty cells are null. */
-export function energyCsv(a: { sites: SiteEnergy[]; total?: EnergyBucket[] }): string {
-  const rows = [['timestamp', 'site_id', 'site', ...CSV_COLUMNS].join(',')];
-  const add = (id: string, name: string, buckets: EnergyBucket[]) => {
-    for (const b of buckets) rows.push([b.start, id, csvCell(name), ...csvValues(b)].join(','));
-  };
-  if (a.total) add('', 'All sites', a.total);
-  for (const s of a.sites) add(s.siteId, s.siteName, s.buckets);
-  return `${rows.join('\r\n')}\r\n`;
-}

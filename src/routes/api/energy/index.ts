@@ -4,7 +4,7 @@ import { requireActor } from '../../../plugins/app/auth.js';
 import { pickProblems } from '../../../schemas/common.js';
 import { EnergyQuery, fleetEnergyResponse, siteEnergyResponse } from '../../../schemas/energy.js';
 import { SiteParams } from '../../../schemas/sites.js';
-import { energyCsv } from '../../../services/energy.js';
+import { energyCsv } from '../../../services/energy-csv.js';
 import { wantsCsv } from '../series-reply.js';
 
 const tags = ['energy'];

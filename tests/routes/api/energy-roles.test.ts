@@ -87,6 +87,7 @@ describe('Energy roles of metrics', () => {
     expect((await post({ ...row(0, w.metrics[0]), ...row(1, w.metrics[1]) })).statusCode).toBe(303);
     stored = await injectAs(app, w.viewer, { method: 'GET', url: `/api/devices/${w.device.id}/metrics` });
     expect(roles(stored.json().items)).toEqual({ soc: null, power: 'grid_power' });
+    expect((await b.get(`/devices/${w.device.id}`)).body).toContain('energy role: Grid power (kW, + importing)');
     const bad = await post({ ...row(0, w.metrics[0], 'solar'), ...row(1, w.metrics[1]) });
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toMatch(/id="m0-role-error"/);

@@ -3,6 +3,7 @@
 // table stays compact (docs/decisions/007-compact-readings.md).
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { EnergyRole } from '../domain/energy-roles.js';
 
 const createdAt = () => integer('created_at', { mode: 'number' }).notNull();
 
@@ -115,6 +116,8 @@ export const metrics = sqliteTable(
     unit: text('unit').notNull(),
     kind: text('kind', { enum: ['gauge', 'counter'] }).notNull(),
     intervalSeconds: integer('interval_seconds').notNull(),
+    // What it measures in the site's energy balance (src/domain/energy-roles.ts); null: no part of it.
+    energyRole: text('energy_role').$type<EnergyRole>(),
     // Latest reading by timestamp, kept up to date at ingestion so the feed is one row read.
     latestTs: integer('latest_ts'),
     latestValue: real('latest_value'),

@@ -1,7 +1,14 @@
 import Type from 'typebox';
+import { ENERGY_ROLES } from '../domain/energy-roles.js';
 import { Id, Nullable, Timestamp } from './common.js';
 
 export const MetricKind = Type.Union([Type.Literal('gauge'), Type.Literal('counter')]);
+export const EnergyRoleSchema = Nullable(
+  Type.Enum([...ENERGY_ROLES], {
+    description:
+      "What the metric measures in the site's energy balance (docs/energy.md): kWh counters production, consumption, grid_import, grid_export, battery_charge, battery_discharge; kW gauges production_power, consumption_power, grid_power (> 0 importing), battery_power (> 0 discharging); battery_soc in %. null: no part of it",
+  }),
+);
 
 export const LatestSchema = Nullable(
   Type.Object({
@@ -22,6 +29,7 @@ export const MetricSchema = Type.Object({
   unit: Type.String(),
   kind: MetricKind,
   intervalSeconds: Type.Integer(),
+  energyRole: EnergyRoleSchema,
   latest: LatestSchema,
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -45,6 +53,7 @@ const fields = {
     maximum: 86_400,
     description: 'Expected reporting interval',
   }),
+  energyRole: EnergyRoleSchema,
 };
 
 export const MetricBody = Type.Object(
@@ -54,6 +63,7 @@ export const MetricBody = Type.Object(
     unit: fields.unit,
     kind: Type.Optional(fields.kind),
     intervalSeconds: Type.Optional(fields.intervalSeconds),
+    energyRole: Type.Optional(fields.energyRole),
   },
   { additionalProperties: false },
 );
@@ -65,6 +75,7 @@ export const UpdateMetricBody = Type.Object(
     unit: Type.Optional(fields.unit),
     kind: Type.Optional(fields.kind),
     intervalSeconds: Type.Optional(fields.intervalSeconds),
+    energyRole: Type.Optional(fields.energyRole),
   },
   { additionalProperties: false, minProperties: 1 },
 );

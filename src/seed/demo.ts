@@ -9,6 +9,8 @@ interface DemoDevice {
   manufacturer: string;
   model: string;
   ratedKw: number;
+  /** False: its metrics get no energy roles (a PV field whose inverter already counts its output). */
+  inBalance: boolean;
 }
 
 export interface DemoSite {
@@ -20,13 +22,14 @@ export interface DemoSite {
   devices: DemoDevice[];
 }
 
-const d = (name: string, type: DeviceType, manufacturer: string, model: string, ratedKw: number): DemoDevice => ({
-  name,
-  type,
-  manufacturer,
-  model,
-  ratedKw,
-});
+const d = (
+  name: string,
+  type: DeviceType,
+  manufacturer: string,
+  model: string,
+  ratedKw: number,
+  inBalance = true,
+): DemoDevice => ({ name, type, manufacturer, model, ratedKw, inBalance });
 
 export const DEMO_SITES: DemoSite[] = [
   {
@@ -38,7 +41,7 @@ export const DEMO_SITES: DemoSite[] = [
     timezone: 'Europe/Amsterdam',
     devices: [
       d('Harbour Battery', 'battery', 'Tesla', 'Megapack 2', 1900),
-      d('Warehouse A Rooftop PV', 'pv_array', 'LONGi', 'Hi-MO 6', 450),
+      d('Warehouse A Rooftop PV', 'pv_array', 'LONGi', 'Hi-MO 6', 450, false),
       d('Rooftop PV Inverter', 'inverter', 'SMA', 'Sunny Highpower PEAK3', 400),
       d('Grid Meter', 'meter', 'Landis+Gyr', 'E650', 2500),
       d('Fleet Charger 1', 'ev_charger', 'ABB', 'Terra 184', 180),
@@ -65,8 +68,8 @@ export const DEMO_SITES: DemoSite[] = [
     longitude: -5.9845,
     timezone: 'Europe/Madrid',
     devices: [
-      d('PV Field North', 'pv_array', 'JinkoSolar', 'Tiger Neo', 5000),
-      d('PV Field South', 'pv_array', 'JinkoSolar', 'Tiger Neo', 5000),
+      d('PV Field North', 'pv_array', 'JinkoSolar', 'Tiger Neo', 5000, false),
+      d('PV Field South', 'pv_array', 'JinkoSolar', 'Tiger Neo', 5000, false),
       d('Central Inverter 1', 'inverter', 'Huawei', 'SUN2000-330KTL', 5000),
       d('Central Inverter 2', 'inverter', 'Huawei', 'SUN2000-330KTL', 5000),
       d('Storage Block', 'battery', 'BYD', 'MC Cube', 2000),
@@ -142,7 +145,8 @@ export async function seedDemo(
           ratedPowerKw: dev.ratedKw,
           simulated: true,
         },
-        defaultMetricsFor(dev.type),
+        // The catalogue's energy roles, but an inverter's output counts only once (docs/energy.md).
+        defaultMetricsFor(dev.type).map((m) => (dev.inBalance ? m : { ...m, energyRole: null })),
         null,
       );
     }

@@ -5,6 +5,7 @@ import type { Repositories } from '../db/repositories/index.js';
 import { historyEntry } from './device-history.js';
 import type { DevicesService } from './devices.js';
 import type { IngestKeysService } from './ingest-keys.js';
+import type { EnergyService } from './energy.js';
 import type { MetricsService } from './metrics.js';
 import { canManageDevices, requireAdmin, type Actor } from './policy.js';
 import { byDevice, summarize } from './site-summary.js';
@@ -21,7 +22,11 @@ type Services = {
   metrics: MetricsService;
   users: UsersService;
   ingestKeys: IngestKeysService;
+  energy: EnergyService;
 };
+
+export const OVERVIEW_SORTS = ['name', 'produced', 'consumed', 'net', 'power', 'stale'] as const;
+export type OverviewSort = (typeof OVERVIEW_SORTS)[number];
 type Summarized = Parameters<typeof summarize>[0][number];
 
 export function dashboardsService(repos: Repositories, services: Services) {
@@ -60,6 +65,8 @@ export function dashboardsService(repos: Repositories, services: Services) {
         canEdit: canManageDevices(actor, site.id),
         devices: devices.items.map((d) => Object.assign(d, { metrics: grouped.get(d.id) ?? [] })), // not spread: see siteLatest
         summary: summarize(metrics),
+        // A site without energy roles has no energy page to link to.
+        hasEnergy: metrics.some((m) => m.energyRole !== null),
         moreDevices: devices.nextCursor !== null,
       };
     },
@@ -72,6 +79,40 @@ export function dashboardsService(repos: Repositories, services: Services) {
         services.devices.list(actor, siteId, { limit }),
       ]);
       return { site, keys, devices: devices.items.map((d) => ({ id: d.id, name: d.name })) };
+    },
+
+    /**
+     * The landing page: today's and this month's energy over the actor's sites, and a table of the
+     * first `limit` sites by name with today's energy, generation now and stale metrics, sorted by
+     * `sort` (a site without the figure comes last either way).
+     */
+    async overview(actor: Actor, limit: number, sort: OverviewSort = 'name', dir: 'asc' | 'desc' = 'asc') {
+      const [page, energy] = await Promise.all([this.sites(actor, { limit }), services.energy.current(actor)]);
+      const rows = page.items.map((site) => {
+        const today = energy.sites.get(site.id)?.today ?? null;
+        const net =
+          today && today.gridImport !== null && today.gridExport !== null ? today.gridImport - today.gridExport : null;
+        return {
+          site,
+          today,
+          net: net === null ? null : Math.round(net * 1e6) / 1e6,
+          values: {
+            name: site.name,
+            produced: today?.production ?? null,
+            consumed: today?.consumption ?? null,
+            net,
+            power: site.summary.generationKw,
+            stale: site.summary.stale,
+          } satisfies Record<OverviewSort, string | number | null>,
+        };
+      });
+      const sign = dir === 'asc' ? 1 : -1;
+      rows.sort((a, b) => {
+        const [x, y] = [a.values[sort], b.values[sort]];
+        if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+        return sign * (typeof x === 'string' ? x.localeCompare(String(y)) : x - Number(y));
+      });
+      return { today: energy.today, month: energy.month, rows, more: page.nextCursor !== null, sort, dir };
     },
 
     /**

@@ -97,7 +97,12 @@ export function devicesService(repos: Repositories) {
       const current = await loadVisible(actor, deviceId);
       requireManageDevices(actor, current.siteId, deviceNotFound, 'change devices on this site');
       const { metrics, ...fields } = input;
-      const edits = metrics.map(({ id, ...m }) => ({ ...withMetricDefaults(m), ...(id === undefined ? {} : { id }) }));
+      // A row without an energy role keeps the metric's (a new one gets none).
+      const edits = metrics.map(({ id, ...m }) => ({
+        ...withMetricDefaults(m),
+        energyRole: m.energyRole,
+        ...(id === undefined ? {} : { id }),
+      }));
       const result = await repos.devices.updateWithMetrics(
         deviceId,
         normalize(fields),

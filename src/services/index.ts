@@ -3,6 +3,7 @@ import { alarmsService } from './alarms.js';
 import { authService } from './auth.js';
 import { dashboardsService } from './dashboards.js';
 import { devicesService } from './devices.js';
+import { energyService } from './energy.js';
 import { healthService } from './health.js';
 import { ingestKeysService } from './ingest-keys.js';
 import { LiveHub } from './live.js';
@@ -28,6 +29,8 @@ export function createServices(
   const metrics = metricsService(repos);
   const readings = readingsService(repos, hub, retentionDays);
   const ingestKeys = ingestKeysService(repos);
+  const timeseries = timeseriesService(repos, subscriptions);
+  const energy = energyService(repos, timeseries);
   return {
     hub,
     auth,
@@ -35,12 +38,13 @@ export function createServices(
     sites,
     devices,
     metrics,
-    dashboards: dashboardsService(repos, { sites, devices, metrics, users, ingestKeys }),
+    dashboards: dashboardsService(repos, { sites, devices, metrics, users, ingestKeys, energy }),
     readings,
     telemetry: telemetryService(repos, readings),
     ingestKeys,
     subscriptions,
-    timeseries: timeseriesService(repos, subscriptions),
+    timeseries,
+    energy,
     streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
     alarms: alarmsService(repos),

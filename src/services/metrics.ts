@@ -4,15 +4,16 @@ import { errors } from '../errors.js';
 import { requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
 import { metricView } from './views.js';
 
-/** A metric as clients send it: kind and interval may be left out. */
-export type NewMetric = Omit<MetricInput, 'kind' | 'intervalSeconds'> &
-  Partial<Pick<MetricInput, 'kind' | 'intervalSeconds'>>;
+/** A metric as clients send it: kind, interval and energy role may be left out. */
+export type NewMetric = Omit<MetricInput, 'kind' | 'intervalSeconds' | 'energyRole'> &
+  Partial<Pick<MetricInput, 'kind' | 'intervalSeconds' | 'energyRole'>>;
 
 export const withMetricDefaults = (m: NewMetric): MetricInput => ({
   ...m,
   name: m.name.trim(),
   kind: m.kind ?? 'gauge',
   intervalSeconds: m.intervalSeconds ?? 60,
+  energyRole: m.energyRole ?? null,
 });
 
 /** "Site / Device / Metric (unit)": how a metric is named among those of every site. */

@@ -110,7 +110,7 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
    * primary-key range: the hourly roll-ups when every edge is a UTC hour, else the raw readings.
    * Both paths equal a naive computation (property test in tests/routes/api/timeseries.test.ts).
    */
-  async function valuesOf(m: MetricInContext, w: Window, plan: Plan, agg: Aggregation): Promise<(number | null)[]> {
+  async function valuesOf(m: { pk: number }, w: Window, plan: Plan, agg: Aggregation): Promise<(number | null)[]> {
     const { edges, fromRollups } = plan;
     const values: (number | null)[] = new Array<number | null>(w.starts.length).fill(agg === 'count' ? 0 : null);
     if (plan.perBucket) {
@@ -176,6 +176,14 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
   }
 
   return {
+    /**
+     * One metric's values in the window's buckets, read as the endpoints read them. No access
+     * check: for services that have already decided the caller may see the metric (energy.ts).
+     */
+    async bucketValues(metricPk: number, w: Window, agg: Aggregation): Promise<(number | null)[]> {
+      return valuesOf({ pk: metricPk }, w, planOf(w), agg);
+    },
+
     async forMetric(actor: Actor, metricId: string, q: SeriesQuery): Promise<SeriesAnswer> {
       const [m] = await repos.metrics.findInContext([metricId]);
       requireView(actor, m?.siteId, () => new errors.METRIC_NOT_FOUND());
@@ -277,3 +285,5 @@ export function* csvPieces(ts: TimeSeries, cellsPerPiece = Infinity): Generator<
 }
 
 export const toCsv = (ts: TimeSeries): string => [...csvPieces(ts)].join('');
+
+export type TimeseriesService = ReturnType<typeof timeseriesService>;

@@ -73,6 +73,7 @@ export function metricView(m: MetricRow, now = Date.now()) {
     unit: m.unit,
     kind: m.kind,
     intervalSeconds: m.intervalSeconds,
+    energyRole: m.energyRole,
     latest,
     createdAt: iso(m.createdAt),
     updatedAt: iso(m.updatedAt),

@@ -134,6 +134,14 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     ]);
   });
 
+  it('When only an energy role changes by hand in SQL, then the next poll shows it (the role is part of the cached catalogue)', async () => {
+    const roleOf = async () =>
+      (await poll()).find((m) => m.id === world.metrics[power].id) as unknown as { energyRole: string };
+    expect((await roleOf()).energyRole).toBe('battery_power');
+    sql("UPDATE metrics SET energy_role = 'grid_power' WHERE id = ?", world.metrics[power].id);
+    expect((await roleOf()).energyRole).toBe('grid_power');
+  });
+
   it('When a name changes by hand and the catalogue version is put back by hand, then polls still answer from the cache (so it is used)', async () => {
     await poll();
     await app.inject({

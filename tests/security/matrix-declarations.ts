@@ -139,6 +139,9 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'PATCH /api/metrics/:metricId': write('metric', { body: () => ({ name: 'Renamed' }) }),
   'DELETE /api/metrics/:metricId': write('metric'),
   'GET /api/metrics/:metricId/timeseries': read('metric', { queries: series }),
+  'GET /api/sites/:siteId/energy': read('site', { queries: series }),
+  // Each caller's own sites: nothing is named, so there is nothing to hide.
+  'GET /api/energy': { ...self, queries: series },
   // An invisible metric in a batch is refused like an unknown one: 422 naming the index.
   'POST /api/readings': {
     access: { kind: 'site-write', object: 'metric', hidden: 422 },
@@ -200,6 +203,7 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /logout': pub,
   'GET /sites': self,
   'GET /sites/:siteId': read('site'),
+  'GET /sites/:siteId/energy': read('site'),
   'GET /sites/:siteId/devices/new': write('site'),
   'GET /sites/:siteId/devices/new/rows': write('site', { queries: ['?type=inverter'] }),
   'GET /sites/:siteId/devices/new/row': write('site'),

@@ -42,7 +42,7 @@ export type UpdateWithMetricsResult =
   | { status: 'stale' }
   | { status: 'invalid'; problems: MetricProblem[] };
 
-const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds'] as const;
+const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds', 'energyRole'] as const;
 
 /** Cached device rows at most (~10 MB); past it the first-page cache starts over. */
 const FIRST_PAGES_MAX_ROWS = 20_000;
@@ -219,7 +219,8 @@ export function devicesRepository(db: Db) {
               ),
             )
             .run();
-        const changed = existing.filter((m) => kept.has(m.id) && metricFields.some((f) => m[f] !== kept.get(m.id)![f]));
+        const differs = (m: MetricRow, e: MetricEdit) => metricFields.some((f) => e[f] !== undefined && m[f] !== e[f]);
+        const changed = existing.filter((m) => kept.has(m.id) && differs(m, kept.get(m.id)!));
         // Keys are unique per device, so two metrics swapping keys would collide half-way: park the changed keys first.
         for (const m of changed)
           if (m.key !== kept.get(m.id)!.key)
@@ -339,6 +340,7 @@ const auditMetric = (m: MetricRow) => ({
   unit: m.unit,
   kind: m.kind,
   intervalSeconds: m.intervalSeconds,
+  energyRole: m.energyRole,
 });
 
 /** The shape metrics.ts writes for a metric's own audit rows. */
@@ -350,6 +352,7 @@ const auditMetricOf = (m: MetricRow) => ({
   unit: m.unit,
   kind: m.kind,
   intervalSeconds: m.intervalSeconds,
+  energyRole: m.energyRole,
 });
 
 export type DevicesRepository = ReturnType<typeof devicesRepository>;

@@ -1,3 +1,4 @@
+import type { EnergyRole } from '../../domain/energy-roles.js';
 import type { Db } from '../client.js';
 
 export interface FleetDevice {
@@ -39,6 +40,18 @@ export interface CatalogueEntry {
  * (the sites page's summaries) and every metric a user sees (the subscription picker), each one
  * statement whatever the number of sites.
  */
+export interface EnergyMetric {
+  pk: number;
+  id: string;
+  siteId: string;
+  siteName: string;
+  siteTimezone: string;
+  energyRole: EnergyRole;
+  intervalSeconds: number;
+  latestTs: number | null;
+  latestValue: number | null;
+}
+
 export function fleetRepository(db: Db) {
   const stmt = db.$client.prepare<
     [],
@@ -79,7 +92,20 @@ export function fleetRepository(db: Db) {
       WHERE :user IS NULL OR m.site_id IN (SELECT site_id FROM site_members WHERE user_id = :user)
       ORDER BY s.name, s.id, d.name, m.pk`,
   );
+  // Sites by name as the sites list orders them; a null list means every site (admins).
+  const energyMetrics = db.$client.prepare<{ ids: string | null }, EnergyMetric>(
+    `SELECT m.pk, m.id, m.site_id AS siteId, s.name AS siteName, s.timezone AS siteTimezone,
+            m.energy_role AS energyRole, m.interval_seconds AS intervalSeconds,
+            m.latest_ts AS latestTs, m.latest_value AS latestValue
+       FROM metrics m JOIN sites s ON s.id = m.site_id
+      WHERE m.energy_role IS NOT NULL AND (:ids IS NULL OR m.site_id IN (SELECT value FROM json_each(:ids)))
+      ORDER BY s.name, s.id, m.pk`,
+  );
   return {
+    /** The metrics with an energy role on these sites (null: on every site), by site. */
+    async energyMetrics(siteIds: string[] | null): Promise<EnergyMetric[]> {
+      return energyMetrics.all({ ids: siteIds === null ? null : JSON.stringify(siteIds) });
+    },
     /** The latest value of every metric on these sites. */
     async latestOfSites(siteIds: string[]): Promise<SiteLatest[]> {
       return siteIds.length === 0 ? [] : latestOfSites.all(JSON.stringify(siteIds));

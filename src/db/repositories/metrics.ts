@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
+import type { EnergyRole } from '../../domain/energy-roles.js';
 import { devices, metrics, sites } from '../schema.js';
 import { writeAudit } from './audit.js';
 import { catalogueCache } from './catalogue-cache.js';
@@ -11,9 +12,12 @@ export interface MetricInput {
   unit: string;
   kind: 'gauge' | 'counter';
   intervalSeconds: number;
+  /** Left out: none (on create), unchanged (on update). */
+  energyRole?: EnergyRole | null;
 }
 
 export interface MetricRow extends MetricInput {
+  energyRole: EnergyRole | null;
   pk: number;
   id: string;
   deviceId: string;
@@ -35,6 +39,7 @@ export const metricCols = {
   unit: metrics.unit,
   kind: metrics.kind,
   intervalSeconds: metrics.intervalSeconds,
+  energyRole: metrics.energyRole,
   latestTs: metrics.latestTs,
   latestValue: metrics.latestValue,
   latestReceivedAt: metrics.latestReceivedAt,
@@ -59,7 +64,7 @@ export function metricsRepository(db: Db) {
   // lookups, and better-sqlite3 builds a row object property by property through V8's API, slower
   // than the array plus an object literal (docs/performance.md). The column order is fromRaw's.
   const cols = `m.pk, m.id, m.device_id, m.site_id, m.key, m.name, m.unit, m.kind, m.interval_seconds,
-    m.latest_ts, m.latest_value, m.latest_received_at, m.created_at, m.updated_at`;
+    m.latest_ts, m.latest_value, m.latest_received_at, m.created_at, m.updated_at, m.energy_role`;
   const byId = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id = ?`).raw(true);
   const bySite = db.$client
     .prepare<[string], [...RawMetric, string, string]>(
@@ -91,8 +96,8 @@ export function metricsRepository(db: Db) {
   const readSite = (siteId: string): SiteMetric[] =>
     bySite.all(siteId).map((raw) => {
       const row = fromRaw(raw as unknown as RawMetric) as SiteMetric;
-      row.deviceName = raw[14]; // assigned, not spread: a spread copies the row
-      row.deviceType = raw[15];
+      row.deviceName = raw[15]; // assigned, not spread: a spread copies the row
+      row.deviceType = raw[16];
       return row;
     });
   // One read transaction: the version, the rows and the latest values come from one snapshot.
@@ -230,6 +235,7 @@ type RawMetric = [
   number | null,
   number,
   number,
+  EnergyRole | null,
 ];
 
 const fromRaw = (r: RawMetric): MetricRow => ({
@@ -247,6 +253,7 @@ const fromRaw = (r: RawMetric): MetricRow => ({
   latestReceivedAt: r[11],
   createdAt: r[12],
   updatedAt: r[13],
+  energyRole: r[14],
 });
 
 export type SiteMetric = MetricRow & { deviceName: string; deviceType: string };
@@ -268,6 +275,7 @@ const withLatest = (
   unit: m.unit,
   kind: m.kind,
   intervalSeconds: m.intervalSeconds,
+  energyRole: m.energyRole,
   latestTs,
   latestValue,
   latestReceivedAt,
@@ -285,6 +293,7 @@ const audited = (m: MetricRow) => ({
   unit: m.unit,
   kind: m.kind,
   intervalSeconds: m.intervalSeconds,
+  energyRole: m.energyRole,
 });
 
 const inList = (ids: string[]) => inArray(metrics.id, ids);

@@ -13,6 +13,7 @@ import auth from './auth/index.js';
 import devices, { siteDevices } from './devices/index.js';
 import deviceTelemetry from './devices/telemetry.js';
 import ingestKeys, { siteIngestKeys } from './ingest-keys/index.js';
+import energy, { siteEnergy } from './energy/index.js';
 import me from './me/index.js';
 import metrics from './metrics/index.js';
 import metricTimeseries from './metrics/timeseries.js';
@@ -40,6 +41,8 @@ const api: FastifyPluginAsync = async (app) => {
   await app.register(siteDevices, { prefix: '/sites/:siteId/devices' });
   await app.register(siteIngestKeys, { prefix: '/sites/:siteId/ingest-keys' });
   await app.register(ingestKeys, { prefix: '/ingest-keys' });
+  await app.register(siteEnergy, { prefix: '/sites/:siteId/energy' });
+  await app.register(energy, { prefix: '/energy' });
   await app.register(devices, { prefix: '/devices' });
   await app.register(deviceTelemetry, { prefix: '/devices' });
   await app.register(telemetry, { prefix: '/telemetry' });

@@ -27,6 +27,11 @@ function types(s: Schema): Set<string> {
   return out;
 }
 
+/** Whether any string is allowed (not only listed values). */
+const freeText = (s: Schema): boolean =>
+  (!s.enum && s.const === undefined && (s.type === 'string' || (Array.isArray(s.type) && s.type.includes('string')))) ||
+  (s.anyOf ?? []).some(freeText);
+
 const objectSchema = (s: Schema) => (s.properties ? s : s.anyOf?.find((x) => x.properties));
 
 /** Names that would reach a prototype: `__proto__[x]=1` once set `x` on every object in the process. */
@@ -71,6 +76,8 @@ function coerce(schema: Schema, raw: unknown): unknown {
     return out;
   }
   if (typeof raw !== 'string') return raw;
+  // A select's empty choice for a nullable list of values ("none") is null; free text stays text.
+  if (raw === '' && t.has('null') && !freeText(schema)) return null;
   if (raw.trim() === '' && !t.has('string')) return t.has('null') ? null : undefined;
   if ((t.has('number') || t.has('integer')) && !t.has('string'))
     return Number.isFinite(Number(raw)) ? Number(raw) : raw;

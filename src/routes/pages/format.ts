@@ -1,5 +1,6 @@
 // Formatting helpers handed to every template as `it.f`.
 import { powerSign } from '../../domain/power-signs.js';
+import { ENERGY_ROLE_LABELS, type EnergyRole } from '../../domain/energy-roles.js';
 import { iso } from '../../services/views.js';
 import { isValidTimeZone, offsetAt } from '../../timeseries/zone.js';
 
@@ -66,6 +67,8 @@ function zonedMinute(utcMinute: string, tz: string): string | null {
 }
 
 export const format = {
+  /** `Battery power (kW, + discharging)`: what an energy role means, with its unit and sign. */
+  energyRole: (role: string | null) => (role === null ? '' : (ENERGY_ROLE_LABELS[role as EnergyRole] ?? role)),
   number: (v: number | null | undefined) => (v === null || v === undefined ? '–' : decimal(v)),
   /**
    * `26 Nov, 14:03:27 UTC` – short, unambiguous, the same for every viewer and every Node version.

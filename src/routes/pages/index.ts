@@ -10,7 +10,9 @@ import alarms from './alarms/index.js';
 import alarmRules from './alarms/rules.js';
 import admin from './admin/index.js';
 import devices from './devices/index.js';
+import energy from './energy/index.js';
 import login from './login/index.js';
+import overview from './overview/index.js';
 import { baseData } from './render.js';
 import sites from './sites/index.js';
 import siteIngestKeys from './sites/ingest-keys.js';
@@ -113,10 +115,11 @@ const pages: FastifyPluginAsync = async (app) => {
     throw new errors.NOT_FOUND();
   });
 
-  app.get('/', async (_request, reply) => reply.redirect('/sites', 303));
+  await app.register(overview);
   await app.register(login);
   await app.register(sites);
   await app.register(siteIngestKeys);
+  await app.register(energy);
   await app.register(devices);
   await app.register(subscriptions);
   await app.register(alarms);

@@ -22,7 +22,8 @@ export function baseData(request: FastifyRequest, reply: FastifyReply) {
   return {
     actor,
     csrf: reply.formToken(),
-    path: new URL(request.url, 'http://x').pathname,
+    // Not `new URL(request.url, base)`: a path starting with `//` (served as `/`) would name a host there.
+    path: request.url.split('?')[0],
     demo: request.server.config.demo,
     f: format,
   };

@@ -9,6 +9,7 @@ import { CreateDeviceBody, DeviceParams, DeviceType, UpdateDeviceBody } from '..
 import { MetricBody } from '../../../schemas/metrics.js';
 import { SiteParams } from '../../../schemas/sites.js';
 import { DEVICE_TYPES, defaultMetricsFor, type DeviceType as Kind } from '../../../domain/device-types.js';
+import { ENERGY_ROLE_LABELS } from '../../../domain/energy-roles.js';
 import { fieldName, fromForm, submitForm, type Errors } from '../form.js';
 import { render } from '../render.js';
 
@@ -16,7 +17,11 @@ import { render } from '../render.js';
 // and a metric left out is deleted. No rows at all arrives as no `metrics` field, which the service refuses.
 // Every row of the forms shows its kind and interval filled in, so an emptied one is a mistake to
 // point at ("is required"), not the API's "use the default": that turned a 900 s metric into 60 s.
-const FormMetricRow = Type.Object(Type.Required(MetricBody).properties, { additionalProperties: false });
+// The energy role may be left out (a form without the select keeps each metric's role).
+const FormMetricRow = Type.Object(
+  { ...Type.Required(MetricBody).properties, energyRole: MetricBody.properties.energyRole },
+  { additionalProperties: false },
+);
 const EditMetricRow = Type.Object(
   { id: Type.Optional(Id), ...FormMetricRow.properties },
   { additionalProperties: false },
@@ -35,7 +40,8 @@ const NewForm = Type.Object(
 );
 const TypeQuery = Type.Object({ type: Type.Optional(DeviceType) });
 const templates = (mode: 'new' | 'edit') => ({ page: `pages/devices/${mode}`, partial: 'partials/devices/form' });
-const common = { types: DEVICE_TYPES, fieldName };
+const energyRoles = Object.entries(ENERGY_ROLE_LABELS);
+const common = { types: DEVICE_TYPES, fieldName, energyRoles };
 
 const blank = (type: Kind = 'battery') => ({
   name: '',
@@ -97,16 +103,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const rows = defaultMetricsFor(request.query.type ?? 'other').map((m, i) => ({ index: i, m }));
       return reply
         .type('text/html; charset=utf-8')
-        .send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName }));
+        .send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName, energyRoles }));
     },
   );
   app.get('/sites/:siteId/devices/new/row', { schema: { params: SiteParams } }, async (request, reply) => {
     await app.services.sites.manageable(requireActor(request), request.params.siteId);
     // A time-based index sorts after the existing rows and never collides with them.
-    const rows = [{ index: Date.now(), m: { key: '', name: '', unit: '', kind: 'gauge', intervalSeconds: 60 } }];
+    const rows = [
+      { index: Date.now(), m: { key: '', name: '', unit: '', kind: 'gauge', intervalSeconds: 60, energyRole: null } },
+    ];
     return reply
       .type('text/html; charset=utf-8')
-      .send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName }));
+      .send(await reply.viewAsync('partials/devices/metric-rows', { rows, errors: {}, fieldName, energyRoles }));
   });
 
   app.post(

@@ -121,6 +121,21 @@ describe('MQTT broker (MQTT_PORT)', () => {
     expect(stored()).toMatchObject([{ key: 'soc', value: 7 }]);
   });
 
+  it('When a client asks for MQTT 5, then CONNACK refuses the protocol version', async () => {
+    const { key } = await keyFor();
+    await expect(
+      connectAsync(`mqtt://127.0.0.1:${app.mqtt.port}`, { username: key, protocolVersion: 5, reconnectPeriod: 0 }),
+    ).rejects.toThrow();
+    expect(app.mqtt.connected()).toBe(0);
+  });
+
+  it('When a message is sent at QoS 2, then its readings are stored by the time the exchange completes', async () => {
+    const { key } = await keyFor();
+    const client = await connect(key);
+    await client.publishAsync(topicOf(w.device.id), JSON.stringify({ ts: T0, values: { soc: 33 } }), { qos: 2 });
+    expect(stored()).toEqual([{ key: 'soc', ts: T0, value: 33 }]);
+  });
+
   it('When a client subscribes, then the SUBACK refuses it (0x80)', async () => {
     const { key } = await keyFor();
     const client = await connect(key);

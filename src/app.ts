@@ -20,6 +20,7 @@ import { sendProblem } from './plugins/app/problems.js';
 import api from './routes/api/index.js';
 import health from './routes/health.js';
 import metrics from './plugins/app/metrics.js';
+import mqtt from './plugins/app/mqtt.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -109,6 +110,8 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   await app.register(htmx);
 
   await app.register(metrics);
+  // Field devices' MQTT transport, only when MQTT_PORT is set.
+  if (config.mqtt) await app.register(mqtt, config.mqtt);
   await app.register(health);
   await app.register(api, { prefix: '/api' });
   await app.register(pages, { prefix: '/' });

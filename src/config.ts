@@ -26,6 +26,8 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$' })),
   RATE_LIMIT_ANONYMOUS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$' })),
   RATE_LIMIT_WINDOW_SECONDS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
+  MQTT_PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  MQTT_HOST: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -66,6 +68,11 @@ export interface Config {
    * client address without one; always on, so the quotas are at least 1.
    */
   rateLimit: { perPrincipal: number; perAddress: number; windowSeconds: number };
+  /**
+   * The built-in MQTT broker for field devices (src/plugins/app/mqtt.ts): null is off. Port 0 takes
+   * a free port (tests). There is no default port: 1883 is usually another broker's.
+   */
+  mqtt: { port: number; host: string } | null;
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
@@ -92,6 +99,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const production = nodeEnv === 'production';
   const port = Number(e.PORT ?? 3000);
   if (port < 0 || port > 65535) throw new ConfigError('Invalid configuration:\n  PORT: must be between 0 and 65535');
+  const mqttPort = e.MQTT_PORT === undefined ? null : Number(e.MQTT_PORT);
+  if (mqttPort !== null && mqttPort > 65535)
+    throw new ConfigError('Invalid configuration:\n  MQTT_PORT: must be between 0 and 65535');
   const tokenMaxDays = Number(e.TOKEN_MAX_DAYS ?? 365);
   // The API's own ceiling on expiresInDays is ten years (src/schemas/users.ts).
   if (tokenMaxDays < 1 || tokenMaxDays > 3650)
@@ -125,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perAddress: Number(e.RATE_LIMIT_ANONYMOUS ?? 600),
       windowSeconds: Number(e.RATE_LIMIT_WINDOW_SECONDS ?? 60),
     },
+    mqtt: mqttPort === null ? null : { port: mqttPort, host: e.MQTT_HOST ?? '127.0.0.1' },
     dailyFoldMs: 5_000,
   };
 }
@@ -173,6 +184,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     rateLimit: { perPrincipal: 1_000_000_000, perAddress: 1_000_000_000, windowSeconds: 60 },
     // Off in tests: a fold at a random moment would change what a test sees; tests that need it set it.
     dailyFoldMs: 0,
+    mqtt: null,
     ...overrides,
   };
 }

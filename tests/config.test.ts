@@ -68,4 +68,13 @@ describe('loadConfig', () => {
     for (const bad of ['0', '3651', '-1', '1.5', 'year'])
       expect(() => loadConfig({ ...base, TOKEN_MAX_DAYS: bad }), bad).toThrow(/TOKEN_MAX_DAYS/);
   });
+
+  it('When MQTT_PORT is unset, then the broker is off; set, it listens there on MQTT_HOST (127.0.0.1 by default)', () => {
+    const base = { DATABASE_PATH: join(dir(), 'db') };
+    expect(loadConfig(base).mqtt).toBeNull();
+    expect(loadConfig({ ...base, MQTT_PORT: '18830' }).mqtt).toEqual({ port: 18830, host: '127.0.0.1' });
+    expect(loadConfig({ ...base, MQTT_PORT: '0', MQTT_HOST: '0.0.0.0' }).mqtt).toEqual({ port: 0, host: '0.0.0.0' });
+    for (const bad of ['65536', '-1', 'mqtt'])
+      expect(() => loadConfig({ ...base, MQTT_PORT: bad }), bad).toThrow(/MQTT_PORT/);
+  });
 });

@@ -145,6 +145,14 @@ export function authService(repos: Repositories, opts: AuthOptions = {}) {
     },
 
     /**
+     * The access version (null without its row). Long-lived connections that hold a credential
+     * (MQTT clients) poll it and re-check their credentials only when it moves.
+     */
+    async accessVersion(): Promise<number | null> {
+      return checkVersion();
+    },
+
+    /**
      * A session of the user was destroyed (sign-out): their open streams read their credentials
      * again now rather than at their next periodic re-check.
      */

@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 import { devices, metrics } from '../schema.js';
 import { writeAudit } from './audit.js';
 import { catalogueCache } from './catalogue-cache.js';
-import { metricCols, type MetricInput, type MetricRow } from './metrics.js';
+import { audited, metricCols, type MetricInput, type MetricRow } from './metrics.js';
 import { decodeCursor, toPage, type Page } from './page.js';
 
 export interface Device {
@@ -264,8 +264,8 @@ export function devicesRepository(db: Db) {
               entityType: 'metric',
               entityId: metricId,
               action,
-              before: b && auditMetricOf(b),
-              after: a && auditMetricOf(a),
+              before: b && audited(b),
+              after: a && audited(a),
             },
             now,
           );
@@ -335,18 +335,6 @@ function checkEdits(edits: MetricEdit[], ownIds: Set<string>): MetricProblem[] {
 
 const auditMetric = (m: MetricRow) => ({
   id: m.id,
-  key: m.key,
-  name: m.name,
-  unit: m.unit,
-  kind: m.kind,
-  intervalSeconds: m.intervalSeconds,
-  energyRole: m.energyRole,
-});
-
-/** The shape metrics.ts writes for a metric's own audit rows. */
-const auditMetricOf = (m: MetricRow) => ({
-  id: m.id,
-  deviceId: m.deviceId,
   key: m.key,
   name: m.name,
   unit: m.unit,

@@ -285,7 +285,8 @@ const withLatest = (
   deviceType: m.deviceType,
 });
 
-const audited = (m: MetricRow) => ({
+/** A metric as its audit rows record it (devices.ts writes the same shape for a device's metrics). */
+export const audited = (m: MetricRow) => ({
   id: m.id,
   deviceId: m.deviceId,
   key: m.key,

@@ -52,6 +52,16 @@ const markIdle = (u) => u.root.classList.toggle('chart-idle', u.legend.idx == nu
 
 window.Sitewatt = {
   ...window.Sitewatt,
+  /** The query of the CSV of exactly what a chart shows: its window, interval, zone and aggregation. */
+  csvQuery: (shown, agg) =>
+    new URLSearchParams({
+      format: 'csv',
+      from: shown.from.toISOString(),
+      to: shown.to.toISOString(),
+      interval: shown.interval,
+      tz: shown.tz,
+      ...agg,
+    }),
   /**
    * uPlot's point filter for values with no neighbour (a metric reporting less often than one per
    * bucket): they have no line to be part of, so they are drawn as points, or the chart looks empty.

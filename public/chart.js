@@ -112,15 +112,8 @@
     const shown = fetched.get(el.dataset.metricId);
     const link = el.closest('figure').querySelector('[data-chart-csv]');
     if (!shown || !link) return;
-    const params = {
-      format: 'csv',
-      from: shown.from.toISOString(),
-      to: shown.to.toISOString(),
-      interval: shown.interval,
-      tz: shown.tz,
-      ...aggParam(),
-    };
-    link.href = `/api/metrics/${encodeURIComponent(el.dataset.metricId)}/timeseries?${new URLSearchParams(params)}`;
+    const query = window.Sitewatt.csvQuery(shown, aggParam());
+    link.href = `/api/metrics/${encodeURIComponent(el.dataset.metricId)}/timeseries?${query}`;
   }
 
   async function draw(el, w) {

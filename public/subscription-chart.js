@@ -138,15 +138,7 @@
 
   /** The CSV of exactly what is shown: the same window, interval, zone and aggregation. */
   function showLinks() {
-    const params = {
-      format: 'csv',
-      from: shown.from.toISOString(),
-      to: shown.to.toISOString(),
-      interval: shown.interval,
-      tz: shown.tz,
-      ...aggParam(),
-    };
-    csv.href = `${root.dataset.seriesUrl}?${new URLSearchParams(params)}`;
+    csv.href = `${root.dataset.seriesUrl}?${window.Sitewatt.csvQuery(shown, aggParam())}`;
     const aggName =
       agg.value === 'default' ? 'average (increase for counters)' : agg.options[agg.selectedIndex].text.toLowerCase();
     status.textContent =

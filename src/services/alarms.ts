@@ -1,7 +1,8 @@
 // Alarm rules and alarms: who may see and change them follows the metric's site (policy.ts), on every
 // surface. Evaluation itself runs in the readings' transaction (db/repositories/alarms.ts).
 import { describeRule, ruleProblems, type RuleSpec } from '../alarms/evaluate.js';
-import type { AlarmRow, AlarmRule, AlarmRuleInput, AlarmState } from '../db/repositories/alarms.js';
+import { alarmView } from '../alarms/view.js';
+import type { AlarmRule, AlarmRuleInput } from '../db/repositories/alarms.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { decodeCursor, toPage } from '../db/repositories/page.js';
 import { errors, invalid } from '../errors.js';
@@ -13,6 +14,7 @@ import type {
   UpdateAlarmRuleBody,
 } from '../schemas/alarms.js';
 import { canManageDevices, requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
+import type { LiveHub } from './live.js';
 import { iso } from './views.js';
 import { isDeviceType } from '../domain/device-types.js';
 
@@ -42,30 +44,6 @@ export const ruleView = (r: AlarmRule) => ({
 });
 export type RuleView = ReturnType<typeof ruleView>;
 
-const stateOf = (a: AlarmRow): Exclude<AlarmState, 'open'> =>
-  a.clearedAt !== null ? 'cleared' : a.acknowledgedAt !== null ? 'acknowledged' : 'active';
-
-export const alarmView = (a: AlarmRow) => ({
-  id: a.id,
-  ruleId: a.ruleId,
-  summary: a.summary,
-  site: { id: a.siteId, name: a.siteName },
-  device: { id: a.deviceId, name: a.deviceName },
-  metric: { id: a.metricId, name: a.metricName, unit: a.metricUnit },
-  severity: a.severity,
-  state: stateOf(a),
-  raisedAt: iso(a.raisedAt),
-  lastSeen: iso(a.lastSeen),
-  peakValue: a.peakValue,
-  acknowledgedBy: a.acknowledgedBy === null ? null : { id: a.acknowledgedBy, name: a.acknowledgedByName },
-  acknowledgedAt: a.acknowledgedAt === null ? null : iso(a.acknowledgedAt),
-  ackComment: a.ackComment,
-  clearedAt: a.clearedAt === null ? null : iso(a.clearedAt),
-  clearedBy: a.clearedBy,
-  clearReason: a.clearReason,
-});
-export type AlarmView = ReturnType<typeof alarmView>;
-
 type RuleFields = Partial<Omit<CreateAlarmRuleBody, 'condition' | 'severity'>> &
   Pick<AlarmRuleInput, 'condition' | 'severity'>;
 
@@ -91,7 +69,7 @@ const ruleProblemsOf = (spec: RuleSpec) => ruleProblems(spec).map((p) => ({ path
 
 const visibleSites = (actor: Actor) => (actor.isAdmin ? null : [...actor.roles.keys()]);
 
-export function alarmsService(repos: Repositories) {
+export function alarmsService(repos: Repositories, hub: LiveHub) {
   async function loadRule(actor: Actor, ruleId: string) {
     const rule = await repos.alarms.findRule(ruleId);
     requireView(actor, rule?.siteId, ruleNotFound);
@@ -141,13 +119,16 @@ export function alarmsService(repos: Repositories) {
       // A new condition starts from its own fields: the old condition's numbers do not carry over.
       const base = patch.condition && patch.condition !== rule.condition ? {} : rule;
       const merged = { ...base, condition: rule.condition, severity: rule.severity, enabled: rule.enabled, ...patch };
-      return ruleView(await repos.alarms.updateRule(rule, checked(merged), actor.id));
+      const updated = await repos.alarms.updateRule(rule, checked(merged), actor.id);
+      hub.alarmsChanged();
+      return ruleView(updated);
     },
 
     async deleteRule(actor: Actor, ruleId: string) {
       const rule = await loadRule(actor, ruleId);
       requireManageDevices(actor, rule.siteId, ruleNotFound, 'manage alarm rules on this site');
       await repos.alarms.deleteRule(rule, actor.id);
+      hub.alarmsChanged();
       return ruleView(rule);
     },
 
@@ -169,15 +150,25 @@ export function alarmsService(repos: Repositories) {
       return { items: page.items.map(alarmView), nextCursor: page.nextCursor };
     },
 
-    /** The fleet page: alarms that still need someone, active first and most severe first, and what the actor may do. */
-    async attention(actor: Actor, limit = 200) {
+    /**
+     * The alarms page (the fleet, or one site): alarms that still need someone, active first and most
+     * severe first, and what the actor may do with each.
+     */
+    async attention(actor: Actor, siteId?: string, limit = 200) {
+      let site: { id: string; name: string } | null = null;
+      if (siteId !== undefined) {
+        await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
+        const found = (await repos.sites.findById(siteId))!;
+        site = { id: found.id, name: found.name };
+      }
       const rows = await repos.alarms.listAlarms(
-        { siteIds: visibleSites(actor), state: 'open' },
+        { siteIds: visibleSites(actor), siteId, state: 'open' },
         limit,
         undefined,
         'attention',
       );
-      return rows.map((a) => ({ ...alarmView(a), canManage: canManageDevices(actor, a.siteId) }));
+      const alarms = rows.map((a) => ({ ...alarmView(a), canManage: canManageDevices(actor, a.siteId) }));
+      return { site, alarms };
     },
 
     /** The navigation badge: open alarms nobody has acknowledged yet, on the actor's sites. */
@@ -194,6 +185,7 @@ export function alarmsService(repos: Repositories) {
       requireManageDevices(actor, alarm.siteId, alarmNotFound, 'acknowledge alarms on this site');
       const text = comment?.trim() || null;
       if (!(await repos.alarms.acknowledge(alarmId, actor.id, text))) throw new errors.ALARM_ACKNOWLEDGED();
+      hub.alarmsChanged();
       return alarmView((await repos.alarms.findAlarm(alarmId))!);
     },
 
@@ -201,6 +193,7 @@ export function alarmsService(repos: Repositories) {
       const alarm = await loadAlarm(actor, alarmId);
       requireManageDevices(actor, alarm.siteId, alarmNotFound, 'clear alarms on this site');
       if (!(await repos.alarms.clear(alarmId, actor.id, reason.trim()))) throw new errors.ALARM_CLEARED();
+      hub.alarmsChanged();
       return alarmView((await repos.alarms.findAlarm(alarmId))!);
     },
 
@@ -240,7 +233,9 @@ export function alarmsService(repos: Repositories) {
 
     /** Raises no_data alarms (the timer's work). */
     async sweepNoData(now = Date.now()) {
-      return repos.alarms.sweepNoData(now);
+      const raised = await repos.alarms.sweepNoData(now);
+      if (raised > 0) hub.alarmsChanged();
+      return raised;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Repositories } from '../db/repositories/index.js';
+import { alarmStreamsService, type AlarmStreamOptions } from './alarm-streams.js';
 import { alarmsService } from './alarms.js';
 import { authService } from './auth.js';
 import { dashboardsService } from './dashboards.js';
@@ -18,9 +19,15 @@ import { usersService } from './users.js';
 
 export function createServices(
   repos: Repositories,
-  opts: { hub?: LiveHub; streamOptions?: Partial<StreamOptions>; retentionDays?: number; tokenMaxDays?: number } = {},
+  opts: {
+    hub?: LiveHub;
+    streamOptions?: Partial<StreamOptions>;
+    alarmStreamOptions?: Partial<AlarmStreamOptions>;
+    retentionDays?: number;
+    tokenMaxDays?: number;
+  } = {},
 ) {
-  const { hub = new LiveHub(), streamOptions, retentionDays = 0, tokenMaxDays } = opts;
+  const { hub = new LiveHub(), streamOptions, alarmStreamOptions, retentionDays = 0, tokenMaxDays } = opts;
   const auth = authService(repos, { hub, tokenMaxDays });
   const subscriptions = subscriptionsService(repos, hub);
   const users = usersService(repos, hub);
@@ -47,7 +54,8 @@ export function createServices(
     energy,
     streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
-    alarms: alarmsService(repos),
+    alarms: alarmsService(repos, hub),
+    alarmStreams: alarmStreamsService(repos, hub, { ...streamOptions, ...alarmStreamOptions }),
   };
 }
 

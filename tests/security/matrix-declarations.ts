@@ -170,6 +170,8 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'DELETE /api/alarm-rules/:ruleId': write('alarm-rule'),
   // Every signed-in user lists the alarms of the sites they see (none: an empty page).
   'GET /api/alarms': self,
+  // Each listener hears only the alarm changes of the sites it sees.
+  'GET /api/alarms/stream': { ...self, stream: true },
   // Viewers read alarms but do not acknowledge or clear them: that is a technician's promise to act.
   'POST /api/alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),
   'POST /api/alarms/:alarmId/clear': write('alarm', { body: () => ({ reason: 'fixed' }) }),
@@ -232,6 +234,7 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'GET /subscriptions/:subscriptionId/delete': owner('subscription'),
   'POST /subscriptions/:subscriptionId/delete': owner('subscription'),
   'GET /alarms': self,
+  'GET /alarms/badge': self,
   'GET /sites/:siteId/alarm-rules': read('site'),
   'POST /sites/:siteId/alarm-rules': write('site', {
     body: (t) => ({ target: `metric:${t.metrics[0].id}`, condition: 'above', threshold: 5, severity: 'minor' }),

@@ -15,7 +15,7 @@ beforeEach(async () => {
   await app.services.readings.ingest(tech, [
     { metricId: soc.id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 4 },
   ]);
-  alarmId = (await app.services.alarms.attention(tech))[0].id;
+  alarmId = (await app.services.alarms.attention(tech)).alarms[0].id;
 });
 afterEach(async () => app.close());
 
@@ -44,6 +44,29 @@ describe('GET /alarms', () => {
     const outsider = await (await signIn(app, w.outsider.email)).get('/alarms');
     expect(outsider.body).toContain('No alarms need attention.');
     expect(outsider.body).not.toContain('Main Battery');
+  });
+});
+
+describe('GET /alarms?siteId= and /alarms/badge', () => {
+  it("When a viewer opens a site's alarms, then they show under the site's name and follow live changes; an outsider gets 404", async () => {
+    const viewer = await signIn(app, w.viewer.email);
+    const page = await viewer.get(`/alarms?siteId=${w.site.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>Alarms of Main Site</h1>');
+    expect(page.body).toContain('Main Battery');
+    expect(page.body).toContain(`hx-get="/alarms?siteId=${w.site.id}" hx-trigger="alarms-changed from:body"`);
+    expect(page.body).toContain('src="/assets/alarms-live.js"');
+    const other = await viewer.get(`/alarms?siteId=${w.otherSite.id}`);
+    expect(other.statusCode).toBe(404);
+  });
+
+  it('When the badge is fetched alone, then it is the count of active alarms, and empty once acknowledged', async () => {
+    const browser = await signIn(app, w.technician.email);
+    const badge = await browser.get('/alarms/badge', HX);
+    expect(badge.statusCode).toBe(200);
+    expect(badge.body).toContain('<span class="badge">1<span class="visually-hidden"> active</span></span>');
+    await browser.post(`/alarms/${alarmId}/acknowledge`, { comment: '' });
+    expect((await browser.get('/alarms/badge', HX)).body).not.toContain('class="badge"');
   });
 });
 

@@ -70,6 +70,13 @@ const ruleProblemsOf = (spec: RuleSpec) => ruleProblems(spec).map((p) => ({ path
 const visibleSites = (actor: Actor) => (actor.isAdmin ? null : [...actor.roles.keys()]);
 
 export function alarmsService(repos: Repositories, hub: LiveHub) {
+  /** What a rule watches, in words: "Main Battery / State of charge" or "Every battery's soc". */
+  async function targetOf(r: AlarmRule) {
+    if (!r.metricId) return `Every ${r.deviceType}'s ${r.metricKey}`;
+    const metric = await repos.metrics.findById(r.metricId);
+    const device = metric && (await repos.devices.findById(metric.deviceId));
+    return metric && device ? `${device.name} / ${metric.name}` : r.metricId;
+  }
   async function loadRule(actor: Actor, ruleId: string) {
     const rule = await repos.alarms.findRule(ruleId);
     requireView(actor, rule?.siteId, ruleNotFound);
@@ -229,6 +236,25 @@ export function alarmsService(repos: Repositories, hub: LiveHub) {
       if (kind === 'type' && a && b && isDeviceType(a) && /^[a-z][a-z0-9_]*$/.test(b) && b.length <= 64)
         return this.createForSite(actor, siteId, { ...fields, deviceType: a, metricKey: b });
       throw invalid([{ path: '/target', message: 'Choose a metric or a device type of this site' }]);
+    },
+
+    /** The rule's edit form: the rule, what it watches, its site; for those who may change it. */
+    async ruleEditor(actor: Actor, ruleId: string) {
+      const rule = await loadRule(actor, ruleId);
+      requireManageDevices(actor, rule.siteId, ruleNotFound, 'manage alarm rules on this site');
+      const site = (await repos.sites.findById(rule.siteId))!;
+      return { rule: ruleView(rule), target: await targetOf(rule), site: { id: site.id, name: site.name } };
+    },
+
+    /** The device page's rules: every rule that covers one of its metrics, and whether the actor may edit them. */
+    async deviceRules(actor: Actor, deviceId: string) {
+      const device = await repos.devices.findById(deviceId);
+      requireView(actor, device?.siteId, () => new errors.DEVICE_NOT_FOUND());
+      const seen = new Map<string, RuleView & { target: string }>();
+      for (const m of await repos.metrics.listByDevice(deviceId))
+        for (const r of await repos.alarms.rulesCovering(m.pk))
+          if (!seen.has(r.id)) seen.set(r.id, { ...ruleView(r), target: await targetOf(r) });
+      return { rules: [...seen.values()], canManage: canManageDevices(actor, device!.siteId) };
     },
 
     /** Raises no_data alarms (the timer's work). */

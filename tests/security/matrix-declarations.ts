@@ -241,6 +241,8 @@ export const DECLARATIONS: Record<string, Declaration> = {
   }),
   'POST /alarm-rules/:ruleId/enabled': write('alarm-rule', { body: () => ({ enabled: 'false' }) }),
   'POST /alarm-rules/:ruleId/delete': write('alarm-rule'),
+  'GET /alarm-rules/:ruleId/edit': write('alarm-rule'),
+  'POST /alarm-rules/:ruleId/edit': write('alarm-rule', { body: () => ({ severity: 'minor' }) }),
   'POST /alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),
   'POST /alarms/:alarmId/clear': write('alarm', { body: () => ({ reason: 'fixed' }) }),
   'GET /account/tokens': self,

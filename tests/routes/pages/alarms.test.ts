@@ -113,7 +113,9 @@ describe('GET /sites/:siteId/alarm-rules', () => {
     const listed = await browser.get(`/sites/${w.site.id}/alarm-rules?done=added`);
     expect(listed.body).toContain('Rule added.');
     expect(listed.body).toContain('below 10 (clears at 15) for 300 s');
-    const ruleId = /action="\/alarm-rules\/([^/]+)\/enabled"/.exec(listed.body.split('clears at 15').slice(1).join(''))![1];
+    const ruleId = /action="\/alarm-rules\/([^/]+)\/enabled"/.exec(
+      listed.body.split('clears at 15').slice(1).join(''),
+    )![1];
     const off = await browser.post(`/alarm-rules/${ruleId}/enabled`, { enabled: 'false' });
     expect(off.headers.location).toBe(`/sites/${w.site.id}/alarm-rules?done=changed`);
     expect((await app.services.alarms.getRule((await app.services.auth.loadActor(w.admin.id))!, ruleId)).enabled).toBe(

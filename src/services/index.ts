@@ -16,6 +16,7 @@ import { subscriptionsService } from './subscriptions.js';
 import { telemetryService } from './telemetry.js';
 import { timeseriesService } from './timeseries.js';
 import { usersService } from './users.js';
+import { webhooksService, type WebhookOptions } from './webhooks.js';
 
 export function createServices(
   repos: Repositories,
@@ -25,6 +26,7 @@ export function createServices(
     alarmStreamOptions?: Partial<AlarmStreamOptions>;
     retentionDays?: number;
     tokenMaxDays?: number;
+    webhookOptions?: Partial<WebhookOptions>;
   } = {},
 ) {
   const { hub = new LiveHub(), streamOptions, alarmStreamOptions, retentionDays = 0, tokenMaxDays } = opts;
@@ -55,6 +57,7 @@ export function createServices(
     streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
     alarms: alarmsService(repos, hub),
+    webhooks: webhooksService(repos, hub, opts.webhookOptions),
     alarmStreams: alarmStreamsService(repos, hub, { ...streamOptions, ...alarmStreamOptions }),
   };
 }

@@ -176,6 +176,16 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'POST /api/alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),
   'POST /api/alarms/:alarmId/clear': write('alarm', { body: () => ({ reason: 'fixed' }) }),
 
+  // Webhooks carry a secret and reach outside: admins only.
+  'GET /api/sites/:siteId/webhooks': siteAdmin,
+  'POST /api/sites/:siteId/webhooks': {
+    ...siteAdmin,
+    body: () => ({ url: 'https://hooks.example.com/new', secret: 'a secret of sixteen+' }),
+  },
+  'PATCH /api/sites/:siteId/webhooks/:webhookId': { ...siteAdmin, body: () => ({ enabled: false }) },
+  'DELETE /api/sites/:siteId/webhooks/:webhookId': siteAdmin,
+  'GET /api/sites/:siteId/webhooks/:webhookId/deliveries': siteAdmin,
+
   // ---- API: subscriptions and their stream ----
   'GET /api/subscriptions': self,
   // Any member may subscribe to what they see; an invisible metric is an unknown one (422).

@@ -251,6 +251,12 @@ export const DECLARATIONS: Record<string, Declaration> = {
   }),
   'POST /alarm-rules/:ruleId/enabled': write('alarm-rule', { body: () => ({ enabled: 'false' }) }),
   'POST /alarm-rules/:ruleId/delete': write('alarm-rule'),
+  'GET /sites/:siteId/webhooks': siteAdmin,
+  'POST /sites/:siteId/webhooks': {
+    ...siteAdmin,
+    body: () => ({ url: 'https://hooks.example.com/page', secret: 'a secret of sixteen+', severities: 'critical' }),
+  },
+  'POST /sites/:siteId/webhooks/:webhookId/delete': siteAdmin,
   'GET /alarm-rules/:ruleId/edit': write('alarm-rule'),
   'POST /alarm-rules/:ruleId/edit': write('alarm-rule', { body: () => ({ severity: 'minor' }) }),
   'POST /alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),

@@ -96,6 +96,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     dailyFoldMs: config.dailyFoldMs,
     tokenMaxDays: config.tokenMaxDays,
     streamRecheckMs: config.streamRecheckMs,
+    webhooks: config.webhooks,
   });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });

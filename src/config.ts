@@ -28,6 +28,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_WINDOW_SECONDS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
   MQTT_PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   MQTT_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  WEBHOOK_ALLOW_HOSTS: Type.Optional(Type.String({ maxLength: 2000 })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -73,6 +74,13 @@ export interface Config {
    * a free port (tests). There is no default port: 1883 is usually another broker's.
    */
   mqtt: { port: number; host: string } | null;
+  /**
+   * Alarm webhooks (docs/alarms.md, "Webhooks"). `allowHosts` (WEBHOOK_ALLOW_HOSTS, comma-separated
+   * host names or addresses as written in URLs) may resolve to loopback or private addresses, which
+   * are refused otherwise. The rest is not an environment variable: how often the outbox is emptied
+   * (0: never, tests call it) and the first retry's delay.
+   */
+  webhooks: { allowHosts: string[]; dispatchMs: number; retryBaseMs: number };
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
@@ -137,7 +145,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     mqtt: mqttPort === null ? null : { port: mqttPort, host: e.MQTT_HOST ?? '127.0.0.1' },
     dailyFoldMs: 5_000,
+    webhooks: { allowHosts: hostList(e.WEBHOOK_ALLOW_HOSTS), dispatchMs: 2_000, retryBaseMs: 30_000 },
   };
+}
+
+/** "a.example, 127.0.0.1, [::1]" → ["a.example", "127.0.0.1", "::1"]: lower case, without brackets. */
+function hostList(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((h) =>
+      h
+        .trim()
+        .toLowerCase()
+        .replace(/^\[|\]$/g, ''),
+    )
+    .filter(Boolean);
 }
 
 function parseTrustProxy(v: string | undefined): boolean | number | string {
@@ -185,6 +207,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Off in tests: a fold at a random moment would change what a test sees; tests that need it set it.
     dailyFoldMs: 0,
     mqtt: null,
+    // Off in tests: a webhook test turns it on with the receiver's host allowed.
+    webhooks: { allowHosts: [], dispatchMs: 0, retryBaseMs: 30_000 },
     ...overrides,
   };
 }

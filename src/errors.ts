@@ -31,6 +31,7 @@ export const errors = {
   SUBSCRIPTION_NOT_FOUND: E('SUBSCRIPTION_NOT_FOUND', 'Subscription not found', 404),
   ALARM_RULE_NOT_FOUND: E('ALARM_RULE_NOT_FOUND', 'Alarm rule not found', 404),
   ALARM_NOT_FOUND: E('ALARM_NOT_FOUND', 'Alarm not found', 404),
+  WEBHOOK_NOT_FOUND: E('WEBHOOK_NOT_FOUND', 'Webhook not found', 404),
   NOT_FOUND: E('NOT_FOUND', 'Not found', 404),
   EMAIL_TAKEN: E('EMAIL_TAKEN', 'A user with this email already exists', 409),
   METRIC_KEY_TAKEN: E('METRIC_KEY_TAKEN', 'This device already has a metric with key "%s"', 409),

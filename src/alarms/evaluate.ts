@@ -57,8 +57,12 @@ export function clears(rule: RuleSpec, v: number): boolean {
       return v <= (rule.clearThreshold ?? rule.threshold!);
     case 'below':
       return v >= (rule.clearThreshold ?? rule.threshold!);
-    case 'outside':
-      return !holds(rule, v);
+    case 'outside': {
+      // The clear margin narrows the band an open alarm must come back into: "outside 10..20, margin 2"
+      // clears only at 12..18.
+      const m = rule.clearThreshold ?? 0;
+      return v >= rule.low! + m && v <= rule.high! - m;
+    }
     case 'no_data':
       return true;
   }
@@ -132,8 +136,10 @@ export function describeRule(rule: RuleSpec): string {
       const clear = rule.clearThreshold !== null ? ` (clears at ${num(rule.clearThreshold)})` : '';
       return `${rule.condition} ${num(rule.threshold)}${clear}${held}`;
     }
-    case 'outside':
-      return `outside ${num(rule.low)}..${num(rule.high)}${held}`;
+    case 'outside': {
+      const clear = rule.clearThreshold ? ` (clears ${num(rule.clearThreshold)} inside)` : '';
+      return `outside ${num(rule.low)}..${num(rule.high)}${clear}${held}`;
+    }
     case 'no_data':
       return `no data for ${num(rule.noDataMinutes)} min`;
   }
@@ -164,9 +170,16 @@ export function ruleProblems(rule: RuleSpec): { field: keyof RuleSpec; message: 
     case 'outside':
       need('low');
       need('high');
-      none('threshold', 'clearThreshold', 'noDataMinutes');
+      none('threshold', 'noDataMinutes');
       if (rule.low !== null && rule.high !== null && !(rule.low < rule.high))
         out.push({ field: 'high', message: 'Must be greater than low' });
+      else if (rule.low !== null && rule.high !== null && rule.clearThreshold !== null) {
+        // For a band it is a margin inside both edges: 0 up to less than half the band.
+        if (rule.clearThreshold < 0)
+          out.push({ field: 'clearThreshold', message: 'Must be 0 or more (a margin inside the band)' });
+        else if (rule.clearThreshold * 2 >= rule.high - rule.low)
+          out.push({ field: 'clearThreshold', message: 'Must be less than half the band (high − low)' });
+      }
       break;
     case 'no_data':
       need('noDataMinutes');

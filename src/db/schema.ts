@@ -406,3 +406,87 @@ export const alarms = sqliteTable(
     index('alarms_raised_idx').on(t.raisedAt),
   ],
 );
+
+/**
+ * Every change of an alarm that people and webhooks hear about (raised, acknowledged, cleared,
+ * severity changed), written in the transaction that made it. `seq` orders them for every process:
+ * live streams read what is newer than the last they sent, so a change made by another process on
+ * the same database reaches them too. A moving `last_seen` or peak is not an event. Kept a day.
+ */
+export const alarmEvents = sqliteTable(
+  'alarm_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    alarmId: text('alarm_id')
+      .notNull()
+      .references(() => alarms.id, { onDelete: 'cascade' }),
+    siteId: text('site_id').notNull(),
+    kind: text('kind', { enum: ['raised', 'acknowledged', 'cleared', 'updated'] }).notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('alarm_events_at_idx').on(t.at)],
+);
+
+/** A site's webhook (docs/alarms.md, "Webhooks"). The secret signs each delivery; the API never shows it again. */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    secret: text('secret').notNull(),
+    /** Comma-separated severities it is sent, e.g. "critical,major". */
+    severities: text('severities').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('webhooks_site_idx').on(t.siteId)],
+);
+
+/**
+ * The outbox: one row per alarm change and webhook, written in the transaction of the change, so a
+ * restart loses nothing. The body is fixed when it is written (every attempt signs the same bytes).
+ * A process claims due rows by setting `locked_until`, so two processes do not send one at once.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    alarmId: text('alarm_id').notNull(),
+    body: text('body').notNull(),
+    state: text('state', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lockedUntil: integer('locked_until'),
+    createdAt: createdAt(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.state, t.nextAttemptAt),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
+  ],
+);
+
+/** Each attempt at a delivery: when, how it ended (status code or error), how long it took. */
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    ok: integer('ok', { mode: 'boolean' }).notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.at)],
+);

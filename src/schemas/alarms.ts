@@ -26,7 +26,8 @@ const ruleFields = {
     Type.Number({
       minimum: -1e15,
       maximum: 1e15,
-      description: 'above/below: the value an open alarm clears at (hysteresis); default the threshold',
+      description:
+        'above/below: the value an open alarm clears at (hysteresis); default the threshold. outside: a margin inside both edges of the band (default 0)',
     }),
   ),
   forSeconds: Type.Optional(
@@ -161,5 +162,12 @@ export const PageAlarmRuleBody = Type.Object(
   { additionalProperties: false },
 );
 export type PageAlarmRuleBody = Static<typeof PageAlarmRuleBody>;
+/** The rule edit form: every field of a rule but its condition and place (an empty number removes it). */
+export const PageEditRuleBody = Type.Object(
+  { ...Type.Omit(UpdateAlarmRuleBody, ['condition']).properties },
+  { additionalProperties: false },
+);
+export type PageEditRuleBody = Static<typeof PageEditRuleBody>;
+export const EditRuleQuery = Type.Object({ device: Type.Optional(Id) });
 export const PageRuleEnabledBody = Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false });
 export const SiteRuleParams = Type.Object({ siteId: Id, ruleId: Id });

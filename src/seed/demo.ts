@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Repositories } from '../db/repositories/index.js';
 import { defaultMetricsFor, type DeviceType } from '../domain/device-types.js';
 import { hashPassword } from '../services/passwords.js';
+import { seedDemoAlarmRules } from './demo-alarms.js';
 
 interface DemoDevice {
   name: string;
@@ -151,6 +152,7 @@ export async function seedDemo(
       );
     }
   }
+  await seedDemoAlarmRules(repos, siteIds);
   for (const u of DEMO_USERS) {
     const user = await repos.users.create({ email: u.email, name: u.name, passwordHash, isAdmin: u.isAdmin }, null);
     for (const m of u.sites) await repos.sites.setMember(siteIds.get(m.site)!, user.id, m.role, null);

@@ -1,7 +1,8 @@
 // Alarm rules and alarms: who may see and change them follows the metric's site (policy.ts), on every
 // surface. Evaluation itself runs in the readings' transaction (db/repositories/alarms.ts).
 import { describeRule, ruleProblems, type RuleSpec } from '../alarms/evaluate.js';
-import type { AlarmRow, AlarmRule, AlarmRuleInput, AlarmState } from '../db/repositories/alarms.js';
+import { alarmView } from '../alarms/view.js';
+import type { AlarmRule, AlarmRuleInput } from '../db/repositories/alarms.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { decodeCursor, toPage } from '../db/repositories/page.js';
 import { errors, invalid } from '../errors.js';
@@ -13,6 +14,7 @@ import type {
   UpdateAlarmRuleBody,
 } from '../schemas/alarms.js';
 import { canManageDevices, requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
+import type { LiveHub } from './live.js';
 import { iso } from './views.js';
 import { isDeviceType } from '../domain/device-types.js';
 
@@ -42,30 +44,6 @@ export const ruleView = (r: AlarmRule) => ({
 });
 export type RuleView = ReturnType<typeof ruleView>;
 
-const stateOf = (a: AlarmRow): Exclude<AlarmState, 'open'> =>
-  a.clearedAt !== null ? 'cleared' : a.acknowledgedAt !== null ? 'acknowledged' : 'active';
-
-export const alarmView = (a: AlarmRow) => ({
-  id: a.id,
-  ruleId: a.ruleId,
-  summary: a.summary,
-  site: { id: a.siteId, name: a.siteName },
-  device: { id: a.deviceId, name: a.deviceName },
-  metric: { id: a.metricId, name: a.metricName, unit: a.metricUnit },
-  severity: a.severity,
-  state: stateOf(a),
-  raisedAt: iso(a.raisedAt),
-  lastSeen: iso(a.lastSeen),
-  peakValue: a.peakValue,
-  acknowledgedBy: a.acknowledgedBy === null ? null : { id: a.acknowledgedBy, name: a.acknowledgedByName },
-  acknowledgedAt: a.acknowledgedAt === null ? null : iso(a.acknowledgedAt),
-  ackComment: a.ackComment,
-  clearedAt: a.clearedAt === null ? null : iso(a.clearedAt),
-  clearedBy: a.clearedBy,
-  clearReason: a.clearReason,
-});
-export type AlarmView = ReturnType<typeof alarmView>;
-
 type RuleFields = Partial<Omit<CreateAlarmRuleBody, 'condition' | 'severity'>> &
   Pick<AlarmRuleInput, 'condition' | 'severity'>;
 
@@ -91,7 +69,14 @@ const ruleProblemsOf = (spec: RuleSpec) => ruleProblems(spec).map((p) => ({ path
 
 const visibleSites = (actor: Actor) => (actor.isAdmin ? null : [...actor.roles.keys()]);
 
-export function alarmsService(repos: Repositories) {
+export function alarmsService(repos: Repositories, hub: LiveHub) {
+  /** What a rule watches, in words: "Main Battery / State of charge" or "Every battery's soc". */
+  async function targetOf(r: AlarmRule) {
+    if (!r.metricId) return `Every ${r.deviceType}'s ${r.metricKey}`;
+    const metric = await repos.metrics.findById(r.metricId);
+    const device = metric && (await repos.devices.findById(metric.deviceId));
+    return metric && device ? `${device.name} / ${metric.name}` : r.metricId;
+  }
   async function loadRule(actor: Actor, ruleId: string) {
     const rule = await repos.alarms.findRule(ruleId);
     requireView(actor, rule?.siteId, ruleNotFound);
@@ -141,13 +126,16 @@ export function alarmsService(repos: Repositories) {
       // A new condition starts from its own fields: the old condition's numbers do not carry over.
       const base = patch.condition && patch.condition !== rule.condition ? {} : rule;
       const merged = { ...base, condition: rule.condition, severity: rule.severity, enabled: rule.enabled, ...patch };
-      return ruleView(await repos.alarms.updateRule(rule, checked(merged), actor.id));
+      const updated = await repos.alarms.updateRule(rule, checked(merged), actor.id);
+      hub.alarmsChanged();
+      return ruleView(updated);
     },
 
     async deleteRule(actor: Actor, ruleId: string) {
       const rule = await loadRule(actor, ruleId);
       requireManageDevices(actor, rule.siteId, ruleNotFound, 'manage alarm rules on this site');
       await repos.alarms.deleteRule(rule, actor.id);
+      hub.alarmsChanged();
       return ruleView(rule);
     },
 
@@ -169,15 +157,25 @@ export function alarmsService(repos: Repositories) {
       return { items: page.items.map(alarmView), nextCursor: page.nextCursor };
     },
 
-    /** The fleet page: alarms that still need someone, active first and most severe first, and what the actor may do. */
-    async attention(actor: Actor, limit = 200) {
+    /**
+     * The alarms page (the fleet, or one site): alarms that still need someone, active first and most
+     * severe first, and what the actor may do with each.
+     */
+    async attention(actor: Actor, siteId?: string, limit = 200) {
+      let site: { id: string; name: string } | null = null;
+      if (siteId !== undefined) {
+        await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
+        const found = (await repos.sites.findById(siteId))!;
+        site = { id: found.id, name: found.name };
+      }
       const rows = await repos.alarms.listAlarms(
-        { siteIds: visibleSites(actor), state: 'open' },
+        { siteIds: visibleSites(actor), siteId, state: 'open' },
         limit,
         undefined,
         'attention',
       );
-      return rows.map((a) => ({ ...alarmView(a), canManage: canManageDevices(actor, a.siteId) }));
+      const alarms = rows.map((a) => ({ ...alarmView(a), canManage: canManageDevices(actor, a.siteId) }));
+      return { site, alarms };
     },
 
     /** The navigation badge: open alarms nobody has acknowledged yet, on the actor's sites. */
@@ -194,6 +192,7 @@ export function alarmsService(repos: Repositories) {
       requireManageDevices(actor, alarm.siteId, alarmNotFound, 'acknowledge alarms on this site');
       const text = comment?.trim() || null;
       if (!(await repos.alarms.acknowledge(alarmId, actor.id, text))) throw new errors.ALARM_ACKNOWLEDGED();
+      hub.alarmsChanged();
       return alarmView((await repos.alarms.findAlarm(alarmId))!);
     },
 
@@ -201,6 +200,7 @@ export function alarmsService(repos: Repositories) {
       const alarm = await loadAlarm(actor, alarmId);
       requireManageDevices(actor, alarm.siteId, alarmNotFound, 'clear alarms on this site');
       if (!(await repos.alarms.clear(alarmId, actor.id, reason.trim()))) throw new errors.ALARM_CLEARED();
+      hub.alarmsChanged();
       return alarmView((await repos.alarms.findAlarm(alarmId))!);
     },
 
@@ -238,9 +238,30 @@ export function alarmsService(repos: Repositories) {
       throw invalid([{ path: '/target', message: 'Choose a metric or a device type of this site' }]);
     },
 
+    /** The rule's edit form: the rule, what it watches, its site; for those who may change it. */
+    async ruleEditor(actor: Actor, ruleId: string) {
+      const rule = await loadRule(actor, ruleId);
+      requireManageDevices(actor, rule.siteId, ruleNotFound, 'manage alarm rules on this site');
+      const site = (await repos.sites.findById(rule.siteId))!;
+      return { rule: ruleView(rule), target: await targetOf(rule), site: { id: site.id, name: site.name } };
+    },
+
+    /** The device page's rules: every rule that covers one of its metrics, and whether the actor may edit them. */
+    async deviceRules(actor: Actor, deviceId: string) {
+      const device = await repos.devices.findById(deviceId);
+      requireView(actor, device?.siteId, () => new errors.DEVICE_NOT_FOUND());
+      const seen = new Map<string, RuleView & { target: string }>();
+      for (const m of await repos.metrics.listByDevice(deviceId))
+        for (const r of await repos.alarms.rulesCovering(m.pk))
+          if (!seen.has(r.id)) seen.set(r.id, { ...ruleView(r), target: await targetOf(r) });
+      return { rules: [...seen.values()], canManage: canManageDevices(actor, device!.siteId) };
+    },
+
     /** Raises no_data alarms (the timer's work). */
     async sweepNoData(now = Date.now()) {
-      return repos.alarms.sweepNoData(now);
+      const raised = await repos.alarms.sweepNoData(now);
+      if (raised > 0) hub.alarmsChanged();
+      return raised;
     },
   };
 }

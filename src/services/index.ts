@@ -1,4 +1,5 @@
 import type { Repositories } from '../db/repositories/index.js';
+import { alarmStreamsService, type AlarmStreamOptions } from './alarm-streams.js';
 import { alarmsService } from './alarms.js';
 import { authService } from './auth.js';
 import { dashboardsService } from './dashboards.js';
@@ -15,12 +16,20 @@ import { subscriptionsService } from './subscriptions.js';
 import { telemetryService } from './telemetry.js';
 import { timeseriesService } from './timeseries.js';
 import { usersService } from './users.js';
+import { webhooksService, type WebhookOptions } from './webhooks.js';
 
 export function createServices(
   repos: Repositories,
-  opts: { hub?: LiveHub; streamOptions?: Partial<StreamOptions>; retentionDays?: number; tokenMaxDays?: number } = {},
+  opts: {
+    hub?: LiveHub;
+    streamOptions?: Partial<StreamOptions>;
+    alarmStreamOptions?: Partial<AlarmStreamOptions>;
+    retentionDays?: number;
+    tokenMaxDays?: number;
+    webhookOptions?: Partial<WebhookOptions>;
+  } = {},
 ) {
-  const { hub = new LiveHub(), streamOptions, retentionDays = 0, tokenMaxDays } = opts;
+  const { hub = new LiveHub(), streamOptions, alarmStreamOptions, retentionDays = 0, tokenMaxDays } = opts;
   const auth = authService(repos, { hub, tokenMaxDays });
   const subscriptions = subscriptionsService(repos, hub);
   const users = usersService(repos, hub);
@@ -47,7 +56,9 @@ export function createServices(
     energy,
     streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
-    alarms: alarmsService(repos),
+    alarms: alarmsService(repos, hub),
+    webhooks: webhooksService(repos, hub, opts.webhookOptions),
+    alarmStreams: alarmStreamsService(repos, hub, { ...streamOptions, ...alarmStreamOptions }),
   };
 }
 

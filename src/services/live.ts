@@ -28,6 +28,7 @@ export class LiveHub {
   private readonly access = new Set<AccessListener>();
   private readonly subs = new Set<SubscriptionListener>();
   private readonly closers = new Set<() => void>();
+  private readonly alarms = new Set<() => void>();
 
   constructor(private readonly bufferSize = DEFAULT_BUFFER) {}
 
@@ -89,6 +90,16 @@ export class LiveHub {
   onSubscriptionChanged(l: SubscriptionListener) {
     this.subs.add(l);
     return () => this.subs.delete(l);
+  }
+
+  /** This process changed alarms (or may have): alarm streams look for new events now, not at their next poll. */
+  alarmsChanged(): void {
+    for (const l of this.alarms) l();
+  }
+
+  onAlarmsChanged(l: () => void) {
+    this.alarms.add(l);
+    return () => this.alarms.delete(l);
   }
 
   onClose(l: () => void) {

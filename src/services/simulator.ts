@@ -5,7 +5,7 @@
 import type { FleetDevice } from '../db/repositories/fleet.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { DEFAULT_METRICS, DEFAULT_RATED_KW, isDeviceType, type DeviceType } from '../domain/device-types.js';
-import { createSiteModel, type SiteModel } from '../simulator/index.js';
+import { createSiteModel, loggerSilent, type SiteModel } from '../simulator/index.js';
 import type { ReadingsService } from './readings.js';
 import { HOUR_MS, MINUTE_MS } from '../time.js';
 
@@ -18,7 +18,7 @@ interface DrivenSite {
   model: SiteModel;
   /** What the model was built from: a site whose devices, ratings or place change gets a new one. */
   spec: string;
-  metrics: { deviceId: string; pk: number; id: string; key: string; offset: number }[];
+  metrics: { deviceId: string; type: DeviceType; pk: number; id: string; key: string; offset: number }[];
 }
 
 export function simulatorService(repos: Repositories, readings: ReadingsService, log: Log) {
@@ -56,7 +56,7 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
           // Counters continue from their stored value after a restart (or a new model) instead of falling back to 0.
           const offset =
             known?.metrics.find((k) => k.pk === m.pk)?.offset ?? (m.kind === 'counter' ? (m.latestValue ?? 0) : 0);
-          metrics.push({ deviceId: d.deviceId, pk: m.pk, id: m.id, key: m.key, offset });
+          metrics.push({ deviceId: d.deviceId, type: d.type as DeviceType, pk: m.pk, id: m.id, key: m.key, offset });
         }
       }
       if (metrics.length > 0) next.set(siteId, { model, spec, metrics });
@@ -68,13 +68,16 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
     const rows = [];
     for (const { model, metrics } of driven.values()) {
       const values = model.step(ts);
-      for (const m of metrics)
+      for (const m of metrics) {
+        // The device ran on (its model stepped), but its logger sent nothing.
+        if (loggerSilent(m.type, m.deviceId, ts)) continue;
         rows.push({
           metricPk: m.pk,
           metricId: m.id,
           ts,
           value: Math.round((values.get(m.deviceId)![m.key] + m.offset) * 1000) / 1000,
         });
+      }
     }
     return rows;
   }

@@ -12,6 +12,7 @@ export { windPowerCurve, WIND_CUT_IN_MS, WIND_CUT_OUT_MS, WIND_RATED_MS } from '
 export { BATTERY_HOURS, SOC_MAX, SOC_MIN } from './models-storage.js';
 export { clearSkyFactor, solarElevation } from './sun.js';
 export { localTime } from './local-time.js';
+export { loggerSilent } from './outages.js';
 export type { LocalTime } from './local-time.js';
 export { createOrnsteinUhlenbeck, gaussian, hashSeed, mulberry32 } from './random.js';
 export type { OrnsteinUhlenbeck, Rng } from './random.js';

@@ -3,7 +3,7 @@
 import { clamp, createClock, round3 } from './common.js';
 import type { ModelContext } from './common.js';
 import type { Stepper } from './metrics.js';
-import { createOrnsteinUhlenbeck, hashSeed } from './random.js';
+import { createOrnsteinUhlenbeck, hashSeed, mulberry32 } from './random.js';
 import { clearSkyFactor, solarElevation } from './sun.js';
 import { createClouds, createWind } from './weather.js';
 
@@ -68,12 +68,27 @@ export function windPowerCurve(speedMs: number, ratedKw: number): number {
   return (ratedKw * (cube(speedMs) - cube(WIND_CUT_IN_MS))) / (cube(WIND_RATED_MS) - cube(WIND_CUT_IN_MS));
 }
 
+/** A turbine trips (a grid fault, a pitch or converter alarm) about once in two days of producing. */
+const TRIPS_PER_S = 1 / (2 * 86_400);
+
+/**
+ * Wind through the power curve; now and then, while producing, it trips and stands still for
+ * 40 minutes to 2 hours (power 0 in good wind: what the demo's turbine alarm rule watches for).
+ */
 export function createWindModel(ctx: ModelContext): Stepper<'wind_turbine'> {
   const clock = createClock();
   const wind = createWind(ctx.weatherSeed, hashSeed(ctx.rng(), 'gusts'));
+  // Its own stream, so the wind and the other devices' randomness stay what they were.
+  const trips = mulberry32(hashSeed(ctx.rng(), 'trips'));
+  let trippedS = 0;
   return (ts) => {
-    const speed = wind(clock(ts));
-    return { wind_speed: round3(speed), power: round3(windPowerCurve(speed, ctx.ratedKw)) };
+    const dtS = clock(ts);
+    const speed = wind(dtS);
+    let power = windPowerCurve(speed, ctx.ratedKw);
+    if (trippedS > 0) trippedS -= dtS;
+    else if (power > 0 && dtS > 0 && trips() < 1 - Math.exp(-TRIPS_PER_S * dtS)) trippedS = 2400 + 4800 * trips();
+    if (trippedS > 0) power = 0;
+    return { wind_speed: round3(speed), power: round3(power) };
   };
 }
 

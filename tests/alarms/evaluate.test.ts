@@ -80,6 +80,24 @@ describe('evaluate', () => {
       { kind: 'clear', at: 5, value: 50.1 },
     ]);
   });
+
+  it('When a band has a clear margin, then an open alarm clears only once the value is that far inside both edges', () => {
+    const band = rule({ condition: 'outside', low: 10, high: 20, clearThreshold: 2 });
+    const { transitions, standing } = evaluate(band, null, [
+      [1, 21],
+      [2, 19], // back inside, but within the margin: stays open, not seen
+      [3, 8], // outside on the other side: seen
+      [4, 11.9],
+      [5, 12],
+      [6, 19], // inside the band, not raising again
+    ]);
+    expect(transitions).toEqual([
+      { kind: 'raise', at: 1, value: 21 },
+      { kind: 'seen', at: 3, peak: 8 },
+      { kind: 'clear', at: 5, value: 12 },
+    ]);
+    expect(standing.firing).toBe(false);
+  });
 });
 
 describe('ruleProblems', () => {
@@ -92,6 +110,12 @@ describe('ruleProblems', () => {
     ]);
     expect(ruleProblems(rule({ condition: 'outside', low: 5, high: 5 }))).toEqual([
       { field: 'high', message: 'Must be greater than low' },
+    ]);
+    expect(ruleProblems(rule({ condition: 'outside', low: 10, high: 20, clearThreshold: 5 }))).toEqual([
+      { field: 'clearThreshold', message: 'Must be less than half the band (high − low)' },
+    ]);
+    expect(ruleProblems(rule({ condition: 'outside', low: 10, high: 20, clearThreshold: -1 }))).toEqual([
+      { field: 'clearThreshold', message: 'Must be 0 or more (a margin inside the band)' },
     ]);
     expect(ruleProblems(rule({ condition: 'no_data', noDataMinutes: 5, threshold: 1 }))).toEqual([
       { field: 'threshold', message: 'Not used by "no_data"; leave it out' },

@@ -10,13 +10,18 @@ export interface Browser {
   get(url: string, headers?: Record<string, string>): Promise<Res>;
   post(
     url: string,
-    fields: Record<string, string | number | boolean>,
+    fields: Record<string, string | number | boolean | string[]>,
     opts?: { csrf?: string | null; headers?: Record<string, string> },
   ): Promise<Res>;
 }
 
-const form = (fields: Record<string, string | number | boolean>) =>
-  new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
+/** Form fields as a browser encodes them; a list repeats its name (checkboxes). */
+const form = (fields: Record<string, string | number | boolean | string[]>) =>
+  new URLSearchParams(
+    Object.entries(fields).flatMap(([k, v]): [string, string][] =>
+      Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, String(v)]],
+    ),
+  ).toString();
 
 export const csrfOf = (html: string) =>
   /name="csrf-token" content="([^"]+)"/.exec(html)?.[1] ?? /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';

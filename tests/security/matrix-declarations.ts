@@ -170,9 +170,21 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'DELETE /api/alarm-rules/:ruleId': write('alarm-rule'),
   // Every signed-in user lists the alarms of the sites they see (none: an empty page).
   'GET /api/alarms': self,
+  // Each listener hears only the alarm changes of the sites it sees.
+  'GET /api/alarms/stream': { ...self, stream: true },
   // Viewers read alarms but do not acknowledge or clear them: that is a technician's promise to act.
   'POST /api/alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),
   'POST /api/alarms/:alarmId/clear': write('alarm', { body: () => ({ reason: 'fixed' }) }),
+
+  // Webhooks carry a secret and reach outside: admins only.
+  'GET /api/sites/:siteId/webhooks': siteAdmin,
+  'POST /api/sites/:siteId/webhooks': {
+    ...siteAdmin,
+    body: () => ({ url: 'https://hooks.example.com/new', secret: 'a secret of sixteen+' }),
+  },
+  'PATCH /api/sites/:siteId/webhooks/:webhookId': { ...siteAdmin, body: () => ({ enabled: false }) },
+  'DELETE /api/sites/:siteId/webhooks/:webhookId': siteAdmin,
+  'GET /api/sites/:siteId/webhooks/:webhookId/deliveries': siteAdmin,
 
   // ---- API: subscriptions and their stream ----
   'GET /api/subscriptions': self,
@@ -232,12 +244,21 @@ export const DECLARATIONS: Record<string, Declaration> = {
   'GET /subscriptions/:subscriptionId/delete': owner('subscription'),
   'POST /subscriptions/:subscriptionId/delete': owner('subscription'),
   'GET /alarms': self,
+  'GET /alarms/badge': self,
   'GET /sites/:siteId/alarm-rules': read('site'),
   'POST /sites/:siteId/alarm-rules': write('site', {
     body: (t) => ({ target: `metric:${t.metrics[0].id}`, condition: 'above', threshold: 5, severity: 'minor' }),
   }),
   'POST /alarm-rules/:ruleId/enabled': write('alarm-rule', { body: () => ({ enabled: 'false' }) }),
   'POST /alarm-rules/:ruleId/delete': write('alarm-rule'),
+  'GET /sites/:siteId/webhooks': siteAdmin,
+  'POST /sites/:siteId/webhooks': {
+    ...siteAdmin,
+    body: () => ({ url: 'https://hooks.example.com/page', secret: 'a secret of sixteen+', severities: 'critical' }),
+  },
+  'POST /sites/:siteId/webhooks/:webhookId/delete': siteAdmin,
+  'GET /alarm-rules/:ruleId/edit': write('alarm-rule'),
+  'POST /alarm-rules/:ruleId/edit': write('alarm-rule', { body: () => ({ severity: 'minor' }) }),
   'POST /alarms/:alarmId/acknowledge': write('alarm', { body: () => ({ comment: 'on it' }) }),
   'POST /alarms/:alarmId/clear': write('alarm', { body: () => ({ reason: 'fixed' }) }),
   'GET /account/tokens': self,

@@ -33,6 +33,7 @@ const PARAMS: Record<string, (t: Target) => string> = {
   keyId: (t) => t.ingestKey.id,
   ruleId: (t) => t.alarmRule.id,
   alarmId: (t) => t.alarm.id,
+  webhookId: (t) => t.webhook.id,
 };
 
 export function fill(pattern: string, t: Target, params: Declaration['params'] = {}): string {

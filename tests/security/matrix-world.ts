@@ -62,6 +62,8 @@ export interface Target {
   /** A rule on the first metric (above 0, so the target's readings raised an alarm) and that alarm. */
   alarmRule: { id: string };
   alarm: { id: string };
+  /** A webhook of the site (admins'); its secret is nobody's to read. */
+  webhook: { id: string; secret: string };
   /** Someone with no site at all, whose email and PASSWORD the sign-in routes are called with. */
   login: { email: string };
   /** The site's ingest key (site-wide), made by the technician; `secret` is what the device sends. */
@@ -141,6 +143,12 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
   await app.repos.sites.removeMember(site.id, cast.former.id, null);
   const ingestKey = await app.services.ingestKeys.create(technician, site.id, { name: `Secret Key ${t}` });
   const [alarm] = (await app.services.alarms.list(technician, { limit: 1, siteId: site.id })).items;
+  const webhookSecret = `whsec_${randomBytes(12).toString('hex')}`;
+  const webhook = await app.repos.webhooks.create(
+    site.id,
+    { url: 'https://hooks.example.com/sitewatt', secret: webhookSecret, severities: ['critical'], enabled: true },
+    null,
+  );
   return {
     site: { id: site.id, name: site.name },
     device: { id: device.id, name: device.name, version: device.version },
@@ -160,6 +168,7 @@ export async function createTarget(app: App, cast: Cast): Promise<Target> {
     ingestKey: { id: ingestKey.id, name: ingestKey.name, prefix: ingestKey.prefix, secret: ingestKey.key },
     alarmRule: { id: alarmRule.id },
     alarm: { id: alarm.id },
+    webhook: { id: webhook.id, secret: webhookSecret },
   };
 }
 
@@ -181,6 +190,7 @@ export function missingLike(t: Target): Target {
     ingestKey: { ...t.ingestKey, id: fresh(t.ingestKey.id) },
     alarmRule: { id: fresh(t.alarmRule.id) },
     alarm: { id: fresh(t.alarm.id) },
+    webhook: { ...t.webhook, id: fresh(t.webhook.id) },
   };
 }
 
@@ -196,6 +206,7 @@ export function idsOf(t: Target): [string, string][] {
     [t.ingestKey.id, '{ingestKeyId}'],
     [t.alarmRule.id, '{ruleId}'],
     [t.alarm.id, '{alarmId}'],
+    [t.webhook.id, '{webhookId}'],
     ...t.metrics.map((m, i): [string, string] => [m.id, `{metricId${i}}`]),
   ];
   return ids.sort((a, b) => b[0].length - a[0].length);
@@ -204,7 +215,7 @@ export function idsOf(t: Target): [string, string][] {
 /** What each actor must never read, in a body or a header: names and ids of what is not theirs. */
 export function secretsFor(actor: ActorName, t: Target): string[] {
   // A key's secret is nobody's to read, once made.
-  return [t.ingestKey.secret, ...visibleTo(actor, t)];
+  return [t.ingestKey.secret, t.webhook.secret, ...visibleTo(actor, t)];
 }
 
 function visibleTo(actor: ActorName, t: Target): string[] {
@@ -222,13 +233,25 @@ function visibleTo(actor: ActorName, t: Target): string[] {
   // The site's ingest keys are its technicians' and admins' to read.
   const key = [t.ingestKey.id, t.ingestKey.name, t.ingestKey.prefix];
   // Technicians read the site's audit trail, but not its membership rows: members are the admins' to read.
-  if (actor === 'technician') return user;
-  if (actor === 'viewer') return [...owned, ...user, ...key];
+  // Webhooks are the admins' alone.
+  if (actor === 'technician') return [...user, t.webhook.id];
+  if (actor === 'viewer') return [...owned, ...user, ...key, t.webhook.id];
   if (actor === 'admin') return owned;
   // Their own subscription still lists the ids of the metrics they lost, by design ("no longer available").
   if (actor === 'former-member')
-    return [t.site.id, t.site.name, t.device.id, t.device.name, t.alarmRule.id, t.alarm.id, ...owned, ...user, ...key];
-  return [...site, ...owned, ...user, ...key];
+    return [
+      t.site.id,
+      t.site.name,
+      t.device.id,
+      t.device.name,
+      t.alarmRule.id,
+      t.alarm.id,
+      t.webhook.id,
+      ...owned,
+      ...user,
+      ...key,
+    ];
+  return [...site, ...owned, ...user, ...key, t.webhook.id];
 }
 
 // ---- credentials ----------------------------------------------------------------------------

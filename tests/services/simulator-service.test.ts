@@ -1,15 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { DEFAULT_METRICS, DEFAULT_RATED_KW, DEVICE_TYPES } from '../../src/domain/device-types.js';
+import { DEFAULT_METRICS, DEFAULT_RATED_KW, DEVICE_TYPES, type DeviceType } from '../../src/domain/device-types.js';
 import { seedDemo } from '../../src/seed/demo.js';
 import type { LiveReading } from '../../src/services/live.js';
 import { simulatorService } from '../../src/services/simulator.js';
-import { createDeviceModel } from '../../src/simulator/index.js';
+import { createDeviceModel, loggerSilent } from '../../src/simulator/index.js';
 import { addMember, buildTestApp, createDevice, createSite, createUser, injectAs } from '../helpers/app.js';
 
 interface Row {
   site: string;
   device: string;
+  deviceId: string;
   type: string;
   key: string;
   kind: string;
@@ -39,7 +40,7 @@ afterEach(async () => {
 const rows = (): Row[] =>
   app.db.$client
     .prepare(
-      `SELECT s.name AS site, d.name AS device, d.type, m.key, m.kind, r.ts, r.value
+      `SELECT s.name AS site, d.name AS device, d.id AS deviceId, d.type, m.key, m.kind, r.ts, r.value
          FROM readings r JOIN metrics m ON m.pk = r.metric_pk JOIN devices d ON d.id = m.device_id JOIN sites s ON s.id = d.site_id
         ORDER BY m.pk, r.ts`,
     )
@@ -53,20 +54,29 @@ const DAY = Date.parse('2026-06-15T11:00:00Z');
 const TWO_HOURS = 2 * 3_600_000;
 
 describe('simulatorService.backfill on the demo fleet', () => {
-  it('When two hours are backfilled, then every demo metric gets one reading a minute, with latest values and progress in the log', async () => {
+  it('When two hours are backfilled, then every demo metric gets one reading a minute (but while its logger is silent), with latest values and progress in the log', async () => {
     const written = await sim.backfill(NIGHT, NIGHT + TWO_HOURS);
     const all = rows();
-    const perMetric = new Map<string, number[]>();
-    for (const r of all)
-      perMetric.set(`${r.device}/${r.key}`, [...(perMetric.get(`${r.device}/${r.key}`) ?? []), r.ts]);
+    const perMetric = new Map<string, { row: Row; ts: number[] }>();
+    for (const r of all) {
+      const k = `${r.device}/${r.key}`;
+      perMetric.set(k, { row: r, ts: [...(perMetric.get(k)?.ts ?? []), r.ts] });
+    }
     expect(perMetric.size).toBe(metricCount());
-    for (const [metric, ts] of perMetric)
-      expect(ts, metric).toEqual(Array.from({ length: 121 }, (_, i) => NIGHT + i * 60_000));
+    for (const [metric, { row, ts }] of perMetric)
+      expect(ts, metric).toEqual(
+        Array.from({ length: 121 }, (_, i) => NIGHT + i * 60_000).filter(
+          (t) => !loggerSilent(row.type as DeviceType, row.deviceId, t),
+        ),
+      );
     expect(written).toBe(all.length);
 
-    const latest = app.db.$client.prepare('SELECT DISTINCT latest_ts AS ts FROM metrics').all();
+    const latest = app.db.$client
+      .prepare(
+        "SELECT DISTINCT m.latest_ts AS ts FROM metrics m JOIN devices d ON d.id = m.device_id WHERE d.type != 'heat_pump'",
+      )
+      .all();
     expect(latest).toEqual([{ ts: NIGHT + TWO_HOURS }]);
-    expect(await sim.resumeFrom()).toBe(NIGHT + TWO_HOURS);
     expect(logged.some((l) => l.msg === 'simulator backfill')).toBe(true);
     expect(logged.at(-1)).toMatchObject({ msg: 'simulator backfill done', obj: { readings: written } });
   });
@@ -356,5 +366,40 @@ describe('The demo fleet as described', () => {
     }
     expect(checked).toContain('Alpine Wind Park: turbine');
     expect(checked.length).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('The demo alarm material', () => {
+  it('When the demo is seeded and five days of history are written, then its rules have raised alarms, some cleared by the data', async () => {
+    const rules = app.db.$client
+      .prepare('SELECT device_type AS type, metric_key AS key, condition FROM alarm_rules ORDER BY device_type')
+      .all();
+    expect(rules).toEqual([
+      { type: 'battery', key: 'soc', condition: 'below' },
+      { type: 'heat_pump', key: 'power', condition: 'no_data' },
+      { type: 'wind_turbine', key: 'power', condition: 'below' },
+    ]);
+    await sim.backfill(Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-11-06T00:00:00Z'));
+    const alarms = app.db.$client
+      .prepare(
+        `SELECT d.type, count(*) AS raised, count(a.cleared_at) AS cleared FROM alarms a
+           JOIN devices d ON d.id = a.device_id GROUP BY d.type ORDER BY d.type`,
+      )
+      .all() as { type: string; raised: number; cleared: number }[];
+    expect(alarms.map((a) => a.type)).toEqual(['battery', 'wind_turbine']);
+    for (const a of alarms) expect(a.cleared, a.type).toBeGreaterThan(0);
+  });
+
+  it('When the heat pump logger has been silent past its rule, then the sweep raises its no_data alarm', async () => {
+    const pump = app.db.$client.prepare("SELECT id FROM devices WHERE type = 'heat_pump'").get() as { id: string };
+    // The start of a silence: readings up to it, then none for 20 minutes.
+    let t = Date.parse('2026-11-02T00:00:00Z');
+    while (loggerSilent('heat_pump', pump.id, t)) t += 60_000;
+    while (!loggerSilent('heat_pump', pump.id, t)) t += 60_000;
+    await sim.backfill(t - 30 * 60_000, t + 15 * 60_000);
+    // Silence counts from the rule's and the metric's creation too, which are now, not then.
+    app.db.$client.prepare('UPDATE alarm_rules SET updated_at = 0').run();
+    app.db.$client.prepare('UPDATE metrics SET created_at = 0').run();
+    expect(await app.services.alarms.sweepNoData(t + 15 * 60_000)).toBe(1);
   });
 });

@@ -2,6 +2,7 @@
 // ingestion transaction (readings.ts calls `evaluateMetric`), so a reading and what it does to an
 // alarm commit together; the open-alarm unique index makes a second process's raise a no-op.
 import { describeRule, evaluate, noDataCutoff, type RuleSpec, type Severity } from '../../alarms/evaluate.js';
+import { webhookBody, type AlarmEventKind, type AlarmFacts } from '../../alarms/view.js';
 import type { Db } from '../client.js';
 import { newId } from '../ids.js';
 import type { AuditEntry } from './audit.js';
@@ -24,29 +25,7 @@ export interface AlarmRule extends AlarmRuleInput {
   updatedAt: number;
 }
 
-export interface AlarmRow {
-  id: string;
-  ruleId: string | null;
-  siteId: string;
-  siteName: string;
-  deviceId: string;
-  deviceName: string;
-  metricId: string;
-  metricName: string;
-  metricUnit: string;
-  severity: Severity;
-  summary: string;
-  raisedAt: number;
-  lastSeen: number;
-  peakValue: number | null;
-  acknowledgedBy: string | null;
-  acknowledgedByName: string | null;
-  acknowledgedAt: number | null;
-  ackComment: string | null;
-  clearedAt: number | null;
-  clearedBy: string | null;
-  clearReason: string | null;
-}
+export type AlarmRow = AlarmFacts;
 
 export type AlarmState = 'active' | 'acknowledged' | 'cleared' | 'open';
 
@@ -83,6 +62,9 @@ const STATE_SQL: Record<AlarmState, string> = {
 };
 const SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 WHEN 'minor' THEN 2 ELSE 3 END";
 
+/** Long enough for a stream to resume after a night offline; the outbox keeps its own copies. */
+const EVENTS_KEPT_MS = 24 * 60 * 60 * 1000;
+
 type MetricRule = RuleSpec & { id: string; severity: Severity };
 type RuleRow = Omit<AlarmRule, 'enabled'> & { enabled: number };
 const toRule = (r: RuleRow): AlarmRule => ({ ...r, enabled: r.enabled === 1 });
@@ -95,6 +77,31 @@ const audited = (r: AlarmRule) => {
 
 export function alarmsRepository(db: Db) {
   const c = db.$client;
+  // ---- events and the webhook outbox (written in the transaction of the change they describe) ----
+  const alarmById = c.prepare<[string], AlarmRow>(`SELECT ${ALARM_COLS} ${ALARM_FROM} WHERE a.id = ?`);
+  const insertEvent = c.prepare('INSERT INTO alarm_events (alarm_id, site_id, kind, at) VALUES (?, ?, ?, ?)');
+  const hooksFor = c
+    .prepare<[string, string], string>(
+      `SELECT id FROM webhooks WHERE site_id = ? AND enabled = 1
+         AND instr(',' || severities || ',', ',' || ? || ',') > 0`,
+    )
+    .pluck(true);
+  const enqueue = c.prepare(
+    `INSERT INTO webhook_deliveries (id, webhook_id, event, alarm_id, body, state, attempts, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
+  );
+  type Changed = { id: string; siteId: string; severity: Severity };
+  /** One event per changed alarm, and a delivery for each of its site's webhooks that wants its severity. */
+  function record(changed: Changed[], kind: AlarmEventKind, now: number) {
+    for (const a of changed) {
+      const seq = Number(insertEvent.run(a.id, a.siteId, kind, now).lastInsertRowid);
+      const hooks = hooksFor.all(a.siteId, a.severity);
+      if (hooks.length === 0) continue;
+      const body = JSON.stringify(webhookBody(seq, kind, now, alarmById.get(a.id)!));
+      for (const hook of hooks) enqueue.run(newId('whd'), hook, `alarm.${kind}`, a.id, body, now, now);
+    }
+  }
+  const CHANGED = 'RETURNING id, site_id AS siteId, severity';
   // ---- evaluation (synchronous: called inside the ingestion transaction) ----
   // The enabled rules that apply to a metric, cached while the catalogue version stands: the
   // triggers of the custom alarms migration move it on any rule change, and devices and metrics
@@ -138,6 +145,12 @@ export function alarmsRepository(db: Db) {
      VALUES (@id, @ruleId, @siteId, @deviceId, @metricPk, @severity, @summary, @at, @at, @value)
      ON CONFLICT (rule_id, metric_pk) WHERE cleared_at IS NULL DO NOTHING`,
   );
+  /** Raises unless one is open already; records the event when it did. */
+  function raiseOne(row: { id: string; siteId: string; severity: Severity } & Record<string, unknown>, now: number) {
+    if (raise.run(row).changes === 0) return 0;
+    record([row], 'raised', now);
+    return 1;
+  }
   const seenSql = (peak: string) =>
     c.prepare(
       `UPDATE alarms SET last_seen = max(last_seen, @at), peak_value = ${peak}
@@ -150,9 +163,9 @@ export function alarmsRepository(db: Db) {
       'CASE WHEN peak_value IS NULL OR abs(@peak - @mid) > abs(peak_value - @mid) THEN @peak ELSE peak_value END',
     ),
   };
-  const clearOpen = c.prepare(
+  const clearOpen = c.prepare<[Record<string, unknown>], Changed>(
     `UPDATE alarms SET cleared_at = @at, cleared_by = @by, clear_reason = @reason
-     WHERE rule_id = @ruleId AND metric_pk = @metricPk AND cleared_at IS NULL`,
+     WHERE rule_id = @ruleId AND metric_pk = @metricPk AND cleared_at IS NULL ${CHANGED}`,
   );
 
   function evaluateMetric(metricPk: number, fresh: readonly (readonly [number, number])[], receivedAt: number): void {
@@ -166,7 +179,7 @@ export function alarmsRepository(db: Db) {
         // Fresh data clears it; a reading older than the silence it ended does not.
         const newest = fresh[fresh.length - 1][0];
         if (newest >= noDataCutoff(rule, receivedAt))
-          clearOpen.run({ ...key, at: newest, by: null, reason: 'Data arrived' });
+          record(clearOpen.all({ ...key, at: newest, by: null, reason: 'Data arrived' }), 'cleared', receivedAt);
         continue;
       }
       const row = rows.find((r) => r.ruleId === rule.id);
@@ -176,18 +189,26 @@ export function alarmsRepository(db: Db) {
       for (const t of transitions) {
         if (t.kind === 'raise') {
           const place = placeOf.get(metricPk)!;
-          raise.run({
-            ...key,
-            ...place,
-            id: newId('alm'),
-            severity: rule.severity,
-            summary: describeRule(rule),
-            at: t.at,
-            value: t.value,
-          });
+          raiseOne(
+            {
+              ...key,
+              ...place,
+              id: newId('alm'),
+              severity: rule.severity,
+              summary: describeRule(rule),
+              at: t.at,
+              value: t.value,
+            },
+            receivedAt,
+          );
         } else if (t.kind === 'seen')
           seen[rule.condition].run({ ...key, at: t.at, peak: t.peak, mid: ((rule.low ?? 0) + (rule.high ?? 0)) / 2 });
-        else clearOpen.run({ ...key, at: t.at, by: null, reason: `Cleared by the data (value ${t.value})` });
+        else
+          record(
+            clearOpen.all({ ...key, at: t.at, by: null, reason: `Cleared by the data (value ${t.value})` }),
+            'cleared',
+            receivedAt,
+          );
       }
       // Only a transition writes: most readings leave a rule where it was.
       if (standing.firing !== firing || standing.pendingSince !== pendingSince)
@@ -216,6 +237,7 @@ export function alarmsRepository(db: Db) {
      WHERE max(coalesce(m.latest_ts, 0), coalesce(st.restarted_at, 0), r.updated_at, m.created_at) < @p - r.no_data_minutes * 60000
        AND NOT EXISTS (SELECT 1 FROM alarms a WHERE a.rule_id = r.id AND a.metric_pk = m.pk AND a.cleared_at IS NULL)`,
   );
+  const pruneEvents = c.prepare('DELETE FROM alarm_events WHERE at < ?');
   // An open no_data alarm is still seen at every sweep until data clears it.
   const stillSilent = c.prepare(
     `UPDATE alarms SET last_seen = ? WHERE cleared_at IS NULL AND rule_id IN (SELECT id FROM alarm_rules WHERE condition = 'no_data')`,
@@ -223,19 +245,23 @@ export function alarmsRepository(db: Db) {
   const sweepTx = c.transaction((now: number) => {
     let raised = 0;
     for (const s of silent.all({ p: now })) {
-      raised += raise.run({
-        id: newId('alm'),
-        ruleId: s.ruleId,
-        siteId: s.siteId,
-        deviceId: s.deviceId,
-        metricPk: s.metricPk,
-        severity: s.severity,
-        summary: `no data for ${s.noDataMinutes} min`,
-        at: now,
-        value: null,
-      }).changes;
+      raised += raiseOne(
+        {
+          id: newId('alm'),
+          ruleId: s.ruleId,
+          siteId: s.siteId,
+          deviceId: s.deviceId,
+          metricPk: s.metricPk,
+          severity: s.severity,
+          summary: `no data for ${s.noDataMinutes} min`,
+          at: now,
+          value: null,
+        },
+        now,
+      );
     }
     stillSilent.run(now);
+    pruneEvents.run(now - EVENTS_KEPT_MS);
     return raised;
   });
 
@@ -264,11 +290,13 @@ export function alarmsRepository(db: Db) {
        severity = @severity, enabled = @enabled, updated_at = @at WHERE id = @id`,
   );
   const deleteRule = c.prepare('DELETE FROM alarm_rules WHERE id = ?');
-  const clearRule = c.prepare(
-    'UPDATE alarms SET cleared_at = @at, cleared_by = @by, clear_reason = @reason WHERE rule_id = @ruleId AND cleared_at IS NULL',
+  const clearRule = c.prepare<[Record<string, unknown>], Changed>(
+    `UPDATE alarms SET cleared_at = @at, cleared_by = @by, clear_reason = @reason WHERE rule_id = @ruleId AND cleared_at IS NULL ${CHANGED}`,
   );
   const resetStates = c.prepare('DELETE FROM alarm_states WHERE rule_id = ?');
-  const setSeverity = c.prepare('UPDATE alarms SET severity = ? WHERE rule_id = ? AND cleared_at IS NULL');
+  const setSeverity = c.prepare<[string, string], Changed>(
+    `UPDATE alarms SET severity = ? WHERE rule_id = ? AND cleared_at IS NULL ${CHANGED}`,
+  );
   const audit = (entry: AuditEntry, at: number) =>
     c
       .prepare(
@@ -317,9 +345,10 @@ export function alarmsRepository(db: Db) {
       JSON.stringify([r.condition, r.threshold, r.low, r.high, r.clearThreshold, r.forSeconds, r.noDataMinutes]);
     // A new condition (or a disabled rule) starts over: what is open was raised by the old one.
     if (spec(before) !== spec(after) || (before.enabled && !after.enabled)) {
-      clearRule.run({ ruleId: before.id, at, by: actorId, reason: after.enabled ? 'Rule changed' : 'Rule disabled' });
+      const reason = after.enabled ? 'Rule changed' : 'Rule disabled';
+      record(clearRule.all({ ruleId: before.id, at, by: actorId, reason }), 'cleared', at);
       resetStates.run(before.id);
-    } else if (before.severity !== after.severity) setSeverity.run(after.severity, before.id);
+    } else if (before.severity !== after.severity) record(setSeverity.all(after.severity, before.id), 'updated', at);
     audit(
       {
         actorId,
@@ -336,7 +365,7 @@ export function alarmsRepository(db: Db) {
   });
 
   const deleteRuleTx = c.transaction((rule: AlarmRule, actorId: string | null, at: number) => {
-    clearRule.run({ ruleId: rule.id, at, by: actorId, reason: 'Rule deleted' });
+    record(clearRule.all({ ruleId: rule.id, at, by: actorId, reason: 'Rule deleted' }), 'cleared', at);
     deleteRule.run(rule.id);
     audit(
       {
@@ -352,12 +381,16 @@ export function alarmsRepository(db: Db) {
   });
 
   // ---- alarms ----
-  const alarmById = c.prepare<[string], AlarmRow>(`SELECT ${ALARM_COLS} ${ALARM_FROM} WHERE a.id = ?`);
-  const acknowledge = c.prepare(
-    `UPDATE alarms SET acknowledged_by = ?, acknowledged_at = ?, ack_comment = ? WHERE id = ? AND acknowledged_at IS NULL`,
+  const acknowledge = c.prepare<[string, number, string | null, string], Changed>(
+    `UPDATE alarms SET acknowledged_by = ?, acknowledged_at = ?, ack_comment = ? WHERE id = ? AND acknowledged_at IS NULL ${CHANGED}`,
   );
-  const clearOne = c.prepare(
-    'UPDATE alarms SET cleared_at = ?, cleared_by = ?, clear_reason = ? WHERE id = ? AND cleared_at IS NULL',
+  const acknowledgeTx = c.transaction((id: string, by: string, comment: string | null, at: number): boolean => {
+    const changed = acknowledge.all(by, at, comment, id);
+    record(changed, 'acknowledged', at);
+    return changed.length === 1;
+  });
+  const clearOne = c.prepare<[number, string, string, string], Changed>(
+    `UPDATE alarms SET cleared_at = ?, cleared_by = ?, clear_reason = ? WHERE id = ? AND cleared_at IS NULL ${CHANGED}`,
   );
   const ruleOfAlarm = c.prepare<[string], { ruleId: string | null; metricPk: number }>(
     'SELECT rule_id AS ruleId, metric_pk AS metricPk FROM alarms WHERE id = ?',
@@ -369,7 +402,9 @@ export function alarmsRepository(db: Db) {
      ON CONFLICT (rule_id, metric_pk) DO UPDATE SET firing = 0, pending_since = NULL, restarted_at = excluded.restarted_at`,
   );
   const clearTx = c.transaction((id: string, by: string, reason: string, at: number): boolean => {
-    if (clearOne.run(at, by, reason, id).changes === 0) return false;
+    const changed = clearOne.all(at, by, reason, id);
+    if (changed.length === 0) return false;
+    record(changed, 'cleared', at);
     const a = ruleOfAlarm.get(id)!;
     if (a.ruleId !== null) restart.run({ ruleId: a.ruleId, metricPk: a.metricPk, at });
     return true;
@@ -379,8 +414,25 @@ export function alarmsRepository(db: Db) {
        AND (@p IS NULL OR a.site_id IN (SELECT value FROM json_each(@p)))`,
   );
 
+  const eventsAfter = c.prepare<[number, number], AlarmRow & { seq: number; kind: AlarmEventKind; at: number }>(
+    `SELECT e.seq, e.kind, e.at, ${ALARM_COLS} FROM alarm_events e JOIN alarms a ON a.id = e.alarm_id
+       JOIN sites s ON s.id = a.site_id JOIN devices d ON d.id = a.device_id JOIN metrics m ON m.pk = a.metric_pk
+       LEFT JOIN users u ON u.id = a.acknowledged_by
+     WHERE e.seq > ? ORDER BY e.seq LIMIT ?`,
+  );
+  const lastEvent = c.prepare<[], number | null>('SELECT max(seq) FROM alarm_events').pluck(true);
+  const firstEvent = c.prepare<[], number | null>('SELECT min(seq) FROM alarm_events').pluck(true);
+
   return {
     evaluateMetric,
+    /** Alarm changes after `seq`, oldest first, each with the alarm as it is now. */
+    async eventsAfter(seq: number, limit: number) {
+      return eventsAfter.all(seq, limit).map(({ seq, kind, at, ...alarm }) => ({ seq, kind, at, alarm }));
+    },
+    /** The newest and oldest event kept (0 when none). */
+    async eventBounds(): Promise<{ first: number; last: number }> {
+      return { first: firstEvent.get() ?? 0, last: lastEvent.get() ?? 0 };
+    },
     /** Raises no_data alarms for metrics silent past their rule's minutes; returns how many were raised. */
     async sweepNoData(now = Date.now()): Promise<number> {
       return sweepTx(now);
@@ -454,7 +506,7 @@ export function alarmsRepository(db: Db) {
     },
     /** False when it was acknowledged already. */
     async acknowledge(id: string, by: string, comment: string | null): Promise<boolean> {
-      return acknowledge.run(by, Date.now(), comment, id).changes === 1;
+      return acknowledgeTx(id, by, comment, Date.now());
     },
     /** False when it was cleared already. */
     async clear(id: string, by: string, reason: string): Promise<boolean> {

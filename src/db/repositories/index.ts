@@ -12,6 +12,7 @@ import { sitesRepository } from './sites.js';
 import { subscriptionsRepository } from './subscriptions.js';
 import { tokensRepository } from './tokens.js';
 import { usersRepository } from './users.js';
+import { webhooksRepository } from './webhooks.js';
 
 /** Every repository over one database: the seam where a PostgreSQL implementation would plug in. */
 export function createRepositories(db: Db) {
@@ -30,6 +31,7 @@ export function createRepositories(db: Db) {
     fleet: fleetRepository(db),
     subscriptions: subscriptionsRepository(db),
     health: healthRepository(db),
+    webhooks: webhooksRepository(db),
   };
 }
 

@@ -24,6 +24,7 @@ export default fp(
       streamRecheckMs?: number;
       /** How often no_data alarm rules are checked (0: never; tests call the sweep themselves). */
       alarmSweepMs?: number;
+      webhooks?: { allowHosts: string[]; dispatchMs: number; retryBaseMs: number };
     },
   ) => {
     const db = openDatabase(opts.databasePath);
@@ -42,6 +43,7 @@ export default fp(
         retentionDays: opts.retentionDays,
         tokenMaxDays: opts.tokenMaxDays,
         streamOptions: opts.streamRecheckMs ? { recheckMs: opts.streamRecheckMs } : {},
+        webhookOptions: opts.webhooks,
       }),
     );
     // A database from before daily roll-ups (or whose sites changed zone behind our back) gets
@@ -73,6 +75,12 @@ export default fp(
               .catch((err: unknown) => app.log.error({ err }, 'no_data alarm sweep failed'));
           }, sweepEvery).unref()
         : undefined;
+    // The webhook outbox is emptied by every process (a lease keeps each delivery to one at a time).
+    const dispatchEvery = opts.webhooks?.dispatchMs ?? 0;
+    const stopDispatch =
+      dispatchEvery > 0
+        ? app.services.webhooks.start(dispatchEvery, (err) => app.log.error({ err }, 'webhook dispatch failed'))
+        : undefined;
     // Streams end before the server stops waiting for connections (graceful shutdown).
     app.addHook('preClose', async () => {
       app.services.hub.close();
@@ -81,6 +89,7 @@ export default fp(
       closing = true;
       clearInterval(folding);
       clearInterval(sweeping);
+      await stopDispatch?.();
       await building;
       // The worker's connection first: the last connection to close folds the log into the file.
       await checkpointer?.stop();

@@ -46,6 +46,7 @@ export default fp(
           { name: 'subscriptions', description: 'Saved metric sets and their live streams' },
           { name: 'timeseries', description: 'Aligned history, JSON or CSV' },
           { name: 'alarms', description: 'Alarm rules on metrics and the alarms they raise' },
+          { name: 'webhooks', description: "A site's alarm webhooks and their deliveries (admins)" },
           { name: 'energy', description: 'Energy balance per day, week or month, JSON or CSV' },
           { name: 'health', description: 'Liveness' },
         ],

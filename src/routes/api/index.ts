@@ -22,6 +22,7 @@ import sites from './sites/index.js';
 import subscriptions from './subscriptions/index.js';
 import telemetry from './telemetry/index.js';
 import users from './users/index.js';
+import webhooks from './webhooks/index.js';
 
 /** Everything under /api: JSON only, errors as application/problem+json. */
 const api: FastifyPluginAsync = async (app) => {
@@ -55,6 +56,7 @@ const api: FastifyPluginAsync = async (app) => {
   await app.register(alarmRules, { prefix: '/alarm-rules' });
   await app.register(metricAlarmRules, { prefix: '/metrics/:metricId/alarm-rules' });
   await app.register(siteAlarmRules, { prefix: '/sites/:siteId/alarm-rules' });
+  await app.register(webhooks, { prefix: '/sites/:siteId/webhooks' });
 };
 
 export default api;

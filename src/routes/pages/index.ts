@@ -16,6 +16,7 @@ import overview from './overview/index.js';
 import { baseData } from './render.js';
 import sites from './sites/index.js';
 import siteIngestKeys from './sites/ingest-keys.js';
+import siteWebhooks from './sites/webhooks.js';
 import subscriptions from './subscriptions/index.js';
 
 const TITLES: Record<number, string> = {
@@ -119,6 +120,7 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(login);
   await app.register(sites);
   await app.register(siteIngestKeys);
+  await app.register(siteWebhooks);
   await app.register(energy);
   await app.register(devices);
   await app.register(subscriptions);

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
 import { AcknowledgeBody, AlarmListQuery, AlarmParams, AlarmSchema, ClearBody } from '../../../schemas/alarms.js';
 import { PageOf, pickProblems } from '../../../schemas/common.js';
+import { sseSink } from '../sse.js';
 
 const tags = ['alarms'];
 
@@ -19,6 +21,34 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => app.services.alarms.list(requireActor(request), request.query),
+  );
+
+  app.get(
+    '/stream',
+    {
+      // No automatic HEAD: its answer would never end (see the subscription stream).
+      exposeHeadRoute: false,
+      schema: {
+        tags,
+        summary: 'Live alarm changes on your sites (Server-Sent Events)',
+        description:
+          'Events `alarm` with data `{type, alarm}`: `type` is `raised`, `acknowledged`, `cleared` or `updated` (severity changed), `alarm` the alarm as it is when the event is sent (the shape of `GET /api/alarms`). A moving `lastSeen` or peak is not an event. Each event has an id; send `Last-Event-ID` to get what you missed (events are kept a day). An `event: reset` means the gap cannot be filled: reload the list. Heartbeat comment every 15 s. At most 10 open alarm streams per user (429). The stream ends within seconds of the session or token that opened it.',
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: {
+          200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } },
+          ...pickProblems(400, 401, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const close = await app.services.alarmStreams.open(
+        requireActor(request),
+        request.credential ?? (async () => null),
+        request.headers['last-event-id'],
+        sseSink(reply),
+      );
+      request.raw.on('close', close);
+    },
   );
 
   app.post(

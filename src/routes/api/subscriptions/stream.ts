@@ -1,9 +1,9 @@
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
 import { pickProblems } from '../../../schemas/common.js';
 import { SubscriptionParams } from '../../../schemas/subscriptions.js';
+import { sseSink } from '../sse.js';
 
 /** GET /api/subscriptions/:subscriptionId/stream: Server-Sent Events. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -29,35 +29,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const actor = requireActor(request);
       const credential = request.credential ?? (async () => null);
-      const raw = reply.raw;
-      let started = false;
-      // Headers go out with the first bytes, so a 404 or 429 from open() is still a normal problem reply.
       const close = await app.services.streams.open(
         actor,
         credential,
         request.params.subscriptionId,
         request.headers['last-event-id'],
-        {
-          write(chunk) {
-            if (!started) {
-              started = true;
-              reply.hijack();
-              // After hijack Fastify sends none of the reply's headers (helmet's among them): copied here.
-              raw.writeHead(200, {
-                ...(reply.getHeaders() as OutgoingHttpHeaders),
-                'content-type': 'text/event-stream; charset=utf-8',
-                'cache-control': 'no-cache, no-transform',
-                connection: 'keep-alive',
-                'x-accel-buffering': 'no',
-                'x-content-type-options': 'nosniff',
-              });
-            }
-            raw.write(chunk);
-          },
-          end() {
-            raw.end();
-          },
-        },
+        sseSink(reply),
       );
       request.raw.on('close', close);
     },

@@ -2,7 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { requireActor } from '../../../plugins/app/auth.js';
-import { AlarmRuleParams, PageAlarmRuleBody, PageRuleEnabledBody } from '../../../schemas/alarms.js';
+import {
+  AlarmRuleParams,
+  EditRuleQuery,
+  PageAlarmRuleBody,
+  PageEditRuleBody,
+  PageRuleEnabledBody,
+} from '../../../schemas/alarms.js';
 import { SiteParams } from '../../../schemas/sites.js';
 import { fromForm, submitForm, type Errors } from '../form.js';
 import { redirect, render } from '../render.js';
@@ -55,6 +61,60 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const rule = await app.services.alarms.updateRule(requireActor(request), request.params.ruleId, request.body);
       return redirect(request, reply, `/sites/${rule.siteId}/alarm-rules?done=changed`);
     },
+  );
+
+  // Changing a rule's numbers, severity or switch: from the site's rules page or the device page (`?device=`, back there).
+  const editTemplates = { page: 'pages/alarms/edit', partial: 'partials/alarms/edit' };
+  async function showEdit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ruleId: string,
+    device: string | undefined,
+    extra: { values?: object; errors?: Errors },
+    status = 200,
+  ) {
+    const page = await app.services.alarms.ruleEditor(requireActor(request), ruleId);
+    const data = {
+      title: `Edit alarm rule · ${page.target}`,
+      ...page,
+      device,
+      values: page.rule,
+      errors: {},
+      ...extra,
+    };
+    return render(request, reply, editTemplates, data, status);
+  }
+
+  app.get(
+    '/alarm-rules/:ruleId/edit',
+    { schema: { params: AlarmRuleParams, querystring: EditRuleQuery } },
+    async (request, reply) => showEdit(request, reply, request.params.ruleId, request.query.device, {}),
+  );
+
+  app.post(
+    '/alarm-rules/:ruleId/edit',
+    {
+      schema: { params: AlarmRuleParams, querystring: EditRuleQuery, body: PageEditRuleBody },
+      attachValidation: true,
+      preValidation: fromForm(PageEditRuleBody),
+    },
+    async (request, reply) =>
+      submitForm(request, reply, {
+        run: () => app.services.alarms.updateRule(requireActor(request), request.params.ruleId, request.body),
+        done: (rule) =>
+          request.query.device
+            ? `/devices/${request.query.device}?done=rule-saved`
+            : `/sites/${rule.siteId}/alarm-rules?done=changed`,
+        again: (errors) =>
+          showEdit(
+            request,
+            reply,
+            request.params.ruleId,
+            request.query.device,
+            { values: request.body ?? {}, errors },
+            422,
+          ),
+      }),
   );
 
   app.post('/alarm-rules/:ruleId/delete', { schema: { params: AlarmRuleParams } }, async (request, reply) => {

@@ -10,6 +10,7 @@ import { ChartQuery, chartChoice } from '../chart-query.js';
 const DONE = {
   created: (name: string) => `${name} is added.`,
   saved: (name: string) => `Your changes to ${name} are saved.`,
+  'rule-saved': () => 'Alarm rule saved.',
 };
 const DevicePageQuery = Type.Object({
   ...ChartQuery.properties,
@@ -22,13 +23,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/devices/:deviceId',
     { schema: { params: DeviceParams, querystring: DevicePageQuery } },
     async (request, reply) => {
-      const { history, ...page } = await app.services.dashboards.device(requireActor(request), request.params.deviceId);
+      const actor = requireActor(request);
+      const { history, ...page } = await app.services.dashboards.device(actor, request.params.deviceId);
+      // Full pages only: the partial (the latest values, fetched every 10 s) has no rules.
+      const alarmRules = request.htmx.partial ? null : await app.services.alarms.deviceRules(actor, page.device.id);
       const done = request.query.done ? DONE[request.query.done](page.device.name) : null;
       const data = {
         title: page.device.name,
         ...page,
         ...chartChoice(request.query),
         audit: history,
+        alarmRules,
         done,
         now: new Date().toISOString(),
       };

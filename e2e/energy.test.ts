@@ -59,6 +59,13 @@ describe('Energy page', { timeout: 120_000 }, () => {
         await expect(page.getByRole('img', { name: /Last 30 days/ }).count()).resolves.toBe(1);
         await expect(page.getByRole('img', { name: /Last 12 months/ }).count()).resolves.toBe(1);
         await expect(page.getByText('Self-sufficiency this month').count()).resolves.toBe(1);
+        await expect(page.getByRole('img', { name: /Where today's energy went/ }).count()).resolves.toBe(1);
+        await expect(
+          page
+            .getByRole('listitem')
+            .filter({ hasText: /^Production to grid: / })
+            .count(),
+        ).resolves.toBe(1);
         // The page fits the phone: nothing scrolls sideways.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow).toBeLessThanOrEqual(0);

@@ -103,6 +103,7 @@ describe('The sites list', { timeout: 60_000 }, () => {
   it('When a reading arrives, then /sites shows the new generation without a reload', async () => {
     const { page, problems } = await open(h);
     await signIn(page, 'tech@example.com');
+    await page.goto('/sites');
     const rotterdam = page.getByRole('article', { name: 'Rotterdam Harbour Microgrid' });
     const origin = await page.evaluate(() => performance.timeOrigin);
     await write('Warehouse A Rooftop PV', 'power', [{ minutesAgo: 0, value: 321.5 }]);

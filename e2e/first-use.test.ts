@@ -115,12 +115,12 @@ describe('The sites list', { timeout: 60_000 }, () => {
 });
 
 describe('The header on a phone', { timeout: 60_000 }, () => {
-  it('When an admin opens /sites at 375 px, then the header with its navigation is at most 120 px high and nothing is wider than the screen', async () => {
+  it('When an admin opens the main pages at 375 px, then the header with its navigation is at most 120 px high and nothing is wider than the screen', async () => {
     const { page, problems } = await open(h, 375);
     await signIn(page, 'admin@example.com');
     const header = (await page.getByRole('banner').boundingBox())!;
     expect(header.height).toBeLessThanOrEqual(120);
-    for (const path of ['/sites', '/admin', '/account/tokens']) {
+    for (const path of ['/', '/sites', '/alarms', '/subscriptions', '/admin', '/account/tokens']) {
       await page.goto(path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(overflow, path).toBeLessThanOrEqual(375);

@@ -70,4 +70,15 @@ describe('energyFlows', () => {
     ]);
     expect(d.arrows.map((a) => a.width)).toEqual([expect.any(Number), 8, 1.5]);
   });
+
+  it('When consumption meters measure less than flows in, then the diagram says the rest is load they do not meter', () => {
+    const measured = ['production', 'consumption', 'grid_import', 'grid_export'] as const;
+    const flows = energyFlows(balance({ production: 80, consumption: 20, gridImport: 1000, gridExport: 0 }), measured)!;
+    const nodes = flowNodes(measured, true);
+    expect(flowDiagram(flows, nodes, 20).unmetered).toBe(
+      'The flows into consumption add up to 1,080 kWh; the consumption meters measure 20 kWh, so the rest is load they do not meter.',
+    );
+    expect(flowDiagram(flows, nodes, 1080).unmetered).toBeNull();
+    expect(flowDiagram(flows, nodes).unmetered).toBeNull();
+  });
 });

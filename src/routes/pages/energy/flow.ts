@@ -83,8 +83,17 @@ const MIN_STROKE = 1.5;
 const kwhText = (v: number) => `${format.number(Math.abs(v) >= 100 ? Math.round(v) : v)} kWh`;
 const round = (v: number) => Math.round(v * 10) / 10;
 
-/** The diagram's nodes, arrows (shortened to the circles' rims) and their labels, and the same as sentences. */
-export function flowDiagram(flows: Flow[], nodes: FlowNode[]) {
+/**
+ * The diagram's nodes, arrows (shortened to the circles' rims) and their labels, and the same as
+ * sentences. `metered` is the consumption the site's consumption meters measure, when it has any:
+ * where it falls short of what flows in, the diagram says that the rest is load they do not meter.
+ */
+export function flowDiagram(flows: Flow[], nodes: FlowNode[], metered: number | null = null) {
+  const into = flows.filter((f) => f.to === 'consumption').reduce((sum, f) => sum + f.kwh, 0);
+  const unmetered =
+    metered !== null && Math.abs(into - metered) > Math.max(0.01, into * 0.01)
+      ? `The flows into consumption add up to ${kwhText(into)}; the consumption meters measure ${kwhText(metered)}, so the rest is load they do not meter.`
+      : null;
   const largest = Math.max(0, ...flows.map((f) => f.kwh));
   const arrows = flows
     .filter((f) => f.kwh > 0)
@@ -119,6 +128,7 @@ export function flowDiagram(flows: Flow[], nodes: FlowNode[]) {
   // Without a battery the lower row is empty: the drawing ends under the side nodes.
   const height = nodes.includes('battery') ? 220 : 150;
   return {
+    unmetered,
     height,
     nodes: nodes.map((n) => ({ id: n, name: NODE_NAMES[n], cx: AT[n][0], cy: AT[n][1], r: RADIUS })),
     arrows,

@@ -22,7 +22,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       dailyBars: energyBars(page.daily, tz, false),
       monthlyBars: energyBars(page.monthly, tz, true),
       // Without a known consumption there is nothing to draw the flows into.
-      flow: page.consumptionSource === null ? undefined : flows && flowDiagram(flows, nodes),
+      flow:
+        page.consumptionSource === null
+          ? undefined
+          : flows && flowDiagram(flows, nodes, page.consumptionSource === 'measured' ? page.today.consumption : null),
     };
     return render(request, reply, { page: 'pages/energy/show', partial: 'partials/energy/show' }, data);
   });

@@ -29,6 +29,8 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 /** The bench's writers and streams use the technician's sites. */
 export const TECH_SITES = 10;
+/** Sites in P10's fleet energy answer. */
+export const ENERGY_SITES = 50;
 
 const metricIds = (s: SyntheticSite) => s.devices.flatMap((d) => d.metrics.map((m) => m.id));
 const metricPks = (s: SyntheticSite) => s.devices.flatMap((d) => d.metrics.map((m) => m.pk));
@@ -88,6 +90,23 @@ export async function buildDataset(dir: string, plan: Plan, log: (msg: string) =
   }
   const yearSubscription = (await repos.subscriptions.create(technician, 'Site 0, everything', metricPks(sites[0]))).id;
 
+  // P10: a viewer of the first ENERGY_SITES sites (site 0's year of history among them) asks for
+  // their energy per day over the long window.
+  const energyUser = await repos.users.create(
+    { email: 'bench-energy@sitewatt.test', name: 'Energy viewer', passwordHash, isAdmin: false },
+    null,
+  );
+  const energySites = sites.slice(0, ENERGY_SITES);
+  for (const s of energySites) await repos.sites.setMember(s.id, energyUser.id, 'viewer', null);
+  const energyToken = `sw_${randomBytes(32).toString('base64url')}`;
+  await repos.tokens.create({
+    userId: energyUser.id,
+    name: 'bench',
+    tokenHash: hashToken(energyToken),
+    prefix: energyToken.slice(0, 8),
+    expiresAt: null,
+  });
+
   // The running server folds the days ingestion listed within seconds; P8 counts them folded.
   while ((await repos.readings.foldPendingDailies(10_000)) > 0);
   log('measuring storage');
@@ -100,6 +119,8 @@ export async function buildDataset(dir: string, plan: Plan, log: (msg: string) =
     storage,
     streamUsers,
     yearSubscription,
+    energyToken,
+    energySites: energySites.length,
     site0: sites[0].id,
     metric0: metricIds(sites[0])[0],
     /** The 200 metrics of the technician's sites: what P4 writes and P6's batch carries. */

@@ -93,7 +93,7 @@ async function main(): Promise<{ ceilings: CeilingRow[]; rows: Row[] }> {
   const rounds = await measureRounds(target, p, roundCount, seconds, log);
   const windowLabel = quick ? `${plan.longDays} days of one-minute data (quick)` : 'one year of one-minute data';
   const ceilings = ceilingRows(rounds);
-  const rows = goalRows(rounds, windowLabel);
+  const rows = goalRows(rounds, windowLabel, ds.energySites);
 
   const perReading = ds.storage.bytes / ds.storage.readings;
   const at = `at ${fmt(ds.storage.readings / 1e6, 1)} M readings${quick ? ' (quick: not 10 M)' : ''}`;
@@ -128,7 +128,7 @@ async function main(): Promise<{ ceilings: CeilingRow[]; rows: Row[] }> {
   log(`P6: ${plan.streamUsers * plan.streamsPerUser} streams`);
   rows.push(await fanoutRow(server, ds, token));
   notes.push(`storage by table/index (bytes): ${JSON.stringify(ds.storage.breakdown)}`);
-  return { ceilings, rows: rows.sort((a, b) => a.figure.localeCompare(b.figure)) };
+  return { ceilings, rows: rows.sort((a, b) => a.figure.localeCompare(b.figure, 'en', { numeric: true })) };
 }
 
 try {

@@ -233,4 +233,26 @@ describe('Charts', { timeout: 90_000 }, () => {
     expect(Math.abs(button.height - select.height)).toBeLessThanOrEqual(2);
     await page.context().close();
   });
+
+  it("When a metric declares 3 decimals, then its chart's legend writes the pointed value with exactly 3", async () => {
+    const tech = (await h.app.services.auth.loadActor(
+      (await h.app.repos.users.findByEmailWithHash('tech@example.com'))!.id,
+    ))!;
+    const site = (await h.app.services.sites.list(tech, { q: 'Rotterdam', limit: 1 })).items[0];
+    const power = (await h.app.services.metrics.siteLatest(tech, site.id)).find(
+      (m) => m.deviceName === 'Harbour Battery' && m.key === 'power',
+    )!;
+    await h.app.services.metrics.update(tech, power.id, { decimals: 3 });
+    const { page, problems } = await open(h);
+    await signIn(page, 'tech@example.com');
+    await openDevice(page, 'Harbour Battery');
+    const chart = page.getByRole('img', { name: /Chart of Power/ });
+    const legend = page.locator('.u-legend').nth(1);
+    // Near the right edge: the readings are the window's last two hours.
+    const box = (await chart.boundingBox())!;
+    await chart.hover({ position: { x: box.width - 40, y: box.height / 2 } });
+    await expect.poll(() => legend.innerText()).toMatch(/-?[\d,]+\.\d{3} kW/);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

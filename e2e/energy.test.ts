@@ -59,6 +59,13 @@ describe('Energy page', { timeout: 120_000 }, () => {
         await expect(page.getByRole('img', { name: /Last 30 days/ }).count()).resolves.toBe(1);
         await expect(page.getByRole('img', { name: /Last 12 months/ }).count()).resolves.toBe(1);
         await expect(page.getByText('Self-sufficiency this month').count()).resolves.toBe(1);
+        await expect(page.getByRole('img', { name: /Where today's energy went/ }).count()).resolves.toBe(1);
+        await expect(
+          page
+            .getByRole('listitem')
+            .filter({ hasText: /^Production to grid: / })
+            .count(),
+        ).resolves.toBe(1);
         // The page fits the phone: nothing scrolls sideways.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow).toBeLessThanOrEqual(0);
@@ -74,18 +81,43 @@ describe('Energy page', { timeout: 120_000 }, () => {
       });
     }
 
-  for (const width of [1280, 375])
-    it(`When the admin opens the overview at ${width} px, then the totals and the site table show, and a column sorts`, async () => {
-      const { page, problems } = await open(h, width);
-      await signIn(page, 'admin@example.com');
-      await page.getByRole('link', { name: 'Sitewatt' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-      await page.getByRole('link', { name: /^Produced today/ }).click();
-      await page.getByRole('link', { name: /^Produced today/ }).click();
-      await page.waitForURL(/sort=produced&dir=desc/);
-      await expect(page.locator('tbody tr').first().textContent()).resolves.toMatch(/Sevilla/);
-      await shot(page, `overview-${width}`);
-      expect(problems).toEqual([]);
-      await page.context().close();
-    });
+  for (const colorScheme of ['light', 'dark'] as const)
+    for (const width of [1280, 375])
+      it(`When the admin signs in at ${width} px in ${colorScheme} mode, then the overview shows power now, the totals and the site table, and a column sorts`, async () => {
+        const { page, problems } = await open(h, width, { colorScheme });
+        await signIn(page, 'admin@example.com');
+        await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+        await expect(page.getByRole('heading', { level: 2, name: 'Power now' }).count()).resolves.toBe(1);
+        await expect(page.getByRole('heading', { level: 2, name: 'This month' }).count()).resolves.toBe(1);
+        await page.getByRole('link', { name: /^Produced today/ }).click();
+        await page.getByRole('link', { name: /^Produced today/ }).click();
+        await page.waitForURL(/sort=produced&dir=desc/);
+        await expect(page.locator('tbody tr').first().textContent()).resolves.toMatch(/Sevilla/);
+        // The page fits the phone: the table scrolls inside its box, and says so.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow).toBeLessThanOrEqual(0);
+        await expect(page.getByText('Scroll the table sideways').isVisible()).resolves.toBe(width < 768);
+        await shot(page, `overview-${width}-${colorScheme}`);
+        expect(problems).toEqual([]);
+        await page.context().close();
+      });
+
+  it('When a reading arrives, then the overview shows the new power now without a reload', async () => {
+    const { page, problems } = await open(h);
+    await signIn(page, 'admin@example.com');
+    const origin = await page.evaluate(() => performance.timeOrigin);
+    const admin = (await h.app.services.auth.loadActor(
+      (await h.app.repos.users.findByEmailWithHash('admin@example.com'))!.id,
+    ))!;
+    const site = (await h.app.services.sites.list(admin, { q: 'Berlin', limit: 1 })).items[0];
+    const meter = (await h.app.services.metrics.siteLatest(admin, site.id)).find((m) => m.energyRole === 'grid_power')!;
+    await h.app.services.readings.ingest(admin, [
+      { metricId: meter.id, timestamp: new Date().toISOString(), value: 123.25 },
+    ]);
+    const row = page.getByRole('row').filter({ hasText: site.name });
+    await expect.poll(() => row.textContent(), { timeout: 20_000, interval: 500 }).toContain('123.25');
+    expect(await page.evaluate(() => performance.timeOrigin)).toBe(origin);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
 });

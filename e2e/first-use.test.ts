@@ -103,6 +103,7 @@ describe('The sites list', { timeout: 60_000 }, () => {
   it('When a reading arrives, then /sites shows the new generation without a reload', async () => {
     const { page, problems } = await open(h);
     await signIn(page, 'tech@example.com');
+    await page.goto('/sites');
     const rotterdam = page.getByRole('article', { name: 'Rotterdam Harbour Microgrid' });
     const origin = await page.evaluate(() => performance.timeOrigin);
     await write('Warehouse A Rooftop PV', 'power', [{ minutesAgo: 0, value: 321.5 }]);
@@ -114,12 +115,12 @@ describe('The sites list', { timeout: 60_000 }, () => {
 });
 
 describe('The header on a phone', { timeout: 60_000 }, () => {
-  it('When an admin opens /sites at 375 px, then the header with its navigation is at most 120 px high and nothing is wider than the screen', async () => {
+  it('When an admin opens the main pages at 375 px, then the header with its navigation is at most 120 px high and nothing is wider than the screen', async () => {
     const { page, problems } = await open(h, 375);
     await signIn(page, 'admin@example.com');
     const header = (await page.getByRole('banner').boundingBox())!;
     expect(header.height).toBeLessThanOrEqual(120);
-    for (const path of ['/sites', '/admin', '/account/tokens']) {
+    for (const path of ['/', '/sites', '/alarms', '/subscriptions', '/admin', '/account/tokens']) {
       await page.goto(path);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(overflow, path).toBeLessThanOrEqual(375);

@@ -79,7 +79,8 @@ export async function signIn(page: Page, email: string) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/sites');
+  // Signing in lands on the overview.
+  await page.waitForURL((url) => url.pathname === '/');
 }
 
 export const shot = (page: Page, name: string) =>

@@ -25,6 +25,7 @@ describe('Signing in', { timeout: 60_000 }, () => {
     for (const [email, sites] of Object.entries(expected)) {
       const { page, problems } = await open(h);
       await signIn(page, email);
+      await page.goto('/sites');
       expect(await siteNames(page)).toEqual(sites);
       expect(problems).toEqual([]);
       await page.context().close();

@@ -33,6 +33,7 @@ describe('Main pages', { timeout: 120_000 }, () => {
     it(`When the admin visits every main page at ${label} px, then each renders without CSP violations`, async () => {
       const { page, problems } = await open(h, width);
       await signIn(page, 'admin@example.com');
+      await page.goto('/sites');
       await shot(page, `sites-${label}`);
       await page.getByRole('link', { name: 'Rotterdam Harbour Microgrid' }).click();
       await page.getByRole('heading', { level: 1, name: 'Rotterdam Harbour Microgrid' }).waitFor();

@@ -50,8 +50,30 @@ const dark = matchMedia('(prefers-color-scheme: dark)');
 /** Hides the legend's values (uPlot writes "--") while no point is pointed at: it names the lines only. */
 const markIdle = (u) => u.root.classList.toggle('chart-idle', u.legend.idx == null);
 
+/** Legend numbers: to the metric's `decimals` (the API's series says it), else up to two decimals. */
+const legendFormats = new Map();
+const legendFormat = (decimals) => {
+  const key = decimals ?? 'default';
+  if (!legendFormats.has(key))
+    legendFormats.set(
+      key,
+      new Intl.NumberFormat(
+        undefined,
+        decimals == null
+          ? { maximumFractionDigits: 2 }
+          : { minimumFractionDigits: decimals, maximumFractionDigits: decimals },
+      ),
+    );
+  return legendFormats.get(key);
+};
+
 window.Sitewatt = {
   ...window.Sitewatt,
+  /** A value as a chart's legend writes it: `12.5 kW`, to the series' decimals; `–` for none. */
+  legendValue: (v, series) =>
+    v == null
+      ? '–'
+      : `${legendFormat(series.agg === 'count' ? 0 : series.decimals).format(v)}${series.unit ? ` ${series.unit}` : ''}`,
   /** The query of the CSV of exactly what a chart shows: its window, interval, zone and aggregation. */
   csvQuery: (shown, agg) =>
     new URLSearchParams({

@@ -79,6 +79,12 @@
           width: 2,
           spanGaps: false,
           points: { filter: window.Sitewatt.isolatedPoints },
+          value: (_u, v) =>
+            window.Sitewatt.legendValue(v, {
+              unit: shown.agg === 'count' ? '' : unit,
+              decimals: shown.decimals,
+              agg: shown.agg,
+            }),
         },
       ],
       axes: [base.time, base.value({ label: unit })],
@@ -132,6 +138,7 @@
       data: [xs, series.values],
       interval: body.interval,
       agg: series.agg ?? body.agg,
+      decimals: series.decimals ?? null,
       tz: body.tz,
       from: w.from,
       to: w.to,

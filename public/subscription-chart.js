@@ -117,7 +117,7 @@
               width: 2,
               spanGaps: false,
               points: { filter: window.Sitewatt.isolatedPoints },
-              value: (_u, v) => (v == null ? '–' : `${num.format(v)} ${s.unit}`),
+              value: (_u, v) => window.Sitewatt.legendValue(v, s),
             };
           }),
         ],

@@ -118,6 +118,8 @@ export const metrics = sqliteTable(
     intervalSeconds: integer('interval_seconds').notNull(),
     // What it measures in the site's energy balance (src/domain/energy-roles.ts); null: no part of it.
     energyRole: text('energy_role').$type<EnergyRole>(),
+    // Display precision: aggregated answers (avg, sum, delta) and chart legends are rounded to it; null: as computed.
+    decimals: integer('decimals'),
     // Latest reading by timestamp, kept up to date at ingestion so the feed is one row read.
     latestTs: integer('latest_ts'),
     latestValue: real('latest_value'),

@@ -10,6 +10,16 @@ export const EnergyRoleSchema = Nullable(
   }),
 );
 
+export const DecimalsSchema = Nullable(
+  Type.Integer({
+    format: 'int32',
+    minimum: 0,
+    maximum: 6,
+    description:
+      'Display precision: aggregated time-series values (avg, sum, delta) and chart legends are rounded to this many decimal places; readings are stored exactly, and agg=last|first|min|max answer them exactly. null: not rounded',
+  }),
+);
+
 export const LatestSchema = Nullable(
   Type.Object({
     value: Type.Number(),
@@ -30,6 +40,7 @@ export const MetricSchema = Type.Object({
   kind: MetricKind,
   intervalSeconds: Type.Integer(),
   energyRole: EnergyRoleSchema,
+  decimals: DecimalsSchema,
   latest: LatestSchema,
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -54,6 +65,7 @@ const fields = {
     description: 'Expected reporting interval',
   }),
   energyRole: EnergyRoleSchema,
+  decimals: DecimalsSchema,
 };
 
 export const MetricBody = Type.Object(
@@ -64,6 +76,7 @@ export const MetricBody = Type.Object(
     kind: Type.Optional(fields.kind),
     intervalSeconds: Type.Optional(fields.intervalSeconds),
     energyRole: Type.Optional(fields.energyRole),
+    decimals: Type.Optional(fields.decimals),
   },
   { additionalProperties: false },
 );
@@ -76,6 +89,7 @@ export const UpdateMetricBody = Type.Object(
     kind: Type.Optional(fields.kind),
     intervalSeconds: Type.Optional(fields.intervalSeconds),
     energyRole: Type.Optional(fields.energyRole),
+    decimals: Type.Optional(fields.decimals),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -46,6 +46,12 @@ export const SeriesSchema = Type.Object({
   unit: Type.String(),
   kind: Type.String(),
   agg: Type.String({ description: 'Aggregation used for this series' }),
+  decimals: Nullable(
+    Type.Integer({
+      description:
+        "The metric's display precision: with agg avg, sum or delta the values are rounded to it; first, last, min and max are readings, exact",
+    }),
+  ),
   values: Type.Array(Nullable(Type.Number()), { description: 'One per timestamp; null where a bucket had no reading' }),
 });
 

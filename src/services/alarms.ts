@@ -183,6 +183,11 @@ export function alarmsService(repos: Repositories, hub: LiveHub) {
       return repos.alarms.countActive(visibleSites(actor));
     },
 
+    /** Active alarms per site the actor sees (the overview's table); sites without any are absent. */
+    async activeBySite(actor: Actor) {
+      return repos.alarms.countActiveBySite(visibleSites(actor));
+    },
+
     /**
      * Technicians and admins acknowledge; viewers read only, as everywhere else: acknowledging tells
      * the team someone is on it, which is a technician's promise to make.

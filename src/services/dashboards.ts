@@ -2,6 +2,7 @@
 // with its devices' latest values, a device with its change history, the admin overview. Each
 // method decides what the actor may see and do (`canEdit`), like every service.
 import type { Repositories } from '../db/repositories/index.js';
+import type { AlarmsService } from './alarms.js';
 import { historyEntry } from './device-history.js';
 import type { DevicesService } from './devices.js';
 import type { IngestKeysService } from './ingest-keys.js';
@@ -23,9 +24,10 @@ type Services = {
   users: UsersService;
   ingestKeys: IngestKeysService;
   energy: EnergyService;
+  alarms: AlarmsService;
 };
 
-export const OVERVIEW_SORTS = ['name', 'produced', 'consumed', 'net', 'power', 'stale'] as const;
+export const OVERVIEW_SORTS = ['name', 'produced', 'consumed', 'net', 'power', 'grid', 'stale', 'alarms'] as const;
 export type OverviewSort = (typeof OVERVIEW_SORTS)[number];
 type Summarized = Parameters<typeof summarize>[0][number];
 
@@ -83,26 +85,37 @@ export function dashboardsService(repos: Repositories, services: Services) {
 
     /**
      * The landing page: today's and this month's energy over the actor's sites, and a table of the
-     * first `limit` sites by name with today's energy, generation now and stale metrics, sorted by
+     * first `limit` sites by name with today's energy, power now (from the power-gauge roles), stale
+     * metrics and active alarms, sorted by
      * `sort` (a site without the figure comes last either way).
      */
     async overview(actor: Actor, limit: number, sort: OverviewSort = 'name', dir: 'asc' | 'desc' = 'asc') {
-      const [page, energy] = await Promise.all([this.sites(actor, { limit }), services.energy.current(actor)]);
+      const [page, energy, alarms] = await Promise.all([
+        this.sites(actor, { limit }),
+        services.energy.current(actor),
+        services.alarms.activeBySite(actor),
+      ]);
       const rows = page.items.map((site) => {
-        const today = energy.sites.get(site.id)?.today ?? null;
+        const mine = energy.sites.get(site.id);
+        const today = mine?.today ?? null;
+        const power = mine?.power ?? null;
         const net =
           today && today.gridImport !== null && today.gridExport !== null ? today.gridImport - today.gridExport : null;
         return {
           site,
           today,
           net: net === null ? null : Math.round(net * 1e6) / 1e6,
+          power,
+          alarms: alarms.get(site.id) ?? 0,
           values: {
             name: site.name,
             produced: today?.production ?? null,
             consumed: today?.consumption ?? null,
             net,
-            power: site.summary.generationKw,
+            power: power?.production ?? null,
+            grid: power?.grid ?? null,
             stale: site.summary.stale,
+            alarms: alarms.get(site.id) ?? 0,
           } satisfies Record<OverviewSort, string | number | null>,
         };
       });
@@ -112,7 +125,15 @@ export function dashboardsService(repos: Repositories, services: Services) {
         if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
         return sign * (typeof x === 'string' ? x.localeCompare(String(y)) : x - Number(y));
       });
-      return { today: energy.today, month: energy.month, rows, more: page.nextCursor !== null, sort, dir };
+      return {
+        today: energy.today,
+        month: energy.month,
+        power: energy.power,
+        rows,
+        more: page.nextCursor !== null,
+        sort,
+        dir,
+      };
     },
 
     /**

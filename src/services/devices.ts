@@ -97,10 +97,11 @@ export function devicesService(repos: Repositories) {
       const current = await loadVisible(actor, deviceId);
       requireManageDevices(actor, current.siteId, deviceNotFound, 'change devices on this site');
       const { metrics, ...fields } = input;
-      // A row without an energy role keeps the metric's (a new one gets none).
+      // A row without an energy role or decimals keeps the metric's (a new one gets none).
       const edits = metrics.map(({ id, ...m }) => ({
         ...withMetricDefaults(m),
         energyRole: m.energyRole,
+        decimals: m.decimals,
         ...(id === undefined ? {} : { id }),
       }));
       const result = await repos.devices.updateWithMetrics(

@@ -43,6 +43,9 @@ export function balanceOf(v: RoleValues, source: ConsumptionSource): Balance {
     C = terms.some((t) => t === null)
       ? null
       : (P ?? 0) + (I ?? 0) - (E ?? 0) + (v.battery_discharge ?? 0) - (v.battery_charge ?? 0);
+    // Below zero, some supply is not measured (wind turbines with power gauges but no counters, say):
+    // the figure would be wrong, not merely low, so it is unknown. Float noise is not a shortfall.
+    if (C !== null && C < 0) C = C < -1e-6 ? null : 0;
   } else if (source === null) C = null;
   return {
     production: kwh(P),

@@ -16,6 +16,7 @@ import {
   type ConsumptionSource,
   type RoleValues,
 } from './energy-balance.js';
+import { powerNow, sumPower, type PowerNow } from './energy-power.js';
 import { requireSite, type Actor } from './policy.js';
 import { MAX_SERIES_CELLS, resolveWindow, type TimeseriesService, type Window } from './timeseries.js';
 import { iso } from './views.js';
@@ -165,7 +166,8 @@ export function energyService(repos: Repositories, timeseries: TimeseriesService
 
     /**
      * Today and this month for each site the actor sees that has energy metrics, each in its own
-     * zone, and their sums over the sites with data (the overview page, energy-balance.ts sumKnown).
+     * zone, and their power now (energy-power.ts), with their sums over the sites with data (the
+     * overview page, energy-balance.ts sumKnown).
      */
     async current(actor: Actor, now = Date.now()) {
       const metrics = await repos.fleet.energyMetrics(actor.isAdmin ? null : [...actor.roles.keys()]);
@@ -173,6 +175,7 @@ export function energyService(repos: Repositories, timeseries: TimeseriesService
       for (const m of metrics) bySite.set(m.siteId, [...(bySite.get(m.siteId) ?? []), m]);
       const today: SiteEnergy[] = [];
       const month: SiteEnergy[] = [];
+      const power: PowerNow[] = [];
       for (const list of bySite.values()) {
         const site = { id: list[0].siteId, name: list[0].siteName };
         const tz = list[0].siteTimezone;
@@ -182,11 +185,18 @@ export function energyService(repos: Repositories, timeseries: TimeseriesService
         };
         today.push(await siteEnergy(site, list, one('1d')));
         month.push(await siteEnergy(site, list, one('1mo')));
+        power.push(powerNow(list, now));
       }
       return {
         today: sumKnown(partsOf(today, 0)),
         month: sumKnown(partsOf(month, 0)),
-        sites: new Map(today.map((s, i) => [s.siteId, { today: s.buckets[0], month: month[i].buckets[0] }])),
+        power: sumPower(power),
+        sites: new Map(
+          today.map((s, i) => [
+            s.siteId,
+            { today: s.buckets[0], month: month[i].buckets[0], measured: s.measured, power: power[i] },
+          ]),
+        ),
       };
     },
 

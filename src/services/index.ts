@@ -40,6 +40,7 @@ export function createServices(
   const ingestKeys = ingestKeysService(repos);
   const timeseries = timeseriesService(repos, subscriptions);
   const energy = energyService(repos, timeseries);
+  const alarms = alarmsService(repos, hub);
   return {
     hub,
     auth,
@@ -47,7 +48,7 @@ export function createServices(
     sites,
     devices,
     metrics,
-    dashboards: dashboardsService(repos, { sites, devices, metrics, users, ingestKeys, energy }),
+    dashboards: dashboardsService(repos, { sites, devices, metrics, users, ingestKeys, energy, alarms }),
     readings,
     telemetry: telemetryService(repos, readings),
     ingestKeys,
@@ -56,7 +57,7 @@ export function createServices(
     energy,
     streams: streamsService(hub, subscriptions, streamOptions),
     health: healthService(repos),
-    alarms: alarmsService(repos, hub),
+    alarms,
     webhooks: webhooksService(repos, hub, opts.webhookOptions),
     alarmStreams: alarmStreamsService(repos, hub, { ...streamOptions, ...alarmStreamOptions }),
   };

@@ -4,9 +4,9 @@ import { errors } from '../errors.js';
 import { requireManageDevices, requireSite, requireView, type Actor } from './policy.js';
 import { metricView } from './views.js';
 
-/** A metric as clients send it: kind, interval and energy role may be left out. */
-export type NewMetric = Omit<MetricInput, 'kind' | 'intervalSeconds' | 'energyRole'> &
-  Partial<Pick<MetricInput, 'kind' | 'intervalSeconds' | 'energyRole'>>;
+/** A metric as clients send it: kind, interval, energy role and decimals may be left out. */
+export type NewMetric = Omit<MetricInput, 'kind' | 'intervalSeconds' | 'energyRole' | 'decimals'> &
+  Partial<Pick<MetricInput, 'kind' | 'intervalSeconds' | 'energyRole' | 'decimals'>>;
 
 export const withMetricDefaults = (m: NewMetric): MetricInput => ({
   ...m,
@@ -14,6 +14,7 @@ export const withMetricDefaults = (m: NewMetric): MetricInput => ({
   kind: m.kind ?? 'gauge',
   intervalSeconds: m.intervalSeconds ?? 60,
   energyRole: m.energyRole ?? null,
+  decimals: m.decimals ?? null,
 });
 
 /** "Site / Device / Metric (unit)": how a metric is named among those of every site. */

@@ -6,7 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricInContext } from '../db/repositories/metrics.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { badRequest, errors, seriesTooLarge } from '../errors.js';
-import type { Aggregation } from '../timeseries/aggregate.js';
+import { ROUNDED_AGGREGATIONS, roundTo, type Aggregation } from '../timeseries/aggregate.js';
 import { bucketEnd, bucketStarts, countBuckets, daysAligned } from '../timeseries/buckets.js';
 import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } from '../timeseries/interval.js';
 import { utcTime } from '../timeseries/zone.js';
@@ -149,6 +149,10 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
         }
         unyielded += w.starts.length;
         const agg = q.agg ?? defaultAgg(m.kind);
+        const values = await valuesOf(m, w, plan, agg);
+        // A computed value is shown to the metric's precision; a stored reading stays exact.
+        if (m.decimals !== null && ROUNDED_AGGREGATIONS.has(agg))
+          for (let i = 0; i < values.length; i++) if (values[i] !== null) values[i] = roundTo(values[i]!, m.decimals);
         yield {
           metricId: m.id,
           deviceId: m.deviceId,
@@ -160,7 +164,8 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
           unit: m.unit,
           kind: m.kind,
           agg,
-          values: await valuesOf(m, w, plan, agg),
+          decimals: m.decimals,
+          values,
         };
       }
     }
@@ -209,6 +214,8 @@ export interface Series {
   unit: string;
   kind: string;
   agg: Aggregation;
+  /** The metric's display precision (its values are rounded to it where `agg` computes them). */
+  decimals: number | null;
   values: (number | null)[];
 }
 

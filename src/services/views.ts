@@ -74,6 +74,7 @@ export function metricView(m: MetricRow, now = Date.now()) {
     kind: m.kind,
     intervalSeconds: m.intervalSeconds,
     energyRole: m.energyRole,
+    decimals: m.decimals,
     latest,
     createdAt: iso(m.createdAt),
     updatedAt: iso(m.updatedAt),

@@ -44,3 +44,21 @@ export function counterDeltaIn(values: readonly number[]): number {
   for (let i = 1; i < values.length; i++) total += counterIncrease(values[i - 1], values[i]);
   return total;
 }
+
+/**
+ * Aggregations whose answers are computed, not a reading: a metric's `decimals` rounds these. The
+ * others (`first`, `last`, `min`, `max`) return a stored reading, which stays exact; `count` is whole.
+ */
+export const ROUNDED_AGGREGATIONS: ReadonlySet<Aggregation> = new Set(['avg', 'sum', 'delta']);
+
+/**
+ * `v` to `decimals` places, half away from zero, on the shortest decimal text of `v` (so 1.005
+ * gives 1.01, as a person reading 1.005 expects, where `Math.round(v * 100) / 100` gives 1).
+ */
+export function roundTo(v: number, decimals: number): number {
+  const text = String(Math.abs(v));
+  const rounded = text.includes('e')
+    ? Math.round(Math.abs(v) * 10 ** decimals) / 10 ** decimals
+    : Number(`${Math.round(Number(`${text}e${decimals}`))}e-${decimals}`);
+  return v < 0 ? -rounded : rounded;
+}

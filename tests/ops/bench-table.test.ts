@@ -17,6 +17,7 @@ const round: Round = {
   raw: 350_000,
   year: load(0, 13),
   day: load(0, 16),
+  energy: load(0, 26),
 };
 
 describe('bench ratio text', () => {
@@ -47,5 +48,12 @@ describe('bench result tables', () => {
     expect(line('P4')).toMatch(/≥ 0\.5× \| pass \|$/);
     expect(line('P5')).toMatch(/≤ 2× and p50 ≤ 150 ms \| pass \|$/);
     expect(line('P7′')).toMatch(/0\.60× \| ≥ 0\.5× \| pass \|$/);
+  });
+
+  it("When P10 is printed, then the fleet's energy is measured against P5's subscription chart of the same window", () => {
+    expect(line('P10')).toContain('GET /api/energy, 50 sites, daily buckets over a year');
+    expect(line('P10')).toMatch(
+      /p50 26 ms \| p50 13 ms \(P5's subscription chart of the same window\) \| 2\.00× \| ≤ 1× \(as fast as the subscription chart\) \| \*\*FAIL\*\* \|$/,
+    );
   });
 });

@@ -23,6 +23,16 @@ describe('balanceOf', () => {
     expect(balanceOf({ production: 0, grid_export: 0, grid_import: 2 }, 'derived').selfConsumption).toBeNull();
   });
 
+  it('When a wind park exports what no counter measures, then derived consumption is unknown, not negative', () => {
+    // Turbines with power gauges only: the export is not matched by any measured production.
+    const b = balanceOf({ grid_import: 2, grid_export: 900 }, 'derived');
+    expect(b).toMatchObject({ consumption: null, selfSufficiency: null, gridExport: 900 });
+    // Float noise around zero is still zero.
+    expect(
+      balanceOf({ production: 0.3, grid_import: 0, grid_export: 0.30000000000000004 }, 'derived').consumption,
+    ).toBe(0);
+  });
+
   it('When the site has neither a consumption meter nor both grid registers, then consumption is unknown', () => {
     expect(consumptionSource(new Set(['production', 'grid_import']))).toBeNull();
     expect(consumptionSource(new Set(['grid_import', 'grid_export']))).toBe('derived');

@@ -161,7 +161,15 @@ describe('resolveWindow over every timestamp the query accepts (property)', () =
 });
 
 describe('toCsv', () => {
-  const base = { metricId: 'm', deviceId: 'd', siteId: 's', key: 'k', kind: 'gauge' as const, agg: 'avg' as const };
+  const base = {
+    metricId: 'm',
+    deviceId: 'd',
+    siteId: 's',
+    key: 'k',
+    kind: 'gauge' as const,
+    agg: 'avg' as const,
+    decimals: null,
+  };
   const ts = (series: TimeSeries['series']): TimeSeries => ({
     from: '2026-01-15T00:00:00.000Z',
     to: '2026-01-15T02:00:00.000Z',

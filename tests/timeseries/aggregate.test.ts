@@ -117,3 +117,16 @@ describe('mergePartials', () => {
     });
   });
 });
+
+describe('roundTo', () => {
+  it("When a value is rounded to a metric's decimals, then halves go away from zero on the decimal text a person reads", async () => {
+    const { roundTo } = await import('../../src/timeseries/aggregate.js');
+    expect(roundTo(1.005, 2)).toBe(1.01);
+    expect(roundTo(-1.005, 2)).toBe(-1.01);
+    expect(roundTo(2.5, 0)).toBe(3);
+    expect(roundTo(-2.5, 0)).toBe(-3);
+    expect(roundTo(1234.56789, 3)).toBe(1234.568);
+    expect(roundTo(1e-7, 3)).toBe(0);
+    expect(roundTo(1.5e21, 2)).toBe(1.5e21);
+  });
+});

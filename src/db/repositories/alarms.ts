@@ -413,6 +413,10 @@ export function alarmsRepository(db: Db) {
     `SELECT count(*) AS n FROM alarms a WHERE a.cleared_at IS NULL AND a.acknowledged_at IS NULL
        AND (@p IS NULL OR a.site_id IN (SELECT value FROM json_each(@p)))`,
   );
+  const activeBySite = c.prepare<[{ p: string | null }], { siteId: string; n: number }>(
+    `SELECT a.site_id AS siteId, count(*) AS n FROM alarms a WHERE a.cleared_at IS NULL AND a.acknowledged_at IS NULL
+       AND (@p IS NULL OR a.site_id IN (SELECT value FROM json_each(@p))) GROUP BY a.site_id`,
+  );
 
   const eventsAfter = c.prepare<[number, number], AlarmRow & { seq: number; kind: AlarmEventKind; at: number }>(
     `SELECT e.seq, e.kind, e.at, ${ALARM_COLS} FROM alarm_events e JOIN alarms a ON a.id = e.alarm_id
@@ -503,6 +507,11 @@ export function alarmsRepository(db: Db) {
     /** Active (open, unacknowledged) alarms on these sites (null: all). */
     async countActive(siteIds: string[] | null): Promise<number> {
       return activeCount.get({ p: siteIds === null ? null : JSON.stringify(siteIds) })!.n;
+    },
+    /** Active alarms per site on these sites (null: all); sites without any are absent. */
+    async countActiveBySite(siteIds: string[] | null): Promise<Map<string, number>> {
+      const rows = activeBySite.all({ p: siteIds === null ? null : JSON.stringify(siteIds) });
+      return new Map(rows.map((r) => [r.siteId, r.n]));
     },
     /** False when it was acknowledged already. */
     async acknowledge(id: string, by: string, comment: string | null): Promise<boolean> {

@@ -42,7 +42,7 @@ export type UpdateWithMetricsResult =
   | { status: 'stale' }
   | { status: 'invalid'; problems: MetricProblem[] };
 
-const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds', 'energyRole'] as const;
+const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds', 'energyRole', 'decimals'] as const;
 
 /** Cached device rows at most (~10 MB); past it the first-page cache starts over. */
 const FIRST_PAGES_MAX_ROWS = 20_000;
@@ -341,6 +341,7 @@ const auditMetric = (m: MetricRow) => ({
   kind: m.kind,
   intervalSeconds: m.intervalSeconds,
   energyRole: m.energyRole,
+  decimals: m.decimals,
 });
 
 export type DevicesRepository = ReturnType<typeof devicesRepository>;

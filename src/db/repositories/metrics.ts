@@ -14,10 +14,13 @@ export interface MetricInput {
   intervalSeconds: number;
   /** Left out: none (on create), unchanged (on update). */
   energyRole?: EnergyRole | null;
+  /** Display precision (decimal places); left out: none (on create), unchanged (on update). */
+  decimals?: number | null;
 }
 
 export interface MetricRow extends MetricInput {
   energyRole: EnergyRole | null;
+  decimals: number | null;
   pk: number;
   id: string;
   deviceId: string;
@@ -40,6 +43,7 @@ export const metricCols = {
   kind: metrics.kind,
   intervalSeconds: metrics.intervalSeconds,
   energyRole: metrics.energyRole,
+  decimals: metrics.decimals,
   latestTs: metrics.latestTs,
   latestValue: metrics.latestValue,
   latestReceivedAt: metrics.latestReceivedAt,
@@ -64,7 +68,7 @@ export function metricsRepository(db: Db) {
   // lookups, and better-sqlite3 builds a row object property by property through V8's API, slower
   // than the array plus an object literal (docs/performance.md). The column order is fromRaw's.
   const cols = `m.pk, m.id, m.device_id, m.site_id, m.key, m.name, m.unit, m.kind, m.interval_seconds,
-    m.latest_ts, m.latest_value, m.latest_received_at, m.created_at, m.updated_at, m.energy_role`;
+    m.latest_ts, m.latest_value, m.latest_received_at, m.created_at, m.updated_at, m.energy_role, m.decimals`;
   const byId = db.$client.prepare<[string], RawMetric>(`SELECT ${cols} FROM metrics m WHERE m.id = ?`).raw(true);
   const bySite = db.$client
     .prepare<[string], [...RawMetric, string, string]>(
@@ -96,8 +100,8 @@ export function metricsRepository(db: Db) {
   const readSite = (siteId: string): SiteMetric[] =>
     bySite.all(siteId).map((raw) => {
       const row = fromRaw(raw as unknown as RawMetric) as SiteMetric;
-      row.deviceName = raw[15]; // assigned, not spread: a spread copies the row
-      row.deviceType = raw[16];
+      row.deviceName = raw[16]; // assigned, not spread: a spread copies the row
+      row.deviceType = raw[17];
       return row;
     });
   // One read transaction: the version, the rows and the latest values come from one snapshot.
@@ -236,6 +240,7 @@ type RawMetric = [
   number,
   number,
   EnergyRole | null,
+  number | null,
 ];
 
 const fromRaw = (r: RawMetric): MetricRow => ({
@@ -254,6 +259,7 @@ const fromRaw = (r: RawMetric): MetricRow => ({
   createdAt: r[12],
   updatedAt: r[13],
   energyRole: r[14],
+  decimals: r[15],
 });
 
 export type SiteMetric = MetricRow & { deviceName: string; deviceType: string };
@@ -276,6 +282,7 @@ const withLatest = (
   kind: m.kind,
   intervalSeconds: m.intervalSeconds,
   energyRole: m.energyRole,
+  decimals: m.decimals,
   latestTs,
   latestValue,
   latestReceivedAt,
@@ -295,6 +302,7 @@ export const audited = (m: MetricRow) => ({
   kind: m.kind,
   intervalSeconds: m.intervalSeconds,
   energyRole: m.energyRole,
+  decimals: m.decimals,
 });
 
 const inList = (ids: string[]) => inArray(metrics.id, ids);

@@ -43,7 +43,7 @@ function loginUrl(request: FastifyRequest) {
   const here =
     pathOf(request, request.htmx.currentUrl) ??
     (request.method === 'GET' ? request.url : pathOf(request, request.headers.referer)) ??
-    '/sites';
+    '/';
   return `/login?next=${encodeURIComponent(here)}`;
 }
 

@@ -72,7 +72,7 @@ export function localPath(url: string): string | null {
   }
 }
 
-/** Where to go after signing in: `next` if it is a path on this site (encoded), else the sites list. */
+/** Where to go after signing in: `next` if it is a path on this site (encoded), else the overview. */
 export function safeNext(next: unknown): string {
-  return (typeof next === 'string' && localPath(next)) || '/sites';
+  return (typeof next === 'string' && localPath(next)) || '/';
 }

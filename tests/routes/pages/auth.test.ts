@@ -149,7 +149,7 @@ describe('POST /login', () => {
     expect(res.body).toContain('This form has expired');
   });
 
-  it('When next points to another origin, then sign-in still lands on /sites', async () => {
+  it('When next points to another origin, then sign-in still lands on the overview (/)', async () => {
     const page = await app.inject({ url: '/login' });
     const cookie = cookiesOf(page);
     const res = await app.inject({
@@ -159,7 +159,7 @@ describe('POST /login', () => {
       payload: `_csrf=${encodeURIComponent(csrfOf(page.body))}&email=${encodeURIComponent(w.viewer.email)}&password=correct%20horse%20battery&next=%2F%2Fevil.example`,
     });
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe('/sites');
+    expect(res.headers.location).toBe('/');
   });
 });
 
@@ -259,11 +259,11 @@ describe('Where sign-in returns to (next)', () => {
     }
   });
 
-  it('When next leaves the site in a way only the URL parser sees (a tab in //, a backslash), then sign-in lands on /sites', async () => {
+  it('When next leaves the site in a way only the URL parser sees (a tab in //, a backslash), then sign-in lands on the overview (/)', async () => {
     const b = await signIn(app, w.viewer.email);
     for (const next of ['/\t/evil.example', '/\\evil.example', '//evil.example', 'https://evil.example', '/\n/evil']) {
       const res = await b.get(`/login?next=${encodeURIComponent(next)}`);
-      expect(res.headers.location, JSON.stringify(next)).toBe('/sites');
+      expect(res.headers.location, JSON.stringify(next)).toBe('/');
     }
   });
 });
@@ -308,7 +308,7 @@ describe('A form posted after the session ended', () => {
       { name: 'Late', type: 'meter' },
       { headers: { referer: 'https://evil.example/phish' } },
     );
-    expect(foreign.headers.location).toBe(`/login?next=${encodeURIComponent('/sites')}`);
+    expect(foreign.headers.location).toBe(`/login?next=${encodeURIComponent('/')}`);
     expect((await app.repos.devices.list(w.site.id, 50))!.items).toHaveLength(before);
   });
 

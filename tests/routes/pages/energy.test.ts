@@ -51,6 +51,19 @@ describe('GET /sites/:siteId/energy', () => {
     expect(res.body).not.toContain('style=');
   });
 
+  it("When a site with PV and a grid meter is opened, then today's flows are drawn and listed in words", async () => {
+    await energySite();
+    const res = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}/energy`);
+    expect(res.body).toMatch(/<svg class="energy-flow-diagram"[^>]*role="img" aria-labelledby="flow-title flow-desc"/);
+    expect(res.body).toContain("Where today's energy went");
+    // Hourly counters: production 2, import 1, export 0.5 kWh an hour.
+    const list = res.body.slice(res.body.indexOf('<ul class="energy-flow-list">'));
+    expect(list).toMatch(/<li>Production to consumption: [\d.,]+ kWh<\/li>/);
+    expect(list).toMatch(/<li>Production to grid: [\d.,]+ kWh<\/li>/);
+    expect(list).toMatch(/<li>Grid to consumption: [\d.,]+ kWh<\/li>/);
+    expect(list).not.toContain('Battery');
+  });
+
   it('When htmx asks, then only the energy section comes back', async () => {
     const res = await (await signIn(app, w.viewer.email)).get(`/sites/${w.site.id}/energy`, HX);
     expect(res.statusCode).toBe(200);

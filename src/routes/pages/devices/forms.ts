@@ -17,9 +17,13 @@ import { render } from '../render.js';
 // and a metric left out is deleted. No rows at all arrives as no `metrics` field, which the service refuses.
 // Every row of the forms shows its kind and interval filled in, so an emptied one is a mistake to
 // point at ("is required"), not the API's "use the default": that turned a 900 s metric into 60 s.
-// The energy role may be left out (a form without the select keeps each metric's role).
+// The energy role and decimals may be left out (a form without them keeps each metric's); empty decimals is null.
 const FormMetricRow = Type.Object(
-  { ...Type.Required(MetricBody).properties, energyRole: MetricBody.properties.energyRole },
+  {
+    ...Type.Required(MetricBody).properties,
+    energyRole: MetricBody.properties.energyRole,
+    decimals: MetricBody.properties.decimals,
+  },
   { additionalProperties: false },
 );
 const EditMetricRow = Type.Object(
@@ -110,7 +114,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     await app.services.sites.manageable(requireActor(request), request.params.siteId);
     // A time-based index sorts after the existing rows and never collides with them.
     const rows = [
-      { index: Date.now(), m: { key: '', name: '', unit: '', kind: 'gauge', intervalSeconds: 60, energyRole: null } },
+      {
+        index: Date.now(),
+        m: { key: '', name: '', unit: '', kind: 'gauge', intervalSeconds: 60, energyRole: null, decimals: null },
+      },
     ];
     return reply
       .type('text/html; charset=utf-8')

@@ -18,7 +18,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const { sort, dir } = request.query;
     const overview = await app.services.dashboards.overview(requireActor(request), SHOWN, sort, dir);
     const data = { title: 'Overview', ...overview, shown: SHOWN };
-    return render(request, reply, { page: 'pages/overview/index', partial: 'partials/overview/table' }, data);
+    return render(request, reply, { page: 'pages/overview/index', partial: 'partials/overview/body' }, data);
   });
 };
 

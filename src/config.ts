@@ -72,10 +72,23 @@ export interface Config {
    * The built-in MQTT broker for field devices (src/plugins/app/mqtt.ts): null is off. Port 0 takes
    * a free port (tests). There is no default port: 1883 is usually another broker's.
    */
-  mqtt: { port: number; host: string } | null;
+  mqtt: MqttConfig | null;
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
+
+export interface MqttConfig {
+  port: number;
+  host: string;
+  /**
+   * Messages that arrive within this many milliseconds are committed in one transaction (then all
+   * acknowledged); 0 commits each alone. Not an environment variable.
+   */
+  batchMs: number;
+}
+
+/** The built-in broker's settings that have defaults. */
+export const MQTT_DEFAULTS = { host: '127.0.0.1', batchMs: 5 } satisfies Partial<MqttConfig>;
 
 export class ConfigError extends Error {}
 
@@ -135,7 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perAddress: Number(e.RATE_LIMIT_ANONYMOUS ?? 600),
       windowSeconds: Number(e.RATE_LIMIT_WINDOW_SECONDS ?? 60),
     },
-    mqtt: mqttPort === null ? null : { port: mqttPort, host: e.MQTT_HOST ?? '127.0.0.1' },
+    mqtt: mqttPort === null ? null : { ...MQTT_DEFAULTS, port: mqttPort, host: e.MQTT_HOST ?? MQTT_DEFAULTS.host },
     dailyFoldMs: 5_000,
   };
 }

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { MQTT_DEFAULTS } from '../../src/config.js';
 import { buildTestApp, createDevice, createWorld, injectAs } from '../helpers/app.js';
 
 type World = Awaited<ReturnType<typeof createWorld>>;
@@ -12,7 +13,8 @@ let w: World;
 const clients: MqttClient[] = [];
 
 beforeEach(async () => {
-  app = await buildTestApp({ mqtt: { port: 0, host: '127.0.0.1' } });
+  // A batch window longer than a PUBACK's round trip: a PUBACK sent before the commit would be seen.
+  app = await buildTestApp({ mqtt: { ...MQTT_DEFAULTS, port: 0, batchMs: 25 } });
   w = await createWorld(app);
 });
 afterEach(async () => {
@@ -71,6 +73,35 @@ describe('MQTT broker (MQTT_PORT)', () => {
     const metric = await injectAs(app, w.admin, { method: 'GET', url: `/api/metrics/${w.metrics[0].id}` });
     expect(metric.json().latest).toMatchObject({ value: 50 });
     expect(app.mqtt.counts.stored).toBe(1);
+  });
+
+  it('When many devices publish at QoS 1 at once, then they share transactions and each PUBACK comes after its readings are stored', async () => {
+    // A window far longer than a PUBACK's round trip, so that an early PUBACK cannot go unseen.
+    await app.close();
+    app = await buildTestApp({ mqtt: { ...MQTT_DEFAULTS, port: 0, batchMs: 300 } });
+    w = await createWorld(app);
+    const { key } = await keyFor();
+    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(key)));
+    const readingAt = app.db.$client.prepare('SELECT value FROM readings WHERE ts = ?').pluck();
+    const seenAtPuback = await Promise.all(
+      clients.map(
+        (client, i) =>
+          new Promise<unknown>((resolve, reject) =>
+            client.publish(
+              topicOf(w.device.id),
+              JSON.stringify({ ts: T0 + i, values: { soc: i } }),
+              { qos: 1 },
+              (err) =>
+                // Read synchronously in the PUBACK's callback: nothing can commit in between.
+                err ? reject(err) : resolve(readingAt.get(T0 + i)),
+            ),
+          ),
+      ),
+    );
+    expect(seenAtPuback).toEqual(clients.map((_, i) => i));
+    expect(app.mqtt.counts.stored).toBe(20);
+    expect(app.mqtt.batches.messages).toBe(20);
+    expect(app.mqtt.batches.batches).toBeLessThan(20);
   });
 
   it('When a device key publishes bare values on sitewatt/devices/me/telemetry, then they are stored for its device', async () => {

@@ -2,6 +2,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import fp from 'fastify-plugin';
 import { createServer, type AddressInfo } from 'node:net';
 import { invalid } from '../../errors.js';
+import { writeBatcher } from '../../services/write-batcher.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,6 +18,8 @@ export interface MqttBroker {
   connected(): number;
   /** Messages stored, and messages refused (wrong topic, bad payload, revoked key). */
   counts: { stored: number; refused: number };
+  /** Transactions that committed messages, and messages in them (stored / batches: the batching). */
+  batches: { batches: number; messages: number; fallbacks: number };
 }
 
 /** `sitewatt/devices/<deviceId>/telemetry` (site keys) or `sitewatt/devices/me/telemetry` (device keys). */
@@ -26,17 +29,21 @@ const MY_DEVICE = 'me';
 const RECHECK_MS = 500;
 /** The largest payload, as on HTTP. */
 const MAX_PAYLOAD = 2 * 1024 * 1024;
+/** A batch this large is committed without waiting for the rest of its window. */
+const BATCH_MAX_ROWS = 5_000;
 
 /**
  * Field devices' MQTT transport: an aedes broker (MQTT 3.1.1) that only receives. The MQTT
- * username is an ingest key; every message is handed to the telemetry service inside
- * authorizePublish, so aedes sends a QoS 1 PUBACK only once the readings are committed, and a
+ * username is an ingest key; every message is checked by the telemetry service and committed
+ * inside authorizePublish (with the messages that arrive within `batchMs`, in one transaction), so
+ * aedes sends a QoS 1 PUBACK only once the readings are committed, and a
  * refused message closes that client's connection (MQTT 3.1.1 has no other way to say no).
  * Nothing is forwarded to subscribers: subscriptions are refused.
  */
 export default fp(
-  async (app, opts: { port: number; host: string }) => {
-    const { auth, telemetry } = app.services;
+  async (app, opts: { port: number; host: string; batchMs: number }) => {
+    const { auth, telemetry, readings } = app.services;
+    const batcher = writeBatcher(readings, { windowMs: opts.batchMs, maxRows: BATCH_MAX_ROWS });
     // The raw key of each connected client, to re-check it when access changes.
     const keys = new Map<Client, string>();
     const counts = { stored: 0, refused: 0 };
@@ -64,7 +71,8 @@ export default fp(
         } catch {
           throw invalid([{ path: '', message: 'Not JSON' }], 'The payload is not JSON; nothing was stored');
         }
-        await telemetry.sendAsKey(key, deviceId, body);
+        const { rows } = await telemetry.checkAsKey(key, deviceId, body);
+        await batcher.write(rows);
         counts.stored++;
       } catch (err) {
         const e = err as Error & { code?: string; errors?: unknown };
@@ -144,7 +152,7 @@ export default fp(
     }, RECHECK_MS);
     recheck.unref();
 
-    app.decorate('mqtt', { port, connected: () => keys.size, counts } satisfies MqttBroker);
+    app.decorate('mqtt', { port, connected: () => keys.size, counts, batches: batcher.stats } satisfies MqttBroker);
 
     // Before the database closes, so that no message is half received.
     app.addHook('preClose', async () => {
@@ -152,6 +160,7 @@ export default fp(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await closed;
+      await batcher.flush();
     });
   },
   { name: 'mqtt', dependencies: ['database'] },

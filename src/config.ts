@@ -28,6 +28,14 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_WINDOW_SECONDS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
   MQTT_PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   MQTT_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  MQTT_MAX_PACKET_BYTES: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{1,8}$' })),
+  MQTT_RATE_PER_KEY: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
+  MQTT_BURST_PER_KEY: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
+  MQTT_CONNECTIONS_PER_KEY: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
+  MQTT_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  MQTT_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  MQTT_BRIDGE_URL: Type.Optional(Type.String({ pattern: '^mqtts?://' })),
+  MQTT_BRIDGE_TOPIC: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -73,6 +81,11 @@ export interface Config {
    * a free port (tests). There is no default port: 1883 is usually another broker's.
    */
   mqtt: MqttConfig | null;
+  /**
+   * The bridge from an existing broker (src/plugins/app/mqtt-bridge.ts): null is off. `topic` is
+   * the filter subscribed to, with one `+` where the device id is.
+   */
+  mqttBridge: { url: string; topic: string } | null;
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
@@ -85,10 +98,29 @@ export interface MqttConfig {
    * acknowledged); 0 commits each alone. Not an environment variable.
    */
   batchMs: number;
+  /** A packet larger than this closes its connection before it is read. */
+  maxPacketBytes: number;
+  /** Messages per second per ingest key (all its connections together), and the burst above it. */
+  ratePerKey: number;
+  burstPerKey: number;
+  /** Connections open at once with one ingest key. */
+  connectionsPerKey: number;
+  /** PEM files: with both, the broker speaks MQTT over TLS only. */
+  tls: { certFile: string; keyFile: string } | null;
 }
 
 /** The built-in broker's settings that have defaults. */
-export const MQTT_DEFAULTS = { host: '127.0.0.1', batchMs: 5 } satisfies Partial<MqttConfig>;
+export const MQTT_DEFAULTS = {
+  host: '127.0.0.1',
+  batchMs: 5,
+  maxPacketBytes: 2 * 1024 * 1024,
+  ratePerKey: 100,
+  burstPerKey: 200,
+  connectionsPerKey: 10,
+  tls: null,
+} satisfies Omit<MqttConfig, 'port'>;
+
+export const MQTT_BRIDGE_TOPIC = 'sitewatt/devices/+/telemetry';
 
 export class ConfigError extends Error {}
 
@@ -115,6 +147,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const mqttPort = e.MQTT_PORT === undefined ? null : Number(e.MQTT_PORT);
   if (mqttPort !== null && mqttPort > 65535)
     throw new ConfigError('Invalid configuration:\n  MQTT_PORT: must be between 0 and 65535');
+  if (!e.MQTT_TLS_CERT !== !e.MQTT_TLS_KEY)
+    throw new ConfigError('Invalid configuration:\n  MQTT_TLS_CERT, MQTT_TLS_KEY: set both, or neither');
+  for (const [name, file] of [
+    ['MQTT_TLS_CERT', e.MQTT_TLS_CERT],
+    ['MQTT_TLS_KEY', e.MQTT_TLS_KEY],
+  ] as const)
+    if (file && !existsSync(file)) throw new ConfigError(`Invalid configuration:\n  ${name}: no such file ${file}`);
+  const bridgeTopic = e.MQTT_BRIDGE_TOPIC ?? MQTT_BRIDGE_TOPIC;
+  if (bridgeTopic.split('/').filter((level) => level === '+').length !== 1 || bridgeTopic.includes('#'))
+    throw new ConfigError(
+      'Invalid configuration:\n  MQTT_BRIDGE_TOPIC: one `+` level where the device id is, and no `#`',
+    );
   const tokenMaxDays = Number(e.TOKEN_MAX_DAYS ?? 365);
   // The API's own ceiling on expiresInDays is ten years (src/schemas/users.ts).
   if (tokenMaxDays < 1 || tokenMaxDays > 3650)
@@ -148,7 +192,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perAddress: Number(e.RATE_LIMIT_ANONYMOUS ?? 600),
       windowSeconds: Number(e.RATE_LIMIT_WINDOW_SECONDS ?? 60),
     },
-    mqtt: mqttPort === null ? null : { ...MQTT_DEFAULTS, port: mqttPort, host: e.MQTT_HOST ?? MQTT_DEFAULTS.host },
+    mqtt:
+      mqttPort === null
+        ? null
+        : {
+            port: mqttPort,
+            host: e.MQTT_HOST ?? MQTT_DEFAULTS.host,
+            batchMs: MQTT_DEFAULTS.batchMs,
+            maxPacketBytes: Number(e.MQTT_MAX_PACKET_BYTES ?? MQTT_DEFAULTS.maxPacketBytes),
+            ratePerKey: Number(e.MQTT_RATE_PER_KEY ?? MQTT_DEFAULTS.ratePerKey),
+            burstPerKey: Number(e.MQTT_BURST_PER_KEY ?? MQTT_DEFAULTS.burstPerKey),
+            connectionsPerKey: Number(e.MQTT_CONNECTIONS_PER_KEY ?? MQTT_DEFAULTS.connectionsPerKey),
+            tls: e.MQTT_TLS_CERT && e.MQTT_TLS_KEY ? { certFile: e.MQTT_TLS_CERT, keyFile: e.MQTT_TLS_KEY } : null,
+          },
+    mqttBridge: e.MQTT_BRIDGE_URL ? { url: e.MQTT_BRIDGE_URL, topic: bridgeTopic } : null,
     dailyFoldMs: 5_000,
   };
 }
@@ -198,6 +255,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Off in tests: a fold at a random moment would change what a test sees; tests that need it set it.
     dailyFoldMs: 0,
     mqtt: null,
+    mqttBridge: null,
     ...overrides,
   };
 }

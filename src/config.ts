@@ -1,6 +1,7 @@
 // The only module that reads process.env. One TypeBox schema, validated at boot.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
@@ -36,6 +37,8 @@ export const EnvSchema = Type.Object({
   MQTT_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   MQTT_BRIDGE_URL: Type.Optional(Type.String({ pattern: '^mqtts?://' })),
   MQTT_BRIDGE_TOPIC: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  MQTT_BRIDGE_CONNECTIONS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]?$' })),
+  MQTT_BRIDGE_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,20}$' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -85,7 +88,7 @@ export interface Config {
    * The bridge from an existing broker (src/plugins/app/mqtt-bridge.ts): null is off. `topic` is
    * the filter subscribed to, with one `+` where the device id is.
    */
-  mqttBridge: { url: string; topic: string } | null;
+  mqttBridge: MqttBridgeConfig | null;
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
@@ -107,6 +110,19 @@ export interface MqttConfig {
   connectionsPerKey: number;
   /** PEM files: with both, the broker speaks MQTT over TLS only. */
   tls: { certFile: string; keyFile: string } | null;
+}
+
+export interface MqttBridgeConfig {
+  /** mqtt:// or mqtts://, with the broker's user name and password in it if it wants them. */
+  url: string;
+  /** The filter subscribed to (as `$share/sitewatt/<topic>`), with one `+` where the device id is. */
+  topic: string;
+  /** Connections in the shared subscription: each handles one message at a time (mqtt-bridge.ts). */
+  connections: number;
+  /** Each connection's client id is this with `-<n>`: one per node, kept across restarts. */
+  clientId: string;
+  /** How long the broker keeps the bridge's session (and its queued messages) while it is away. */
+  sessionExpirySeconds: number;
 }
 
 /** The built-in broker's settings that have defaults. */
@@ -205,7 +221,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             connectionsPerKey: Number(e.MQTT_CONNECTIONS_PER_KEY ?? MQTT_DEFAULTS.connectionsPerKey),
             tls: e.MQTT_TLS_CERT && e.MQTT_TLS_KEY ? { certFile: e.MQTT_TLS_CERT, keyFile: e.MQTT_TLS_KEY } : null,
           },
-    mqttBridge: e.MQTT_BRIDGE_URL ? { url: e.MQTT_BRIDGE_URL, topic: bridgeTopic } : null,
+    mqttBridge: e.MQTT_BRIDGE_URL
+      ? {
+          url: e.MQTT_BRIDGE_URL,
+          topic: bridgeTopic,
+          connections: Number(e.MQTT_BRIDGE_CONNECTIONS ?? 8),
+          clientId:
+            e.MQTT_BRIDGE_CLIENT_ID ??
+            `sitewatt-${hostname()
+              .replace(/[^A-Za-z0-9._-]/g, '')
+              .slice(0, 11)}`,
+          sessionExpirySeconds: 86_400,
+        }
+      : null,
     dailyFoldMs: 5_000,
   };
 }

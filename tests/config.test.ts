@@ -123,10 +123,19 @@ describe('loadConfig', () => {
   it('When MQTT_BRIDGE_URL is set, then the bridge subscribes to MQTT_BRIDGE_TOPIC (one + for the device id)', () => {
     const base = { DATABASE_PATH: join(dir(), 'db') };
     expect(loadConfig(base).mqttBridge).toBeNull();
-    expect(loadConfig({ ...base, MQTT_BRIDGE_URL: 'mqtt://127.0.0.1:1883' }).mqttBridge).toEqual({
+    expect(loadConfig({ ...base, MQTT_BRIDGE_URL: 'mqtt://127.0.0.1:1883' }).mqttBridge).toMatchObject({
       url: 'mqtt://127.0.0.1:1883',
       topic: 'sitewatt/devices/+/telemetry',
+      connections: 8,
     });
+    expect(
+      loadConfig({
+        ...base,
+        MQTT_BRIDGE_URL: 'mqtt://h',
+        MQTT_BRIDGE_TOPIC: 'site/+/up',
+        MQTT_BRIDGE_CLIENT_ID: 'node-a',
+      }).mqttBridge,
+    ).toMatchObject({ topic: 'site/+/up', clientId: 'node-a' });
     expect(() => loadConfig({ ...base, MQTT_BRIDGE_URL: 'http://x' })).toThrow(/MQTT_BRIDGE_URL/);
     for (const bad of ['site/#', 'a/b', 'a/+/+'])
       expect(() => loadConfig({ ...base, MQTT_BRIDGE_URL: 'mqtt://h', MQTT_BRIDGE_TOPIC: bad }), bad).toThrow(

@@ -17,7 +17,7 @@ export const EnvSchema = Type.Object({
   COOKIE_SECURE: Type.Optional(Bool),
   DEMO: Type.Optional(Bool),
   DEMO_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
-  SIMULATOR: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
+  SIMULATOR: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('mqtt')])),
   LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('pretty'), Type.Literal('json')])),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
@@ -55,6 +55,11 @@ export interface Config {
   demo: boolean;
   demoPassword: string;
   simulator: boolean;
+  /**
+   * How the simulator's live readings enter: `direct` through the readings service, `mqtt` through
+   * the built-in broker with one ingest key per demo site (SIMULATOR=mqtt), as a device's would.
+   */
+  simulatorTransport: 'direct' | 'mqtt';
   logLevel: string;
   /** Human-readable logs (terminals) or JSON lines (everything else). */
   logPretty: boolean;
@@ -175,6 +180,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       'Invalid configuration:\n  MQTT_BRIDGE_TOPIC: one `+` level where the device id is, and no `#`',
     );
+  if (e.SIMULATOR === 'mqtt' && mqttPort === null)
+    throw new ConfigError('Invalid configuration:\n  SIMULATOR: mqtt needs the built-in broker (set MQTT_PORT)');
   const tokenMaxDays = Number(e.TOKEN_MAX_DAYS ?? 365);
   // The API's own ceiling on expiresInDays is ten years (src/schemas/users.ts).
   if (tokenMaxDays < 1 || tokenMaxDays > 3650)
@@ -194,7 +201,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cookieSecure: truthy(e.COOKIE_SECURE, production),
     demo: truthy(e.DEMO, !production),
     demoPassword: e.DEMO_PASSWORD ?? 'sitewatt-demo',
-    simulator: (e.SIMULATOR ?? 'on') === 'on',
+    simulator: (e.SIMULATOR ?? 'on') !== 'off',
+    simulatorTransport: e.SIMULATOR === 'mqtt' ? 'mqtt' : 'direct',
     logLevel: e.LOG_LEVEL ?? 'info',
     logPretty: (e.LOG_FORMAT ?? (process.stdout.isTTY && !production ? 'pretty' : 'json')) === 'pretty',
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
@@ -268,6 +276,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     demo: false,
     demoPassword: 'sitewatt-demo',
     simulator: false,
+    simulatorTransport: 'direct',
     logLevel: 'silent',
     logPretty: false,
     trustProxy: false,

@@ -106,6 +106,16 @@ describe('loadConfig', () => {
       for (const bad of ['0', 'x', '-1']) expect(() => loadConfig({ ...base, [name]: bad }), bad).toThrow(name);
   });
 
+  it('When SIMULATOR=mqtt, then the simulator feeds through the built-in broker, which it needs', () => {
+    const base = { DATABASE_PATH: join(dir(), 'db') };
+    expect(loadConfig({ ...base, SIMULATOR: 'mqtt', MQTT_PORT: '0' })).toMatchObject({
+      simulator: true,
+      simulatorTransport: 'mqtt',
+    });
+    expect(loadConfig(base)).toMatchObject({ simulator: true, simulatorTransport: 'direct' });
+    expect(() => loadConfig({ ...base, SIMULATOR: 'mqtt' })).toThrow(/SIMULATOR: mqtt needs the built-in broker/);
+  });
+
   it('When only one of MQTT_TLS_CERT and MQTT_TLS_KEY is set, or a file is missing, then start-up is refused naming them', () => {
     const base = { DATABASE_PATH: join(dir(), 'db'), MQTT_PORT: '0' };
     const file = join(dir(), 'cert.pem');

@@ -21,6 +21,7 @@ import api from './routes/api/index.js';
 import health from './routes/health.js';
 import metrics from './plugins/app/metrics.js';
 import mqtt from './plugins/app/mqtt.js';
+import mqttBridge from './plugins/app/mqtt-bridge.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -113,6 +114,8 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   await app.register(metrics);
   // Field devices' MQTT transport, only when MQTT_PORT is set.
   if (config.mqtt) await app.register(mqtt, config.mqtt);
+  // Field devices behind an existing broker, only when MQTT_BRIDGE_URL is set.
+  if (config.mqttBridge) await app.register(mqttBridge, config.mqttBridge);
   await app.register(health);
   await app.register(api, { prefix: '/api' });
   await app.register(pages, { prefix: '/' });

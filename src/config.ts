@@ -1,6 +1,7 @@
 // The only module that reads process.env. One TypeBox schema, validated at boot.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
@@ -16,7 +17,7 @@ export const EnvSchema = Type.Object({
   COOKIE_SECURE: Type.Optional(Bool),
   DEMO: Type.Optional(Bool),
   DEMO_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
-  SIMULATOR: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
+  SIMULATOR: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('mqtt')])),
   LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('pretty'), Type.Literal('json')])),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
@@ -29,6 +30,16 @@ export const EnvSchema = Type.Object({
   MQTT_PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   MQTT_HOST: Type.Optional(Type.String({ minLength: 1 })),
   WEBHOOK_ALLOW_HOSTS: Type.Optional(Type.String({ maxLength: 2000 })),
+  MQTT_MAX_PACKET_BYTES: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{1,8}$' })),
+  MQTT_RATE_PER_KEY: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
+  MQTT_BURST_PER_KEY: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
+  MQTT_CONNECTIONS_PER_KEY: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
+  MQTT_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  MQTT_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  MQTT_BRIDGE_URL: Type.Optional(Type.String({ pattern: '^mqtts?://' })),
+  MQTT_BRIDGE_TOPIC: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  MQTT_BRIDGE_CONNECTIONS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]?$' })),
+  MQTT_BRIDGE_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,20}$' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -45,6 +56,11 @@ export interface Config {
   demo: boolean;
   demoPassword: string;
   simulator: boolean;
+  /**
+   * How the simulator's live readings enter: `direct` through the readings service, `mqtt` through
+   * the built-in broker with one ingest key per demo site (SIMULATOR=mqtt), as a device's would.
+   */
+  simulatorTransport: 'direct' | 'mqtt';
   logLevel: string;
   /** Human-readable logs (terminals) or JSON lines (everything else). */
   logPretty: boolean;
@@ -70,20 +86,70 @@ export interface Config {
    */
   rateLimit: { perPrincipal: number; perAddress: number; windowSeconds: number };
   /**
-   * The built-in MQTT broker for field devices (src/plugins/app/mqtt.ts): null is off. Port 0 takes
-   * a free port (tests). There is no default port: 1883 is usually another broker's.
-   */
-  mqtt: { port: number; host: string } | null;
-  /**
    * Alarm webhooks (docs/alarms.md, "Webhooks"). `allowHosts` (WEBHOOK_ALLOW_HOSTS, comma-separated
    * host names or addresses as written in URLs) may resolve to loopback or private addresses, which
    * are refused otherwise. The rest is not an environment variable: how often the outbox is emptied
    * (0: never, tests call it) and the first retry's delay.
    */
   webhooks: { allowHosts: string[]; dispatchMs: number; retryBaseMs: number };
+  /**
+   * The built-in MQTT broker for field devices (src/plugins/app/mqtt.ts): null is off. Port 0 takes
+   * a free port (tests). There is no default port: 1883 is usually another broker's.
+   */
+  mqtt: MqttConfig | null;
+  /**
+   * The bridge from an existing broker (src/plugins/app/mqtt-bridge.ts): null is off. `topic` is
+   * the filter subscribed to, with one `+` where the device id is.
+   */
+  mqttBridge: MqttBridgeConfig | null;
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
+
+export interface MqttConfig {
+  port: number;
+  host: string;
+  /**
+   * Messages that arrive within this many milliseconds are committed in one transaction (then all
+   * acknowledged); 0 commits each alone. Not an environment variable.
+   */
+  batchMs: number;
+  /** A packet larger than this closes its connection before it is read. */
+  maxPacketBytes: number;
+  /** Messages per second per ingest key (all its connections together), and the burst above it. */
+  ratePerKey: number;
+  burstPerKey: number;
+  /** Connections open at once with one ingest key. */
+  connectionsPerKey: number;
+  /** PEM files: with both, the broker speaks MQTT over TLS only. */
+  tls: { certFile: string; keyFile: string } | null;
+}
+
+export interface MqttBridgeConfig {
+  /** mqtt:// or mqtts://, with the broker's user name and password in it if it wants them. */
+  url: string;
+  /** The filter subscribed to (as `$share/sitewatt/<topic>`), with one `+` where the device id is. */
+  topic: string;
+  /** Connections in the shared subscription: each handles one message at a time (mqtt-bridge.ts). */
+  connections: number;
+  /** Each connection's client id is this with `-<n>`: one per node, kept across restarts. */
+  clientId: string;
+  /** How long the broker keeps the bridge's session (and its queued messages) while it is away. */
+  sessionExpirySeconds: number;
+}
+
+/** The built-in broker's settings that have defaults. */
+export const MQTT_DEFAULTS = {
+  host: '127.0.0.1',
+  batchMs: 5,
+  maxPacketBytes: 2 * 1024 * 1024,
+  ratePerKey: 100,
+  burstPerKey: 200,
+  connectionsPerKey: 10,
+  tls: null,
+} satisfies Omit<MqttConfig, 'port'>;
+
+export const MQTT_BRIDGE_TOPIC = 'sitewatt/devices/+/telemetry';
 
 export class ConfigError extends Error {}
 
@@ -110,6 +176,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const mqttPort = e.MQTT_PORT === undefined ? null : Number(e.MQTT_PORT);
   if (mqttPort !== null && mqttPort > 65535)
     throw new ConfigError('Invalid configuration:\n  MQTT_PORT: must be between 0 and 65535');
+  if (!e.MQTT_TLS_CERT !== !e.MQTT_TLS_KEY)
+    throw new ConfigError('Invalid configuration:\n  MQTT_TLS_CERT, MQTT_TLS_KEY: set both, or neither');
+  for (const [name, file] of [
+    ['MQTT_TLS_CERT', e.MQTT_TLS_CERT],
+    ['MQTT_TLS_KEY', e.MQTT_TLS_KEY],
+  ] as const)
+    if (file && !existsSync(file)) throw new ConfigError(`Invalid configuration:\n  ${name}: no such file ${file}`);
+  const bridgeTopic = e.MQTT_BRIDGE_TOPIC ?? MQTT_BRIDGE_TOPIC;
+  if (bridgeTopic.split('/').filter((level) => level === '+').length !== 1 || bridgeTopic.includes('#'))
+    throw new ConfigError(
+      'Invalid configuration:\n  MQTT_BRIDGE_TOPIC: one `+` level where the device id is, and no `#`',
+    );
+  if (e.SIMULATOR === 'mqtt' && mqttPort === null)
+    throw new ConfigError('Invalid configuration:\n  SIMULATOR: mqtt needs the built-in broker (set MQTT_PORT)');
   const tokenMaxDays = Number(e.TOKEN_MAX_DAYS ?? 365);
   // The API's own ceiling on expiresInDays is ten years (src/schemas/users.ts).
   if (tokenMaxDays < 1 || tokenMaxDays > 3650)
@@ -129,7 +209,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cookieSecure: truthy(e.COOKIE_SECURE, production),
     demo: truthy(e.DEMO, !production),
     demoPassword: e.DEMO_PASSWORD ?? 'sitewatt-demo',
-    simulator: (e.SIMULATOR ?? 'on') === 'on',
+    simulator: (e.SIMULATOR ?? 'on') !== 'off',
+    simulatorTransport: e.SIMULATOR === 'mqtt' ? 'mqtt' : 'direct',
     logLevel: e.LOG_LEVEL ?? 'info',
     logPretty: (e.LOG_FORMAT ?? (process.stdout.isTTY && !production ? 'pretty' : 'json')) === 'pretty',
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
@@ -143,7 +224,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perAddress: Number(e.RATE_LIMIT_ANONYMOUS ?? 600),
       windowSeconds: Number(e.RATE_LIMIT_WINDOW_SECONDS ?? 60),
     },
-    mqtt: mqttPort === null ? null : { port: mqttPort, host: e.MQTT_HOST ?? '127.0.0.1' },
+    mqtt:
+      mqttPort === null
+        ? null
+        : {
+            port: mqttPort,
+            host: e.MQTT_HOST ?? MQTT_DEFAULTS.host,
+            batchMs: MQTT_DEFAULTS.batchMs,
+            maxPacketBytes: Number(e.MQTT_MAX_PACKET_BYTES ?? MQTT_DEFAULTS.maxPacketBytes),
+            ratePerKey: Number(e.MQTT_RATE_PER_KEY ?? MQTT_DEFAULTS.ratePerKey),
+            burstPerKey: Number(e.MQTT_BURST_PER_KEY ?? MQTT_DEFAULTS.burstPerKey),
+            connectionsPerKey: Number(e.MQTT_CONNECTIONS_PER_KEY ?? MQTT_DEFAULTS.connectionsPerKey),
+            tls: e.MQTT_TLS_CERT && e.MQTT_TLS_KEY ? { certFile: e.MQTT_TLS_CERT, keyFile: e.MQTT_TLS_KEY } : null,
+          },
+    mqttBridge: e.MQTT_BRIDGE_URL
+      ? {
+          url: e.MQTT_BRIDGE_URL,
+          topic: bridgeTopic,
+          connections: Number(e.MQTT_BRIDGE_CONNECTIONS ?? 8),
+          clientId:
+            e.MQTT_BRIDGE_CLIENT_ID ??
+            `sitewatt-${hostname()
+              .replace(/[^A-Za-z0-9._-]/g, '')
+              .slice(0, 11)}`,
+          sessionExpirySeconds: 86_400,
+        }
+      : null,
     dailyFoldMs: 5_000,
     webhooks: { allowHosts: hostList(e.WEBHOOK_ALLOW_HOSTS), dispatchMs: 2_000, retryBaseMs: 30_000 },
   };
@@ -192,6 +298,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     demo: false,
     demoPassword: 'sitewatt-demo',
     simulator: false,
+    simulatorTransport: 'direct',
     logLevel: 'silent',
     logPretty: false,
     trustProxy: false,
@@ -209,6 +316,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     mqtt: null,
     // Off in tests: a webhook test turns it on with the receiver's host allowed.
     webhooks: { allowHosts: [], dispatchMs: 0, retryBaseMs: 30_000 },
+    mqttBridge: null,
     ...overrides,
   };
 }

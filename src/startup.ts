@@ -2,6 +2,7 @@ import type { App } from './app.js';
 import { seedDemo } from './seed/demo.js';
 import { retentionService } from './services/retention.js';
 import { simulatorService } from './services/simulator.js';
+import { simulatorMqttFeed } from './services/simulator-mqtt.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 
 /** Demo data before listening; the simulator's backfill and ticks after (they do not block start-up). */
@@ -20,20 +21,46 @@ export async function prepare(app: App): Promise<{ seeded: boolean }> {
 /** Call before listen (it adds a shutdown hook); `run` after listen. */
 export function simulator(app: App) {
   const sim = simulatorService(app.repos, app.services.readings, app.log);
-  app.addHook('preClose', async () => sim.stop());
+  const feed = app.config.simulatorTransport === 'mqtt' ? mqttFeed(app) : undefined;
+  app.addHook('preClose', async () => {
+    sim.stop();
+    await feed?.close();
+  });
   return {
-    run: (seeded: boolean) => (app.config.simulator ? runSimulator(app, sim, seeded) : undefined),
+    run: (seeded: boolean) => (app.config.simulator ? runSimulator(app, sim, seeded, feed?.send) : undefined),
   };
 }
 
-function runSimulator(app: App, sim: ReturnType<typeof simulatorService>, seeded: boolean): void {
+/** SIMULATOR=mqtt: the live readings through the built-in broker, on this machine. */
+function mqttFeed(app: App) {
+  const { host, tls } = app.config.mqtt!;
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return simulatorMqttFeed(
+    app.services.ingestKeys,
+    {
+      url: `${tls ? 'mqtts' : 'mqtt'}://${local.includes(':') ? `[${local}]` : local}:${app.mqtt.port}`,
+      secret: app.config.sessionSecret,
+      // A connection from this process to its own listening socket: the certificate's names may not
+      // include the address it listens on, and there is no one in between to check for.
+      connect: tls ? { rejectUnauthorized: false } : {},
+    },
+    app.log,
+  );
+}
+
+function runSimulator(
+  app: App,
+  sim: ReturnType<typeof simulatorService>,
+  seeded: boolean,
+  send?: Parameters<ReturnType<typeof simulatorService>['start']>[1],
+): void {
   void (async () => {
     const now = Date.now();
     const resume = seeded ? null : await sim.resumeFrom();
     // First start: 30 days of history. A restart: fill the gap since the last reading (at most 30 days).
     const from = resume === null ? now - 30 * DAY_MS : Math.max(now - 30 * DAY_MS, resume + MINUTE_MS);
     if (now - from > MINUTE_MS) await sim.backfill(from, now);
-    sim.start(10_000);
+    sim.start(10_000, send);
   })().catch((err: unknown) => app.log.error({ err }, 'simulator failed'));
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,9 +72,84 @@ describe('loadConfig', () => {
   it('When MQTT_PORT is unset, then the broker is off; set, it listens there on MQTT_HOST (127.0.0.1 by default)', () => {
     const base = { DATABASE_PATH: join(dir(), 'db') };
     expect(loadConfig(base).mqtt).toBeNull();
-    expect(loadConfig({ ...base, MQTT_PORT: '18830' }).mqtt).toEqual({ port: 18830, host: '127.0.0.1' });
-    expect(loadConfig({ ...base, MQTT_PORT: '0', MQTT_HOST: '0.0.0.0' }).mqtt).toEqual({ port: 0, host: '0.0.0.0' });
+    expect(loadConfig({ ...base, MQTT_PORT: '18830' }).mqtt).toMatchObject({ port: 18830, host: '127.0.0.1' });
+    expect(loadConfig({ ...base, MQTT_PORT: '0', MQTT_HOST: '0.0.0.0' }).mqtt).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+    });
     for (const bad of ['65536', '-1', 'mqtt'])
       expect(() => loadConfig({ ...base, MQTT_PORT: bad }), bad).toThrow(/MQTT_PORT/);
+  });
+
+  it("When the MQTT limits are set, then they are the broker's; unset, the defaults; zero or not a number, start-up is refused naming it", () => {
+    const base = { DATABASE_PATH: join(dir(), 'db'), MQTT_PORT: '0' };
+    expect(loadConfig(base).mqtt).toMatchObject({
+      maxPacketBytes: 2 * 1024 * 1024,
+      ratePerKey: 100,
+      burstPerKey: 200,
+      connectionsPerKey: 10,
+      tls: null,
+    });
+    const set = {
+      MQTT_MAX_PACKET_BYTES: '65536',
+      MQTT_RATE_PER_KEY: '5',
+      MQTT_BURST_PER_KEY: '10',
+      MQTT_CONNECTIONS_PER_KEY: '2',
+    };
+    expect(loadConfig({ ...base, ...set }).mqtt).toMatchObject({
+      maxPacketBytes: 65536,
+      ratePerKey: 5,
+      burstPerKey: 10,
+      connectionsPerKey: 2,
+    });
+    for (const name of Object.keys(set))
+      for (const bad of ['0', 'x', '-1']) expect(() => loadConfig({ ...base, [name]: bad }), bad).toThrow(name);
+  });
+
+  it('When SIMULATOR=mqtt, then the simulator feeds through the built-in broker, which it needs', () => {
+    const base = { DATABASE_PATH: join(dir(), 'db') };
+    expect(loadConfig({ ...base, SIMULATOR: 'mqtt', MQTT_PORT: '0' })).toMatchObject({
+      simulator: true,
+      simulatorTransport: 'mqtt',
+    });
+    expect(loadConfig(base)).toMatchObject({ simulator: true, simulatorTransport: 'direct' });
+    expect(() => loadConfig({ ...base, SIMULATOR: 'mqtt' })).toThrow(/SIMULATOR: mqtt needs the built-in broker/);
+  });
+
+  it('When only one of MQTT_TLS_CERT and MQTT_TLS_KEY is set, or a file is missing, then start-up is refused naming them', () => {
+    const base = { DATABASE_PATH: join(dir(), 'db'), MQTT_PORT: '0' };
+    const file = join(dir(), 'cert.pem');
+    writeFileSync(file, 'x');
+    expect(() => loadConfig({ ...base, MQTT_TLS_CERT: file })).toThrow(/MQTT_TLS_CERT, MQTT_TLS_KEY/);
+    expect(() => loadConfig({ ...base, MQTT_TLS_CERT: file, MQTT_TLS_KEY: '/nonexistent/key.pem' })).toThrow(
+      /MQTT_TLS_KEY: no such file/,
+    );
+    expect(loadConfig({ ...base, MQTT_TLS_CERT: file, MQTT_TLS_KEY: file }).mqtt?.tls).toEqual({
+      certFile: file,
+      keyFile: file,
+    });
+  });
+
+  it('When MQTT_BRIDGE_URL is set, then the bridge subscribes to MQTT_BRIDGE_TOPIC (one + for the device id)', () => {
+    const base = { DATABASE_PATH: join(dir(), 'db') };
+    expect(loadConfig(base).mqttBridge).toBeNull();
+    expect(loadConfig({ ...base, MQTT_BRIDGE_URL: 'mqtt://127.0.0.1:1883' }).mqttBridge).toMatchObject({
+      url: 'mqtt://127.0.0.1:1883',
+      topic: 'sitewatt/devices/+/telemetry',
+      connections: 8,
+    });
+    expect(
+      loadConfig({
+        ...base,
+        MQTT_BRIDGE_URL: 'mqtt://h',
+        MQTT_BRIDGE_TOPIC: 'site/+/up',
+        MQTT_BRIDGE_CLIENT_ID: 'node-a',
+      }).mqttBridge,
+    ).toMatchObject({ topic: 'site/+/up', clientId: 'node-a' });
+    expect(() => loadConfig({ ...base, MQTT_BRIDGE_URL: 'http://x' })).toThrow(/MQTT_BRIDGE_URL/);
+    for (const bad of ['site/#', 'a/b', 'a/+/+'])
+      expect(() => loadConfig({ ...base, MQTT_BRIDGE_URL: 'mqtt://h', MQTT_BRIDGE_TOPIC: bad }), bad).toThrow(
+        /MQTT_BRIDGE_TOPIC/,
+      );
   });
 });

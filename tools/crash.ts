@@ -2,122 +2,21 @@
 // server on a file database, ingests batches whose timestamps say which batch they belong to, and
 // kills the process with SIGKILL at a random moment; then checks the file: integrity_check is ok,
 // every batch answered 2xx is fully there, no batch is partly there, the hourly roll-ups agree with
-// the raw readings, and the server starts again on the same file. tests/security/crash.test.ts
-// runs a few rounds on every `npm test`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+// the raw readings, and the server starts again on the same file. Then the same over MQTT QoS 1
+// (tools/crash-mqtt.ts): every PUBACKed message is stored. tests/security/crash.test.ts runs a few
+// rounds of each on every `npm test`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { openDatabase } from '../src/db/client.js';
-import { createRepositories } from '../src/db/repositories/index.js';
-import { projectRoot } from '../src/paths.js';
-import { hashToken } from '../src/services/auth.js';
-import { defaultMetricsFor } from '../src/domain/device-types.js';
-import { hashPassword } from '../src/services/passwords.js';
 import { DAY_MS } from '../src/time.js';
+import { mqttCrashRounds } from './crash-mqtt.js';
 
-export interface Server {
-  child: ChildProcess;
-  base: string;
-  /** Resolves with the exit code (null when killed by a signal) and the signal. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output: () => string;
-}
+import { seed, startServer } from './crash-server.js';
 
-/** Starts `src/server.ts` (through tsx) on the database file; resolves once it listens. */
-export async function startServer(databasePath: string, timeoutMs = 20_000): Promise<Server> {
-  const root = projectRoot();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/server.ts')], {
-    cwd: root,
-    // Only what the server needs: the harness reads no environment, and the child inherits none.
-    // Load shedding off: on a starved CI machine the child's event loop lags, and a 503 is not what is tested here.
-    env: {
-      DATABASE_PATH: databasePath,
-      DEMO: 'false',
-      SIMULATOR: 'off',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-      NODE_ENV: 'development',
-      MAX_EVENT_LOOP_DELAY_MS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not listen within ${timeoutMs} ms:\n${out}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${out}`));
-    });
-  });
-  return { child, base, exited, output: () => out };
-}
-
-export interface Seeded {
-  token: string;
-  metricIds: string[];
-}
-
-/** A technician with a token on a site with a battery, written straight into a fresh database file. */
-export async function seed(databasePath: string): Promise<Seeded> {
-  const db = openDatabase(databasePath);
-  try {
-    const repos = createRepositories(db);
-    const site = await repos.sites.create(
-      { name: 'Crash Site', description: '', latitude: null, longitude: null, timezone: 'UTC' },
-      null,
-    );
-    const user = await repos.users.create(
-      {
-        email: 'crash-tech@example.com',
-        name: 'Crash Tech',
-        passwordHash: await hashPassword(randomBytes(16).toString('hex')),
-        isAdmin: false,
-      },
-      null,
-    );
-    await repos.sites.setMember(site.id, user.id, 'technician', null);
-    const { metrics } = await repos.devices.create(
-      site.id,
-      { name: 'Battery', type: 'battery', manufacturer: null, model: null, serialNumber: null },
-      defaultMetricsFor('battery'),
-      null,
-    );
-    const token = `sw_${randomBytes(32).toString('base64url')}`;
-    await repos.tokens.create({
-      userId: user.id,
-      name: 'crash',
-      tokenHash: hashToken(token),
-      prefix: token.slice(0, 8),
-      expiresAt: null,
-    });
-    return { token, metricIds: metrics.map((m) => m.id) };
-  } finally {
-    db.$client.close();
-  }
-}
+export { seed, startServer, type Seeded, type Server } from './crash-server.js';
 
 const SPAN_S = 4_000; // seconds of timestamps reserved per batch: batch b owns [T0 + b·SPAN, T0 + (b+1)·SPAN)
 const MAX_BATCH = 3_000;
@@ -252,8 +151,13 @@ async function main() {
   console.log(
     `${rounds} rounds in ${((Date.now() - started) / 1000).toFixed(1)} s: ${acked} acknowledged batches all present, no partial batch, integrity ok, clean restart.`,
   );
-  if (values.keep) console.log(`database kept in ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
+  const mqttDir = mkdtempSync(join(tmpdir(), 'sitewatt-crash-mqtt-'));
+  const mqtt = await mqttCrashRounds({ rounds, dir: mqttDir, log: (line) => console.log(line) });
+  console.log(
+    `MQTT: ${rounds} rounds: ${mqtt.at(-1)?.acked ?? 0} PUBACKed messages all stored, none partial, integrity ok.`,
+  );
+  if (values.keep) console.log(`databases kept in ${dir} and ${mqttDir}`);
+  else for (const d of [dir, mqttDir]) rmSync(d, { recursive: true, force: true });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

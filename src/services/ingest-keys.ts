@@ -34,6 +34,29 @@ export function ingestKeysService(repos: Repositories) {
       return { ...ingestKeyView(key), key: raw };
     },
 
+    /**
+     * Makes sure `raw` is an active key of the site, made by Sitewatt itself (the demo simulator's,
+     * derived from a secret so that a restart finds it again). false when such a key was revoked:
+     * a revocation is respected, not undone.
+     */
+    async ensureSystemKey(siteId: string, raw: string, name: string): Promise<boolean> {
+      const keyHash = hashToken(raw);
+      if (await repos.ingestKeys.findActiveByHash(keyHash)) return true;
+      try {
+        await repos.ingestKeys.create({
+          siteId,
+          deviceId: null,
+          name,
+          keyHash,
+          prefix: raw.slice(0, 10),
+          createdBy: null,
+        });
+        return true;
+      } catch {
+        return false; // the hash is taken: that key exists and is revoked
+      }
+    },
+
     async list(actor: Actor, siteId: string) {
       await requireSite(actor, siteId, repos.sites.exists, siteNotFound);
       requireManageIngestKeys(actor, siteId, siteNotFound);

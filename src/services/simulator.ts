@@ -65,13 +65,16 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
   }
 
   function stepAll(ts: number) {
-    const rows = [];
-    for (const { model, metrics } of driven.values()) {
+    const rows: SimulatedReading[] = [];
+    for (const [siteId, { model, metrics }] of driven) {
       const values = model.step(ts);
       for (const m of metrics) {
         // The device ran on (its model stepped), but its logger sent nothing.
         if (loggerSilent(m.type, m.deviceId, ts)) continue;
         rows.push({
+          siteId,
+          deviceId: m.deviceId,
+          key: m.key,
           metricPk: m.pk,
           metricId: m.id,
           ts,
@@ -107,11 +110,13 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
       return written;
     },
 
-    start(everyMs = 10_000) {
+    /** A reading per metric every `everyMs`, written directly or handed to `send` (SIMULATOR=mqtt). */
+    start(everyMs = 10_000, send?: (rows: SimulatedReading[]) => Promise<void>) {
       const tick = async () => {
         try {
           sync(await repos.fleet.devices());
-          await readings.write(stepAll(Date.now()));
+          const rows = stepAll(Date.now());
+          await (send ? send(rows) : readings.write(rows));
         } catch (err) {
           log.warn({ err }, 'simulator tick failed');
         }
@@ -132,6 +137,17 @@ export function simulatorService(repos: Repositories, readings: ReadingsService,
       return ts.length ? Math.min(...ts) : null;
     },
   };
+}
+
+/** A simulated reading, with what a transport needs to send it as its device would. */
+export interface SimulatedReading {
+  siteId: string;
+  deviceId: string;
+  key: string;
+  metricPk: number;
+  metricId: string;
+  ts: number;
+  value: number;
 }
 
 export type SimulatorService = ReturnType<typeof simulatorService>;

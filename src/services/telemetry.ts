@@ -14,7 +14,8 @@ const deviceNotFound = () => new errors.DEVICE_NOT_FOUND();
  * a repeated metric and time replacing the value, the same live events and roll-ups.
  */
 export function telemetryService(repos: Repositories, readings: ReadingsService) {
-  async function store(deviceId: string, body: unknown, now: number) {
+  /** The readings a message holds for a device, validated as a whole (422 with every fault). */
+  async function rowsOf(deviceId: string, body: unknown, now: number) {
     const { samples, problems } = parseTelemetry(body);
     if (problems.length > 0) throw invalid(problems, 'Not telemetry; nothing was stored');
     const byKey = new Map((await repos.metrics.listByDevice(deviceId)).map((m) => [m.key, m]));
@@ -49,7 +50,19 @@ export function telemetryService(repos: Repositories, readings: ReadingsService)
           ? `Unknown metric keys on this device: ${[...unknown].join(', ')}; nothing was stored`
           : 'Invalid telemetry; nothing was stored',
       );
-    return { stored: await readings.write(rows, { now }) };
+    return rows;
+  }
+
+  /** The device a key names (`deviceId`, or its own for null), if the key may write to it. */
+  async function deviceForKey(key: IngestPrincipal, deviceId: string | null) {
+    const id = deviceId ?? key.deviceId;
+    if (id === null)
+      throw new errors.FORBIDDEN(
+        "send telemetry without naming a device with a site's key; use /api/devices/:deviceId/telemetry",
+      );
+    const device = await repos.devices.findById(id);
+    if (!device || !keyMayWrite(key, device)) throw deviceNotFound();
+    return device.id;
   }
 
   return {
@@ -66,21 +79,33 @@ export function telemetryService(repos: Repositories, readings: ReadingsService)
      * may not write to is a missing one (404); a site key that names no device is refused (403).
      */
     async sendAsKey(key: IngestPrincipal, deviceId: string | null, body: unknown, now = Date.now()) {
-      const id = deviceId ?? key.deviceId;
-      if (id === null)
-        throw new errors.FORBIDDEN(
-          "send telemetry without naming a device with a site's key; use /api/devices/:deviceId/telemetry",
-        );
-      const device = await repos.devices.findById(id);
-      if (!device || !keyMayWrite(key, device)) throw deviceNotFound();
-      return store(device.id, body, now);
+      const rows = await rowsOf(await deviceForKey(key, deviceId), body, now);
+      return { stored: await readings.write(rows, { now }) };
+    },
+
+    /**
+     * sendAsKey's checks without the write: the readings to store, for a transport that commits
+     * several messages together (write-batcher.ts).
+     */
+    async checkAsKey(key: IngestPrincipal, deviceId: string | null, body: unknown, now = Date.now()) {
+      const id = await deviceForKey(key, deviceId);
+      return { deviceId: id, rows: await rowsOf(id, body, now) };
+    },
+
+    /**
+     * The readings of a message for a device named by a transport that authenticated the sender
+     * itself (an existing broker, through the bridge): a missing device is 404.
+     */
+    async checkForDevice(deviceId: string, body: unknown, now = Date.now()) {
+      if (!(await repos.devices.findById(deviceId))) throw deviceNotFound();
+      return rowsOf(deviceId, body, now);
     },
 
     /** A person sends for a device they manage (technicians of its site, admins): viewers 403, others 404. */
     async sendAsPerson(actor: Actor, deviceId: string, body: unknown, now = Date.now()) {
       const device = await repos.devices.findById(deviceId);
       requireManageDevices(actor, device?.siteId, deviceNotFound, 'send telemetry');
-      return store(deviceId, body, now);
+      return { stored: await readings.write(await rowsOf(deviceId, body, now), { now }) };
     },
   };
 }

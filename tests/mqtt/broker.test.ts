@@ -1,61 +1,30 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { MQTT_DEFAULTS } from '../../src/config.js';
 import { buildTestApp, createDevice, createWorld, injectAs } from '../helpers/app.js';
+import * as helpers from './helpers.js';
+import { closeClients, closeOf, refusedPublish, T0, topicOf, type World } from './helpers.js';
 
-type World = Awaited<ReturnType<typeof createWorld>>;
 let app: App;
 let w: World;
-const clients: MqttClient[] = [];
 
 beforeEach(async () => {
-  app = await buildTestApp({ mqtt: { port: 0, host: '127.0.0.1' } });
+  // A batch window longer than a PUBACK's round trip: a PUBACK sent before the commit would be seen.
+  app = await buildTestApp({ mqtt: { ...MQTT_DEFAULTS, port: 0, batchMs: 25 } });
   w = await createWorld(app);
 });
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  await closeClients();
   await app.close();
 });
 
-const T0 = Date.now() - 60_000;
-const topicOf = (deviceId: string) => `sitewatt/devices/${deviceId}/telemetry`;
-
-async function keyFor(deviceId?: string) {
-  const res = await injectAs(app, w.admin, {
-    method: 'POST',
-    url: `/api/sites/${w.site.id}/ingest-keys`,
-    payload: { name: 'Gateway', ...(deviceId ? { deviceId } : {}) },
-  });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; key: string };
-}
-async function connect(username: string) {
-  const client = await connectAsync(`mqtt://127.0.0.1:${app.mqtt.port}`, {
-    username,
-    password: 'ignored',
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 2_000,
-  });
-  clients.push(client);
-  return client;
-}
-const stored = () =>
-  app.db.$client
-    .prepare('SELECT m.key, r.ts, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk ORDER BY r.ts, m.key')
-    .all() as { key: string; ts: number; value: number }[];
-const closeOf = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()));
-/** Publishes at QoS 1 a message the broker refuses: it closes the connection, with no PUBACK. */
-async function refusedPublish(client: MqttClient, topic: string, payload: string) {
-  const closed = closeOf(client);
-  let acked = false;
-  client.publish(topic, payload, { qos: 1 }, (err) => (acked = !err));
-  await closed;
-  return { acked };
-}
+const keyFor = (deviceId?: string) => helpers.keyFor(app, w, deviceId);
+const connect = (username: string) => helpers.connect(`mqtt://127.0.0.1:${app.mqtt.port}`, username);
+const stored = () => helpers.stored(app);
 
 describe('MQTT broker (MQTT_PORT)', () => {
   it('When a site key publishes a sample at QoS 1, then the readings are stored by the time the PUBACK arrives', async () => {
@@ -71,6 +40,35 @@ describe('MQTT broker (MQTT_PORT)', () => {
     const metric = await injectAs(app, w.admin, { method: 'GET', url: `/api/metrics/${w.metrics[0].id}` });
     expect(metric.json().latest).toMatchObject({ value: 50 });
     expect(app.mqtt.counts.stored).toBe(1);
+  });
+
+  it('When many devices publish at QoS 1 at once, then they share transactions and each PUBACK comes after its readings are stored', async () => {
+    // A window far longer than a PUBACK's round trip, so that an early PUBACK cannot go unseen.
+    await app.close();
+    app = await buildTestApp({ mqtt: { ...MQTT_DEFAULTS, port: 0, batchMs: 300, connectionsPerKey: 20 } });
+    w = await createWorld(app);
+    const { key } = await keyFor();
+    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(key)));
+    const readingAt = app.db.$client.prepare('SELECT value FROM readings WHERE ts = ?').pluck();
+    const seenAtPuback = await Promise.all(
+      clients.map(
+        (client, i) =>
+          new Promise<unknown>((resolve, reject) =>
+            client.publish(
+              topicOf(w.device.id),
+              JSON.stringify({ ts: T0 + i, values: { soc: i } }),
+              { qos: 1 },
+              (err) =>
+                // Read synchronously in the PUBACK's callback: nothing can commit in between.
+                err ? reject(err) : resolve(readingAt.get(T0 + i)),
+            ),
+          ),
+      ),
+    );
+    expect(seenAtPuback).toEqual(clients.map((_, i) => i));
+    expect(app.mqtt.counts.stored).toBe(20);
+    expect(app.mqtt.batches.messages).toBe(20);
+    expect(app.mqtt.batches.batches).toBeLessThan(20);
   });
 
   it('When a device key publishes bare values on sitewatt/devices/me/telemetry, then they are stored for its device', async () => {

@@ -270,14 +270,16 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('When docker-compose.yml is read, then its environment passes production config checks with demo data on port 3000', () => {
+  it('When docker-compose.yml is read, then its environment passes production config checks with demo data on port 3000 and MQTT on 1883', () => {
     const compose = readFileSync(join(REPO, 'docker-compose.yml'), 'utf8');
     expect(compose).toMatch(/["']?3000:3000["']?/);
+    expect(compose).toMatch(/["']?1883:1883["']?/);
     expect(compose).toMatch(/-\s*(\S+):\/data\b[\s\S]*^volumes:\s*\n\s+\1:/m);
     const composeEnv = Object.fromEntries(
       [...compose.matchAll(/^\s+([A-Z_]+):\s*(["'])\$\{\w+:-([^}]*)\}\2/gm)].map(([, k, , v]) => [k, v]),
     );
     const config = loadConfig({ ...imageEnv, ...composeEnv, DATABASE_PATH: join(root, 'compose', 'sitewatt.db') });
     expect(config).toMatchObject({ env: 'production', demo: true, port: 3000, host: '0.0.0.0' });
+    expect(config.mqtt).toMatchObject({ port: 1883, host: '0.0.0.0' });
   });
 });

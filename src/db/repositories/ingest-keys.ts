@@ -71,7 +71,8 @@ export function ingestKeysRepository(db: Db) {
       name: string;
       keyHash: string;
       prefix: string;
-      createdBy: string;
+      /** null: made by Sitewatt itself (the simulator's keys). */
+      createdBy: string | null;
     }): Promise<IngestKeyRow> {
       const row = { id: newId('ikey'), ...input, createdAt: Date.now(), lastUsedAt: null, revokedAt: null };
       db.transaction((tx) => {

@@ -3,6 +3,13 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { timingSafeEqual } from 'node:crypto';
 import { errors } from '../../errors.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The registry GET /metrics shows, for plugins registered later to add their own metrics. */
+    prometheus: Registry;
+  }
+}
+
 /**
  * Prometheus metrics at GET /metrics, behind METRICS_TOKEN (no token configured: 404).
  * One registry per app instance, so tests and several apps in one process do not collide.
@@ -10,6 +17,7 @@ import { errors } from '../../errors.js';
 export default fp(
   async (app) => {
     const registry = new Registry();
+    app.decorate('prometheus', registry);
     const requests = new Counter({
       name: 'sitewatt_http_requests_total',
       help: 'HTTP requests',

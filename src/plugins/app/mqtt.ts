@@ -1,7 +1,12 @@
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import fp from 'fastify-plugin';
-import { createServer, type AddressInfo } from 'node:net';
-import { invalid } from '../../errors.js';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { MqttConfig } from '../../config.js';
+import { writeBatcher } from '../../services/write-batcher.js';
+import { BATCH_MAX_ROWS, messagesCounter, parsePayload, reasonOf, type RefusalReason } from './mqtt-common.js';
+import { keyBuckets, limitPacketSize } from './mqtt-limits.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,8 +20,10 @@ export interface MqttBroker {
   port: number;
   /** Clients connected with a valid key. */
   connected(): number;
-  /** Messages stored, and messages refused (wrong topic, bad payload, revoked key). */
+  /** Messages stored, and messages refused (wrong topic, bad payload, revoked key, limits). */
   counts: { stored: number; refused: number };
+  /** Transactions that committed messages, and messages in them (stored / batches: the batching). */
+  batches: { batches: number; messages: number; fallbacks: number };
 }
 
 /** `sitewatt/devices/<deviceId>/telemetry` (site keys) or `sitewatt/devices/me/telemetry` (device keys). */
@@ -24,52 +31,61 @@ const TOPIC = /^sitewatt\/devices\/([^/]+)\/telemetry$/;
 const MY_DEVICE = 'me';
 /** How often connected clients notice a revoked key: the access version is read this often. */
 const RECHECK_MS = 500;
-/** The largest payload, as on HTTP. */
-const MAX_PAYLOAD = 2 * 1024 * 1024;
+
+/** What the broker knows of a connected client's key; the raw key only to re-check it. */
+interface Holder {
+  raw: string;
+  keyId: string;
+}
 
 /**
  * Field devices' MQTT transport: an aedes broker (MQTT 3.1.1) that only receives. The MQTT
- * username is an ingest key; every message is handed to the telemetry service inside
- * authorizePublish, so aedes sends a QoS 1 PUBACK only once the readings are committed, and a
- * refused message closes that client's connection (MQTT 3.1.1 has no other way to say no).
- * Nothing is forwarded to subscribers: subscriptions are refused.
+ * username is an ingest key; every message is checked by the telemetry service and committed
+ * inside authorizePublish (with the messages that arrive within `batchMs`, in one transaction), so
+ * aedes sends a QoS 1 PUBACK only once the readings are committed, and a refused message closes
+ * that client's connection (MQTT 3.1.1 has no other way to say no). Nothing is forwarded to
+ * subscribers: subscriptions are refused. Limits: docs/field-devices.md#limits.
  */
 export default fp(
-  async (app, opts: { port: number; host: string }) => {
-    const { auth, telemetry } = app.services;
-    // The raw key of each connected client, to re-check it when access changes.
-    const keys = new Map<Client, string>();
+  async (app, opts: MqttConfig) => {
+    const { auth, telemetry, readings } = app.services;
+    const batcher = writeBatcher(readings, { windowMs: opts.batchMs, maxRows: BATCH_MAX_ROWS });
+    const buckets = keyBuckets(opts.ratePerKey, opts.burstPerKey);
+    const metric = messagesCounter(app)('broker');
+    const holders = new Map<Client, Holder>();
     const counts = { stored: 0, refused: 0 };
 
-    const refuse = (client: Client, message: string, details: Record<string, unknown> = {}) => {
+    const refuse = (client: Client, reason: RefusalReason, message: string, details: Record<string, unknown> = {}) => {
       counts.refused++;
-      app.log.warn({ mqttClientId: client.id, ...details }, `MQTT message refused: ${message}`);
+      metric.refused(reason);
+      const keyId = holders.get(client)?.keyId;
+      app.log.warn({ mqttClientId: client.id, keyId, reason, ...details }, `MQTT message refused: ${message}`);
       return new Error(message);
     };
 
-    async function receive(client: Client, raw: string, topic: string, payload: Buffer) {
+    async function receive(client: Client, holder: Holder, topic: string, payload: Buffer) {
       const named = TOPIC.exec(topic)?.[1];
-      if (named === undefined) throw refuse(client, 'topic not allowed', { topic });
-      // Checked on every message, as on HTTP: a revoked key stores nothing more.
-      const key = await auth.ingestKeyFor(raw);
-      if (!key) throw refuse(client, 'ingest key revoked');
+      if (named === undefined) throw refuse(client, 'topic', 'topic not allowed', { topic });
       const deviceId = named === MY_DEVICE ? null : named;
-      const where = { keyId: key.keyId, deviceId: deviceId ?? key.deviceId };
+      if (!buckets.take(holder.keyId))
+        throw refuse(client, 'rate', 'over the messages per second of its key', { deviceId });
+      // Checked on every message, as on HTTP: a revoked key stores nothing more.
+      const key = await auth.ingestKeyFor(holder.raw);
+      if (!key) throw refuse(client, 'key', 'ingest key revoked');
+      let checked: Awaited<ReturnType<typeof telemetry.checkAsKey>>;
       try {
-        if (payload.length > MAX_PAYLOAD)
-          throw invalid([{ path: '', message: `At most ${MAX_PAYLOAD} bytes` }], 'Message too large');
-        let body: unknown;
-        try {
-          body = JSON.parse(payload.toString('utf8'));
-        } catch {
-          throw invalid([{ path: '', message: 'Not JSON' }], 'The payload is not JSON; nothing was stored');
-        }
-        await telemetry.sendAsKey(key, deviceId, body);
-        counts.stored++;
+        checked = await telemetry.checkAsKey(key, deviceId, parsePayload(payload));
       } catch (err) {
         const e = err as Error & { code?: string; errors?: unknown };
-        throw refuse(client, e.message, { ...where, code: e.code, errors: e.errors });
+        throw refuse(client, reasonOf(err), e.message, { deviceId: deviceId ?? key.deviceId, errors: e.errors });
       }
+      try {
+        await batcher.write(checked.rows);
+      } catch (err) {
+        throw refuse(client, 'store', 'could not be stored', { deviceId: checked.deviceId, err });
+      }
+      counts.stored++;
+      metric.stored();
     }
 
     const broker = new Aedes({
@@ -83,8 +99,17 @@ export default fp(
         auth.ingestKeyFor(raw).then(
           (key) => {
             if (!key) return done(authError('bad user name or password', 4), null);
-            keys.set(client, raw);
-            client.conn.once('close', () => keys.delete(client));
+            // A client that reconnects with its id replaces its old connection: that one does not count.
+            const open = [...holders].filter(([c, h]) => h.keyId === key.keyId && c.id !== client.id).length;
+            if (open >= opts.connectionsPerKey) {
+              app.log.warn(
+                { mqttClientId: client.id, keyId: key.keyId },
+                'MQTT connection refused: connections per key',
+              );
+              return done(authError('not authorized', 5), null);
+            }
+            holders.set(client, { raw, keyId: key.keyId });
+            client.conn.once('close', () => holders.delete(client));
             done(null, true);
           },
           (err: unknown) => {
@@ -94,11 +119,11 @@ export default fp(
         );
       },
       authorizePublish(client, packet, done) {
-        const raw = client ? keys.get(client) : undefined;
-        if (!client || raw === undefined) return done(new Error('not authenticated'));
+        const holder = client ? holders.get(client) : undefined;
+        if (!client || holder === undefined) return done(new Error('not authenticated'));
         // Nothing is kept for later subscribers: messages are readings, not broker state.
         packet.retain = false;
-        receive(client, raw, packet.topic, packet.payload as Buffer).then(
+        receive(client, holder, packet.topic, packet.payload as Buffer).then(
           () => done(null),
           (err: Error) => done(err),
         );
@@ -109,7 +134,15 @@ export default fp(
     });
     await broker.listen();
 
-    const server = createServer(broker.handle);
+    const handle = (socket: Socket) => {
+      const client = broker.handle(socket);
+      limitPacketSize(client, opts.maxPacketBytes, (length) => {
+        refuse(client, 'size', 'packet too large', { length });
+      });
+    };
+    const server: Server = opts.tls
+      ? createTlsServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, handle)
+      : createServer(handle);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port, opts.host, () => {
@@ -118,7 +151,7 @@ export default fp(
       });
     });
     const port = (server.address() as AddressInfo).port;
-    app.log.info({ port, host: opts.host }, 'MQTT broker listening');
+    app.log.info({ port, host: opts.host, tls: opts.tls !== null }, 'MQTT broker listening');
 
     // Revoking a key (here or on another node), or deleting its site or device, moves the access
     // version; only then are the connected clients' keys read again, and those refused are closed.
@@ -131,10 +164,10 @@ export default fp(
         const version = await auth.accessVersion();
         if (version !== null && version === seen) return;
         seen = version;
-        for (const [client, raw] of keys) {
+        for (const [client, { raw, keyId }] of holders) {
           if (!(await auth.ingestKeyFor(raw))) {
-            app.log.info({ mqttClientId: client.id }, 'MQTT client closed: its ingest key is revoked');
-            keys.delete(client);
+            app.log.info({ mqttClientId: client.id, keyId }, 'MQTT client closed: its ingest key is revoked');
+            holders.delete(client);
             client.close();
           }
         }
@@ -144,7 +177,7 @@ export default fp(
     }, RECHECK_MS);
     recheck.unref();
 
-    app.decorate('mqtt', { port, connected: () => keys.size, counts } satisfies MqttBroker);
+    app.decorate('mqtt', { port, connected: () => holders.size, counts, batches: batcher.stats } satisfies MqttBroker);
 
     // Before the database closes, so that no message is half received.
     app.addHook('preClose', async () => {
@@ -152,9 +185,10 @@ export default fp(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await closed;
+      await batcher.flush();
     });
   },
-  { name: 'mqtt', dependencies: ['database'] },
+  { name: 'mqtt', dependencies: ['database', 'metrics'] },
 );
 
 const authError = (message: string, returnCode: number) =>

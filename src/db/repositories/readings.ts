@@ -3,6 +3,7 @@
 import { counterDeltaIn, counterIncrease, type Aggregation, type Partial } from '../../timeseries/aggregate.js';
 import { HOUR_MS } from '../../time.js';
 import type { Db } from '../client.js';
+import { readSeries, type SeriesReads, type SeriesWindow } from '../series.js';
 import { dailyRollups } from './dailies.js';
 
 export interface ReadingRow {
@@ -286,24 +287,37 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
     return rows.length;
   });
 
-  return {
-    /** Upserts readings (same metric and timestamp replaces), refreshes roll-ups and latest values. */
-    async ingest(rows: ReadingRow[], receivedAt = Date.now()): Promise<number> {
-      return ingestTx(rows, receivedAt);
-    },
-    /** [bucket index, value] for fixed-width buckets from `start`; `delta` steps from the reading before `start`. */
-    async rawBucketed(
-      metricPk: number,
-      start: number,
-      end: number,
-      width: number,
-      agg: Aggregation,
-    ): Promise<[number, number][]> {
+  const reads: SeriesReads = {
+    async rawBucketed(metricPk, start, end, width, agg) {
       if (agg === 'delta') {
         const p = before.get(metricPk, start)?.ts ?? start;
         return rawDelta.all({ pk: metricPk, s: start, e: end, w: width, p });
       }
       return rawAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
+    },
+    async rollupPerBucket(metricPk, edges, agg) {
+      return rollOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
+    },
+    async dailyPerBucket(metricPk, tz, edges, agg) {
+      // Checked, folded and read in one synchronous step: a change of zone cannot come in between.
+      if (dailies.zoneOf(metricPk) !== tz) return null;
+      foldPendingOf(metricPk);
+      return dayOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
+    },
+    async rollupBucketed(metricPk, start, end, width, agg) {
+      return rollAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
+    },
+  };
+
+  return {
+    ...reads,
+    /** One value per bucket of `w`, read from the table that answers its buckets (src/db/series.ts). */
+    async series(metricPk: number, w: SeriesWindow, agg: Aggregation): Promise<(number | null)[]> {
+      return readSeries(reads, metricPk, w, agg);
+    },
+    /** Upserts readings (same metric and timestamp replaces), refreshes roll-ups and latest values. */
+    async ingest(rows: ReadingRow[], receivedAt = Date.now()): Promise<number> {
+      return ingestTx(rows, receivedAt);
     },
     /** Deletes raw readings older than `ts` (roll-ups stay); returns how many went. */
     async deleteBefore(ts: number): Promise<number> {
@@ -313,26 +327,6 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
         await new Promise((r) => setImmediate(r)); // let requests in between metrics
       }
       return total;
-    },
-    /** One value per bucket [edges[i], edges[i + 1]) (on UTC hours) from the hourly roll-ups, null where there is none. */
-    async rollupPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
-      return rollOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
-    },
-    /**
-     * Like rollupPerBucket, from the daily roll-ups, for edges that are local midnights in `tz`
-     * with every midnight between them on a UTC hour (daysAligned); null when the metric's daily
-     * roll-ups do not hold `tz`'s days (another zone, or not built yet): then read the hourly ones.
-     */
-    async dailyPerBucket(
-      metricPk: number,
-      tz: string,
-      edges: number[],
-      agg: Aggregation,
-    ): Promise<(number | null)[] | null> {
-      // Checked, folded and read in one synchronous step: a change of zone cannot come in between.
-      if (dailies.zoneOf(metricPk) !== tz) return null;
-      foldPendingOf(metricPk);
-      return dayOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
     },
     /** Folds up to `limit` days that ingestion changed into the daily roll-ups; returns how many. */
     async foldPendingDailies(limit = 2_000): Promise<number> {
@@ -347,16 +341,6 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
         c.transaction(() => dailies.rebuildIfPending(id))();
       }
       return sites.length;
-    },
-    /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */
-    async rollupBucketed(
-      metricPk: number,
-      start: number,
-      end: number,
-      width: number,
-      agg: Aggregation,
-    ): Promise<[number, number][]> {
-      return rollAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
     },
   };
 }

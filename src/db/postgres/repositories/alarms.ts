@@ -59,7 +59,12 @@ const run = (q: Queryable, text: string, params: Record<string, unknown>) => q.q
 
 /** Alarm evaluation for the ingestion transaction, and the repository services see. */
 export function pgAlarms(db: PgHandle): {
-  evaluateMetric: (c: PoolClient, metricPk: number, fresh: readonly (readonly [number, number])[], receivedAt: number) => Promise<void>;
+  evaluateMetric: (
+    c: PoolClient,
+    metricPk: number,
+    fresh: readonly (readonly [number, number])[],
+    receivedAt: number,
+  ) => Promise<void>;
   repository: Repositories['alarms'];
 } {
   const pool = db.$client;
@@ -91,7 +96,12 @@ export function pgAlarms(db: PgHandle): {
     const rules = await rulesFor(c, metricPk);
     if (rules.length === 0) return;
     const rows = (
-      await c.query<{ latestTs: number | null; ruleId: string | null; firing: boolean | null; pendingSince: number | null }>(
+      await c.query<{
+        latestTs: number | null;
+        ruleId: string | null;
+        firing: boolean | null;
+        pendingSince: number | null;
+      }>(
         `SELECT m.latest_ts AS "latestTs", st.rule_id AS "ruleId", st.firing, st.pending_since AS "pendingSince"
          FROM metrics m LEFT JOIN alarm_states st ON st.metric_pk = m.pk WHERE m.pk = $1`,
         [metricPk],
@@ -244,7 +254,14 @@ export function pgAlarms(db: PgHandle): {
         const rule = (await ruleById(c, id))!;
         await writeAudit(
           c,
-          { actorId, siteId: rule.siteId, entityType: 'alarm_rule', entityId: id, action: 'create', after: audited(rule) },
+          {
+            actorId,
+            siteId: rule.siteId,
+            entityType: 'alarm_rule',
+            entityId: id,
+            action: 'create',
+            after: audited(rule),
+          },
           at,
         );
         return rule;
@@ -300,7 +317,14 @@ export function pgAlarms(db: PgHandle): {
         await c.query('DELETE FROM alarm_rules WHERE id = $1', [rule.id]);
         await writeAudit(
           c,
-          { actorId, siteId: rule.siteId, entityType: 'alarm_rule', entityId: rule.id, action: 'delete', before: audited(rule) },
+          {
+            actorId,
+            siteId: rule.siteId,
+            entityType: 'alarm_rule',
+            entityId: rule.id,
+            action: 'delete',
+            before: audited(rule),
+          },
           at,
         );
       });

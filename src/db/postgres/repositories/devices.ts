@@ -2,7 +2,13 @@
 // row's lock (SELECT … FOR UPDATE) before its checks, so an If-Match version and the rule that a
 // device keeps at least one metric hold when two requests race, as SQLite's single writer gave.
 import type { Repositories } from '../../repositories/index.js';
-import type { Device, MetricEdit, MetricProblem, UpdateResult, UpdateWithMetricsResult } from '../../repositories/devices.js';
+import type {
+  Device,
+  MetricEdit,
+  MetricProblem,
+  UpdateResult,
+  UpdateWithMetricsResult,
+} from '../../repositories/devices.js';
 import { audited, type MetricRow } from '../../repositories/metrics.js';
 import { decodeCursor, toPage } from '../../repositories/page.js';
 import { newId } from '../../ids.js';
@@ -139,13 +145,13 @@ export function pgDevicesRepository(db: PgHandle): Repositories['devices'] {
         const now = Date.now();
         const kept = new Map(edits.filter((e) => e.id).map((e) => [e.id!, e]));
         const removed = existing.filter((m) => !kept.has(m.id));
-        if (removed.length)
-          await c.query('DELETE FROM metrics WHERE id = ANY($1::text[])', [removed.map((m) => m.id)]);
+        if (removed.length) await c.query('DELETE FROM metrics WHERE id = ANY($1::text[])', [removed.map((m) => m.id)]);
         const differs = (m: MetricRow, e: MetricEdit) => metricFields.some((f) => e[f] !== undefined && m[f] !== e[f]);
         const changed = existing.filter((m) => kept.has(m.id) && differs(m, kept.get(m.id)!));
         // Keys are unique per device, so two metrics swapping keys would collide half-way: park the changed keys first.
         for (const m of changed)
-          if (m.key !== kept.get(m.id)!.key) await c.query('UPDATE metrics SET key = $2 WHERE id = $1', [m.id, `~${m.id}`]);
+          if (m.key !== kept.get(m.id)!.key)
+            await c.query('UPDATE metrics SET key = $2 WHERE id = $1', [m.id, `~${m.id}`]);
         for (const m of changed) {
           const { id: _id, ...fields } = kept.get(m.id)!;
           const next = { ...m, ...definedOf(fields) };

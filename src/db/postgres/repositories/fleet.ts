@@ -80,7 +80,14 @@ export function pgFleetRepository(db: PgHandle): Repositories['fleet'] {
               metrics: [],
             }),
           );
-        d.metrics.push({ pk: x.pk, id: x.id, key: x.key, kind: x.kind, latestTs: x.latestTs, latestValue: x.latestValue });
+        d.metrics.push({
+          pk: x.pk,
+          id: x.id,
+          key: x.key,
+          kind: x.kind,
+          latestTs: x.latestTs,
+          latestValue: x.latestValue,
+        });
       }
       return [...out.values()];
     },

@@ -1,7 +1,14 @@
 // Metrics on PostgreSQL: the twin of ../../repositories/metrics.ts. A change to a device's set of
 // metrics locks the device row first, so two deletes cannot both pass the last-metric check.
 import type { Repositories } from '../../repositories/index.js';
-import { audited, type MetricChange, type MetricInput, type MetricInContext, type MetricRow, type SiteMetric } from '../../repositories/metrics.js';
+import {
+  audited,
+  type MetricChange,
+  type MetricInput,
+  type MetricInContext,
+  type MetricRow,
+  type SiteMetric,
+} from '../../repositories/metrics.js';
 import { newId } from '../../ids.js';
 import { catalogueCache, isUniqueViolation, transaction, writeAudit, type PgHandle, type Queryable } from './sql.js';
 
@@ -32,13 +39,31 @@ export async function lockDevice(c: Queryable, deviceId: string): Promise<boolea
 }
 
 /** A new metric's row. */
-export type NewMetric = MetricInput & { id: string; deviceId: string; siteId: string; createdAt: number; updatedAt: number };
+export type NewMetric = MetricInput & {
+  id: string;
+  deviceId: string;
+  siteId: string;
+  createdAt: number;
+  updatedAt: number;
+};
 
 export async function insertMetric(c: Queryable, m: NewMetric): Promise<void> {
   await c.query(
     `INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, energy_role, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [m.id, m.deviceId, m.siteId, m.key, m.name, m.unit, m.kind, m.intervalSeconds, m.energyRole ?? null, m.createdAt, m.updatedAt],
+    [
+      m.id,
+      m.deviceId,
+      m.siteId,
+      m.key,
+      m.name,
+      m.unit,
+      m.kind,
+      m.intervalSeconds,
+      m.energyRole ?? null,
+      m.createdAt,
+      m.updatedAt,
+    ],
   );
 }
 
@@ -90,7 +115,12 @@ export function pgMetricsRepository(db: PgHandle): Repositories['metrics'] {
       if (cached) {
         const latest = new Map(
           (
-            await pool.query<{ pk: number; latestTs: number | null; latestValue: number | null; latestReceivedAt: number | null }>(
+            await pool.query<{
+              pk: number;
+              latestTs: number | null;
+              latestValue: number | null;
+              latestReceivedAt: number | null;
+            }>(
               'SELECT pk, latest_ts AS "latestTs", latest_value AS "latestValue", latest_received_at AS "latestReceivedAt" FROM metrics WHERE site_id = $1',
               [siteId],
             )
@@ -109,11 +139,21 @@ export function pgMetricsRepository(db: PgHandle): Repositories['metrics'] {
         return await transaction(pool, async (c): Promise<MetricChange> => {
           // A concurrent delete of the device's metrics waits for this one (and sees it).
           await lockDevice(c, device.id);
-          const taken = await c.query('SELECT 1 FROM metrics WHERE device_id = $1 AND key = $2', [device.id, input.key]);
+          const taken = await c.query('SELECT 1 FROM metrics WHERE device_id = $1 AND key = $2', [
+            device.id,
+            input.key,
+          ]);
           if (taken.rowCount) return { status: 'key_taken' };
           const now = Date.now();
           const id = newId('met');
-          await insertMetric(c, { ...input, id, deviceId: device.id, siteId: device.siteId, createdAt: now, updatedAt: now });
+          await insertMetric(c, {
+            ...input,
+            id,
+            deviceId: device.id,
+            siteId: device.siteId,
+            createdAt: now,
+            updatedAt: now,
+          });
           const metric = (await metricById(c, id))!;
           await writeAudit(c, {
             actorId,
@@ -133,7 +173,10 @@ export function pgMetricsRepository(db: PgHandle): Repositories['metrics'] {
     async update(id, patch, actorId) {
       try {
         return await transaction(pool, async (c): Promise<MetricChange> => {
-          const found = await c.query<{ deviceId: string }>('SELECT device_id AS "deviceId" FROM metrics WHERE id = $1', [id]);
+          const found = await c.query<{ deviceId: string }>(
+            'SELECT device_id AS "deviceId" FROM metrics WHERE id = $1',
+            [id],
+          );
           if (!found.rowCount) return { status: 'not_found' };
           await lockDevice(c, found.rows[0].deviceId);
           const before = await metricById(c, id);
@@ -171,7 +214,9 @@ export function pgMetricsRepository(db: PgHandle): Repositories['metrics'] {
     },
     async delete(id, actorId) {
       return transaction(pool, async (c): Promise<MetricChange> => {
-        const found = await c.query<{ deviceId: string }>('SELECT device_id AS "deviceId" FROM metrics WHERE id = $1', [id]);
+        const found = await c.query<{ deviceId: string }>('SELECT device_id AS "deviceId" FROM metrics WHERE id = $1', [
+          id,
+        ]);
         if (!found.rowCount) return { status: 'not_found' };
         // Locked before counting: a second delete of a sibling waits here and then counts one fewer.
         await lockDevice(c, found.rows[0].deviceId);

@@ -5,6 +5,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp, createDevice, createWorld, injectAs } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 
 type World = Awaited<ReturnType<typeof createWorld>>;
 let app: App;
@@ -44,9 +45,9 @@ async function connect(username: string) {
   return client;
 }
 const stored = () =>
-  app.db.$client
-    .prepare('SELECT m.key, r.ts, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk ORDER BY r.ts, m.key')
-    .all() as { key: string; ts: number; value: number }[];
+  sqlOf(app).all<{ key: string; ts: number; value: number }>(
+    'SELECT m.key, r.ts, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk ORDER BY r.ts, m.key',
+  );
 const closeOf = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()));
 /** Publishes at QoS 1 a message the broker refuses: it closes the connection, with no PUBACK. */
 async function refusedPublish(client: MqttClient, topic: string, payload: string) {
@@ -64,7 +65,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
     await client.publishAsync(topicOf(w.device.id), JSON.stringify({ ts: T0, values: { soc: 50, power: -2.5 } }), {
       qos: 1,
     });
-    expect(stored()).toEqual([
+    expect(await stored()).toEqual([
       { key: 'power', ts: T0, value: -2.5 },
       { key: 'soc', ts: T0, value: 50 },
     ]);
@@ -77,7 +78,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
     const { key } = await keyFor(w.device.id);
     const client = await connect(key);
     await client.publishAsync('sitewatt/devices/me/telemetry', JSON.stringify({ soc: 42 }), { qos: 1 });
-    expect(stored()).toMatchObject([{ key: 'soc', value: 42 }]);
+    expect(await stored()).toMatchObject([{ key: 'soc', value: 42 }]);
   });
 
   it('When the username is not a valid key, then CONNACK refuses it with "bad user name or password" (4)', async () => {
@@ -92,7 +93,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
       const client = await connect(key);
       expect(await refusedPublish(client, topic, JSON.stringify({ soc: 1 }))).toEqual({ acked: false });
     }
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
     expect(app.mqtt.counts.refused).toBe(3);
   });
 
@@ -101,7 +102,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
     const sibling = await createDevice(app, w.site.id);
     const client = await connect(key);
     await refusedPublish(client, topicOf(sibling.device.id), JSON.stringify({ soc: 1 }));
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When a payload is not JSON or not valid telemetry, then nothing of it is stored and the client is disconnected', async () => {
@@ -114,11 +115,11 @@ describe('MQTT broker (MQTT_PORT)', () => {
       const client = await connect(key);
       expect(await refusedPublish(client, topicOf(w.device.id), payload)).toEqual({ acked: false });
     }
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
     // The connection that follows a refused message works.
     const client = await connect(key);
     await client.publishAsync(topicOf(w.device.id), JSON.stringify({ soc: 7 }), { qos: 1 });
-    expect(stored()).toMatchObject([{ key: 'soc', value: 7 }]);
+    expect(await stored()).toMatchObject([{ key: 'soc', value: 7 }]);
   });
 
   it('When a client asks for MQTT 5, then CONNACK refuses the protocol version', async () => {
@@ -133,7 +134,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
     const { key } = await keyFor();
     const client = await connect(key);
     await client.publishAsync(topicOf(w.device.id), JSON.stringify({ ts: T0, values: { soc: 33 } }), { qos: 2 });
-    expect(stored()).toEqual([{ key: 'soc', ts: T0, value: 33 }]);
+    expect(await stored()).toEqual([{ key: 'soc', ts: T0, value: 33 }]);
   });
 
   it('When a client subscribes, then the SUBACK refuses it (0x80)', async () => {
@@ -166,7 +167,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
         ...['-h', '127.0.0.1', '-p', String(app.mqtt.port), '-V', 'mqttv311', '-q', '1'],
         ...['-u', key, '-t', topicOf(w.device.id), '-m', JSON.stringify({ ts: T0, values: { soc: 61 } })],
       ]);
-      expect(stored()).toEqual([{ key: 'soc', ts: T0, value: 61 }]);
+      expect(await stored()).toEqual([{ key: 'soc', ts: T0, value: 61 }]);
     },
   );
 });

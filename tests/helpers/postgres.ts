@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { migratePg } from '../../src/db/postgres/client.js';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { migratePg, PG_MIGRATIONS_FOLDER } from '../../src/db/postgres/client.js';
 
 /** Where the tests' PostgreSQL is; null runs everything on SQLite. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
@@ -35,7 +36,21 @@ async function migrated(): Promise<string> {
   return name;
 }
 
+const MIGRATIONS = readMigrationFiles({ migrationsFolder: PG_MIGRATIONS_FOLDER }).length;
+
+/** Whether a schema still records every migration (a test of /readyz deletes some, or the table). */
+async function intact(name: string): Promise<boolean> {
+  const { rows } = await adminPool().query<{ n: number | null }>(
+    `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE 0 END AS n`,
+    [`${name}.__drizzle_migrations`],
+  );
+  if (rows[0].n === null) return false;
+  const counted = await adminPool().query<{ n: number }>(`SELECT count(*) AS n FROM ${name}.__drizzle_migrations`);
+  return counted.rows[0].n === MIGRATIONS;
+}
+
 async function emptied(name: string): Promise<string> {
+  if (!(await intact(name))) return migrated();
   const { rows } = await adminPool().query<{ t: string }>(
     "SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 AND tablename <> '__drizzle_migrations'",
     [name],
@@ -44,6 +59,11 @@ async function emptied(name: string): Promise<string> {
   const seeded = SEEDED.map((s) => s.replace('INSERT INTO ', `INSERT INTO ${name}.`)).join(';\n');
   await adminPool().query(`BEGIN;\nTRUNCATE ${tables} RESTART IDENTITY CASCADE;\n${seeded};\nCOMMIT;`);
   return name;
+}
+
+/** Runs statements in one of this file's schemas, in one transaction. */
+export async function execInSchema(name: string, statements: string): Promise<void> {
+  await adminPool().query(`BEGIN;\nSET LOCAL search_path TO ${name};\n${statements};\nCOMMIT;`);
 }
 
 /** A schema with every migration applied and no rows but the seeded ones. */

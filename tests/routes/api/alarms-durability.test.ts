@@ -1,32 +1,34 @@
 // Alarm state lives in the database: a restart in the middle of a sequence continues where it was,
-// and two processes on one database file raise each alarm once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// and two processes on one database raise each alarm once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { buildTestApp, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
+import {
+  buildTestApp,
+  createWorld,
+  injectAs,
+  sharedDatabase,
+  type SharedDatabase,
+  type TestUser,
+} from '../../helpers/app.js';
 import { sqlOf } from '../../helpers/sql.js';
 
 const MIN = 60_000;
 const T0 = Math.floor((Date.now() - 2 * 3600_000) / MIN) * MIN;
 const at = (minutes: number) => new Date(T0 + minutes * MIN).toISOString();
 
-let dir: string;
-let databasePath: string;
+let database: SharedDatabase;
 const apps: App[] = [];
 const open = async () => {
-  const app = await buildTestApp({ databasePath });
+  const app = await buildTestApp(database.overrides);
   apps.push(app);
   return app;
 };
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sitewatt-alarms-'));
-  databasePath = join(dir, 'alarms.db');
+beforeEach(async () => {
+  database = await sharedDatabase();
 });
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
-  rmSync(dir, { recursive: true, force: true });
+  database.close();
 });
 
 async function send(app: App, user: TestUser, metricId: string, readings: [number, number][]) {

@@ -26,25 +26,19 @@ function notYetOnPostgres<T extends object>(): T {
 }
 
 /** Every repository over one PostgreSQL database, the same functions and shapes as createRepositories. */
-import { pgAlarms } from './alarms.js';
-import { pgDevicesRepository } from './devices.js';
-import { pgMetricsRepository } from './metrics.js';
-import { pgReadingsRepository } from './readings.js';
-import { pgFleetRepository } from './fleet.js';
 export function createPgRepositories(db: PgDb): Repositories {
-  const a = pgAlarms(db);
   return {
-    alarms: a.repository,
+    alarms: notYetOnPostgres<Repositories['alarms']>(), // PLACEHOLDER (pg-b)
     users: pgUsersRepository(db),
     sessions: pgSessionsRepository(db),
     tokens: pgTokensRepository(db),
     ingestKeys: pgIngestKeysRepository(db),
     sites: pgSitesRepository(db),
-    devices: pgDevicesRepository(db),
-    metrics: pgMetricsRepository(db),
+    devices: notYetOnPostgres<Repositories['devices']>(), // PLACEHOLDER (pg-b)
+    metrics: notYetOnPostgres<Repositories['metrics']>(), // PLACEHOLDER (pg-b)
     audit: pgAuditRepository(db),
-    readings: pgReadingsRepository(db, a.evaluateMetric),
-    fleet: pgFleetRepository(db),
+    readings: notYetOnPostgres<Repositories['readings']>(), // PLACEHOLDER (pg-b)
+    fleet: notYetOnPostgres<Repositories['fleet']>(), // PLACEHOLDER (pg-b)
     subscriptions: pgSubscriptionsRepository(db),
     health: pgHealthRepository(db),
   };

@@ -17,6 +17,7 @@ const SEEDED = [
   'INSERT INTO catalog_version (id, version) VALUES (1, 0)',
 ];
 
+const MIGRATIONS = readMigrationFiles({ migrationsFolder: PG_MIGRATIONS_FOLDER }).length;
 const free: string[] = [];
 const made: string[] = [];
 let admin: pg.Pool | undefined;
@@ -36,25 +37,17 @@ async function migrated(): Promise<string> {
   return name;
 }
 
-const MIGRATIONS = readMigrationFiles({ migrationsFolder: PG_MIGRATIONS_FOLDER }).length;
-
-/** Whether a schema still records every migration (a test of /readyz deletes some, or the table). */
-async function intact(name: string): Promise<boolean> {
-  const { rows } = await adminPool().query<{ n: number | null }>(
-    `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE 0 END AS n`,
-    [`${name}.__drizzle_migrations`],
-  );
-  if (rows[0].n === null) return false;
-  const counted = await adminPool().query<{ n: number }>(`SELECT count(*) AS n FROM ${name}.__drizzle_migrations`);
-  return counted.rows[0].n === MIGRATIONS;
-}
-
+/** The schema emptied, or a new one when a test has damaged it (its record of migrations, say). */
 async function emptied(name: string): Promise<string> {
-  if (!(await intact(name))) return migrated();
   const { rows } = await adminPool().query<{ t: string }>(
     "SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 AND tablename <> '__drizzle_migrations'",
     [name],
   );
+  const recorded = await adminPool()
+    .query<{ n: number }>(`SELECT count(*) AS n FROM ${name}."__drizzle_migrations"`)
+    .then((r) => r.rows[0].n)
+    .catch(() => -1);
+  if (recorded !== MIGRATIONS) return migrated();
   const tables = rows.map((r) => `${name}."${r.t}"`).join(', ');
   const seeded = SEEDED.map((s) => s.replace('INSERT INTO ', `INSERT INTO ${name}.`)).join(';\n');
   await adminPool().query(`BEGIN;\nTRUNCATE ${tables} RESTART IDENTITY CASCADE;\n${seeded};\nCOMMIT;`);

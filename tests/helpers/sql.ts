@@ -111,3 +111,16 @@ export async function refuseInserts(app: App, table: string, column: string, val
      CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW WHEN (NEW.${column} = '${value}') EXECUTE FUNCTION ${name}()`,
   );
 }
+
+// The same as free functions, for tests that read one statement at a time.
+
+/** The rows `query` returns. */
+export const sqlRows = <T = Record<string, unknown>>(app: App, query: string, params: unknown[] = []) =>
+  sqlOf(app).all<T>(query, ...params);
+
+/** The first row `query` returns, if any. */
+export const sqlRow = <T = Record<string, unknown>>(app: App, query: string, params: unknown[] = []) =>
+  sqlOf(app).get<T>(query, ...params);
+
+/** Runs a statement; how many rows it changed. */
+export const sqlRun = (app: App, query: string, params: unknown[] = []) => sqlOf(app).run(query, ...params);

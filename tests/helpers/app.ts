@@ -26,14 +26,10 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<App
   const schema = await takeSchema();
   // Four connections: enough for a test's concurrent requests, few enough for many apps at once.
   const postgres = { url: TEST_DATABASE_URL!, poolSize: 4, statementTimeoutMs: 30_000, schema };
-  let app: App;
-  try {
-    app = await buildApp(testConfig({ ...overrides, postgres }));
-    await app.ready();
-  } catch (err) {
-    // Not given back: a half-built app may still hold connections to it. Dropped after the file.
-    throw err;
-  }
+  // If this throws, the schema is not given back (a half-built app may still hold connections to
+  // it); it is dropped after the file.
+  const app = await buildApp(testConfig({ ...overrides, postgres }));
+  await app.ready();
   const close = app.close.bind(app);
   let released = false;
   // The schema goes back to this file's free list once the app (and its pool) has closed.

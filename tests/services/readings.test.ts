@@ -131,7 +131,7 @@ describe('readingsRepository.ingest: one transaction', () => {
       { metricPk: w.metrics[0].pk, ts: NOW - 60_000, value: 6 },
       { metricPk: 999_999, ts: NOW, value: 7 }, // no such metric: the foreign key fails
     ];
-    await expect(app.repos.readings.ingest(batch)).rejects.toThrow(/FOREIGN KEY/);
+    await expect(app.repos.readings.ingest(batch)).rejects.toThrow(/FOREIGN KEY/i);
     expect({ rows: await rows(), rollups: await rollups(), latest: await latest() }).toEqual(before);
   });
 

@@ -9,6 +9,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 import { buildApp, type App } from '../src/app.js';
 import { testConfig } from '../src/config.js';
 import { seedDemo } from '../src/seed/demo.js';
+import { buildTestApp, onPostgres } from '../tests/helpers/app.js';
 
 export const DEMO_PASSWORD = 'sitewatt-demo';
 export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
@@ -22,9 +23,11 @@ export interface Harness {
 
 export async function start(): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'sitewatt-e2e-'));
-  const app = await buildApp(
-    testConfig({ databasePath: join(dir, 'e2e.db'), demo: true, demoPassword: DEMO_PASSWORD, simulator: false }),
-  );
+  const settings = { demo: true, demoPassword: DEMO_PASSWORD, simulator: false };
+  // A file as a server has it; with TEST_DATABASE_URL, a PostgreSQL schema of the test harness's.
+  const app = onPostgres
+    ? await buildTestApp(settings)
+    : await buildApp(testConfig({ ...settings, databasePath: join(dir, 'e2e.db') }));
   await seedDemo(app.repos, DEMO_PASSWORD);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await chromium.launch({

@@ -1,19 +1,18 @@
-// Aligned time series for one metric or a subscription. Buckets come from src/timeseries;
-// data comes from daily roll-ups for whole local days of the site's zone, from hourly roll-ups
-// when every bucket edge is a UTC hour, else from raw readings,
-// so a year costs about as much as a day (docs/decisions/002-hourly-and-daily-rollups.md).
+// Aligned time series for one metric or a subscription. Buckets come from src/timeseries; each
+// metric's values come from `readings.series`, which reads daily or hourly roll-ups or raw readings
+// as the buckets allow (src/db/series.ts), so a year costs about as much as a day.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { MetricInContext } from '../db/repositories/metrics.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { badRequest, errors, seriesTooLarge } from '../errors.js';
 import { ROUNDED_AGGREGATIONS, roundTo, type Aggregation } from '../timeseries/aggregate.js';
-import { bucketEnd, bucketStarts, countBuckets, daysAligned } from '../timeseries/buckets.js';
+import { bucketEnd, bucketStarts, countBuckets } from '../timeseries/buckets.js';
 import { chooseInterval, isValidTimeZone, type Interval, type IntervalParam } from '../timeseries/interval.js';
 import { utcTime } from '../timeseries/zone.js';
 import { requireView, type Actor } from './policy.js';
 import { zoneOf, type SubscriptionsService } from './subscriptions.js';
 import { iso } from './views.js';
-import { DAY_MS, HOUR_MS } from '../time.js';
+import { DAY_MS } from '../time.js';
 
 export interface SeriesQuery {
   from?: string;
@@ -91,54 +90,11 @@ export function resolveWindow(q: SeriesQuery, defaultTz: string, now = Date.now(
 export const defaultAgg = (kind: string): Aggregation => (kind === 'counter' ? 'delta' : 'avg');
 
 export function timeseriesService(repos: Repositories, subscriptions: SubscriptionsService) {
-  /** How a window's buckets are read: the same for every metric, so worked out once per request. */
-  function planOf(w: Window) {
-    const edges = [...w.starts, w.end];
-    const fromRollups =
-      w.interval !== '1m' && w.interval !== '5m' && w.interval !== '15m' && edges.every((t) => t % HOUR_MS === 0);
-    // Day-or-longer buckets: one range statement per bucket beats a GROUP BY (repository comment).
-    const perBucket = fromRollups && w.interval !== '1h';
-    // Daily roll-ups exist for days whose midnights are on UTC hours: for 1d those are the edges.
-    const wholeDays = perBucket && (w.interval === '1d' || daysAligned(edges[0], w.end, w.tz));
-    return { edges, fromRollups, perBucket, wholeDays };
-  }
-  type Plan = ReturnType<typeof planOf>;
-
-  /**
-   * Splits the buckets into runs of equal width (a year of Berlin days is five: two DST days and
-   * three stretches between them), and lets SQLite aggregate each run with one GROUP BY over a
-   * primary-key range: the hourly roll-ups when every edge is a UTC hour, else the raw readings.
-   * Both paths equal a naive computation (property test in tests/routes/api/timeseries.test.ts).
-   */
-  async function valuesOf(m: { pk: number }, w: Window, plan: Plan, agg: Aggregation): Promise<(number | null)[]> {
-    const { edges, fromRollups } = plan;
-    const values: (number | null)[] = new Array<number | null>(w.starts.length).fill(agg === 'count' ? 0 : null);
-    if (plan.perBucket) {
-      // Over the daily roll-ups where they hold the zone's days (a 24th of the rows), else the hourly.
-      const daily = plan.wholeDays ? await repos.readings.dailyPerBucket(m.pk, w.tz, edges, agg) : null;
-      const perBucket = daily ?? (await repos.readings.rollupPerBucket(m.pk, edges, agg));
-      perBucket.forEach((v, i) => v !== null && (values[i] = v));
-      return values;
-    }
-    for (let a = 0; a < w.starts.length;) {
-      const width = edges[a + 1] - edges[a];
-      let b = a + 1;
-      while (b < w.starts.length && edges[b + 1] - edges[b] === width) b++;
-      const rows = fromRollups
-        ? await repos.readings.rollupBucketed(m.pk, edges[a], edges[b], width, agg)
-        : await repos.readings.rawBucketed(m.pk, edges[a], edges[b], width, agg);
-      for (const [i, v] of rows) values[a + i] = v;
-      a = b;
-    }
-    return values;
-  }
-
   /** Checks the window and the size of the answer now; the values are read later, one metric at a time. */
   function answer(metrics: MetricInContext[], q: SeriesQuery, defaultTz: string, unavailable: string[] = []) {
     const w = resolveWindow(q, defaultTz);
     const cells = metrics.length * w.starts.length;
     if (cells > MAX_SERIES_CELLS) throw seriesTooLarge(metrics.length, w.starts.length, MAX_SERIES_CELLS);
-    const plan = planOf(w);
     async function* series(): AsyncGenerator<Series> {
       let unyielded = 0;
       for (const m of metrics) {
@@ -149,7 +105,7 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
         }
         unyielded += w.starts.length;
         const agg = q.agg ?? defaultAgg(m.kind);
-        const values = await valuesOf(m, w, plan, agg);
+        const values = await repos.readings.series(m.pk, w, agg);
         // A computed value is shown to the metric's precision; a stored reading stays exact.
         if (m.decimals !== null && ROUNDED_AGGREGATIONS.has(agg))
           for (let i = 0; i < values.length; i++) if (values[i] !== null) values[i] = roundTo(values[i]!, m.decimals);
@@ -186,7 +142,7 @@ export function timeseriesService(repos: Repositories, subscriptions: Subscripti
      * check: for services that have already decided the caller may see the metric (energy.ts).
      */
     async bucketValues(metricPk: number, w: Window, agg: Aggregation): Promise<(number | null)[]> {
-      return valuesOf({ pk: metricPk }, w, planOf(w), agg);
+      return repos.readings.series(metricPk, w, agg);
     },
 
     async forMetric(actor: Actor, metricId: string, q: SeriesQuery): Promise<SeriesAnswer> {

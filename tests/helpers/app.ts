@@ -1,4 +1,9 @@
-// A fresh app on a fresh in-memory database (migrations applied) for every test.
+// A fresh app on a fresh in-memory database (migrations applied) for every test; with
+// TEST_DATABASE_URL set, on a fresh PostgreSQL schema instead (tests/helpers/postgres.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { InjectOptions } from 'fastify';
 import { buildApp, type App } from '../../src/app.js';
 import { testConfig, type Config } from '../../src/config.js';
@@ -6,14 +11,78 @@ import { hashToken } from '../../src/services/auth.js';
 import { hashPassword } from '../../src/services/passwords.js';
 import type { DeviceType } from '../../src/domain/device-types.js';
 import { defaultMetricsFor } from '../../src/domain/device-types.js';
+import { execInSchema, releaseSchema, takeSchema, TEST_DATABASE_URL } from './postgres.js';
 
 export const PASSWORD = 'correct horse battery';
 let passwordHash: Promise<string> | undefined;
 
+/** True when test apps run on PostgreSQL (TEST_DATABASE_URL). */
+export const onPostgres = TEST_DATABASE_URL !== null;
+
 export async function buildTestApp(overrides: Partial<Config> = {}): Promise<App> {
-  const app = await buildApp(testConfig(overrides));
+  // A test that asks for a SQLite file (or PostgreSQL itself) keeps it.
+  const pg = onPostgres && overrides.postgres === undefined && (overrides.databasePath ?? ':memory:') === ':memory:';
+  if (!pg) {
+    const app = await buildApp(testConfig(overrides));
+    await app.ready();
+    return app;
+  }
+  const schema = await takeSchema();
+  const postgres = pgSettings(schema);
+  // If this throws, the schema is not given back (a half-built app may still hold connections to
+  // it); it is dropped after the file.
+  const app = await buildApp(testConfig({ ...overrides, postgres }));
   await app.ready();
+  const close = app.close.bind(app);
+  let released = false;
+  // The schema goes back to this file's free list once the app (and its pool) has closed.
+  app.close = (async () => {
+    await close();
+    if (!released) releaseSchema(schema);
+    released = true;
+  }) as App['close'];
   return app;
+}
+
+// Four connections: enough for a test's concurrent requests, few enough for many apps at once.
+const pgSettings = (schema: string) => ({ url: TEST_DATABASE_URL!, poolSize: 4, statementTimeoutMs: 30_000, schema });
+
+export interface SharedDatabase {
+  /** What buildTestApp needs to open this database (again, or beside another app). */
+  overrides: Pick<Config, 'databasePath'> | Pick<Config, 'postgres'>;
+  /** Runs statements on it while no app has it open (as another tool would). */
+  exec(statements: string): Promise<void>;
+  /** Gives it back once every app on it has closed. */
+  close(): void;
+}
+
+/**
+ * One database for several apps, to restart on the same data or run two processes on it: a file
+ * on SQLite, a schema of this test file's on PostgreSQL.
+ */
+export async function sharedDatabase(): Promise<SharedDatabase> {
+  if (onPostgres) {
+    const schema = await takeSchema();
+    return {
+      overrides: { postgres: pgSettings(schema) },
+      exec: (statements) => execInSchema(schema, statements),
+      close: () => releaseSchema(schema),
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sitewatt-shared-'));
+  const databasePath = join(dir, 'shared.db');
+  return {
+    overrides: { databasePath },
+    async exec(statements) {
+      const db = new Database(databasePath);
+      try {
+        db.exec(statements);
+      } finally {
+        db.close();
+      }
+    },
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface TestUser {

@@ -1,4 +1,5 @@
 // Counts the SQL statements the app runs, to show that a page's cost does not grow with its data.
+import pg from 'pg';
 import type { App } from '../../src/app.js';
 
 const METHODS = ['run', 'get', 'all', 'iterate'] as const;
@@ -10,6 +11,7 @@ type Method = (typeof METHODS)[number];
  * these four methods of one shared prototype, wrapped for the duration and then restored.
  */
 export async function countStatements(app: App, work: () => Promise<unknown>): Promise<number> {
+  if (app.pg) return countPgQueries(work);
   const proto = Object.getPrototypeOf(app.db.$client.prepare('SELECT 1')) as Record<
     Method,
     (...a: unknown[]) => unknown
@@ -28,6 +30,26 @@ export async function countStatements(app: App, work: () => Promise<unknown>): P
     await work();
   } finally {
     for (const m of METHODS) proto[m] = originals[m];
+  }
+  return count;
+}
+
+/**
+ * On PostgreSQL: every query of the pool (drizzle's, ours, a transaction's BEGIN and COMMIT) goes
+ * through pg's Client.prototype.query, wrapped for the duration and then restored.
+ */
+async function countPgQueries(work: () => Promise<unknown>): Promise<number> {
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const original = proto.query;
+  let count = 0;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    count++;
+    return original.apply(this, args);
+  };
+  try {
+    await work();
+  } finally {
+    proto.query = original;
   }
   return count;
 }

@@ -95,6 +95,6 @@ describe.skipIf(!runnable)('MQTT bridge (MQTT_BRIDGE_URL) against the real Mosqu
     await expect.poll(handled, { timeout: 5_000 }).toBe(10);
     await new Promise((r) => setTimeout(r, 300));
     expect(handled()).toBe(10);
-    expect(stored(a.app)).toHaveLength(a.app.mqttBridge.counts.stored);
+    expect(await stored(a.app)).toHaveLength(a.app.mqttBridge.counts.stored);
   });
 });

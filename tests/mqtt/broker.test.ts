@@ -5,7 +5,8 @@ import { connectAsync } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { MQTT_DEFAULTS } from '../../src/config.js';
-import { buildTestApp, createDevice, createWorld, injectAs } from '../helpers/app.js';
+import { buildTestApp, createDevice, createWorld, injectAs, onPostgres } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 import * as helpers from './helpers.js';
 import { closeClients, closeOf, refusedPublish, T0, topicOf, type World } from './helpers.js';
 
@@ -33,7 +34,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
     await client.publishAsync(topicOf(w.device.id), JSON.stringify({ ts: T0, values: { soc: 50, power: -2.5 } }), {
       qos: 1,
     });
-    expect(stored()).toEqual([
+    expect(await stored()).toEqual([
       { key: 'power', ts: T0, value: -2.5 },
       { key: 'soc', ts: T0, value: 50 },
     ]);
@@ -49,7 +50,11 @@ describe('MQTT broker (MQTT_PORT)', () => {
     w = await createWorld(app);
     const { key } = await keyFor();
     const clients = await Promise.all(Array.from({ length: 20 }, () => connect(key)));
-    const readingAt = app.db.$client.prepare('SELECT value FROM readings WHERE ts = ?').pluck();
+    // On SQLite the read is synchronous in the PUBACK's callback, so nothing can commit in between;
+    // PostgreSQL can only be asked asynchronously, which still proves the value was there by then.
+    const readingAt = onPostgres
+      ? (ts: number) => sqlOf(app).value('SELECT value FROM readings WHERE ts = ?', ts)
+      : (ts: number) => app.db.$client.prepare('SELECT value FROM readings WHERE ts = ?').pluck().get(ts);
     const seenAtPuback = await Promise.all(
       clients.map(
         (client, i) =>
@@ -59,8 +64,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
               JSON.stringify({ ts: T0 + i, values: { soc: i } }),
               { qos: 1 },
               (err) =>
-                // Read synchronously in the PUBACK's callback: nothing can commit in between.
-                err ? reject(err) : resolve(readingAt.get(T0 + i)),
+                err ? reject(err) : resolve(readingAt(T0 + i)),
             ),
           ),
       ),
@@ -75,7 +79,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
     const { key } = await keyFor(w.device.id);
     const client = await connect(key);
     await client.publishAsync('sitewatt/devices/me/telemetry', JSON.stringify({ soc: 42 }), { qos: 1 });
-    expect(stored()).toMatchObject([{ key: 'soc', value: 42 }]);
+    expect(await stored()).toMatchObject([{ key: 'soc', value: 42 }]);
   });
 
   it('When the username is not a valid key, then CONNACK refuses it with "bad user name or password" (4)', async () => {
@@ -90,7 +94,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
       const client = await connect(key);
       expect(await refusedPublish(client, topic, JSON.stringify({ soc: 1 }))).toEqual({ acked: false });
     }
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
     expect(app.mqtt.counts.refused).toBe(3);
   });
 
@@ -99,7 +103,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
     const sibling = await createDevice(app, w.site.id);
     const client = await connect(key);
     await refusedPublish(client, topicOf(sibling.device.id), JSON.stringify({ soc: 1 }));
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When a payload is not JSON or not valid telemetry, then nothing of it is stored and the client is disconnected', async () => {
@@ -112,11 +116,11 @@ describe('MQTT broker (MQTT_PORT)', () => {
       const client = await connect(key);
       expect(await refusedPublish(client, topicOf(w.device.id), payload)).toEqual({ acked: false });
     }
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
     // The connection that follows a refused message works.
     const client = await connect(key);
     await client.publishAsync(topicOf(w.device.id), JSON.stringify({ soc: 7 }), { qos: 1 });
-    expect(stored()).toMatchObject([{ key: 'soc', value: 7 }]);
+    expect(await stored()).toMatchObject([{ key: 'soc', value: 7 }]);
   });
 
   it('When a client asks for MQTT 5, then CONNACK refuses the protocol version', async () => {
@@ -131,7 +135,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
     const { key } = await keyFor();
     const client = await connect(key);
     await client.publishAsync(topicOf(w.device.id), JSON.stringify({ ts: T0, values: { soc: 33 } }), { qos: 2 });
-    expect(stored()).toEqual([{ key: 'soc', ts: T0, value: 33 }]);
+    expect(await stored()).toEqual([{ key: 'soc', ts: T0, value: 33 }]);
   });
 
   it('When a client subscribes, then the SUBACK refuses it (0x80)', async () => {
@@ -164,7 +168,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
         ...['-h', '127.0.0.1', '-p', String(app.mqtt.port), '-V', 'mqttv311', '-q', '1'],
         ...['-u', key, '-t', topicOf(w.device.id), '-m', JSON.stringify({ ts: T0, values: { soc: 61 } })],
       ]);
-      expect(stored()).toEqual([{ key: 'soc', ts: T0, value: 61 }]);
+      expect(await stored()).toEqual([{ key: 'soc', ts: T0, value: 61 }]);
     },
   );
 });

@@ -4,6 +4,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { expect } from 'vitest';
 import type { App } from '../../src/app.js';
 import { createWorld, injectAs } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 
 export type World = Awaited<ReturnType<typeof createWorld>>;
 
@@ -38,9 +39,9 @@ export async function connect(url: string, username: string, options: IClientOpt
 }
 
 export const stored = (app: App) =>
-  app.db.$client
-    .prepare('SELECT m.key, r.ts, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk ORDER BY r.ts, m.key')
-    .all() as { key: string; ts: number; value: number }[];
+  sqlOf(app).all<{ key: string; ts: number; value: number }>(
+    'SELECT m.key, r.ts, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk ORDER BY r.ts, m.key',
+  );
 
 export const closeOf = (client: MqttClient) => new Promise<void>((resolve) => client.once('close', () => resolve()));
 

@@ -44,13 +44,13 @@ describe('MQTT broker limits', () => {
     const { key } = await helpers.keyFor(app, w);
     const big = JSON.stringify({ ts: T0, values: { soc: 1 }, pad: 'x'.repeat(2_000) });
     expect(await refusedPublish(await connect(key), topicOf(w.device.id), big)).toEqual({ acked: false });
-    expect(stored(app)).toEqual([]);
+    expect(await stored(app)).toEqual([]);
     expect(await metricsText()).toContain(
       'sitewatt_mqtt_messages_total{path="broker",result="refused",reason="size"} 1',
     );
     // A message under the limit on a new connection is stored.
     await (await connect(key)).publishAsync(topicOf(w.device.id), sample(0), { qos: 1 });
-    expect(stored(app)).toHaveLength(1);
+    expect(await stored(app)).toHaveLength(1);
   });
 
   it("When a key sends more messages than its token bucket holds, then the one over it closes the connection and is not stored, across the key's connections", async () => {
@@ -60,7 +60,7 @@ describe('MQTT broker limits', () => {
     await a.publishAsync(topicOf(w.device.id), sample(0), { qos: 1 });
     await b.publishAsync(topicOf(w.device.id), sample(1), { qos: 1 });
     expect(await refusedPublish(a, topicOf(w.device.id), sample(2))).toEqual({ acked: false });
-    expect(stored(app).map((r) => r.value)).toEqual([0, 1]);
+    expect((await stored(app)).map((r) => r.value)).toEqual([0, 1]);
     // Another key has its own bucket.
     const other = await connect((await helpers.keyFor(app, w)).key);
     await other.publishAsync(topicOf(w.device.id), sample(3), { qos: 1 });
@@ -87,7 +87,7 @@ describe('MQTT broker limits', () => {
     await helpers.connect(`mqtt://127.0.0.1:${app.mqtt.port}`, key, { clientId: 'gateway-1' });
     const again = await helpers.connect(`mqtt://127.0.0.1:${app.mqtt.port}`, key, { clientId: 'gateway-1' });
     await again.publishAsync(topicOf(w.device.id), sample(0), { qos: 1 });
-    expect(stored(app)).toHaveLength(1);
+    expect(await stored(app)).toHaveLength(1);
   });
 
   it('When a payload is invalid, then it is counted and logged with the device id, and the key appears in no log line', async () => {

@@ -58,7 +58,7 @@ describe.skipIf(!existsSync(OPENSSL))('MQTT over TLS (MQTT_TLS_CERT, MQTT_TLS_KE
     const { key } = await helpers.keyFor(app, w);
     const client = await helpers.connect(`mqtts://127.0.0.1:${app.mqtt.port}`, key, { ca: readFileSync(certFile) });
     await client.publishAsync(topicOf(w.device.id), JSON.stringify({ ts: T0, values: { soc: 12 } }), { qos: 1 });
-    expect(stored(app)).toEqual([{ key: 'soc', ts: T0, value: 12 }]);
+    expect(await stored(app)).toEqual([{ key: 'soc', ts: T0, value: 12 }]);
   });
 
   it('When a client speaks plain MQTT to the TLS port, then it gets no CONNACK', async () => {
@@ -80,7 +80,7 @@ describe.skipIf(!existsSync(OPENSSL))('MQTT over TLS (MQTT_TLS_CERT, MQTT_TLS_KE
         ...['-h', '127.0.0.1', '-p', String(app.mqtt.port), '--cafile', certFile, '-V', 'mqttv311', '-q', '1'],
         ...['-u', key, '-t', topicOf(w.device.id), '-m', JSON.stringify({ ts: T0, values: { soc: 13 } })],
       ]);
-      expect(stored(app)).toEqual([{ key: 'soc', ts: T0, value: 13 }]);
+      expect(await stored(app)).toEqual([{ key: 'soc', ts: T0, value: 13 }]);
     },
   );
 });

@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { RememberingSigner, SESSION_COOKIE } from '../../src/plugins/external/session.js';
-import { buildTestApp, createDevice, createWorld, injectAs, loginCookie } from '../helpers/app.js';
+import { buildTestApp, createDevice, createWorld, injectAs, loginCookie, onPostgres } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 
 let app: App;
 let world: Awaited<ReturnType<typeof createWorld>>;
@@ -15,13 +16,13 @@ beforeEach(async () => {
 });
 afterEach(() => app.close());
 
-const sql = (text: string, ...params: unknown[]) => app.db.$client.prepare(text).run(...params);
+const sql = (text: string, ...params: unknown[]) => sqlOf(app).run(text, ...params);
 const siteOf = (user: Parameters<typeof injectAs>[1]) => injectAs(app, user, { url: `/api/sites/${world.site.id}` });
 
 describe('actor and token caches', () => {
   it('When a membership is deleted by hand in SQL, then the next bearer request of that viewer gets 404 for the site', async () => {
     expect((await siteOf(world.viewer)).statusCode).toBe(200);
-    sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
+    await sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
     expect((await siteOf(world.viewer)).statusCode).toBe(404);
   });
 
@@ -33,7 +34,7 @@ describe('actor and token caches', () => {
         payload: { name: 'New meter', type: 'meter' },
       });
     expect((await create()).statusCode).toBe(403);
-    sql("UPDATE site_members SET role = 'technician' WHERE user_id = ?", world.viewer.id);
+    await sql("UPDATE site_members SET role = 'technician' WHERE user_id = ?", world.viewer.id);
     expect((await create()).statusCode).toBe(201);
   });
 
@@ -41,17 +42,17 @@ describe('actor and token caches', () => {
     const cookie = await loginCookie(app, world.technician.email);
     expect((await app.inject({ url: '/api/me', headers: { cookie } })).statusCode).toBe(200);
     expect((await siteOf(world.technician)).statusCode).toBe(200);
-    sql('UPDATE users SET active = 0 WHERE id = ?', world.technician.id);
+    await sql('UPDATE users SET active = false WHERE id = ?', world.technician.id);
     expect((await app.inject({ url: '/api/me', headers: { cookie } })).statusCode).toBe(401);
     expect((await siteOf(world.technician)).statusCode).toBe(401);
   });
 
   it('When a token is deleted or expired by hand in SQL, then it gets 401 on the next request', async () => {
     expect((await siteOf(world.viewer)).statusCode).toBe(200);
-    sql('UPDATE api_tokens SET expires_at = ? WHERE user_id = ?', Date.now() - 1000, world.viewer.id);
+    await sql('UPDATE api_tokens SET expires_at = ? WHERE user_id = ?', Date.now() - 1000, world.viewer.id);
     expect((await siteOf(world.viewer)).statusCode).toBe(401);
     expect((await siteOf(world.technician)).statusCode).toBe(200);
-    sql('DELETE FROM api_tokens WHERE user_id = ?', world.technician.id);
+    await sql('DELETE FROM api_tokens WHERE user_id = ?', world.technician.id);
     expect((await siteOf(world.technician)).statusCode).toBe(401);
   });
 
@@ -63,7 +64,7 @@ describe('actor and token caches', () => {
     users.memberships = async (userId: string) => {
       const rows = await real(userId);
       if (userId === world.viewer.id) {
-        sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
+        await sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
         await app.services.auth.loadActor(world.technician.id);
       }
       return rows;
@@ -79,27 +80,28 @@ describe('actor and token caches', () => {
   it('When a site is deleted by hand in SQL, then the access version moves (its memberships go with it)', async () => {
     const version = async () => (await app.repos.users.accessVersion()) ?? Number.NaN;
     const before = await version();
-    sql('DELETE FROM sites WHERE id = ?', world.otherSite.id);
+    await sql('DELETE FROM sites WHERE id = ?', world.otherSite.id);
     expect(await version()).toBeGreaterThan(before);
     const again = await version();
-    sql('UPDATE api_tokens SET last_used_at = 1 WHERE user_id = ?', world.viewer.id);
+    await sql('UPDATE api_tokens SET last_used_at = 1 WHERE user_id = ?', world.viewer.id);
     expect(await version()).toBe(again); // a token's use is not an access change
   });
 
   it('When the access version row is deleted by hand, then nothing is cached: a membership deleted after it still ends access at once', async () => {
-    sql('DELETE FROM access_version');
+    await sql('DELETE FROM access_version');
     expect((await siteOf(world.viewer)).statusCode).toBe(200); // would file the actor under a version that never moves again
-    sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
+    await sql('DELETE FROM site_members WHERE user_id = ?', world.viewer.id);
     expect((await siteOf(world.viewer)).statusCode).toBe(404);
-    sql('DELETE FROM api_tokens WHERE user_id = ?', world.technician.id);
+    await sql('DELETE FROM api_tokens WHERE user_id = ?', world.technician.id);
     expect((await siteOf(world.technician)).statusCode).toBe(401);
   });
 
   it('When a token is used, then its last use is still recorded (at most once a minute)', async () => {
     await siteOf(world.viewer);
-    const row = app.db.$client
-      .prepare('SELECT last_used_at AS t FROM api_tokens WHERE user_id = ?')
-      .get(world.viewer.id) as { t: number | null };
+    const row = (await sqlOf(app).get<{ t: number | null }>(
+      'SELECT last_used_at AS t FROM api_tokens WHERE user_id = ?',
+      world.viewer.id,
+    ))!;
     expect(row.t).toBeGreaterThan(Date.now() - 60_000);
   });
 });
@@ -110,8 +112,7 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     expect(res.statusCode).toBe(200);
     return res.json().items as { id: string; name: string; deviceName: string; latest: { value: number } | null }[];
   };
-  const catalogueVersion = () =>
-    app.db.$client.prepare('SELECT version FROM catalog_version WHERE id = 1').pluck().get() as number;
+  const catalogueVersion = () => sqlOf(app).value<number>('SELECT version FROM catalog_version WHERE id = 1');
   const [soc, power] = [0, 1];
 
   it('When a metric and its device are renamed by hand in SQL, then the next poll shows both names, in the new order of devices', async () => {
@@ -123,8 +124,8 @@ describe("a site's devices and metrics (cached while the catalogue version is un
       'Site meter: Export energy',
       'Site meter: Power',
     ]);
-    sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
-    sql("UPDATE devices SET name = 'Tesla Megapack' WHERE id = ?", world.device.id);
+    await sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
+    await sql("UPDATE devices SET name = 'Tesla Megapack' WHERE id = ?", world.device.id);
     expect((await poll()).map((m) => `${m.deviceName}: ${m.name}`)).toEqual([
       'Site meter: Import energy',
       'Site meter: Export energy',
@@ -138,7 +139,7 @@ describe("a site's devices and metrics (cached while the catalogue version is un
     const roleOf = async () =>
       (await poll()).find((m) => m.id === world.metrics[power].id) as unknown as { energyRole: string };
     expect((await roleOf()).energyRole).toBe('battery_power');
-    sql("UPDATE metrics SET energy_role = 'grid_power' WHERE id = ?", world.metrics[power].id);
+    await sql("UPDATE metrics SET energy_role = 'grid_power' WHERE id = ?", world.metrics[power].id);
     expect((await roleOf()).energyRole).toBe('grid_power');
   });
 
@@ -148,80 +149,86 @@ describe("a site's devices and metrics (cached while the catalogue version is un
       url: `/api/sites/${world.site.id}/devices`,
       headers: { authorization: `Bearer ${world.viewer.token}` },
     });
-    const version = catalogueVersion();
-    sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
-    sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
-    sql('UPDATE catalog_version SET version = ? WHERE id = 1', version);
+    const version = await catalogueVersion();
+    await sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
+    await sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
+    await sql('UPDATE catalog_version SET version = ? WHERE id = 1', version);
     expect((await poll()).map((m) => m.name)).toEqual(['State of charge', 'Power']);
     expect((await app.repos.devices.list(world.site.id, 50))!.items[0].model).toBeNull();
   });
 
   it('When a metric disappears and the version is put back by hand (as if a trigger had missed it), then the poll reads the site again rather than fail', async () => {
     await poll();
-    const version = catalogueVersion();
-    sql('DELETE FROM metrics WHERE id = ?', world.metrics[soc].id);
-    sql('UPDATE catalog_version SET version = ? WHERE id = 1', version);
+    const version = await catalogueVersion();
+    await sql('DELETE FROM metrics WHERE id = ?', world.metrics[soc].id);
+    await sql('UPDATE catalog_version SET version = ? WHERE id = 1', version);
     expect((await poll()).map((m) => m.id)).toEqual([world.metrics[power].id]);
   });
 
   it('When the catalogue version row is gone, then every read goes to the tables', async () => {
     await poll();
     await app.repos.devices.list(world.site.id, 50);
-    sql('DELETE FROM catalog_version');
-    sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
-    sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
+    await sql('DELETE FROM catalog_version');
+    await sql("UPDATE metrics SET name = 'Charge' WHERE id = ?", world.metrics[soc].id);
+    await sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
     expect((await poll()).map((m) => m.name)).toEqual(['Charge', 'Power']);
     expect((await app.repos.devices.list(world.site.id, 50))!.items[0].model).toBe('BX-9');
-    sql("UPDATE metrics SET name = 'Charge 2' WHERE id = ?", world.metrics[soc].id);
-    sql("UPDATE devices SET model = 'BX-10' WHERE id = ?", world.device.id);
+    await sql("UPDATE metrics SET name = 'Charge 2' WHERE id = ?", world.metrics[soc].id);
+    await sql("UPDATE devices SET model = 'BX-10' WHERE id = ?", world.device.id);
     expect((await poll()).map((m) => m.name)).toEqual(['Charge 2', 'Power']);
     expect((await app.repos.devices.list(world.site.id, 50))!.items[0].model).toBe('BX-10');
   });
 
-  it('When a transaction renames a device, reads the site and rolls back, then later reads never show the rolled-back name, even once the version is back at the number it had inside', async () => {
-    await poll();
-    await app.repos.devices.list(world.site.id, 50);
-    const before = catalogueVersion();
-    const inside = app.db.$client.transaction(() => {
-      sql("UPDATE devices SET name = 'Ghost' WHERE id = ?", world.device.id); // the version moves by one
-      void app.repos.metrics.listBySite(world.site.id); // synchronous underneath: runs inside the transaction
-      void app.repos.devices.list(world.site.id, 50);
-      throw new Error('roll back');
-    });
-    expect(() => inside()).toThrow('roll back');
-    expect(catalogueVersion()).toBe(before);
-    const now = Date.now();
-    // A change on another site moves the version by one again: to the number it had inside.
-    sql(
-      "INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_other', ?, 'Other meter', 'meter', 1, ?, ?)",
-      world.otherSite.id,
-      now,
-      now,
-    );
-    expect(catalogueVersion()).toBe(before + 1);
-    expect((await poll()).map((m) => m.deviceName)).toEqual(['Main Battery', 'Main Battery']);
-    expect((await app.repos.devices.list(world.site.id, 50))!.items.map((d) => d.name)).toEqual(['Main Battery']);
-  });
+  // SQLite only: its repositories read synchronously inside a caller's transaction on the one
+  // connection; on PostgreSQL every read takes a pooled connection of its own and never sees
+  // another transaction's uncommitted rename, so the case cannot arise there.
+  it.skipIf(onPostgres)(
+    'When a transaction renames a device, reads the site and rolls back, then later reads never show the rolled-back name, even once the version is back at the number it had inside',
+    async () => {
+      await poll();
+      await app.repos.devices.list(world.site.id, 50);
+      const before = await catalogueVersion();
+      const inside = app.db.$client.transaction(() => {
+        app.db.$client.prepare("UPDATE devices SET name = 'Ghost' WHERE id = ?").run(world.device.id); // the version moves by one
+        void app.repos.metrics.listBySite(world.site.id); // synchronous underneath: runs inside the transaction
+        void app.repos.devices.list(world.site.id, 50);
+        throw new Error('roll back');
+      });
+      expect(() => inside()).toThrow('roll back');
+      expect(await catalogueVersion()).toBe(before);
+      const now = Date.now();
+      // A change on another site moves the version by one again: to the number it had inside.
+      await sql(
+        "INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_other', ?, 'Other meter', 'meter', 1, ?, ?)",
+        world.otherSite.id,
+        now,
+        now,
+      );
+      expect(await catalogueVersion()).toBe(before + 1);
+      expect((await poll()).map((m) => m.deviceName)).toEqual(['Main Battery', 'Main Battery']);
+      expect((await app.repos.devices.list(world.site.id, 50))!.items.map((d) => d.name)).toEqual(['Main Battery']);
+    },
+  );
 
   it('When a metric is added or deleted, the catalogue version moves (triggers, not only the read that checks every metric has its latest value)', async () => {
-    const before = catalogueVersion();
+    const before = await catalogueVersion();
     const now = Date.now();
-    sql(
+    await sql(
       "INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, created_at, updated_at) VALUES ('met_byhand', ?, ?, 'temp', 'Temperature', '°C', 'gauge', 60, ?, ?)",
       world.device.id,
       world.site.id,
       now,
       now,
     );
-    expect(catalogueVersion()).toBe(before + 1);
-    sql('DELETE FROM metrics WHERE id = ?', world.metrics[power].id);
-    expect(catalogueVersion()).toBe(before + 2);
+    expect(await catalogueVersion()).toBe(before + 1);
+    await sql('DELETE FROM metrics WHERE id = ?', world.metrics[power].id);
+    expect(await catalogueVersion()).toBe(before + 2);
   });
 
   it('When metrics are added and deleted by hand in SQL, or a device with its metrics, then the next poll lists exactly what is left', async () => {
     await poll();
     const now = Date.now();
-    sql(
+    await sql(
       "INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, created_at, updated_at) VALUES ('met_byhand', ?, ?, 'temp', 'Temperature', '°C', 'gauge', 60, ?, ?)",
       world.device.id,
       world.site.id,
@@ -229,9 +236,9 @@ describe("a site's devices and metrics (cached while the catalogue version is un
       now,
     );
     expect((await poll()).map((m) => m.id)).toEqual([world.metrics[soc].id, world.metrics[power].id, 'met_byhand']);
-    sql('DELETE FROM metrics WHERE id = ?', world.metrics[soc].id);
+    await sql('DELETE FROM metrics WHERE id = ?', world.metrics[soc].id);
     expect((await poll()).map((m) => m.id)).toEqual([world.metrics[power].id, 'met_byhand']);
-    sql('DELETE FROM devices WHERE id = ?', world.device.id);
+    await sql('DELETE FROM devices WHERE id = ?', world.device.id);
     expect(await poll()).toEqual([]);
   });
 
@@ -273,21 +280,21 @@ describe("a site's devices and metrics (cached while the catalogue version is un
 
   it('When readings arrive, then the next poll has their latest values, and the catalogue version (so the cache) stays', async () => {
     expect((await poll()).map((m) => m.latest)).toEqual([null, null]);
-    const before = catalogueVersion();
+    const before = await catalogueVersion();
     const readings = [{ metricId: world.metrics[soc].id, timestamp: new Date().toISOString(), value: 64.5 }];
     expect(
       (await injectAs(app, world.technician, { method: 'POST', url: '/api/readings', payload: { readings } }))
         .statusCode,
     ).toBe(200);
     expect((await poll()).map((m) => m.latest?.value ?? null)).toEqual([64.5, null]);
-    sql(
+    await sql(
       'UPDATE metrics SET latest_ts = ?, latest_value = 7, latest_received_at = ? WHERE id = ?',
       Date.now(),
       Date.now(),
       world.metrics[power].id,
     );
     expect((await poll()).map((m) => m.latest?.value ?? null)).toEqual([64.5, 7]);
-    expect(catalogueVersion()).toBe(before);
+    expect(await catalogueVersion()).toBe(before);
   });
 
   it("When a site's devices are edited, added and deleted by hand in SQL, then the next device list shows exactly that", async () => {
@@ -297,17 +304,17 @@ describe("a site's devices and metrics (cached while the catalogue version is un
       return (res.json().items as { id: string; model: string | null }[]).map((d) => `${d.id} ${d.model}`);
     };
     expect(await devices()).toEqual([`${world.device.id} null`]);
-    sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
+    await sql("UPDATE devices SET model = 'BX-9' WHERE id = ?", world.device.id);
     expect(await devices()).toEqual([`${world.device.id} BX-9`]);
     const now = Date.now();
-    sql(
+    await sql(
       "INSERT INTO devices (id, site_id, name, type, version, created_at, updated_at) VALUES ('dev_byhand', ?, 'Zz meter', 'meter', 1, ?, ?)",
       world.site.id,
       now,
       now,
     );
     expect(await devices()).toEqual([`${world.device.id} BX-9`, 'dev_byhand null']);
-    sql("DELETE FROM devices WHERE id = 'dev_byhand'");
+    await sql("DELETE FROM devices WHERE id = 'dev_byhand'");
     expect(await devices()).toEqual([`${world.device.id} BX-9`]);
   });
 

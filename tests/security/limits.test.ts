@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp, createWorld, injectAs } from '../helpers/app.js';
 import { expectProblem, type World } from '../routes/api/support.js';
+import { sqlOf } from '../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -22,7 +23,7 @@ describe('Request limits', () => {
     const readings = Array.from({ length: Math.ceil((2 * MiB) / JSON.stringify(reading).length) + 10 }, () => reading);
     const res = await injectAs(app, w.technician, { method: 'POST', url: '/api/readings', payload: { readings } });
     expectProblem(res, 413, 'BODY_TOO_LARGE');
-    expect((app.db.$client.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n).toBe(0);
+    expect(await sqlOf(app).value('SELECT count(*) AS n FROM readings')).toBe(0);
   });
 
   it('When a site body is over 1 MiB (the default limit), then it gets 413; just under goes on to validation (422)', async () => {

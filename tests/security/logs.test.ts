@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config.js';
 import { createUser, PASSWORD } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 
 function capture() {
   const lines: string[] = [];
@@ -25,9 +26,7 @@ describe('Logs', () => {
     await app.ready();
     try {
       const user = await createUser(app, { email: 'log-me@example.com' });
-      const hash = (
-        app.db.$client.prepare('SELECT password_hash AS h FROM users WHERE id = ?').get(user.id) as { h: string }
-      ).h;
+      const hash = await sqlOf(app).value<string>('SELECT password_hash AS h FROM users WHERE id = ?', user.id);
       const wrong = 'wrong-password-0123456789';
 
       const login = await app.inject({

@@ -4,6 +4,7 @@ import type { App } from '../../src/app.js';
 import type { Declaration } from './matrix-declarations.js';
 import type { RegisteredRoute } from './matrix-routes.js';
 import { credentials, idsOf, type ActorName, type Cast, type Target } from './matrix-world.js';
+import { sqlOf } from '../helpers/sql.js';
 
 export interface Response {
   statusCode: number;
@@ -152,27 +153,37 @@ const WATCHED: Record<string, [label: string, update: string][]> = {
 };
 
 /**
- * Temporary triggers that write a line per changed row into a journal: proving that a refused call
- * (or a read) stored nothing costs one query, however big the database has grown.
+ * Triggers that write a line per changed row into a journal: proving that a refused call (or a
+ * read) stored nothing costs one query, however big the database has grown. On SQLite they are
+ * temporary (the app's one connection); on PostgreSQL, whose pool has several, they live in the
+ * test app's own schema and are replaced when a later app of the file reuses it.
  */
-export function watchWrites(app: App): () => () => string[] {
-  const db = app.db.$client;
-  db.exec('CREATE TEMP TABLE matrix_writes (id INTEGER PRIMARY KEY, what TEXT NOT NULL)');
+export async function watchWrites(app: App): Promise<() => Promise<() => Promise<string[]>>> {
+  const sql = sqlOf(app);
+  const pg = app.pg !== null;
+  if (pg)
+    await sql.exec(`CREATE TABLE IF NOT EXISTS matrix_writes (id bigserial PRIMARY KEY, what text NOT NULL);
+      CREATE OR REPLACE FUNCTION matrix_journal() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO matrix_writes (what) VALUES (TG_ARGV[0]); RETURN NULL; END $$`);
+  else await sql.exec('CREATE TEMP TABLE matrix_writes (id INTEGER PRIMARY KEY, what TEXT NOT NULL)');
   const trigger = (name: string, event: string, table: string, what: string) =>
-    db.exec(
-      `CREATE TEMP TRIGGER matrix_${name} AFTER ${event} ON main.${table} BEGIN INSERT INTO matrix_writes (what) VALUES ('${what}'); END`,
+    sql.exec(
+      pg
+        ? `CREATE OR REPLACE TRIGGER matrix_${name} AFTER ${event} ON ${table} FOR EACH ROW EXECUTE FUNCTION matrix_journal('${what}')`
+        : `CREATE TEMP TRIGGER matrix_${name} AFTER ${event} ON main.${table} BEGIN INSERT INTO matrix_writes (what) VALUES ('${what}'); END`,
     );
   for (const [table, updates] of Object.entries(WATCHED)) {
-    trigger(`${table}_insert`, 'INSERT', table, `insert ${table}`);
-    trigger(`${table}_delete`, 'DELETE', table, `delete ${table}`);
-    for (const [label, event] of updates) trigger(`${label}_update`, event, table, `update ${label}`);
+    await trigger(`${table}_insert`, 'INSERT', table, `insert ${table}`);
+    await trigger(`${table}_delete`, 'DELETE', table, `delete ${table}`);
+    for (const [label, event] of updates) await trigger(`${label}_update`, event, table, `update ${label}`);
   }
-  const since = db.prepare<[number], { what: string }>('SELECT what FROM matrix_writes WHERE id > ? ORDER BY id');
-  const last = db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM matrix_writes');
   // Start watching; the function returned lists what was written since.
-  return () => {
-    const mark = last.get()?.id ?? 0;
-    return () => [...new Set(since.all(mark).map((r) => r.what))];
+  return async () => {
+    const mark = (await sql.value<number | null>('SELECT max(id) AS id FROM matrix_writes')) ?? 0;
+    return async () => {
+      const rows = await sql.all<{ what: string }>('SELECT what FROM matrix_writes WHERE id > ? ORDER BY id', mark);
+      return [...new Set(rows.map((r) => r.what))];
+    };
   };
 }
 
@@ -180,14 +191,16 @@ export function watchWrites(app: App): () => () => string[] {
 export const AUDITED = /^(insert|update|delete) (users|sites|site_members|devices|metrics|ingest_keys|alarm_rules)$/;
 
 /** Like watchWrites: start watching; the function returned lists the actor of each audit row written since. */
-export function watchAudit(app: App): () => () => (string | null)[] {
-  const db = app.db.$client;
-  const last = db.prepare<[], { id: number }>('SELECT coalesce(max(id), 0) AS id FROM audit_log');
-  const since = db.prepare<[number], { actorId: string | null }>(
-    'SELECT actor_id AS actorId FROM audit_log WHERE id > ? ORDER BY id',
-  );
-  return () => {
-    const mark = last.get()!.id;
-    return () => since.all(mark).map((r) => r.actorId);
+export function watchAudit(app: App): () => Promise<() => Promise<(string | null)[]>> {
+  const sql = sqlOf(app);
+  return async () => {
+    const mark = await sql.value<number>('SELECT coalesce(max(id), 0) AS id FROM audit_log');
+    return async () =>
+      (
+        await sql.all<{ actorId: string | null }>(
+          'SELECT actor_id AS "actorId" FROM audit_log WHERE id > ? ORDER BY id',
+          mark,
+        )
+      ).map((r) => r.actorId);
   };
 }

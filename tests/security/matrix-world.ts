@@ -9,6 +9,7 @@ import { SESSION_COOKIE } from '../../src/plugins/external/session.js';
 import { hashToken } from '../../src/services/auth.js';
 import { addMember, createDevice, createSite, createUser, type TestUser } from '../helpers/app.js';
 import { cookiesOf, csrfOf } from '../helpers/pages.js';
+import { sqlOf } from '../helpers/sql.js';
 
 export const ACTORS = [
   'anonymous',
@@ -328,14 +329,14 @@ export async function credentials(
   if (actor === 'expired-idle' || actor === 'expired-absolute') {
     const { sid, cookie } = await seedSession(app, cast.technician.id);
     const token = csrf ? (await csrfFrom(app, '/account/tokens', cookie)).csrf : undefined;
-    const db = app.db.$client;
+    const db = sqlOf(app);
     if (actor === 'expired-idle')
-      db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(Date.now() - 1000, sid);
+      await db.run('UPDATE sessions SET expires_at = ? WHERE sid = ?', Date.now() - 1000, sid);
     else {
-      const row = db.prepare<[string], { data: string }>('SELECT data FROM sessions WHERE sid = ?').get(sid)!;
+      const row = (await db.get<{ data: string }>('SELECT data FROM sessions WHERE sid = ?', sid))!;
       const data = JSON.parse(row.data) as { createdAt: number };
       data.createdAt = Date.now() - 13 * 3600_000;
-      db.prepare('UPDATE sessions SET data = ? WHERE sid = ?').run(JSON.stringify(data), sid);
+      await db.run('UPDATE sessions SET data = ? WHERE sid = ?', JSON.stringify(data), sid);
     }
     return { headers: { cookie }, csrf: token };
   }

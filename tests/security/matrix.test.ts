@@ -118,8 +118,8 @@ interface World {
   cast: Cast;
   /** Listening, for the streams: inject() cannot read a response that never ends. */
   port: number;
-  startWatch: () => () => string[];
-  startAudit: () => () => (string | null)[];
+  startWatch: () => Promise<() => Promise<string[]>>;
+  startAudit: () => Promise<() => Promise<(string | null)[]>>;
 }
 
 // One app (one in-memory database) per group of routes, e.g. /api/sites or /admin, rather than ~90
@@ -142,7 +142,7 @@ function worldFor(url: string): Promise<World> {
         app,
         cast: await createCast(app),
         port: (app.server.address() as AddressInfo).port,
-        startWatch: watchWrites(app),
+        startWatch: await watchWrites(app),
         startAudit: watchAudit(app),
       };
     })();
@@ -195,16 +195,16 @@ describe.each(ROUTES.map((r) => [r.key, r] as const))('%s', (key, route) => {
       const t = await createTarget(app, cast);
       for (const query of decl.queries ?? ['']) {
         const ctx = { app, cast, actor, route, decl, query, port };
-        const writes = startWatch();
-        const audits = startAudit();
+        const writes = await startWatch();
+        const audits = await startAudit();
         const res = await call(ctx, t);
-        const written = writes();
+        const written = await writes();
         expectOutcome(res, expected, decl, api, route.method, actor);
         expectNoSecrets(res, secretsFor(actor, t), res.sent);
         if (expected !== 'ok' || route.method === 'GET')
           expect(written, 'a refused call or a read changed the database').toEqual([]);
         else if (written.some((w) => AUDITED.test(w))) {
-          const actors = audits();
+          const actors = await audits();
           expect(actors.length, `${written.join(', ')} without an audit row`).toBeGreaterThan(0);
           expect(new Set(actors), 'an audit row that does not name the caller').toEqual(
             new Set([userIdOf(cast, actor)]),

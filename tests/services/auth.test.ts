@@ -1,18 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/client.js';
-import { createRepositories, type Repositories } from '../../src/db/repositories/index.js';
+import type { App } from '../../src/app.js';
+import type { Repositories } from '../../src/db/repositories/index.js';
 import { errors } from '../../src/errors.js';
 import { authService, hashToken } from '../../src/services/auth.js';
+import { buildTestApp } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 
-// Services never import fastify, so they are tested over repositories alone.
-let db: Db;
+// Services never import fastify, so they are tested over repositories alone (a test app's, on
+// either database; its own auth service is not used).
+let app: App;
 let repos: Repositories;
 let auth: ReturnType<typeof authService>;
 let userId: string;
 
 beforeEach(async () => {
-  db = openDatabase(':memory:');
-  repos = createRepositories(db);
+  app = await buildTestApp();
+  repos = app.repos;
   auth = authService(repos);
   userId = (
     await repos.users.create(
@@ -21,7 +24,7 @@ beforeEach(async () => {
     )
   ).id;
 });
-afterEach(() => db.$client.close());
+afterEach(() => app.close());
 
 const actorFor = async (id: string) => (await auth.loadActor(id))!;
 
@@ -30,9 +33,10 @@ describe('bearer tokens (actorForToken)', () => {
     const created = await auth.createToken(await actorFor(userId), 'session', { name: ' ci ' });
     expect(created.name).toBe('ci');
     expect((await auth.actorForToken(created.token))?.id).toBe(userId);
-    const row = db.$client.prepare('SELECT token_hash FROM api_tokens WHERE id = ?').get(created.id) as {
-      token_hash: string;
-    };
+    const row = (await sqlOf(app).get<{ token_hash: string }>(
+      'SELECT token_hash FROM api_tokens WHERE id = ?',
+      created.id,
+    ))!;
     expect(row.token_hash).toBe(hashToken(created.token));
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -53,15 +57,14 @@ describe('bearer tokens (actorForToken)', () => {
 
   it('When a token is used often, then last use is written at most once a minute', async () => {
     const { token, id } = await auth.createToken(await actorFor(userId), 'session', { name: 'busy' });
-    const lastUsed = () =>
-      (db.$client.prepare('SELECT last_used_at AS t FROM api_tokens WHERE id = ?').get(id) as { t: number | null }).t;
+    const lastUsed = () => sqlOf(app).value<number | null>('SELECT last_used_at AS t FROM api_tokens WHERE id = ?', id);
     const t0 = Date.now() + 1000; // within the token's lifetime
     await auth.actorForToken(token, t0);
-    expect(lastUsed()).toBe(t0);
+    expect(await lastUsed()).toBe(t0);
     await auth.actorForToken(token, t0 + 30_000);
-    expect(lastUsed()).toBe(t0);
+    expect(await lastUsed()).toBe(t0);
     await auth.actorForToken(token, t0 + 61_000);
-    expect(lastUsed()).toBe(t0 + 61_000);
+    expect(await lastUsed()).toBe(t0 + 61_000);
   });
 
   it('When the raw value lacks the sw_ prefix or is unknown, then it resolves to nobody', async () => {

@@ -4,6 +4,7 @@ import type { App } from '../../src/app.js';
 import type { Actor } from '../../src/services/policy.js';
 import { addMember, buildTestApp, createDevice, createSite, createUser, createWorld } from '../helpers/app.js';
 import { countStatements } from '../helpers/statements.js';
+import { sqlOf } from '../helpers/sql.js';
 
 type World = Awaited<ReturnType<typeof createWorld>>;
 
@@ -36,9 +37,11 @@ async function refusal(promise: Promise<unknown>) {
 
 describe('dashboards.sites', () => {
   it('When a viewer and an admin list sites, then each gets the sites they see, with every site’s summary', async () => {
-    app.db.$client
-      .prepare("UPDATE metrics SET latest_ts = ?, latest_value = 3 WHERE device_id = ? AND key = 'power'")
-      .run(Date.now(), w.device.id);
+    await sqlOf(app).run(
+      "UPDATE metrics SET latest_ts = ?, latest_value = 3 WHERE device_id = ? AND key = 'power'",
+      Date.now(),
+      w.device.id,
+    );
     const viewer = await app.services.dashboards.sites(as.viewer, { limit: 50 });
     expect(viewer.items.map((s) => s.name)).toEqual(['Main Site']);
     // The battery's power is neither generation nor metered; its other metric has no value yet.

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Actor } from '../../src/services/policy.js';
 import { buildTestApp, createWorld } from '../helpers/app.js';
+import { refuseInserts, sqlOf } from '../helpers/sql.js';
 
 type World = Awaited<ReturnType<typeof createWorld>>;
 
@@ -42,7 +43,7 @@ async function refusal(promise: Promise<unknown>) {
 }
 
 const readingCount = (pk: number) =>
-  (app.db.$client.prepare('SELECT count(*) AS n FROM readings WHERE metric_pk = ?').get(pk) as { n: number }).n;
+  sqlOf(app).value<number>('SELECT count(*) AS n FROM readings WHERE metric_pk = ?', pk);
 const snapshot = async () => ({
   device: await app.repos.devices.findById(w.device.id),
   metrics: await app.repos.metrics.listByDevice(w.device.id),
@@ -128,15 +129,15 @@ describe('devicesService.updateWithMetrics', () => {
       { metricId: soc.id, timestamp: ts, value: 50 },
       { metricId: power.id, timestamp: ts, value: 3 },
     ]);
-    expect(readingCount(power.pk)).toBe(1);
+    expect(await readingCount(power.pk)).toBe(1);
     await app.services.devices.updateWithMetrics(
       tech,
       w.device.id,
       { metrics: [row({ id: soc.id, key: 'soc', name: 'State of charge', unit: '%' })] },
       etag(),
     );
-    expect(readingCount(power.pk)).toBe(0);
-    expect(readingCount(soc.pk)).toBe(1);
+    expect(await readingCount(power.pk)).toBe(0);
+    expect(await readingCount(soc.pk)).toBe(1);
   });
 
   it('When two metrics swap their keys, then both are saved (the unique key never collides half-way)', async () => {
@@ -262,9 +263,7 @@ describe('devicesRepository.updateWithMetrics', () => {
   it('When the database fails half-way (after the delete and the rename), then the whole edit is rolled back', async () => {
     const [soc, power] = w.metrics;
     // A trigger that refuses one insert stands in for any failure inside the transaction.
-    app.db.$client.exec(
-      "CREATE TRIGGER boom BEFORE INSERT ON metrics WHEN NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
-    );
+    await refuseInserts(app, 'metrics', 'key', 'boom');
     const before = await snapshot();
     const m = { unit: '', kind: 'gauge' as const, intervalSeconds: 60 };
     const change = app.repos.devices.updateWithMetrics(
@@ -277,7 +276,7 @@ describe('devicesRepository.updateWithMetrics', () => {
       undefined,
       null,
     );
-    await expect(change).rejects.toThrow('boom');
+    await expect(change).rejects.toThrow('refuse_metrics');
     expect(await snapshot()).toEqual(before);
     expect(await app.repos.metrics.findById(power.id)).not.toBeNull();
   });

@@ -6,6 +6,7 @@ import type { LiveReading } from '../../src/services/live.js';
 import { simulatorService } from '../../src/services/simulator.js';
 import { createDeviceModel, loggerSilent } from '../../src/simulator/index.js';
 import { addMember, buildTestApp, createDevice, createSite, createUser, injectAs } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 
 interface Row {
   site: string;
@@ -37,15 +38,13 @@ afterEach(async () => {
   await app.close();
 });
 
-const rows = (): Row[] =>
-  app.db.$client
-    .prepare(
-      `SELECT s.name AS site, d.name AS device, d.id AS deviceId, d.type, m.key, m.kind, r.ts, r.value
-         FROM readings r JOIN metrics m ON m.pk = r.metric_pk JOIN devices d ON d.id = m.device_id JOIN sites s ON s.id = d.site_id
-        ORDER BY m.pk, r.ts`,
-    )
-    .all() as Row[];
-const metricCount = () => (app.db.$client.prepare('SELECT count(*) AS n FROM metrics').get() as { n: number }).n;
+const rows = () =>
+  sqlOf(app).all<Row>(
+    `SELECT s.name AS site, d.name AS device, d.id AS "deviceId", d.type, m.key, m.kind, r.ts, r.value
+       FROM readings r JOIN metrics m ON m.pk = r.metric_pk JOIN devices d ON d.id = m.device_id JOIN sites s ON s.id = d.site_id
+      ORDER BY m.pk, r.ts`,
+  );
+const metricCount = () => sqlOf(app).value<number>('SELECT count(*) AS n FROM metrics');
 
 // 02:00 to 04:00 summer time in Sevilla: deep night.
 const NIGHT = Date.parse('2026-06-15T00:00:00Z');
@@ -56,13 +55,13 @@ const TWO_HOURS = 2 * 3_600_000;
 describe('simulatorService.backfill on the demo fleet', () => {
   it('When two hours are backfilled, then every demo metric gets one reading a minute (but while its logger is silent), with latest values and progress in the log', async () => {
     const written = await sim.backfill(NIGHT, NIGHT + TWO_HOURS);
-    const all = rows();
+    const all = await rows();
     const perMetric = new Map<string, { row: Row; ts: number[] }>();
     for (const r of all) {
       const k = `${r.device}/${r.key}`;
       perMetric.set(k, { row: r, ts: [...(perMetric.get(k)?.ts ?? []), r.ts] });
     }
-    expect(perMetric.size).toBe(metricCount());
+    expect(perMetric.size).toBe(await metricCount());
     for (const [metric, { row, ts }] of perMetric)
       expect(ts, metric).toEqual(
         Array.from({ length: 121 }, (_, i) => NIGHT + i * 60_000).filter(
@@ -71,11 +70,9 @@ describe('simulatorService.backfill on the demo fleet', () => {
       );
     expect(written).toBe(all.length);
 
-    const latest = app.db.$client
-      .prepare(
-        "SELECT DISTINCT m.latest_ts AS ts FROM metrics m JOIN devices d ON d.id = m.device_id WHERE d.type != 'heat_pump'",
-      )
-      .all();
+    const latest = await sqlOf(app).all(
+      "SELECT DISTINCT m.latest_ts AS ts FROM metrics m JOIN devices d ON d.id = m.device_id WHERE d.type != 'heat_pump'",
+    );
     expect(latest).toEqual([{ ts: NIGHT + TWO_HOURS }]);
     expect(logged.some((l) => l.msg === 'simulator backfill')).toBe(true);
     expect(logged.at(-1)).toMatchObject({ msg: 'simulator backfill done', obj: { readings: written } });
@@ -84,7 +81,9 @@ describe('simulatorService.backfill on the demo fleet', () => {
   it('When it is night in Sevilla, then PV power is 0; in the early afternoon it is positive', async () => {
     await sim.backfill(NIGHT, NIGHT + TWO_HOURS);
     await sim.backfill(DAY, DAY + TWO_HOURS);
-    const pv = rows().filter((r) => r.site === 'Sevilla Solar Farm' && r.type === 'pv_array' && r.key === 'power');
+    const pv = (await rows()).filter(
+      (r) => r.site === 'Sevilla Solar Farm' && r.type === 'pv_array' && r.key === 'power',
+    );
     expect(pv.length).toBe(2 * 2 * 121);
     expect(pv.filter((r) => r.ts < DAY).every((r) => r.value === 0)).toBe(true);
     const afternoon = pv.filter((r) => r.ts >= DAY);
@@ -95,7 +94,7 @@ describe('simulatorService.backfill on the demo fleet', () => {
   it('When a night and an afternoon are backfilled, then energy counters never decrease and battery SoC stays within 5..100 %', async () => {
     await sim.backfill(NIGHT, NIGHT + TWO_HOURS);
     await sim.backfill(DAY, DAY + TWO_HOURS);
-    const all = rows();
+    const all = await rows();
     const counters = new Map<string, number[]>();
     for (const r of all.filter((x) => x.kind === 'counter'))
       counters.set(`${r.device}/${r.key}`, [...(counters.get(`${r.device}/${r.key}`) ?? []), r.value]);
@@ -132,7 +131,7 @@ describe('simulatorService and the device-type catalogue', () => {
       );
     }
     await sim.backfill(NIGHT, NIGHT + 60_000);
-    const written = rows().filter((r) => r.site === 'Catalogue Site');
+    const written = (await rows()).filter((r) => r.site === 'Catalogue Site');
     for (const type of DEVICE_TYPES) {
       const mine = written.filter((r) => r.type === type);
       expect(new Set(mine.map((r) => r.key)), type).toEqual(new Set(DEFAULT_METRICS[type].map((m) => m.key)));
@@ -157,17 +156,17 @@ describe('simulatorService and the rated power of a device', () => {
       return ['soc', 'power'].map((k) => Math.round(values[k] * 1000) / 1000);
     });
   };
-  const written = (deviceId: string) =>
-    app.db.$client
-      .prepare<[string], { key: string; value: number }>(
+  const written = async (deviceId: string) =>
+    (
+      await sqlOf(app).all<{ key: string; value: number }>(
         'SELECT m.key, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk WHERE m.device_id = ? ORDER BY r.ts, m.key',
+        deviceId,
       )
-      .all(deviceId)
-      .reduce<number[][]>((rows, r, i) => {
-        if (i % 2 === 0) rows.push([]);
-        rows.at(-1)![r.key === 'soc' ? 0 : 1] = r.value;
-        return rows;
-      }, []);
+    ).reduce<number[][]>((rows, r, i) => {
+      if (i % 2 === 0) rows.push([]);
+      rows.at(-1)![r.key === 'soc' ? 0 : 1] = r.value;
+      return rows;
+    }, []);
 
   it("When a user's battery is named like a demo device and has no rated power, then it is simulated at the type's default, not the demo's rating", async () => {
     const site = await createSite(app, { name: 'My Site' });
@@ -180,9 +179,9 @@ describe('simulatorService and the rated power of a device', () => {
     const demo = (await app.repos.fleet.devices()).find((d) => d.deviceId !== mine.id && d.ratedPowerKw === 1900)!;
     await sim.backfill(DAY, DAY + 3_600_000);
     expect(expected(mine.id, location, DEFAULT_RATED_KW.battery)).not.toEqual(expected(mine.id, location, 1900));
-    expect(written(mine.id)).toEqual(expected(mine.id, location, DEFAULT_RATED_KW.battery));
+    expect(await written(mine.id)).toEqual(expected(mine.id, location, DEFAULT_RATED_KW.battery));
     // The demo's own Harbour Battery keeps its stored 1900 kW.
-    expect(written(demo.deviceId)).toEqual(
+    expect(await written(demo.deviceId)).toEqual(
       expected(demo.deviceId, { latitude: demo.latitude!, longitude: demo.longitude!, timezone: demo.timezone }, 1900),
     );
   });
@@ -193,7 +192,7 @@ describe('simulatorService and the rated power of a device', () => {
     await app.repos.devices.update(device.id, { ratedPowerKw: 7 }, undefined, null);
     await sim.backfill(DAY, DAY + 3_600_000);
     const location = { latitude: 52.5, longitude: 13.4, timezone: 'Europe/Berlin' };
-    expect(written(device.id)).toEqual(expected(device.id, location, 7));
+    expect(await written(device.id)).toEqual(expected(device.id, location, 7));
   });
 
   it('When the rated power of a running device changes, then the simulator drives it at the new rating from the next step', async () => {
@@ -203,7 +202,7 @@ describe('simulatorService and the rated power of a device', () => {
     await sim.backfill(DAY, DAY + 30 * 60_000);
     await app.repos.devices.update(device.id, { ratedPowerKw: 7 }, undefined, null);
     await sim.backfill(DAY + 31 * 60_000, DAY + 60 * 60_000);
-    const rows = written(device.id);
+    const rows = await written(device.id);
     expect(rows.slice(0, 31)).toEqual(expected(device.id, location, DEFAULT_RATED_KW.battery, DAY, 30));
     expect(rows.slice(31)).toEqual(expected(device.id, location, 7, DAY + 31 * 60_000, 29));
   });
@@ -218,7 +217,7 @@ describe('simulatorService.start', () => {
     while (batches.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     sim.stop();
     expect(batches.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(batches[0].map((r) => r.metricId)).size).toBe(metricCount());
+    expect(new Set(batches[0].map((r) => r.metricId)).size).toBe(await metricCount());
     const settled = batches.length;
     await new Promise((r) => setTimeout(r, 100));
     expect(batches.length).toBeLessThanOrEqual(settled + 1); // at most a tick already under way
@@ -272,7 +271,7 @@ describe('simulatorService and devices it does not own', () => {
     sim.stop();
     expect(batches.length).toBeGreaterThanOrEqual(2);
     expect(batches.flat().some((r) => r.metricId === soc.id)).toBe(false);
-    expect(rows().filter((r) => r.device === 'Container Battery 2')).toEqual([
+    expect((await rows()).filter((r) => r.device === 'Container Battery 2')).toEqual([
       expect.objectContaining({ key: 'soc', value: 42.5 }),
     ]);
     const demo = (await app.repos.devices.list(sevilla.id, 50))!.items;
@@ -283,9 +282,9 @@ describe('simulatorService and devices it does not own', () => {
 
 describe('simulatorService and the grid meter of a generating site', () => {
   /** Every demo reading of a site at `ts`, by device type and key: summed over devices of a type. */
-  const bySite = (site: string) => {
+  const bySite = async (site: string) => {
     const out = new Map<number, Map<string, number>>();
-    for (const r of rows().filter((x) => x.site === site)) {
+    for (const r of (await rows()).filter((x) => x.site === site)) {
       const at = out.get(r.ts) ?? new Map<string, number>();
       const key = `${r.type}/${r.key}`;
       at.set(key, (at.get(key) ?? 0) + r.value);
@@ -297,7 +296,7 @@ describe('simulatorService and the grid meter of a generating site', () => {
   it('When a summer day passes in Sevilla, then the meter exports what PV makes beyond the load, imports only the load at night, and power = load − production − battery discharge', async () => {
     const midnight = Date.parse('2026-06-14T22:00:00Z'); // 00:00 in Sevilla
     await sim.backfill(midnight, midnight + 86_400_000);
-    const day = bySite('Sevilla Solar Farm');
+    const day = await bySite('Sevilla Solar Farm');
     expect(day.length).toBe(1441);
     const loads: number[] = [];
     let exportRises = 0;
@@ -333,7 +332,7 @@ describe('simulatorService and the grid meter of a generating site', () => {
   it('When three winter days pass at the Alpine wind park, then its substation meter exports while the turbines turn and imports only the park load', async () => {
     const from = Date.parse('2026-01-10T00:00:00Z');
     await sim.backfill(from, from + 3 * 86_400_000, 5 * 60_000);
-    const days = bySite('Alpine Wind Park');
+    const days = await bySite('Alpine Wind Park');
     const first = days[0][1];
     const last = days.at(-1)![1];
     expect(last.get('meter/export_energy')! - first.get('meter/export_energy')!).toBeGreaterThan(1000);

@@ -16,7 +16,9 @@ import { webhooksRepository } from './webhooks.js';
 
 /** Every repository over one database: the seam where a PostgreSQL implementation would plug in. */
 export function createRepositories(db: Db) {
-  const alarms = alarmsRepository(db);
+  // Evaluation runs inside the ingestion transaction, so it belongs to the readings repository's
+  // implementation, not to the interface services see (a PostgreSQL one is asynchronous).
+  const { evaluateMetric, ...alarms } = alarmsRepository(db);
   return {
     alarms,
     users: usersRepository(db),
@@ -27,7 +29,7 @@ export function createRepositories(db: Db) {
     devices: devicesRepository(db),
     metrics: metricsRepository(db),
     audit: auditRepository(db),
-    readings: readingsRepository(db, alarms.evaluateMetric),
+    readings: readingsRepository(db, evaluateMetric),
     fleet: fleetRepository(db),
     subscriptions: subscriptionsRepository(db),
     health: healthRepository(db),

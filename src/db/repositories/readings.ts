@@ -1,86 +1,16 @@
 // Readings and their hourly and daily roll-ups. This is the hot path of ingestion and of every chart,
 // so it uses prepared statements on the raw better-sqlite3 handle instead of the query builder.
-import { counterDeltaIn, counterIncrease, type Aggregation, type Partial } from '../../timeseries/aggregate.js';
+import { counterIncrease, type Aggregation, type Partial } from '../../timeseries/aggregate.js';
 import { HOUR_MS } from '../../time.js';
 import type { Db } from '../client.js';
+import { groupByHour, rollupOf, type ReadingRow } from '../rollup-math.js';
+import { readSeries, type SeriesReads, type SeriesWindow } from '../series.js';
 import { dailyRollups } from './dailies.js';
 
-export interface ReadingRow {
-  metricPk: number;
-  ts: number;
-  value: number;
-}
+export { groupByHour, rollupOf, type ReadingRow };
 
 /** A stored roll-up row: count, sum, min, max, first, last, first_ts, last_ts, delta_in, delta_prev. */
 type StoredRollup = [number, number, number, number, number, number, number, number, number, number];
-
-/** Hour indexes a group key has room for: up to the year 2209. */
-const HOUR_SLOTS = 2 ** 21;
-/** Metric keys below this keep metricPk × HOUR_SLOTS + hour a safe integer (autoincrement: 4 billion metrics). */
-const MAX_METRIC_KEYS = 2 ** 32;
-
-/**
- * A batch's readings by metric and hour, metrics and hours ascending: [metric key, hour start,
- * [ts, value] pairs ascending, one per timestamp (a repeated one: the last value sent wins, as in
- * the table)]. One Map of row indexes under a numeric key: a Map per metric, per hour and per
- * timestamp costs several times as much (docs/performance.md, P4). A metric-hour's readings nearly
- * always arrive in order, so most groups need neither de-duplication nor a sort.
- */
-export function groupByHour(rows: readonly ReadingRow[]): [number, number, [number, number][]][] {
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < rows.length; i++) {
-    const { metricPk, ts } = rows[i];
-    // The service refuses such timestamps first; these bounds keep every key distinct and exact.
-    if (!(ts >= 0 && ts < HOUR_SLOTS * HOUR_MS)) throw new RangeError(`Reading timestamp out of range: ${ts}`);
-    if (!(metricPk >= 0 && metricPk < MAX_METRIC_KEYS)) throw new RangeError(`Metric key out of range: ${metricPk}`);
-    const key = metricPk * HOUR_SLOTS + Math.floor(ts / HOUR_MS);
-    const group = groups.get(key);
-    if (group) group.push(i);
-    else groups.set(key, [i]);
-  }
-  return [...groups.keys()]
-    .sort((a, b) => a - b)
-    .map((key) => {
-      const indexes = groups.get(key)!;
-      let ascending = true;
-      for (let j = 1; j < indexes.length && ascending; j++) ascending = rows[indexes[j]].ts > rows[indexes[j - 1]].ts;
-      let fresh: [number, number][];
-      if (ascending) fresh = indexes.map((i) => [rows[i].ts, rows[i].value]);
-      else {
-        const byTs = new Map<number, number>();
-        for (const i of indexes) byTs.set(rows[i].ts, rows[i].value);
-        fresh = [...byTs].sort((a, b) => a[0] - b[0]);
-      }
-      return [Math.floor(key / HOUR_SLOTS), (key % HOUR_SLOTS) * HOUR_MS, fresh];
-    });
-}
-
-/** Builds the roll-up of one metric-hour from its raw readings (ascending). */
-export function rollupOf(start: number, rows: [number, number][]): Partial {
-  let sum = 0,
-    min = Infinity,
-    max = -Infinity;
-  const values = new Array<number>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const v = rows[i][1];
-    values[i] = v;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return {
-    start,
-    count: rows.length,
-    sum,
-    min,
-    max,
-    first: rows[0][1],
-    last: rows[rows.length - 1][1],
-    firstTs: rows[0][0],
-    lastTs: rows[rows.length - 1][0],
-    deltaIn: counterDeltaIn(values),
-  };
-}
 
 /** Called inside the ingestion transaction with each metric's new readings (ascending), e.g. alarm evaluation. */
 export type OnIngest = (metricPk: number, fresh: readonly (readonly [number, number])[], receivedAt: number) => void;
@@ -286,24 +216,37 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
     return rows.length;
   });
 
-  return {
-    /** Upserts readings (same metric and timestamp replaces), refreshes roll-ups and latest values. */
-    async ingest(rows: ReadingRow[], receivedAt = Date.now()): Promise<number> {
-      return ingestTx(rows, receivedAt);
-    },
-    /** [bucket index, value] for fixed-width buckets from `start`; `delta` steps from the reading before `start`. */
-    async rawBucketed(
-      metricPk: number,
-      start: number,
-      end: number,
-      width: number,
-      agg: Aggregation,
-    ): Promise<[number, number][]> {
+  const reads: SeriesReads = {
+    async rawBucketed(metricPk, start, end, width, agg) {
       if (agg === 'delta') {
         const p = before.get(metricPk, start)?.ts ?? start;
         return rawDelta.all({ pk: metricPk, s: start, e: end, w: width, p });
       }
       return rawAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
+    },
+    async rollupPerBucket(metricPk, edges, agg) {
+      return rollOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
+    },
+    async dailyPerBucket(metricPk, tz, edges, agg) {
+      // Checked, folded and read in one synchronous step: a change of zone cannot come in between.
+      if (dailies.zoneOf(metricPk) !== tz) return null;
+      foldPendingOf(metricPk);
+      return dayOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
+    },
+    async rollupBucketed(metricPk, start, end, width, agg) {
+      return rollAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
+    },
+  };
+
+  return {
+    ...reads,
+    /** One value per bucket of `w`, read from the table that answers its buckets (src/db/series.ts). */
+    async series(metricPk: number, w: SeriesWindow, agg: Aggregation): Promise<(number | null)[]> {
+      return readSeries(reads, metricPk, w, agg);
+    },
+    /** Upserts readings (same metric and timestamp replaces), refreshes roll-ups and latest values. */
+    async ingest(rows: ReadingRow[], receivedAt = Date.now()): Promise<number> {
+      return ingestTx(rows, receivedAt);
     },
     /** Deletes raw readings older than `ts` (roll-ups stay); returns how many went. */
     async deleteBefore(ts: number): Promise<number> {
@@ -313,26 +256,6 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
         await new Promise((r) => setImmediate(r)); // let requests in between metrics
       }
       return total;
-    },
-    /** One value per bucket [edges[i], edges[i + 1]) (on UTC hours) from the hourly roll-ups, null where there is none. */
-    async rollupPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]> {
-      return rollOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
-    },
-    /**
-     * Like rollupPerBucket, from the daily roll-ups, for edges that are local midnights in `tz`
-     * with every midnight between them on a UTC hour (daysAligned); null when the metric's daily
-     * roll-ups do not hold `tz`'s days (another zone, or not built yet): then read the hourly ones.
-     */
-    async dailyPerBucket(
-      metricPk: number,
-      tz: string,
-      edges: number[],
-      agg: Aggregation,
-    ): Promise<(number | null)[] | null> {
-      // Checked, folded and read in one synchronous step: a change of zone cannot come in between.
-      if (dailies.zoneOf(metricPk) !== tz) return null;
-      foldPendingOf(metricPk);
-      return dayOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
     },
     /** Folds up to `limit` days that ingestion changed into the daily roll-ups; returns how many. */
     async foldPendingDailies(limit = 2_000): Promise<number> {
@@ -347,16 +270,6 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
         c.transaction(() => dailies.rebuildIfPending(id))();
       }
       return sites.length;
-    },
-    /** [bucket index, value] for fixed-width buckets from `start` (on UTC hours), from the hourly roll-ups. */
-    async rollupBucketed(
-      metricPk: number,
-      start: number,
-      end: number,
-      width: number,
-      agg: Aggregation,
-    ): Promise<[number, number][]> {
-      return rollAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
     },
   };
 }

@@ -1,31 +1,34 @@
 // Alarm state lives in the database: a restart in the middle of a sequence continues where it was,
-// and two processes on one database file raise each alarm once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// and two processes on one database raise each alarm once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { buildTestApp, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
+import {
+  buildTestApp,
+  createWorld,
+  injectAs,
+  sharedDatabase,
+  type SharedDatabase,
+  type TestUser,
+} from '../../helpers/app.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 const MIN = 60_000;
 const T0 = Math.floor((Date.now() - 2 * 3600_000) / MIN) * MIN;
 const at = (minutes: number) => new Date(T0 + minutes * MIN).toISOString();
 
-let dir: string;
-let databasePath: string;
+let database: SharedDatabase;
 const apps: App[] = [];
 const open = async () => {
-  const app = await buildTestApp({ databasePath });
+  const app = await buildTestApp(database.overrides);
   apps.push(app);
   return app;
 };
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sitewatt-alarms-'));
-  databasePath = join(dir, 'alarms.db');
+beforeEach(async () => {
+  database = await sharedDatabase();
 });
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
-  rmSync(dir, { recursive: true, force: true });
+  database.close();
 });
 
 async function send(app: App, user: TestUser, metricId: string, readings: [number, number][]) {
@@ -38,11 +41,9 @@ async function send(app: App, user: TestUser, metricId: string, readings: [numbe
 }
 
 const alarmRows = (app: App) =>
-  app.db.$client
-    .prepare(
-      'SELECT raised_at AS raisedAt, last_seen AS lastSeen, peak_value AS peak, cleared_at AS clearedAt FROM alarms ORDER BY raised_at',
-    )
-    .all();
+  sqlOf(app).all(
+    'SELECT raised_at AS "raisedAt", last_seen AS "lastSeen", peak_value AS peak, cleared_at AS "clearedAt" FROM alarms ORDER BY raised_at',
+  );
 
 describe('Alarm state across restarts and processes', () => {
   it('When the app restarts while a condition is pending, then the fresh app raises when the duration is reached, not later', async () => {
@@ -67,13 +68,15 @@ describe('Alarm state across restarts and processes', () => {
       [5, 7],
       [6, 12], // inside the hysteresis band: stays open
     ]);
-    expect(alarmRows(second)).toEqual([{ raisedAt: T0 + 5 * MIN, lastSeen: T0 + 5 * MIN, peak: 7, clearedAt: null }]);
+    expect(await alarmRows(second)).toEqual([
+      { raisedAt: T0 + 5 * MIN, lastSeen: T0 + 5 * MIN, peak: 7, clearedAt: null },
+    ]);
     await second.close();
     apps.splice(0);
 
     const third = await open();
     await send(third, w.technician, soc.id, [[7, 20]]);
-    expect(alarmRows(third)).toEqual([
+    expect(await alarmRows(third)).toEqual([
       { raisedAt: T0 + 5 * MIN, lastSeen: T0 + 5 * MIN, peak: 7, clearedAt: T0 + 7 * MIN },
     ]);
   });
@@ -100,11 +103,9 @@ describe('Alarm state across restarts and processes', () => {
     const later = Date.now() + 10 * MIN;
     const raised = await Promise.all([a.services.alarms.sweepNoData(later), b.services.alarms.sweepNoData(later)]);
     expect(raised.sort()).toEqual([0, 1]);
-    const n = a.db.$client
-      .prepare<[], { metric: number; n: number }>(
-        'SELECT metric_pk AS metric, count(*) AS n FROM alarms GROUP BY metric_pk',
-      )
-      .all();
+    const n = await sqlOf(a).all<{ metric: number; n: number }>(
+      'SELECT metric_pk AS metric, count(*) AS n FROM alarms GROUP BY metric_pk',
+    );
     expect(n.map((r) => r.n)).toEqual([1, 1]);
   });
 });

@@ -2,15 +2,12 @@
 // readings came in, across DST days, after a change of zone and after a rebuild. Each answer is
 // compared with the same request while the site's daily roll-ups are marked incomplete, which
 // sends it to the hourly path (itself checked against a naive computation in timeseries.test.ts).
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { AGGREGATIONS } from '../../../src/timeseries/aggregate.js';
-import { buildTestApp, createDevice, createSite, createWorld, injectAs } from '../../helpers/app.js';
+import { buildTestApp, createDevice, createSite, createWorld, injectAs, sharedDatabase } from '../../helpers/app.js';
+import { metricPk, sqlOf } from '../../helpers/sql.js';
 import type { World } from './support.js';
 
 let app: App;
@@ -36,22 +33,20 @@ async function values(metricId: string, query: string): Promise<(number | null)[
   return (res.json() as { series: { values: (number | null)[] }[] }).series[0].values;
 }
 
-const sql = () => app.db.$client;
-const dailyRows = (metricPk: number) =>
-  sql().prepare('SELECT count(*) FROM rollups_1d WHERE metric_pk = ?').pluck().get(metricPk) as number;
-const pendingRows = (metricPk: number) =>
-  sql().prepare('SELECT count(*) FROM rollups_1d_pending WHERE metric_pk = ?').pluck().get(metricPk) as number;
-const dailyTz = (siteId: string) =>
-  sql().prepare('SELECT daily_tz FROM sites WHERE id = ?').pluck().get(siteId) as string | null;
+const sql = () => sqlOf(app);
+const dailyRows = (pk: number) => sql().value<number>('SELECT count(*) FROM rollups_1d WHERE metric_pk = ?', pk);
+const pendingRows = (pk: number) =>
+  sql().value<number>('SELECT count(*) FROM rollups_1d_pending WHERE metric_pk = ?', pk);
+const dailyTz = (siteId: string) => sql().value<string | null>('SELECT daily_tz FROM sites WHERE id = ?', siteId);
 
 /** The same request answered from the hourly roll-ups: the site's daily ones marked incomplete meanwhile. */
 async function viaHourly(siteId: string, metricId: string, query: string) {
-  const tz = dailyTz(siteId);
-  sql().prepare('UPDATE sites SET daily_tz = NULL WHERE id = ?').run(siteId);
+  const tz = await dailyTz(siteId);
+  await sql().run('UPDATE sites SET daily_tz = NULL WHERE id = ?', siteId);
   try {
     return await values(metricId, query);
   } finally {
-    sql().prepare('UPDATE sites SET daily_tz = ? WHERE id = ?').run(tz, siteId);
+    await sql().run('UPDATE sites SET daily_tz = ? WHERE id = ?', tz, siteId);
   }
 }
 
@@ -91,7 +86,7 @@ describe('Daily roll-ups', () => {
       fc.asyncProperty(fc.uniqueArray(reading, { minLength: 1, maxLength: 150, selector: ([m]) => m }), async (raw) => {
         const { metrics } = await createDevice(app, w.site.id, { name: `Daily ${++run}`, type: 'meter' });
         const [metric] = metrics;
-        const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metric.id) as number;
+        const pk = await metricPk(app, metric.id);
         // Batch b of each reading is random, so later batches bring readings older than earlier ones.
         // Days are folded between batches (as the periodic fold does), except after the last one.
         for (let b = 1; b <= 4; b++) {
@@ -102,10 +97,10 @@ describe('Daily roll-ups', () => {
           if (b < 4) await app.repos.readings.foldPendingDailies();
         }
         // Ingestion lists the days it changed; the first read of the metric's days folds them.
-        if (raw.some(([, , k]) => k === 4)) expect(pendingRows(pk)).toBeGreaterThan(0);
+        if (raw.some(([, , k]) => k === 4)) expect(await pendingRows(pk)).toBeGreaterThan(0);
         await expectSameAsHourly(w.site.id, metric.id, T0 - 2 * 86_400_000, T0 + 12 * 86_400_000, 'Europe/Berlin');
-        expect(pendingRows(pk)).toBe(0);
-        expect(dailyRows(pk)).toBeGreaterThan(0);
+        expect(await pendingRows(pk)).toBe(0);
+        expect(await dailyRows(pk)).toBeGreaterThan(0);
       }),
       { numRuns: 12 },
     );
@@ -127,7 +122,7 @@ describe('Daily roll-ups', () => {
       payload: { timezone: 'America/New_York' },
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(dailyTz(w.site.id)).toBe('America/New_York');
+    expect(await dailyTz(w.site.id)).toBe('America/New_York');
     // New York's first local day starts at 05:00 UTC: a day bucket there holds 24 of the site's hours.
     const q = `from=${iso(T0)}&to=${iso(T0 + 3 * 86_400_000)}&interval=1d&agg=count&tz=America/New_York`;
     expect(await values(metrics[0].id, q)).toEqual([20, 96, 96, 76]);
@@ -149,20 +144,22 @@ describe('Daily roll-ups', () => {
     const q = `from=${iso(T0)}&to=${iso(T0 + 5 * 86_400_000)}&interval=1d&agg=sum&tz=Europe/Berlin`;
     const before = await values(metrics[0].id, q);
     // As a database migrated from before daily roll-ups: none, and the zone unknown.
-    sql().exec('DELETE FROM rollups_1d; UPDATE sites SET daily_tz = NULL');
+    await sql().exec('DELETE FROM rollups_1d; UPDATE sites SET daily_tz = NULL');
     expect(await values(metrics[0].id, q)).toEqual(before);
     expect(await app.repos.readings.buildPendingDailies()).toBeGreaterThanOrEqual(2);
-    expect(dailyTz(w.site.id)).toBe('Europe/Berlin');
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
-    expect(dailyRows(pk)).toBe(6);
+    expect(await dailyTz(w.site.id)).toBe('Europe/Berlin');
+    const pk = await metricPk(app, metrics[0].id);
+    expect(await dailyRows(pk)).toBe(6);
     expect(await values(metrics[0].id, q)).toEqual(before);
     expect(await app.repos.readings.buildPendingDailies()).toBe(0);
     // And the answers really come from them: a day's roll-up changed by hand shows, in its day and its week.
     const week = `from=${iso(T0)}&to=${iso(T0 + 5 * 86_400_000)}&interval=1w&agg=sum&tz=Europe/Berlin`;
     const weekBefore = await values(metrics[0].id, week);
-    sql()
-      .prepare('UPDATE rollups_1d SET sum = sum + 1000 WHERE metric_pk = ? AND start = ?')
-      .run(pk, Date.parse('2026-03-27T23:00:00Z'));
+    await sql().run(
+      'UPDATE rollups_1d SET sum = sum + 1000 WHERE metric_pk = ? AND start = ?',
+      pk,
+      Date.parse('2026-03-27T23:00:00Z'),
+    );
     expect(await values(metrics[0].id, q)).toEqual(before.map((v, i) => (i === 1 ? (v ?? 0) + 1000 : v)));
     expect(await values(metrics[0].id, week)).toEqual([weekBefore[0]! + 1000, weekBefore[1]]);
   });
@@ -177,12 +174,12 @@ describe('Daily roll-ups', () => {
         value: i % 13,
       })),
     );
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
-    expect(pendingRows(pk)).toBe(11);
+    const pk = await metricPk(app, metrics[0].id);
+    expect(await pendingRows(pk)).toBe(11);
     expect(await app.repos.readings.foldPendingDailies(4)).toBe(4);
-    expect(pendingRows(pk)).toBe(7);
+    expect(await pendingRows(pk)).toBe(7);
     expect(await app.repos.readings.foldPendingDailies()).toBe(7);
-    expect([pendingRows(pk), dailyRows(pk)]).toEqual([0, 11]);
+    expect([await pendingRows(pk), await dailyRows(pk)]).toEqual([0, 11]);
     await expectSameAsHourly(w.site.id, metrics[0].id, T0, T0 + 10 * 86_400_000, 'Europe/Berlin');
   });
 
@@ -192,16 +189,17 @@ describe('Daily roll-ups', () => {
     w = await createWorld(app);
     const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
     await ingest([{ metricId: metrics[0].id, timestamp: '2026-02-01T12:00:00Z', value: 1.5 }]);
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
-    await expect.poll(() => [pendingRows(pk), dailyRows(pk)], { timeout: 2_000, interval: 10 }).toEqual([0, 1]);
+    const pk = await metricPk(app, metrics[0].id);
+    await expect
+      .poll(async () => [await pendingRows(pk), await dailyRows(pk)], { timeout: 2_000, interval: 10 })
+      .toEqual([0, 1]);
   });
 
-  it('When a database file from before daily roll-ups is opened, then the server builds them in the background', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sitewatt-daily-'));
+  it('When a database from before daily roll-ups is opened, then the server builds them in the background', async () => {
+    const database = await sharedDatabase();
     try {
-      const databasePath = join(dir, 'old.db');
       await app.close();
-      app = await buildTestApp({ databasePath });
+      app = await buildTestApp(database.overrides);
       w = await createWorld(app);
       const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
       await ingest(
@@ -212,23 +210,21 @@ describe('Daily roll-ups', () => {
         })),
       );
       await app.close();
-      const db = new Database(databasePath);
-      db.exec('DELETE FROM rollups_1d; DELETE FROM rollups_1d_pending; UPDATE sites SET daily_tz = NULL');
-      db.close();
-      app = await buildTestApp({ databasePath });
+      await database.exec('DELETE FROM rollups_1d; DELETE FROM rollups_1d_pending; UPDATE sites SET daily_tz = NULL');
+      app = await buildTestApp(database.overrides);
       await expect.poll(() => dailyTz(w.site.id), { timeout: 2_000, interval: 10 }).toBe('Europe/Berlin');
-      const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
-      expect(dailyRows(pk)).toBe(3);
+      const pk = await metricPk(app, metrics[0].id);
+      expect(await dailyRows(pk)).toBe(3);
     } finally {
       await app.close();
+      database.close();
       app = await buildTestApp(); // afterEach closes it
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('When the daily roll-ups hold another zone than the one asked, then the repository says so and the hourly ones answer', async () => {
     const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
+    const pk = await metricPk(app, metrics[0].id);
     const edges = [Date.parse('2026-02-01T05:00:00Z'), Date.parse('2026-02-02T05:00:00Z')];
     expect(await app.repos.readings.dailyPerBucket(pk, 'America/New_York', edges, 'sum')).toBeNull();
     expect(
@@ -252,9 +248,9 @@ describe('Daily roll-ups', () => {
         value: 1,
       })),
     );
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
+    const pk = await metricPk(app, metrics[0].id);
     await app.repos.readings.foldPendingDailies();
-    expect([pendingRows(pk), dailyRows(pk)]).toEqual([0, 0]);
+    expect([await pendingRows(pk), await dailyRows(pk)]).toEqual([0, 0]);
     // Local midnight is 18:30 UTC: the first day holds 19 hourly readings (00:00–18:00 UTC).
     expect(
       await values(metrics[0].id, `from=${iso(T0)}&to=${iso(T0 + 2 * 86_400_000)}&interval=1d&agg=sum&tz=Asia/Kolkata`),

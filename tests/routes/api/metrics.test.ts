@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs } from '../../helpers/app.js';
 import { expectInvalid, expectProblem, snapshot, type World } from './support.js';
+import { sqlOf, withoutForeignKeys } from '../../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -18,9 +19,9 @@ const del = (metricId: string) => injectAs(app, w.technician, { method: 'DELETE'
 describe('DELETE /api/metrics/:metricId', () => {
   it("When a technician deletes a device's last metric, then it gets 409 LAST_METRIC and the metric is still there", async () => {
     expect((await del(w.metrics[power].id)).statusCode).toBe(204);
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(await del(w.metrics[soc].id), 409, 'LAST_METRIC');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
     const res = await injectAs(app, w.viewer, { method: 'GET', url: `/api/devices/${w.device.id}/metrics` });
     expect(res.json().items.map((m: { key: string }) => m.key)).toEqual(['soc']);
   });
@@ -49,14 +50,14 @@ describe('POST /api/devices/:deviceId/metrics', () => {
   });
 
   it('When the key is already used on the device, then it gets 409 METRIC_KEY_TAKEN and nothing is stored', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     const res = await injectAs(app, w.technician, {
       method: 'POST',
       url: `/api/devices/${w.device.id}/metrics`,
       payload: { key: 'soc', name: 'Again', unit: '%' },
     });
     expect(expectProblem(res, 409, 'METRIC_KEY_TAKEN').detail).toContain('soc');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 
   it('When the key is not snake_case, then it gets 422', async () => {
@@ -84,7 +85,7 @@ describe('PATCH /api/metrics/:metricId', () => {
   });
 
   it("When the key is changed to a sibling's key, then it gets 409 and nothing changes", async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(
       await injectAs(app, w.technician, {
         method: 'PATCH',
@@ -94,11 +95,11 @@ describe('PATCH /api/metrics/:metricId', () => {
       409,
       'METRIC_KEY_TAKEN',
     );
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 
   it('When a viewer tries to rename a metric, then it gets 403 and nothing changes', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(
       await injectAs(app, w.viewer, {
         method: 'PATCH',
@@ -108,7 +109,7 @@ describe('PATCH /api/metrics/:metricId', () => {
       403,
       'FORBIDDEN',
     );
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 });
 
@@ -124,12 +125,9 @@ describe('GET /api/sites/:siteId/latest', () => {
 
   it('When a metric has a recent reading, then latest carries value, unit and stale: false; an old one is stale', async () => {
     const now = Date.now();
-    app.db.$client
-      .prepare('UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE id = ?')
-      .run(now - 30_000, 81.5, now - 29_000, w.metrics[soc].id);
-    app.db.$client
-      .prepare('UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE id = ?')
-      .run(now - 181_000, -3, now - 181_000, w.metrics[power].id);
+    const setLatest = 'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE id = ?';
+    await sqlOf(app).run(setLatest, now - 30_000, 81.5, now - 29_000, w.metrics[soc].id);
+    await sqlOf(app).run(setLatest, now - 181_000, -3, now - 181_000, w.metrics[power].id);
     const res = await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}/latest` });
     const [a, b] = res.json().items;
     expect(a.latest).toEqual({
@@ -160,11 +158,10 @@ describe('GET /api/sites/:siteId/latest', () => {
   it('When a site row is deleted by hand with foreign keys off, its memberships left behind, then its members still get 404', async () => {
     const urls = [`/api/sites/${w.site.id}/latest`, `/api/sites/${w.site.id}/devices`];
     for (const url of urls) expect((await injectAs(app, w.viewer, { method: 'GET', url })).statusCode).toBe(200);
-    const sql = app.db.$client;
-    sql.pragma('foreign_keys = OFF');
-    sql.prepare('DELETE FROM sites WHERE id = ?').run(w.site.id);
-    sql.pragma('foreign_keys = ON');
-    expect(sql.prepare('SELECT count(*) AS n FROM site_members WHERE site_id = ?').get(w.site.id)).toEqual({ n: 2 });
+    await withoutForeignKeys(app, `DELETE FROM sites WHERE id = '${w.site.id}'`);
+    expect(await sqlOf(app).get('SELECT count(*) AS n FROM site_members WHERE site_id = ?', w.site.id)).toEqual({
+      n: 2,
+    });
     for (const actor of [w.viewer, w.technician, w.admin])
       for (const url of urls) expectProblem(await injectAs(app, actor, { method: 'GET', url }), 404, 'SITE_NOT_FOUND');
   });

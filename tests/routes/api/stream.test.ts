@@ -7,6 +7,7 @@ import { streamsService } from '../../../src/services/streams.js';
 import type { Config } from '../../../src/config.js';
 import { buildTestApp, createWorld, injectAs, loginCookie, type TestUser } from '../../helpers/app.js';
 import { siteLikeMain, type World } from './support.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -483,11 +484,11 @@ describe('GET /api/subscriptions/:subscriptionId/stream, when its credential end
     const bySession = await open(w.technician, sub, undefined, 10_000, await cookieOf(w.technician));
     const byToken = await open(w.technician, sub);
     await expectOpenFor(bySession, 300);
-    const db = app.db.$client;
-    db.prepare('DELETE FROM sessions WHERE user_id = ?').run(w.technician.id);
+    const db = sqlOf(app);
+    await db.run('DELETE FROM sessions WHERE user_id = ?', w.technician.id);
     await endsWithin(bySession, 2000);
     await expectOpenFor(byToken, 200);
-    db.prepare('DELETE FROM api_tokens WHERE user_id = ?').run(w.technician.id);
+    await db.run('DELETE FROM api_tokens WHERE user_id = ?', w.technician.id);
     await endsWithin(byToken, 2000);
   });
 
@@ -496,9 +497,7 @@ describe('GET /api/subscriptions/:subscriptionId/stream, when its credential end
     const twin = await siteLikeMain(app, w);
     const sub = await subscribe(w.technician, [w.metrics[0].id, twin.metrics[0].id]);
     const s = await open(w.technician, sub);
-    app.db.$client
-      .prepare('DELETE FROM site_members WHERE site_id = ? AND user_id = ?')
-      .run(twin.site.id, w.technician.id);
+    await sqlOf(app).run('DELETE FROM site_members WHERE site_id = ? AND user_id = ?', twin.site.id, w.technician.id);
     await tick(400);
     await ingest([twin.metrics[0].id, 1, 2], [w.metrics[0].id, 1, 3]);
     await s.waitFor('reading', 1);

@@ -3,19 +3,31 @@ import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { addMember, createDevice, createSite, createWorld } from '../../helpers/app.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 export type World = Awaited<ReturnType<typeof createWorld>>;
 
-// Tokens (last_used_at is touched on use), sessions and readings are left out on purpose.
-const TABLES = ['users', 'sites', 'site_members', 'devices', 'metrics', 'audit_log'] as const;
+// Tokens (last_used_at is touched on use), sessions and readings are left out on purpose. Each
+// table in the order of its primary key, which both databases have.
+const TABLES = {
+  users: 'id',
+  sites: 'id',
+  site_members: 'site_id, user_id',
+  devices: 'id',
+  metrics: 'pk',
+  audit_log: 'id',
+} as const;
 
 /** Every row of the domain tables, to prove that a refused request stored nothing. */
-export function snapshot(app: App): Record<string, unknown[]> {
-  return Object.fromEntries(TABLES.map((t) => [t, app.db.$client.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]));
+export async function snapshot(app: App): Promise<Record<string, unknown[]>> {
+  const sql = sqlOf(app);
+  const tables = Object.entries(TABLES);
+  const rows = await Promise.all(tables.map(([t, key]) => sql.all(`SELECT * FROM ${t} ORDER BY ${key}`)));
+  return Object.fromEntries(tables.map(([t], i) => [t, rows[i]]));
 }
 
-export const count = (app: App, table: (typeof TABLES)[number] | 'api_tokens' | 'sessions') =>
-  (app.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+export const count = (app: App, table: keyof typeof TABLES | 'api_tokens' | 'sessions') =>
+  sqlOf(app).value<number>(`SELECT count(*) AS n FROM ${table}`);
 
 export interface AuditRow {
   actor_id: string | null;
@@ -27,8 +39,7 @@ export interface AuditRow {
   after: string | null;
 }
 
-export const lastAudit = (app: App) =>
-  app.db.$client.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1').get() as AuditRow | undefined;
+export const lastAudit = (app: App) => sqlOf(app).get<AuditRow>('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
 
 /** Asserts an application/problem+json response with a status and stable code; returns the body. */
 export function expectProblem(res: LightMyRequestResponse, status: number, code: string) {

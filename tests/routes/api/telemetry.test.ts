@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createDevice, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
 import { expectInvalid, expectProblem, type World } from './support.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -33,9 +34,9 @@ const send = (key: string, payload: unknown, deviceId: string | null = w.device.
 const sendAs = (user: TestUser, payload: unknown, deviceId = w.device.id) =>
   injectAs(app, user, { method: 'POST', url: `/api/devices/${deviceId}/telemetry`, payload: payload as object });
 const stored = () =>
-  app.db.$client
-    .prepare('SELECT m.key, r.ts, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk ORDER BY r.ts, m.key')
-    .all() as { key: string; ts: number; value: number }[];
+  sqlOf(app).all<{ key: string; ts: number; value: number }>(
+    'SELECT m.key, r.ts, r.value FROM readings r JOIN metrics m ON m.pk = r.metric_pk ORDER BY r.ts, m.key',
+  );
 
 describe('POST /api/devices/:deviceId/telemetry', () => {
   it('When a site key sends a sample with an ISO time, then each value is stored under its metric and the latest moves', async () => {
@@ -43,7 +44,7 @@ describe('POST /api/devices/:deviceId/telemetry', () => {
     const res = await send(key, { ts: new Date(T0).toISOString(), values: { soc: 50, power: -2.5 } });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ stored: 2 });
-    expect(stored()).toEqual([
+    expect(await stored()).toEqual([
       { key: 'power', ts: T0, value: -2.5 },
       { key: 'soc', ts: T0, value: 50 },
     ]);
@@ -59,7 +60,7 @@ describe('POST /api/devices/:deviceId/telemetry', () => {
     ];
     expect((await send(key, batch)).json()).toEqual({ stored: 2 });
     expect((await send(key, batch)).json()).toEqual({ stored: 2 });
-    expect(stored()).toEqual([
+    expect(await stored()).toEqual([
       { key: 'soc', ts: T0, value: 50 },
       { key: 'soc', ts: T0 + 60_000, value: 51 },
     ]);
@@ -69,7 +70,7 @@ describe('POST /api/devices/:deviceId/telemetry', () => {
     const key = await keyFor();
     const before = Date.now();
     expect((await send(key, { soc: 42 })).statusCode).toBe(200);
-    const [row] = stored();
+    const [row] = await stored();
     expect(row.value).toBe(42);
     expect(row.ts).toBeGreaterThanOrEqual(before);
     expect(row.ts).toBeLessThanOrEqual(Date.now());
@@ -83,7 +84,7 @@ describe('POST /api/devices/:deviceId/telemetry', () => {
     ]);
     const body = expectInvalid(res, '/1/values/voltage');
     expect(body.detail).toMatch(/voltage/);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When a time is in the future, not a time, or a fraction of a millisecond, then 422 names each sample', async () => {
@@ -95,7 +96,7 @@ describe('POST /api/devices/:deviceId/telemetry', () => {
     ]);
     const body = expectInvalid(res, '/0/ts');
     expect(body.errors?.map((e) => e.path).sort()).toEqual(['/0/ts', '/1/ts', '/2/ts']);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When the message is not telemetry, then 422 names the one field at fault', async () => {
@@ -117,7 +118,7 @@ describe('POST /api/devices/:deviceId/telemetry', () => {
     });
     expect(number.statusCode).toBeGreaterThanOrEqual(400);
     expect(number.statusCode).toBeLessThan(500);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it("When a site key sends for another site's device, then 404 like a missing device", async () => {
@@ -139,7 +140,7 @@ describe('POST /api/devices/:deviceId/telemetry', () => {
     expect((await sendAs(w.admin, { ts: T0, values: { soc: 2 } })).statusCode).toBe(200);
     expectProblem(await sendAs(w.viewer, { soc: 3 }), 403, 'FORBIDDEN');
     expectProblem(await sendAs(w.outsider, { soc: 3 }), 404, 'DEVICE_NOT_FOUND');
-    expect(stored()).toEqual([{ key: 'soc', ts: T0, value: 2 }]);
+    expect(await stored()).toEqual([{ key: 'soc', ts: T0, value: 2 }]);
   });
 
   it('When a key that does not exist is sent, then 401', async () => {
@@ -151,14 +152,14 @@ describe('POST /api/telemetry', () => {
   it('When a device key sends, then the values go to its device', async () => {
     const key = await keyFor(w.device.id);
     expect((await send(key, { ts: T0, values: { soc: 7 } }, null)).json()).toEqual({ stored: 1 });
-    expect(stored()).toEqual([{ key: 'soc', ts: T0, value: 7 }]);
+    expect(await stored()).toEqual([{ key: 'soc', ts: T0, value: 7 }]);
   });
 
   it('When a site key or a person sends, then 403: neither names a device', async () => {
     expectProblem(await send(await keyFor(), { soc: 7 }, null), 403, 'FORBIDDEN');
     const res = await injectAs(app, w.technician, { method: 'POST', url: '/api/telemetry', payload: { soc: 7 } });
     expectProblem(res, 403, 'FORBIDDEN');
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it("When the key's device is deleted, then the key stops working (401)", async () => {

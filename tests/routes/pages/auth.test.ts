@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld } from '../../helpers/app.js';
 import { cookiesOf, csrfOf, HX, loginPage, signIn } from '../../helpers/pages.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 let app: App;
 let w: Awaited<ReturnType<typeof createWorld>>;
@@ -164,7 +165,7 @@ describe('POST /login', () => {
 });
 
 describe('Anonymous visits store nothing', () => {
-  const sessions = () => app.db.$client.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
+  const sessions = () => sqlOf(app).value<number>('SELECT count(*) FROM sessions');
 
   it('When 100 anonymous visitors open /login (or its htmx partial, or fail to sign in), then no session row is stored (each was one)', async () => {
     const cookies = new Set<string>();
@@ -173,7 +174,7 @@ describe('Anonymous visits store nothing', () => {
       expect(res.statusCode).toBe(200);
       res.cookies.forEach((c) => cookies.add(c.name));
     }
-    expect(sessions()).toBe(0);
+    expect(await sessions()).toBe(0);
     expect([...cookies]).toEqual(['sitewatt.form']);
     const { page, cookie, csrf } = await loginPage(app);
     const wrong = await app.inject({
@@ -184,7 +185,7 @@ describe('Anonymous visits store nothing', () => {
     });
     expect(wrong.statusCode).toBe(401);
     expect(page.cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/login' });
-    expect(sessions()).toBe(0);
+    expect(await sessions()).toBe(0);
   });
 
   it('When the sign-in form is posted, then its token must match its own form cookie: missing, foreign or cookieless is 403, the right pair signs in', async () => {
@@ -208,10 +209,10 @@ describe('Anonymous visits store nothing', () => {
       expect(res.statusCode, `${cookie} ${csrf}`).toBe(403);
       expect(res.body).toContain('This form has expired');
     }
-    expect(sessions()).toBe(0);
+    expect(await sessions()).toBe(0);
     const ok = await post(mine.cookie, mine.csrf);
     expect(ok.statusCode).toBe(303);
-    expect(sessions()).toBe(1);
+    expect(await sessions()).toBe(1);
     // Another visitor gets another token; the same one, back with its cookie, gets the same token.
     expect((await loginPage(app)).csrf).not.toBe(mine.csrf);
     expect(csrfOf((await app.inject({ url: '/login', headers: { cookie: mine.cookie } })).body)).toBe(mine.csrf);

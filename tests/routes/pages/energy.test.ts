@@ -3,6 +3,7 @@ import type { App } from '../../../src/app.js';
 import { DAY_MS, HOUR_MS } from '../../../src/time.js';
 import { buildTestApp, createDevice, createWorld } from '../../helpers/app.js';
 import { HX, signIn } from '../../helpers/pages.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 let app: App;
 let w: Awaited<ReturnType<typeof createWorld>>;
@@ -73,7 +74,7 @@ describe('GET /sites/:siteId/energy', () => {
   });
 
   it('When a site has no energy roles, then the site page has no energy link and the energy page says how to get one', async () => {
-    await app.db.$client.prepare('UPDATE metrics SET energy_role = NULL').run();
+    await sqlOf(app).run('UPDATE metrics SET energy_role = NULL');
     const b = await signIn(app, w.viewer.email);
     expect((await b.get(`/sites/${w.site.id}`)).body).not.toContain('/energy"');
     const res = await b.get(`/sites/${w.site.id}/energy`);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createDevice, createWorld } from '../../helpers/app.js';
 import { HX, signIn } from '../../helpers/pages.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 let app: App;
 let w: Awaited<ReturnType<typeof createWorld>>;
@@ -13,12 +14,10 @@ beforeEach(async () => {
 afterEach(() => app.close());
 
 const keysOf = (siteId: string) =>
-  app.db.$client.prepare('SELECT id, name, device_id, revoked_at FROM ingest_keys WHERE site_id = ?').all(siteId) as {
-    id: string;
-    name: string;
-    device_id: string | null;
-    revoked_at: number | null;
-  }[];
+  sqlOf(app).all<{ id: string; name: string; device_id: string | null; revoked_at: number | null }>(
+    'SELECT id, name, device_id, revoked_at FROM ingest_keys WHERE site_id = ?',
+    siteId,
+  );
 
 describe('/sites/:siteId/ingest-keys', () => {
   it('When a technician creates a key for any device, then it is shown once (no-store) with a copy button, listed, and can be revoked', async () => {
@@ -31,7 +30,7 @@ describe('/sites/:siteId/ingest-keys', () => {
     expect(created.body).toMatch(/value="swi_[A-Za-z0-9_-]+"/);
     expect(created.body).toContain('Copy key');
     expect(created.body).toContain('any device of this site');
-    const [key] = keysOf(w.site.id);
+    const [key] = await keysOf(w.site.id);
     expect(key).toMatchObject({ name: 'roof gateway', device_id: null });
 
     const page = await b.get(`/sites/${w.site.id}/ingest-keys`);
@@ -44,7 +43,7 @@ describe('/sites/:siteId/ingest-keys', () => {
     expect(revoked.statusCode).toBe(200);
     expect(revoked.body).not.toContain('Revoke key roof gateway');
     expect(revoked.body).toMatch(/Revoked /);
-    expect(keysOf(w.site.id)[0].revoked_at).not.toBeNull();
+    expect((await keysOf(w.site.id))[0].revoked_at).not.toBeNull();
   });
 
   it('When a key is made for one device, then the list says which device it sends for', async () => {
@@ -52,7 +51,7 @@ describe('/sites/:siteId/ingest-keys', () => {
     const res = await b.post(`/sites/${w.site.id}/ingest-keys`, { name: 'battery', deviceId: w.device.id });
     expect(res.statusCode).toBe(201);
     expect(res.body).toContain('the device Main Battery');
-    expect(keysOf(w.site.id)[0].device_id).toBe(w.device.id);
+    expect((await keysOf(w.site.id))[0].device_id).toBe(w.device.id);
   });
 
   it("When the name is empty or the device is another site's, then 422 with the message beside the field and nothing stored", async () => {
@@ -64,7 +63,7 @@ describe('/sites/:siteId/ingest-keys', () => {
     const elsewhere = await b.post(`/sites/${w.site.id}/ingest-keys`, { name: 'x', deviceId: device.id });
     expect(elsewhere.statusCode).toBe(422);
     expect(elsewhere.body).toContain('id="key-device-error"');
-    expect(keysOf(w.site.id)).toEqual([]);
+    expect(await keysOf(w.site.id)).toEqual([]);
   });
 
   it('When a viewer opens it, then 403 and the site page offers no link; an outsider 404', async () => {
@@ -80,6 +79,6 @@ describe('/sites/:siteId/ingest-keys', () => {
     });
     const b = await signIn(app, w.admin.email);
     expect((await b.post(`/sites/${w.otherSite.id}/ingest-keys/${created.id}/revoke`, {})).statusCode).toBe(404);
-    expect(keysOf(w.site.id)[0].revoked_at).toBeNull();
+    expect((await keysOf(w.site.id))[0].revoked_at).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import type { App } from '../../../src/app.js';
 import { addMember, buildTestApp, createDevice, createSite, createUser, createWorld } from '../../helpers/app.js';
 import { HX, signIn } from '../../helpers/pages.js';
 import { countStatements } from '../../helpers/statements.js';
+import { setLatest } from '../../helpers/sql.js';
 
 let app: App;
 let w: Awaited<ReturnType<typeof createWorld>>;
@@ -14,20 +15,17 @@ afterEach(() => app.close());
 
 describe('GET /sites', () => {
   it('When a viewer lists sites, then they see exactly their site with device count, generation and metered power, each counted once', async () => {
-    const setPower = (id: string, kw: number) =>
-      app.db.$client
-        .prepare("UPDATE metrics SET latest_ts = ?, latest_value = ? WHERE id = ? AND key = 'power'")
-        .run(Date.now(), kw, id);
+    const setPower = (id: string, kw: number) => setLatest(app, id, kw);
     const first = await (await signIn(app, w.viewer.email)).get('/sites');
     expect(first.body).toMatch(/1 device</);
     expect(first.body).toMatch(/Generation now: <span class="value">–/);
     expect(first.body).not.toContain('Meters now');
     // A battery discharging 12.5 kW, a PV array making 40 kW, and the site's meter seeing the 52.5 kW they export.
-    setPower(w.metrics.find((m) => m.key === 'power')!.id, 12.5);
+    await setPower(w.metrics.find((m) => m.key === 'power')!.id, 12.5);
     const pv = await createDevice(app, w.site.id, { name: 'Roof PV', type: 'pv_array' });
     const meter = await createDevice(app, w.site.id, { name: 'Grid Meter', type: 'meter' });
-    setPower(pv.metrics.find((m) => m.key === 'power')!.id, 40);
-    setPower(meter.metrics.find((m) => m.key === 'power')!.id, 52.5);
+    await setPower(pv.metrics.find((m) => m.key === 'power')!.id, 40);
+    await setPower(meter.metrics.find((m) => m.key === 'power')!.id, 52.5);
     const res = await (await signIn(app, w.viewer.email)).get('/sites');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -190,9 +188,7 @@ describe('GET /sites, live', () => {
 
   it("When a site has a meter reading, then the site page and the list say what a meter's sign means", async () => {
     const meter = await createDevice(app, w.site.id, { name: 'Grid Meter', type: 'meter' });
-    app.db.$client
-      .prepare("UPDATE metrics SET latest_ts = ?, latest_value = ? WHERE id = ? AND key = 'power'")
-      .run(Date.now(), -20, meter.metrics.find((m) => m.key === 'power')!.id);
+    await setLatest(app, meter.metrics.find((m) => m.key === 'power')!.id, -20);
     const b = await signIn(app, w.viewer.email);
     expect((await b.get('/sites')).body).toContain('positive while importing, negative while exporting');
     const site = (await b.get(`/sites/${w.site.id}`)).body;

@@ -92,6 +92,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
 
   await app.register(database, {
     databasePath: config.databasePath,
+    postgres: config.postgres,
     retentionDays: config.retentionDays,
     dailyFoldMs: config.dailyFoldMs,
     tokenMaxDays: config.tokenMaxDays,

@@ -12,6 +12,9 @@ export const EnvSchema = Type.Object({
   PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   HOST: Type.Optional(Type.String({ minLength: 1 })),
   DATABASE_PATH: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_SIZE: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   COOKIE_SECURE: Type.Optional(Bool),
   DEMO: Type.Optional(Bool),
@@ -37,8 +40,14 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
-  /** ':memory:' for tests. */
+  /** ':memory:' for tests. Unused when `postgres` is set. */
   databasePath: string;
+  /**
+   * PostgreSQL instead of SQLite (DATABASE_URL; docs/decisions/016-postgresql.md): null is SQLite at
+   * databasePath. `schema` (not an environment variable) puts the tables in a schema of their own,
+   * created if missing: the test harness gives each app one.
+   */
+  postgres: { url: string; poolSize: number; statementTimeoutMs: number; schema?: string } | null;
   sessionSecret: string;
   cookieSecure: boolean;
   demo: boolean;
@@ -111,12 +120,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)',
     );
   }
+  // Nodes sharing one PostgreSQL database must sign session cookies alike: a secret generated beside
+  // a SQLite file cannot be shared, so it is required.
+  if (e.DATABASE_URL && !e.SESSION_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SESSION_SECRET: required when DATABASE_URL is set (at least 32 characters, the same on every node)',
+    );
+  }
   const databasePath = e.DATABASE_PATH ?? './data/sitewatt.db';
   return {
     env: nodeEnv,
     port,
     host: e.HOST ?? '127.0.0.1',
     databasePath,
+    postgres: e.DATABASE_URL
+      ? {
+          url: e.DATABASE_URL,
+          poolSize: Number(e.DATABASE_POOL_SIZE ?? 10),
+          statementTimeoutMs: Number(e.DATABASE_STATEMENT_TIMEOUT_MS ?? 30_000),
+        }
+      : null,
     sessionSecret: e.SESSION_SECRET ?? localSessionSecret(databasePath),
     cookieSecure: truthy(e.COOKIE_SECURE, production),
     demo: truthy(e.DEMO, !production),
@@ -165,6 +188,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     port: 0,
     host: '127.0.0.1',
     databasePath: ':memory:',
+    postgres: null,
     sessionSecret: 'test-secret-test-secret-test-secret-0123',
     cookieSecure: false,
     demo: false,

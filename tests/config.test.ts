@@ -41,6 +41,26 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ cookieSecure: true, demo: false, logPretty: false });
   });
 
+  it('When DATABASE_URL is set without SESSION_SECRET, then start-up is refused even outside production', () => {
+    const env = { DATABASE_URL: 'postgres://sitewatt@db:5432/sitewatt', DATABASE_PATH: join(dir(), 'db') };
+    expect(() => loadConfig(env)).toThrow(/SESSION_SECRET: required when DATABASE_URL is set/);
+  });
+
+  it('When DATABASE_URL is set with a secret, then PostgreSQL is chosen with the pool settings or their defaults', () => {
+    const base = { DATABASE_URL: 'postgresql://sitewatt@db/sitewatt', SESSION_SECRET: 'x'.repeat(32) };
+    expect(loadConfig(base).postgres).toEqual({ url: base.DATABASE_URL, poolSize: 10, statementTimeoutMs: 30_000 });
+    const tuned = loadConfig({ ...base, DATABASE_POOL_SIZE: '25', DATABASE_STATEMENT_TIMEOUT_MS: '0' });
+    expect(tuned.postgres).toMatchObject({ poolSize: 25, statementTimeoutMs: 0 });
+    expect(loadConfig({ DATABASE_PATH: join(dir(), 'db') }).postgres).toBeNull();
+  });
+
+  it('When DATABASE_URL is not a postgres URL or the pool size is 0, then both are named', () => {
+    const env = { DATABASE_URL: 'mysql://db/x', DATABASE_POOL_SIZE: '0', SESSION_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig(env)).toThrow(
+      /DATABASE_URL[\s\S]*DATABASE_POOL_SIZE|DATABASE_POOL_SIZE[\s\S]*DATABASE_URL/,
+    );
+  });
+
   it('When a value is malformed, then every problem is named in one message', () => {
     try {
       loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', DEMO: 'maybe' });

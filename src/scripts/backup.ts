@@ -84,7 +84,14 @@ async function backup(source: string, target: string, force: boolean) {
 
 async function main() {
   const { target, force } = parse(process.argv.slice(2));
-  const { databasePath } = loadConfig();
+  const { databasePath, postgres } = loadConfig();
+  // This copies a SQLite file; a PostgreSQL database is backed up by PostgreSQL's own tools.
+  if (postgres) {
+    throw new BackupError(
+      'DATABASE_URL is set: the data is in PostgreSQL, which this command does not copy. Use pg_dump for a ' +
+        'snapshot, or continuous archiving with point-in-time recovery (PITR); see docs/operations.md, "Running on PostgreSQL".',
+    );
+  }
   const s = await backup(resolve(databasePath), target, force);
   console.log(`Backup of ${resolve(databasePath)} written to ${target}`);
   console.log(`  size: ${mb(s.bytes)} (${s.bytes} bytes), taken in ${s.seconds.toFixed(1)} s`);

@@ -1,4 +1,5 @@
-// A fresh app on a fresh in-memory database (migrations applied) for every test.
+// A fresh app on a fresh in-memory database (migrations applied) for every test; with
+// TEST_DATABASE_URL set, on a fresh PostgreSQL schema instead (tests/helpers/postgres.ts).
 import type { InjectOptions } from 'fastify';
 import { buildApp, type App } from '../../src/app.js';
 import { testConfig, type Config } from '../../src/config.js';
@@ -6,13 +7,37 @@ import { hashToken } from '../../src/services/auth.js';
 import { hashPassword } from '../../src/services/passwords.js';
 import type { DeviceType } from '../../src/domain/device-types.js';
 import { defaultMetricsFor } from '../../src/domain/device-types.js';
+import { releaseSchema, takeSchema, TEST_DATABASE_URL } from './postgres.js';
 
 export const PASSWORD = 'correct horse battery';
 let passwordHash: Promise<string> | undefined;
 
+/** True when test apps run on PostgreSQL (TEST_DATABASE_URL). */
+export const onPostgres = TEST_DATABASE_URL !== null;
+
 export async function buildTestApp(overrides: Partial<Config> = {}): Promise<App> {
-  const app = await buildApp(testConfig(overrides));
+  // A test that asks for a SQLite file (or PostgreSQL itself) keeps it.
+  const pg = onPostgres && overrides.postgres === undefined && (overrides.databasePath ?? ':memory:') === ':memory:';
+  if (!pg) {
+    const app = await buildApp(testConfig(overrides));
+    await app.ready();
+    return app;
+  }
+  const schema = await takeSchema();
+  // Four connections: enough for a test's concurrent requests, few enough for many apps at once.
+  const postgres = { url: TEST_DATABASE_URL!, poolSize: 4, statementTimeoutMs: 30_000, schema };
+  // If this throws, the schema is not given back (a half-built app may still hold connections to
+  // it); it is dropped after the file.
+  const app = await buildApp(testConfig({ ...overrides, postgres }));
   await app.ready();
+  const close = app.close.bind(app);
+  let released = false;
+  // The schema goes back to this file's free list once the app (and its pool) has closed.
+  app.close = (async () => {
+    await close();
+    if (!released) releaseSchema(schema);
+    released = true;
+  }) as App['close'];
   return app;
 }
 

@@ -52,9 +52,19 @@ interface Result {
   stderr: string;
 }
 
-function backup(dir: string, databasePath: string, args: string[]): Promise<Result> {
+function backup(
+  dir: string,
+  databasePath: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<Result> {
   return new Promise((resolve) => {
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, DATABASE_PATH: databasePath };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? dir,
+      DATABASE_PATH: databasePath,
+      ...extraEnv,
+    };
     const child = execFile(
       process.execPath,
       [TSX, join(REPO, 'src/scripts/backup.ts'), ...args],
@@ -161,6 +171,17 @@ describe('npm run backup -- <file>', () => {
     expect(db.$client.prepare('SELECT count(*) FROM readings').pluck().get()).toBe(readings);
     db.$client.close();
   }, 120_000);
+
+  it('When DATABASE_URL points at PostgreSQL, then it copies nothing and says to use pg_dump or PITR', async () => {
+    const target = join(dir, 'from-postgres.db');
+    const result = await backup(dir, live, [target], {
+      DATABASE_URL: 'postgres://sitewatt@127.0.0.1:1/sitewatt',
+      SESSION_SECRET: 'a-secret-of-at-least-32-characters-long',
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/PostgreSQL.*pg_dump.*point-in-time recovery/s);
+    expect(existsSync(target)).toBe(false);
+  }, 60_000);
 
   it('When no file is given, then it exits non-zero with the usage', async () => {
     const result = await backup(dir, live, []);

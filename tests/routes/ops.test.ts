@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { buildTestApp, createWorld, injectAs } from '../helpers/app.js';
+import { sqlRun } from '../helpers/sql.js';
 
 let app: App;
 afterEach(() => app?.close());
@@ -17,7 +18,8 @@ describe('GET /healthz and /readyz', () => {
 
   it('When a migration is missing, then /readyz answers 503 with Retry-After', async () => {
     app = await buildTestApp();
-    app.db.$client.exec(
+    await sqlRun(
+      app,
       'DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)',
     );
     const res = await app.inject({ url: '/readyz' });
@@ -27,7 +29,7 @@ describe('GET /healthz and /readyz', () => {
 
   it('When the database cannot say which migrations it has, then /readyz answers 503, never 500', async () => {
     app = await buildTestApp();
-    app.db.$client.exec('DROP TABLE __drizzle_migrations');
+    await sqlRun(app, 'DROP TABLE __drizzle_migrations');
     const res = await app.inject({ url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ status: 'unavailable' });

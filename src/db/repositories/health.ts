@@ -14,5 +14,10 @@ export function healthRepository(db: Db) {
         return false; // no answer (closed, locked past the busy timeout, no migrations table): not ready
       }
     },
+    /** Bytes the database takes (its pages; the WAL aside), for the Prometheus gauge. */
+    async databaseBytes(): Promise<number> {
+      const c = db.$client;
+      return Number(c.pragma('page_count', { simple: true })) * Number(c.pragma('page_size', { simple: true }));
+    },
   };
 }

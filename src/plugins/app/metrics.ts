@@ -38,11 +38,10 @@ export default fp(
     });
     new Gauge({
       name: 'sitewatt_database_bytes',
-      help: 'SQLite database size',
+      help: 'Database size (the SQLite file, or the PostgreSQL database)',
       registers: [registry],
-      collect() {
-        const c = app.db.$client;
-        this.set(Number(c.pragma('page_count', { simple: true })) * Number(c.pragma('page_size', { simple: true })));
+      async collect() {
+        this.set(await app.repos.health.databaseBytes());
       },
     });
     app.services.hub.onReadings((batch) => ingested.inc(batch.length));

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs, loginCookie, PASSWORD } from '../../helpers/app.js';
+import { sqlRow } from '../../helpers/sql.js';
 import { ApiSessions } from '../../../src/plugins/external/session.js';
 import { signIn } from '../../helpers/pages.js';
 import { count, expectProblem, type World } from './support.js';
@@ -55,7 +56,7 @@ describe('POST /api/auth/login', () => {
     expect(unknown.body).toBe(wrong.body);
     expect(inactive.body).toBe(wrong.body);
     for (const res of [wrong, unknown, inactive]) expect(sessionCookie(res)).toBeUndefined();
-    expect(count(app, 'sessions')).toBe(0);
+    expect(await count(app, 'sessions')).toBe(0);
   });
 
   it('When someone signs in with an existing session cookie, then the session id changes and the old one stops working', async () => {
@@ -74,7 +75,7 @@ describe('POST /api/auth/logout', () => {
     const res = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie }, payload: {} });
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    expect(count(app, 'sessions')).toBe(0);
+    expect(await count(app, 'sessions')).toBe(0);
     expectProblem(await me(cookie), 401, 'UNAUTHENTICATED');
   });
 
@@ -91,7 +92,7 @@ describe('POST /api/auth/logout', () => {
       expect(res.statusCode, type).toBeLessThan(500);
       expect((await me(cookie)).statusCode, type).toBe(200);
     }
-    expect(count(app, 'sessions')).toBe(1);
+    expect(await count(app, 'sessions')).toBe(1);
   });
 });
 
@@ -210,12 +211,13 @@ describe('Session idle expiry with activity', () => {
 // /api/auth run @fastify/session on the same rows (src/plugins/external/session.ts).
 describe('The session cookie on the API', () => {
   const MIN = 60_000;
-  const row = (cookie: string) => {
+  const row = async (cookie: string) => {
     const sid = decodeURIComponent(cookie.slice('sitewatt.sid='.length)).split('.')[0];
-    return app.db.$client.prepare('SELECT data, expires_at AS expiresAt FROM sessions WHERE sid = ?').get(sid) as {
-      data: string;
-      expiresAt: number;
-    };
+    return (await sqlRow<{ data: string; expiresAt: number }>(
+      app,
+      'SELECT data, expires_at AS "expiresAt" FROM sessions WHERE sid = ?',
+      [sid],
+    ))!;
   };
 
   it('When a signed-in client asks again within a minute, then no cookie is re-sent; after a minute the same cookie comes back with the idle expiry moved, in the row too', async () => {
@@ -227,7 +229,7 @@ describe('The session cookie on the API', () => {
     const soon = await me(cookie);
     expect(soon.statusCode).toBe(200);
     expect(soon.headers['set-cookie']).toBeUndefined();
-    const before = row(cookie).expiresAt;
+    const before = (await row(cookie)).expiresAt;
 
     vi.setSystemTime(t0 + 5 * MIN);
     const later = await me(cookie);
@@ -237,9 +239,9 @@ describe('The session cookie on the API', () => {
     expect(sent).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
     expect(sent.maxAge).toBeUndefined();
     expect(sent.expires!.getTime()).toBe(Math.floor((t0 + 5 * MIN + 30 * MIN) / 1000) * 1000);
-    expect(row(cookie).expiresAt).toBe(t0 + 5 * MIN + 30 * MIN);
-    expect(row(cookie).expiresAt).toBeGreaterThan(before);
-    expect(count(app, 'sessions')).toBe(1);
+    expect((await row(cookie)).expiresAt).toBe(t0 + 5 * MIN + 30 * MIN);
+    expect((await row(cookie)).expiresAt).toBeGreaterThan(before);
+    expect(await count(app, 'sessions')).toBe(1);
   });
 
   it('When a session from the sign-in page is used on the API, then the API knows the user, keeps the session alive for the pages, and the page forms still carry a valid CSRF token', async () => {
@@ -249,52 +251,54 @@ describe('The session cookie on the API', () => {
     vi.setSystemTime(t0 + 25 * MIN);
     const res = await me(browser.cookie);
     expect(res.json().id).toBe(w.technician.id);
-    expect(JSON.parse(row(browser.cookie).data)).toMatchObject({ userId: w.technician.id, _csrf: expect.any(String) });
+    expect(JSON.parse((await row(browser.cookie)).data)).toMatchObject({
+      userId: w.technician.id,
+      _csrf: expect.any(String),
+    });
 
     vi.setSystemTime(t0 + 50 * MIN); // 50 minutes after the page's last touch, 25 after the API's
     const page = await browser.get('/sites');
     expect(page.statusCode).toBe(200);
     const out = await browser.post('/logout', {});
     expect(out.statusCode).toBe(303);
-    expect(count(app, 'sessions')).toBe(0);
+    expect(await count(app, 'sessions')).toBe(0);
   });
 
   it('When the cookie is Secure and a request came over plain http, then the API moves nothing and sends no cookie, as @fastify/session does', async () => {
     const cookie = await loginCookie(app, w.technician.email);
     const session = (await app.apiSessions.read(decodeURIComponent(cookie.slice('sitewatt.sid='.length))))!;
-    const before = row(cookie);
+    const before = await row(cookie);
     const secure = new ApiSessions('s'.repeat(32), app.repos.sessions, true);
     expect(await secure.touch(session, Date.now() + 5 * MIN, false)).toBeNull();
-    expect(row(cookie)).toEqual(before);
+    expect(await row(cookie)).toEqual(before);
     const sent = await secure.touch(session, Date.now() + 5 * MIN, true);
     expect(sent).toMatch(/^sitewatt\.sid=[^;]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
-    expect(row(cookie).expiresAt).toBeGreaterThan(before.expiresAt);
+    expect((await row(cookie)).expiresAt).toBeGreaterThan(before.expiresAt);
   });
 
   it('When health checks, the OpenAPI document or assets are fetched with a session cookie, then they neither touch nor start a session', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = Date.now();
     const cookie = await loginCookie(app, w.technician.email);
-    const before = row(cookie);
+    const before = await row(cookie);
     vi.setSystemTime(t0 + 5 * MIN); // a signed-in request would touch the session now
     for (const url of ['/healthz', '/openapi.json', '/assets/app.js']) {
       const res = await app.inject({ url, headers: { cookie } });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['set-cookie'], url).toBeUndefined();
     }
-    expect(row(cookie)).toEqual(before);
+    expect(await row(cookie)).toEqual(before);
     expect((await app.inject({ url: '/healthz' })).headers['set-cookie']).toBeUndefined();
-    expect(count(app, 'sessions')).toBe(1);
+    expect(await count(app, 'sessions')).toBe(1);
   });
 });
 
 describe('The session cookie on the API, against sign-out and other writers', () => {
   const MIN = 60_000;
   const sidOf = (cookie: string) => decodeURIComponent(cookie.slice('sitewatt.sid='.length));
-  const data = (cookie: string) => {
+  const data = async (cookie: string) => {
     const sid = sidOf(cookie).split('.')[0];
-    const row = app.db.$client.prepare('SELECT data FROM sessions WHERE sid = ?').get(sid) as
-      { data: string } | undefined;
+    const row = await sqlRow<{ data: string }>(app, 'SELECT data FROM sessions WHERE sid = ?', [sid]);
     return row ? (JSON.parse(row.data) as Record<string, unknown>) : undefined;
   };
 
@@ -303,7 +307,7 @@ describe('The session cookie on the API, against sign-out and other writers', ()
     const session = (await app.apiSessions.read(sidOf(cookie)))!;
     await app.repos.sessions.destroy(session.sid);
     expect(await app.apiSessions.touch(session, Date.now() + 5 * MIN, false)).toBeNull();
-    expect(count(app, 'sessions')).toBe(0);
+    expect(await count(app, 'sessions')).toBe(0);
   });
 
   it('When a page saves the session between the API reading it and touching it, then the touch keeps what the page saved', async () => {
@@ -313,7 +317,7 @@ describe('The session cookie on the API, against sign-out and other writers', ()
     await app.repos.sessions.set(session.sid, JSON.stringify(saved), w.technician.id, Date.now() + 30 * MIN);
     const now = Date.now() + 5 * MIN;
     expect(await app.apiSessions.touch(session, now, false)).not.toBeNull();
-    expect(data(cookie)).toMatchObject({
+    expect(await data(cookie)).toMatchObject({
       _csrf: 'saved-by-a-page',
       touchedAt: now,
       cookie: { expires: new Date(now + 30 * MIN).toISOString() },
@@ -338,10 +342,10 @@ describe('The session cookie on the API, against sign-out and other writers', ()
       payload: { password: 'another long password 123' },
     });
     expect(reset.statusCode).toBe(200);
-    expect(count(app, 'sessions')).toBe(0);
+    expect(await count(app, 'sessions')).toBe(0);
     body.end(`_csrf=${encodeURIComponent(browser.csrf)}&name=late`);
     await slow;
-    expect(count(app, 'sessions')).toBe(0);
+    expect(await count(app, 'sessions')).toBe(0);
     expectProblem(await me(browser.cookie), 401, 'UNAUTHENTICATED');
     expect((await browser.get('/sites')).statusCode).toBe(303);
   });
@@ -351,7 +355,7 @@ describe('The session cookie on the API, against sign-out and other writers', ()
     const browser = await signIn(app, w.viewer.email);
     vi.setSystemTime(Date.now() + 2 * MIN); // so the page touches, and saves, the session it read
     expect((await browser.get('/sites')).statusCode).toBe(200);
-    const saved = data(browser.cookie)!;
+    const saved = (await data(browser.cookie))!;
     expect(saved).toMatchObject({ userId: w.viewer.id, _csrf: expect.any(String) });
     expect(saved).not.toHaveProperty('stored');
   });

@@ -61,16 +61,16 @@ describe('POST /api/sites/:siteId/devices', () => {
   });
 
   it('When a device is created with metrics: [], then it gets 422 and no device is stored', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectInvalid(await createDevice({ name: 'Empty', type: 'battery', metrics: [] }), '/metrics');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 
   it('When two metrics share a key, then it gets 422 naming the second and nothing is stored', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     const metric = { key: 'power', name: 'Power', unit: 'kW' };
     expectInvalid(await createDevice({ name: 'Dup', type: 'battery', metrics: [metric, metric] }), '/metrics/1/key');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 
   it('When the type is not a known device type, then it gets 422', async () => {
@@ -78,14 +78,14 @@ describe('POST /api/sites/:siteId/devices', () => {
   });
 
   it('When a viewer tries to create a device, then it gets 403 and nothing is stored', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     const res = await injectAs(app, w.viewer, {
       method: 'POST',
       url: `/api/sites/${w.site.id}/devices`,
       payload: { name: 'Sneaky', type: 'meter' },
     });
     expectProblem(res, 403, 'FORBIDDEN');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 });
 
@@ -103,10 +103,10 @@ describe('The rated power of a device (ratedPowerKw)', () => {
   it.each([0, -5, 10_000_001, '50'])(
     'When the rated power is %j, then it gets 422 naming the field and nothing is stored',
     async (ratedPowerKw) => {
-      const before = snapshot(app);
+      const before = await snapshot(app);
       expectInvalid(await createDevice({ name: 'Odd', type: 'battery', ratedPowerKw }), '/ratedPowerKw');
       expectInvalid(await patchDevice({ ratedPowerKw }), '/ratedPowerKw');
-      expect(snapshot(app)).toEqual(before);
+      expect(await snapshot(app)).toEqual(before);
     },
   );
 
@@ -114,13 +114,13 @@ describe('The rated power of a device (ratedPowerKw)', () => {
     const set = await patchDevice({ ratedPowerKw: 12.5 });
     expect(set.statusCode).toBe(200);
     expect(set.json()).toMatchObject({ ratedPowerKw: 12.5 });
-    let audit = lastAudit(app)!;
+    let audit = (await lastAudit(app))!;
     expect(audit).toMatchObject({ actor_id: w.technician.id, entity_type: 'device', action: 'update' });
     expect([JSON.parse(audit.before!).ratedPowerKw, JSON.parse(audit.after!).ratedPowerKw]).toEqual([null, 12.5]);
 
     const cleared = await patchDevice({ ratedPowerKw: null });
     expect(cleared.json()).toMatchObject({ ratedPowerKw: null });
-    audit = lastAudit(app)!;
+    audit = (await lastAudit(app))!;
     expect([JSON.parse(audit.before!).ratedPowerKw, JSON.parse(audit.after!).ratedPowerKw]).toEqual([12.5, null]);
     expect((await getDevice()).json()).toMatchObject({ ratedPowerKw: null });
   });
@@ -175,9 +175,9 @@ describe('If-Match on PATCH /api/devices/:deviceId', () => {
   it('When a stale ETag is sent after someone else changed the device, then it gets 412 and their change stands', async () => {
     const stale = (await getDevice()).headers.etag as string;
     expect((await patchDevice({ model: 'Theirs' }, stale)).statusCode).toBe(200);
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(await patchDevice({ model: 'Mine' }, stale), 412, 'PRECONDITION_FAILED');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
     expect((await getDevice()).json().model).toBe('Theirs');
   });
 
@@ -215,7 +215,7 @@ describe('DELETE /api/devices/:deviceId', () => {
       headers: { 'if-match': '"v1"' },
     });
     expect(res.statusCode).toBe(204);
-    expect(count(app, 'metrics')).toBe(0);
+    expect(await count(app, 'metrics')).toBe(0);
     expectProblem(await getDevice(), 404, 'DEVICE_NOT_FOUND');
     expectProblem(
       await injectAs(app, w.viewer, { method: 'GET', url: `/api/metrics/${w.metrics[0].id}` }),

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createDevice, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
+import { sqlRows, sqlRun } from '../../helpers/sql.js';
 import { expectInvalid, expectProblem, lastAudit, type World } from './support.js';
 
 let app: App;
@@ -39,9 +40,9 @@ describe('POST /api/sites/:siteId/ingest-keys', () => {
     expect(body.createdBy).toEqual({ id: w.technician.id, name: expect.any(String) });
     expect(body.key).toMatch(/^swi_[A-Za-z0-9_-]{40,}$/);
     expect(body.key.startsWith(body.prefix)).toBe(true);
-    const stored = app.db.$client.prepare('SELECT key_hash FROM ingest_keys').all() as { key_hash: string }[];
+    const stored = await sqlRows<{ key_hash: string }>(app, 'SELECT key_hash FROM ingest_keys');
     expect(JSON.stringify(stored)).not.toContain(body.key);
-    const audit = lastAudit(app)!;
+    const audit = (await lastAudit(app))!;
     expect(audit).toMatchObject({
       actor_id: w.technician.id,
       site_id: w.site.id,
@@ -114,7 +115,7 @@ describe('DELETE /api/ingest-keys/:keyId', () => {
     expect((await revoke(w.technician, id)).statusCode).toBe(204);
     expectProblem(await telemetry(key), 401, 'UNAUTHENTICATED');
     expect((await list(w.technician)).json().items[0].revokedAt).toEqual(expect.any(String));
-    expect(lastAudit(app)).toMatchObject({
+    expect(await lastAudit(app)).toMatchObject({
       actor_id: w.technician.id,
       entity_type: 'ingest_key',
       entity_id: id,
@@ -126,7 +127,7 @@ describe('DELETE /api/ingest-keys/:keyId', () => {
   it('When the key is revoked by SQL typed by hand, then it stops at its next message too', async () => {
     const { id, key } = await newKey();
     expect((await telemetry(key)).statusCode).toBe(200);
-    app.db.$client.prepare('UPDATE ingest_keys SET revoked_at = 1 WHERE id = ?').run(id);
+    await sqlRun(app, 'UPDATE ingest_keys SET revoked_at = 1 WHERE id = ?', [id]);
     expectProblem(await telemetry(key), 401, 'UNAUTHENTICATED');
   });
 

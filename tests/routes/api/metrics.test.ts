@@ -18,9 +18,9 @@ const del = (metricId: string) => injectAs(app, w.technician, { method: 'DELETE'
 describe('DELETE /api/metrics/:metricId', () => {
   it("When a technician deletes a device's last metric, then it gets 409 LAST_METRIC and the metric is still there", async () => {
     expect((await del(w.metrics[power].id)).statusCode).toBe(204);
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(await del(w.metrics[soc].id), 409, 'LAST_METRIC');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
     const res = await injectAs(app, w.viewer, { method: 'GET', url: `/api/devices/${w.device.id}/metrics` });
     expect(res.json().items.map((m: { key: string }) => m.key)).toEqual(['soc']);
   });
@@ -49,14 +49,14 @@ describe('POST /api/devices/:deviceId/metrics', () => {
   });
 
   it('When the key is already used on the device, then it gets 409 METRIC_KEY_TAKEN and nothing is stored', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     const res = await injectAs(app, w.technician, {
       method: 'POST',
       url: `/api/devices/${w.device.id}/metrics`,
       payload: { key: 'soc', name: 'Again', unit: '%' },
     });
     expect(expectProblem(res, 409, 'METRIC_KEY_TAKEN').detail).toContain('soc');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 
   it('When the key is not snake_case, then it gets 422', async () => {
@@ -84,7 +84,7 @@ describe('PATCH /api/metrics/:metricId', () => {
   });
 
   it("When the key is changed to a sibling's key, then it gets 409 and nothing changes", async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(
       await injectAs(app, w.technician, {
         method: 'PATCH',
@@ -94,11 +94,11 @@ describe('PATCH /api/metrics/:metricId', () => {
       409,
       'METRIC_KEY_TAKEN',
     );
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 
   it('When a viewer tries to rename a metric, then it gets 403 and nothing changes', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(
       await injectAs(app, w.viewer, {
         method: 'PATCH',
@@ -108,7 +108,7 @@ describe('PATCH /api/metrics/:metricId', () => {
       403,
       'FORBIDDEN',
     );
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 });
 

@@ -185,8 +185,8 @@ describe('DELETE /api/sites/:siteId', () => {
   it('When an admin deletes a site, then its devices, metrics and memberships go too and members lose it', async () => {
     const res = await injectAs(app, w.admin, { method: 'DELETE', url: `/api/sites/${w.site.id}` });
     expect(res.statusCode).toBe(204);
-    expect(count(app, 'devices')).toBe(0);
-    expect(count(app, 'metrics')).toBe(0);
+    expect(await count(app, 'devices')).toBe(0);
+    expect(await count(app, 'metrics')).toBe(0);
     expectProblem(
       await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}` }),
       404,
@@ -234,7 +234,7 @@ describe('Site members', () => {
   });
 
   it('When the user does not exist or is not a member, then PUT gets USER_NOT_FOUND and DELETE MEMBER_NOT_FOUND, and nothing is stored', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(
       await injectAs(app, w.admin, {
         method: 'PUT',
@@ -257,6 +257,6 @@ describe('Site members', () => {
       }),
       '/role',
     );
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
+import { sqlRow } from '../../helpers/sql.js';
 import { expectInvalid, expectProblem, siteLikeMain, type World } from './support.js';
 
 let app: App;
@@ -19,7 +20,7 @@ const create = (user: TestUser, payload: object) =>
   injectAs(app, user, { method: 'POST', url: '/api/subscriptions', payload });
 const get = (user: TestUser, id: string) => injectAs(app, user, { method: 'GET', url: `/api/subscriptions/${id}` });
 const ids = (items: { id: string }[]) => items.map((m) => m.id);
-const subCount = () => (app.db.$client.prepare('SELECT count(*) AS n FROM subscriptions').get() as { n: number }).n;
+const subCount = async () => (await sqlRow<{ n: number }>(app, 'SELECT count(*) AS n FROM subscriptions'))!.n;
 
 /** A device of type "other" with `n` gauge metrics, for sets of hundreds of metrics. */
 async function wideDevice(siteId: string, n: number, name: string) {
@@ -83,7 +84,7 @@ describe('POST /api/subscriptions', () => {
     const b = await wideDevice(twin.site.id, 501, 'Rack B');
     const all = [...a.metrics, ...b.metrics].map((m) => m.id);
     expectInvalid(await create(w.technician, { name: 'Too many', metricIds: all }), '/metricIds');
-    expect(subCount()).toBe(0);
+    expect(await subCount()).toBe(0);
     const res = await create(w.technician, { name: 'Everything', metricIds: all.slice(0, 1000) });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().metricCount).toBe(1000);
@@ -101,7 +102,7 @@ describe('POST /api/subscriptions', () => {
     });
     const body = expectInvalid(res, '/metricIds/2');
     expect(body.errors).toEqual([{ path: '/metricIds/2', message: expect.stringContaining('Duplicate') }]);
-    expect(subCount()).toBe(0);
+    expect(await subCount()).toBe(0);
   });
 
   it('When a metric of a site the user cannot see is listed, then the 422 has exactly the shape of a nonexistent id', async () => {
@@ -112,7 +113,7 @@ describe('POST /api/subscriptions', () => {
     expect(invisible.body.replaceAll(w.metrics[0].id, '<id>')).toBe(
       unknown.body.replaceAll('met_doesnotexist', '<id>'),
     );
-    expect(subCount()).toBe(0);
+    expect(await subCount()).toBe(0);
   });
 });
 
@@ -199,7 +200,7 @@ describe('DELETE /api/subscriptions/:subscriptionId', () => {
       (await injectAs(app, w.technician, { method: 'DELETE', url: `/api/subscriptions/${sub.id}` })).statusCode,
     ).toBe(204);
     expectProblem(await get(w.technician, sub.id), 404, 'SUBSCRIPTION_NOT_FOUND');
-    expect(subCount()).toBe(0);
+    expect(await subCount()).toBe(0);
   });
 });
 

@@ -3,19 +3,26 @@ import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { addMember, createDevice, createSite, createWorld } from '../../helpers/app.js';
+import { sqlRow, sqlRows } from '../../helpers/sql.js';
 
 export type World = Awaited<ReturnType<typeof createWorld>>;
 
 // Tokens (last_used_at is touched on use), sessions and readings are left out on purpose.
 const TABLES = ['users', 'sites', 'site_members', 'devices', 'metrics', 'audit_log'] as const;
 
-/** Every row of the domain tables, to prove that a refused request stored nothing. */
-export function snapshot(app: App): Record<string, unknown[]> {
-  return Object.fromEntries(TABLES.map((t) => [t, app.db.$client.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]));
+/** Every row of the domain tables (in a fixed order), to prove that a refused request stored nothing. */
+export async function snapshot(app: App): Promise<Record<string, unknown[]>> {
+  const tables = await Promise.all(
+    TABLES.map(async (t) => {
+      const rows = (await sqlRows(app, `SELECT * FROM ${t}`)).map((r) => JSON.stringify(r)).sort();
+      return [t, rows.map((r) => JSON.parse(r) as unknown)] as const;
+    }),
+  );
+  return Object.fromEntries(tables);
 }
 
-export const count = (app: App, table: (typeof TABLES)[number] | 'api_tokens' | 'sessions') =>
-  (app.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+export const count = async (app: App, table: (typeof TABLES)[number] | 'api_tokens' | 'sessions') =>
+  (await sqlRow<{ n: number }>(app, `SELECT count(*) AS n FROM ${table}`))!.n;
 
 export interface AuditRow {
   actor_id: string | null;
@@ -27,8 +34,7 @@ export interface AuditRow {
   after: string | null;
 }
 
-export const lastAudit = (app: App) =>
-  app.db.$client.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1').get() as AuditRow | undefined;
+export const lastAudit = (app: App) => sqlRow<AuditRow>(app, 'SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
 
 /** Asserts an application/problem+json response with a status and stable code; returns the body. */
 export function expectProblem(res: LightMyRequestResponse, status: number, code: string) {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs, loginCookie, PASSWORD } from '../../helpers/app.js';
+import { sqlRows } from '../../helpers/sql.js';
 import { count, expectInvalid, expectProblem, type World } from './support.js';
 
 let app: App;
@@ -54,7 +55,7 @@ describe('POST /api/me/tokens', () => {
 
   it('When a token is created, then the database holds only its hash, never the secret', async () => {
     const { token } = await createToken();
-    const rows = app.db.$client.prepare('SELECT * FROM api_tokens').all();
+    const rows = await sqlRows(app, 'SELECT * FROM api_tokens');
     expect(JSON.stringify(rows)).not.toContain(token);
     expect(JSON.stringify(rows)).not.toContain(token.slice(8));
   });
@@ -69,13 +70,13 @@ describe('POST /api/me/tokens', () => {
 
   it('When a bearer token asks for another token, then it gets 403 SESSION_REQUIRED and no token is made', async () => {
     const { token } = await createToken();
-    const before = count(app, 'api_tokens');
+    const before = await count(app, 'api_tokens');
     for (const bearer of [w.technician.token, token]) {
       const res = await post({ name: 'successor', expiresInDays: 3650 }, { authorization: `Bearer ${bearer}` });
       expectProblem(res, 403, 'SESSION_REQUIRED');
       expect(res.json().detail).toMatch(/signed-in session/);
     }
-    expect(count(app, 'api_tokens')).toBe(before);
+    expect(await count(app, 'api_tokens')).toBe(before);
   });
 
   it('When a token is asked for without an expiry, then it expires after the longest lifetime (365 days by default)', async () => {
@@ -86,11 +87,11 @@ describe('POST /api/me/tokens', () => {
   });
 
   it('When a token is asked for beyond the longest lifetime, then it gets 422 naming expiresInDays and its limit, and no token', async () => {
-    const before = count(app, 'api_tokens');
+    const before = await count(app, 'api_tokens');
     const res = await post({ name: 'ten years', expiresInDays: 3650 });
     expectInvalid(res, '/expiresInDays');
     expect(res.json().errors).toEqual([{ path: '/expiresInDays', message: 'must be at most 365' }]);
-    expect(count(app, 'api_tokens')).toBe(before);
+    expect(await count(app, 'api_tokens')).toBe(before);
     expect((await createToken({ name: 'a year', expiresInDays: 365 })).expiresAt).not.toBeNull();
   });
 
@@ -113,9 +114,11 @@ describe('POST /api/me/tokens', () => {
     expect((await app.inject({ method: 'DELETE', url: `/api/me/tokens/${id}`, headers: { cookie } })).statusCode).toBe(
       204,
     );
-    const rows = app.db.$client
-      .prepare("SELECT * FROM audit_log WHERE entity_type = 'token' AND entity_id = ? ORDER BY id")
-      .all(id) as { actor_id: string; action: string; before: string | null; after: string | null }[];
+    const rows = await sqlRows<{ actor_id: string; action: string; before: string | null; after: string | null }>(
+      app,
+      "SELECT * FROM audit_log WHERE entity_type = 'token' AND entity_id = ? ORDER BY id",
+      [id],
+    );
     expect(rows.map((r) => [r.action, r.actor_id])).toEqual([
       ['create', w.technician.id],
       ['delete', w.technician.id],

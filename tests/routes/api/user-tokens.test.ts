@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs, loginCookie } from '../../helpers/app.js';
+import { sqlRows } from '../../helpers/sql.js';
 import { expectProblem, type World } from './support.js';
 
 let app: App;
@@ -27,11 +28,12 @@ async function minted(name = 'script'): Promise<{ id: string; token: string }> {
 const patchUser = (payload: object) =>
   injectAs(app, w.admin, { method: 'PATCH', url: `/api/users/${w.technician.id}`, payload });
 
-const tokenAudit = (userId: string) =>
+const tokenAudit = async (userId: string) =>
   (
-    app.db.$client
-      .prepare("SELECT actor_id, entity_id, action, before FROM audit_log WHERE entity_type = 'token' ORDER BY id")
-      .all() as { actor_id: string; entity_id: string; action: string; before: string | null }[]
+    await sqlRows<{ actor_id: string; entity_id: string; action: string; before: string | null }>(
+      app,
+      "SELECT actor_id, entity_id, action, before FROM audit_log WHERE entity_type = 'token' ORDER BY id",
+    )
   ).filter((r) => r.before && JSON.parse(r.before).userId === userId && r.action === 'delete');
 
 describe('PATCH /api/users/:userId', () => {
@@ -42,7 +44,7 @@ describe('PATCH /api/users/:userId', () => {
     for (const token of [w.technician.token, second.token]) expectProblem(await me(token), 401, 'UNAUTHENTICATED');
     const list = await injectAs(app, w.admin, { method: 'GET', url: `/api/users/${w.technician.id}/tokens` });
     expect(list.json().items).toEqual([]);
-    const rows = tokenAudit(w.technician.id);
+    const rows = await tokenAudit(w.technician.id);
     expect(rows.map((r) => r.actor_id)).toEqual([w.admin.id, w.admin.id]);
     expect(rows.map((r) => r.entity_id)).toContain(second.id);
   });
@@ -52,7 +54,7 @@ describe('PATCH /api/users/:userId', () => {
     expect((await patchUser({ active: false })).statusCode).toBe(200);
     expect((await patchUser({ active: true })).statusCode).toBe(200);
     for (const token of [w.technician.token, second.token]) expectProblem(await me(token), 401, 'UNAUTHENTICATED');
-    expect(tokenAudit(w.technician.id).map((r) => r.actor_id)).toEqual([w.admin.id, w.admin.id]);
+    expect((await tokenAudit(w.technician.id)).map((r) => r.actor_id)).toEqual([w.admin.id, w.admin.id]);
     // Signing in again works, and so does a new token made that way.
     expect((await minted('after')).token).toMatch(/^sw_/);
   });
@@ -97,7 +99,7 @@ describe('DELETE /api/users/:userId/tokens/:tokenId', () => {
     expect(res.statusCode).toBe(204);
     expectProblem(await me(second.token), 401, 'UNAUTHENTICATED');
     expect((await me(w.technician.token)).statusCode).toBe(200);
-    expect(tokenAudit(w.technician.id)).toEqual([
+    expect(await tokenAudit(w.technician.id)).toEqual([
       expect.objectContaining({ actor_id: w.admin.id, entity_id: second.id, action: 'delete' }),
     ]);
   });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createUser, createWorld, injectAs, loginCookie, PASSWORD } from '../../helpers/app.js';
+import { sqlRow, sqlRows } from '../../helpers/sql.js';
 import { count, expectInvalid, expectProblem, lastAudit, snapshot, type AuditRow, type World } from './support.js';
 
 let app: App;
@@ -29,15 +30,15 @@ describe('POST /api/users', () => {
     expect(res.json()).toMatchObject({ email: 'ada@example.com', name: 'Ada', isAdmin: false, active: true });
     expect(res.headers.location).toBe(`/api/users/${res.json().id}`);
     expect(res.body).not.toMatch(/password|argon/i);
-    const stored = app.db.$client.prepare('SELECT password_hash FROM users WHERE id = ?').get(res.json().id) as {
-      password_hash: string;
-    };
+    const stored = (await sqlRow<{ password_hash: string }>(app, 'SELECT password_hash FROM users WHERE id = ?', [
+      res.json().id,
+    ]))!;
     expect(stored.password_hash).toMatch(/^\$argon2id\$/);
     expect((await login('ada@example.com', 'a long password')).statusCode).toBe(200);
   });
 
   it('When the email is already taken (in any case), then it gets 409 EMAIL_TAKEN and no user is added', async () => {
-    const before = count(app, 'users');
+    const before = await count(app, 'users');
     expectProblem(
       await asAdmin('POST', '/api/users', {
         email: w.viewer.email.toUpperCase(),
@@ -47,11 +48,11 @@ describe('POST /api/users', () => {
       409,
       'EMAIL_TAKEN',
     );
-    expect(count(app, 'users')).toBe(before);
+    expect(await count(app, 'users')).toBe(before);
   });
 
   it('When two requests create the same email at once (hashing runs between the check and the write), then one gets 201 and the other 409, not a 500', async () => {
-    const before = count(app, 'users');
+    const before = await count(app, 'users');
     const both = await Promise.all(
       [1, 2].map((n) =>
         asAdmin('POST', '/api/users', { email: 'twice@example.com', name: `Twice ${n}`, password: 'a long password' }),
@@ -63,7 +64,7 @@ describe('POST /api/users', () => {
       409,
       'EMAIL_TAKEN',
     );
-    expect(count(app, 'users')).toBe(before + 1);
+    expect(await count(app, 'users')).toBe(before + 1);
   });
 
   it('When the password is shorter than 10 characters, then it gets 422', async () => {
@@ -83,15 +84,15 @@ describe('PATCH /api/users/:userId', () => {
     expectProblem(await login(w.viewer.email, PASSWORD), 401, 'INVALID_CREDENTIALS');
     expect((await login(w.viewer.email, 'a brand new password')).statusCode).toBe(200);
     // The change, then the revocation of the user's tokens that comes with it, in one transaction.
-    const rows = app.db.$client
-      .prepare('SELECT * FROM audit_log WHERE actor_id = ? ORDER BY id DESC LIMIT 2')
-      .all(w.admin.id) as AuditRow[];
+    const rows = await sqlRows<AuditRow>(app, 'SELECT * FROM audit_log WHERE actor_id = ? ORDER BY id DESC LIMIT 2', [
+      w.admin.id,
+    ]);
     expect(rows.map((r) => [r.entity_type, r.action])).toEqual([
       ['token', 'delete'],
       ['user', 'update'],
     ]);
     expect(rows[1].after).not.toMatch(/argon2/);
-    expect(lastAudit(app)!.before).not.toMatch(/[0-9a-f]{64}/); // a token's hash never reaches the trail
+    expect((await lastAudit(app))!.before).not.toMatch(/[0-9a-f]{64}/); // a token's hash never reaches the trail
   });
 
   it('When an admin makes a user an admin, then that user can use admin routes', async () => {
@@ -100,13 +101,13 @@ describe('PATCH /api/users/:userId', () => {
   });
 
   it('When an email is changed to one another user has, then it gets 409 and nothing changes', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectProblem(
       await asAdmin('PATCH', `/api/users/${w.viewer.id}`, { email: w.technician.email }),
       409,
       'EMAIL_TAKEN',
     );
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 
   it('When two users are given the same new email and new passwords at once, then one change lands whole and the other gets 409 with nothing changed', async () => {
@@ -125,10 +126,10 @@ describe('PATCH /api/users/:userId', () => {
   });
 
   it('When admins try to deactivate or demote themselves, then they get 422 and stay active admins', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     expectInvalid(await asAdmin('PATCH', `/api/users/${w.admin.id}`, { active: false }), '/active');
     expectInvalid(await asAdmin('PATCH', `/api/users/${w.admin.id}`, { isAdmin: false }), '/isAdmin');
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
     expect((await asAdmin('GET', '/api/users')).statusCode).toBe(200);
   });
 

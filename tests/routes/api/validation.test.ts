@@ -113,14 +113,14 @@ const send = async (write: Write, payload: unknown) =>
 
 describe.each(WRITES.map((x) => [`${x.method} ${x.route}`, x] as const))('%s', (_name, write) => {
   it(`When the body has an unknown field or ${write.wrongType[0]} of the wrong JSON type, then it gets 422 naming the field and nothing is stored`, async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     const unknown = expectInvalid(await send(write, { ...write.valid, isOwner: true }), '/isOwner');
     expect(unknown.errors).toContainEqual({ path: '/isOwner', message: 'is not an allowed field' });
     expectInvalid(
       await send(write, { ...write.valid, [write.wrongType[0]]: write.wrongType[1] }),
       `/${write.wrongType[0]}`,
     );
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
     // The same body without the fault is accepted, so the 422s above were for the fault alone.
     expect((await send(write, write.valid)).statusCode).toBeLessThan(300);
   });
@@ -140,7 +140,7 @@ describe('Bodies that are not JSON objects', () => {
   });
 
   it('When any write gets null, an array, a string, a number or deep nesting, then it gets 4xx, never a 500, and nothing is stored', async () => {
-    const before = snapshot(app);
+    const before = await snapshot(app);
     for (const write of WRITES) {
       for (const payload of [null, [], 'text', 42, true, { [write.wrongType[0]]: { nested: { deep: [1, null] } } }]) {
         const res = await send(write, payload);
@@ -148,7 +148,7 @@ describe('Bodies that are not JSON objects', () => {
         expect(res.statusCode, `${write.method} ${write.route} ${JSON.stringify(payload)}`).toBeLessThan(500);
       }
     }
-    expect(snapshot(app)).toEqual(before);
+    expect(await snapshot(app)).toEqual(before);
   });
 });
 

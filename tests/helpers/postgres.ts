@@ -1,0 +1,65 @@
+// PostgreSQL for tests: with TEST_DATABASE_URL set, every test app gets a schema of its own
+// (search_path), so test files run in parallel on one database. Migrating a schema costs about half
+// a second of DDL, so a test file migrates a schema once and a closed app's schema is emptied
+// (TRUNCATE) for the file's next app; the file's schemas are dropped after its last test.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+import { migratePg } from '../../src/db/postgres/client.js';
+
+/** Where the tests' PostgreSQL is; null runs everything on SQLite. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
+
+/** Rows the migrations insert, put back after emptying a schema so it is as a fresh one. */
+const SEEDED = [
+  'INSERT INTO access_version (id, version) VALUES (1, 0)',
+  'INSERT INTO catalog_version (id, version) VALUES (1, 0)',
+];
+
+const free: string[] = [];
+const made: string[] = [];
+let admin: pg.Pool | undefined;
+
+const adminPool = () => (admin ??= new pg.Pool({ connectionString: TEST_DATABASE_URL!, max: 2 }));
+
+async function migrated(): Promise<string> {
+  const name = `sw_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminPool().query(`CREATE SCHEMA ${name}`);
+  made.push(name);
+  const pool = new pg.Pool({ connectionString: TEST_DATABASE_URL!, max: 1, options: `-c search_path=${name}` });
+  try {
+    await migratePg(pool);
+  } finally {
+    await pool.end();
+  }
+  return name;
+}
+
+async function emptied(name: string): Promise<string> {
+  const { rows } = await adminPool().query<{ t: string }>(
+    "SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 AND tablename <> '__drizzle_migrations'",
+    [name],
+  );
+  const tables = rows.map((r) => `${name}."${r.t}"`).join(', ');
+  const seeded = SEEDED.map((s) => s.replace('INSERT INTO ', `INSERT INTO ${name}.`)).join(';\n');
+  await adminPool().query(`BEGIN;\nTRUNCATE ${tables} RESTART IDENTITY CASCADE;\n${seeded};\nCOMMIT;`);
+  return name;
+}
+
+/** A schema with every migration applied and no rows but the seeded ones. */
+export async function takeSchema(): Promise<string> {
+  const reused = free.pop();
+  return reused ? emptied(reused) : migrated();
+}
+
+/** Gives back the schema of a closed app, for the next app of this file. */
+export function releaseSchema(name: string): void {
+  free.push(name);
+}
+
+afterAll(async () => {
+  if (!admin) return;
+  if (made.length > 0) await admin.query(`DROP SCHEMA ${made.join(', ')} CASCADE`);
+  await admin.end();
+  admin = undefined;
+});

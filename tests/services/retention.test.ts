@@ -25,8 +25,8 @@ describe('retention', () => {
     ]);
     const deleted = await retentionService(app.repos, 30).apply(now);
     expect(deleted).toBe(2);
-    expect(rawReadings(app, pk, 0, now)).toEqual([[recent, 7]]);
-    const rollups = hourlyRollups(app, pk, 0, now);
+    expect(await rawReadings(app, pk, 0, now)).toEqual([[recent, 7]]);
+    const rollups = await hourlyRollups(app, pk, 0, now);
     expect(rollups.map((r) => [r.start, r.count, r.sum])).toEqual([
       [old, 2, 4],
       [recent, 1, 7],
@@ -38,7 +38,7 @@ describe('retention', () => {
     const pk = (await app.repos.metrics.findById(w.metrics[0].id))!.pk;
     await app.repos.readings.ingest([{ metricPk: pk, ts: 0, value: 1 }]);
     expect(await retentionService(app.repos, 0).apply()).toBe(0);
-    expect(rawReadings(app, pk, 0, Date.now())).toHaveLength(1);
+    expect(await rawReadings(app, pk, 0, Date.now())).toHaveLength(1);
   });
 
   it('When a retention is set, then a reading for an hour before its horizon is refused (422) and that hour keeps its roll-up; one inside it is stored', async () => {
@@ -64,7 +64,7 @@ describe('retention', () => {
       expect(late.json().errors).toEqual([
         { path: '/readings/0/timestamp', message: expect.stringMatching(/^Older than the retention of 30 days/) },
       ]);
-      expect(hourlyRollups(kept, pk, hour, hour + 3_600_000).map((r) => [r.count, r.sum])).toEqual([[3, 9]]);
+      expect((await hourlyRollups(kept, pk, hour, hour + 3_600_000)).map((r) => [r.count, r.sum])).toEqual([[3, 9]]);
       // The hour that holds the horizon is refused too (it may be partly purged); the next one is not.
       const horizonHour = Math.floor((Date.now() - 30 * DAY) / 3_600_000) * 3_600_000;
       expect((await post(horizonHour + 3_599_000, 1)).statusCode).toBe(422);

@@ -81,12 +81,12 @@ describe('roll-ups built incrementally', () => {
     // b: in order in two batches (the merge path), compared before the late reading arrives …
     await app.repos.readings.ingest(readings.slice(0, 3).map((r) => ({ metricPk: b.pk, ...r })));
     await app.repos.readings.ingest(readings.slice(3).map((r) => ({ metricPk: b.pk, ...r })));
-    const [merged] = hourlyRollups(app, b.pk, T0, T0 + H);
+    const [merged] = await hourlyRollups(app, b.pk, T0, T0 + H);
     expect(merged).toMatchObject({ count: 8, sum: 82, min: 1, max: 30, first: 5, last: 7, deltaIn: 5 + 13 + 16 + 7 });
     // … then a late reading inside the hour (the rebuild path)
     await app.repos.readings.ingest([{ metricPk: b.pk, ...late }]);
-    const [ra] = hourlyRollups(app, a.pk, T0, T0 + H);
-    const [rb] = hourlyRollups(app, b.pk, T0, T0 + H);
+    const [ra] = await hourlyRollups(app, a.pk, T0, T0 + H);
+    const [rb] = await hourlyRollups(app, b.pk, T0, T0 + H);
     expect(rb).toEqual(ra);
     expect(ra).toMatchObject({ count: 9, min: 1, max: 30, first: 5, last: 7, sum: 85 });
   });

@@ -110,29 +110,29 @@ export function pgMetricsRepository(db: PgHandle): Repositories['metrics'] {
       return metricsOfDevice(pool, deviceId);
     },
     async listBySite(siteId) {
-      if (!(await catalogue.sync())) return readSite(siteId);
+      // The catalogue version and the latest values in one round trip; the version is read with
+      // (so no later than) the rows, and a change after it is filed under the old version.
+      const r = await pool.query<[number, number | null, number | null, number | null, number | null]>({
+        text: `SELECT c.version, m.pk, m.latest_ts, m.latest_value, m.latest_received_at
+                 FROM catalog_version c LEFT JOIN metrics m ON m.site_id = $1 WHERE c.id = 1`,
+        values: [siteId],
+        rowMode: 'array',
+      });
+      if (!catalogue.syncTo(r.rows[0]?.[0])) return readSite(siteId);
       const cached = catalogue.get(siteId);
       if (cached) {
-        const latest = new Map(
-          (
-            await pool.query<{
-              pk: number;
-              latestTs: number | null;
-              latestValue: number | null;
-              latestReceivedAt: number | null;
-            }>(
-              'SELECT pk, latest_ts AS "latestTs", latest_value AS "latestValue", latest_received_at AS "latestReceivedAt" FROM metrics WHERE site_id = $1',
-              [siteId],
-            )
-          ).rows.map((l) => [l.pk, l]),
-        );
+        const latest = new Map<number, [number | null, number | null, number | null]>();
+        for (const [, pk, ts, value, at] of r.rows) if (pk !== null) latest.set(pk, [ts, value, at]);
         // The same metrics, one latest value each; anything else means the catalogue moved meanwhile.
         if (latest.size === cached.length && cached.every((m) => latest.has(m.pk)))
-          return cached.map((m) => ({ ...m, ...latest.get(m.pk)! }));
+          return cached.map((m) => {
+            const [latestTs, latestValue, latestReceivedAt] = latest.get(m.pk)!;
+            return { ...m, latestTs, latestValue, latestReceivedAt };
+          });
       }
       const rows = await readSite(siteId);
       catalogue.set(siteId, rows);
-      return rows.map((r) => ({ ...r }));
+      return rows.map((x) => ({ ...x }));
     },
     async create(device, input, actorId) {
       try {

@@ -69,7 +69,10 @@ export function catalogueCache<T>(q: Queryable, maxRows: number) {
     /** Brings the cache to the current version; false without the version row (nothing is cached then). */
     async sync(on: Queryable = q): Promise<boolean> {
       const r = await on.query<{ version: number }>('SELECT version FROM catalog_version WHERE id = 1');
-      const current = r.rows[0]?.version;
+      return this.syncTo(r.rows[0]?.version);
+    },
+    /** As sync, with a version the caller read itself (in the statement that read its rows). */
+    syncTo(current: number | undefined): boolean {
       if (current === undefined) return false;
       if (current !== at || rows > maxRows) {
         entries.clear();

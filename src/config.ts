@@ -15,6 +15,7 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
   DATABASE_STATEMENT_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+  JOB_LEASE_SECONDS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   COOKIE_SECURE: Type.Optional(Bool),
   DEMO: Type.Optional(Bool),
@@ -48,6 +49,11 @@ export interface Config {
    * created if missing: the test harness gives each app one.
    */
   postgres: { url: string; poolSize: number; statementTimeoutMs: number; schema?: string } | null;
+  /**
+   * With PostgreSQL, how long a singleton job's lease (simulator, retention, daily fold, no_data
+   * sweep) lasts unrenewed: a dead node's jobs move to another within this (JOB_LEASE_SECONDS).
+   */
+  jobLeaseMs: number;
   sessionSecret: string;
   cookieSecure: boolean;
   demo: boolean;
@@ -140,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           statementTimeoutMs: Number(e.DATABASE_STATEMENT_TIMEOUT_MS ?? 30_000),
         }
       : null,
+    jobLeaseMs: Number(e.JOB_LEASE_SECONDS ?? 30) * 1000,
     sessionSecret: e.SESSION_SECRET ?? localSessionSecret(databasePath),
     cookieSecure: truthy(e.COOKIE_SECURE, production),
     demo: truthy(e.DEMO, !production),
@@ -189,6 +196,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     host: '127.0.0.1',
     databasePath: ':memory:',
     postgres: null,
+    jobLeaseMs: 30_000,
     sessionSecret: 'test-secret-test-secret-test-secret-0123',
     cookieSecure: false,
     demo: false,

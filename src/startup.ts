@@ -7,7 +7,8 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 /** Demo data before listening; the simulator's backfill and ticks after (they do not block start-up). */
 export async function prepare(app: App): Promise<{ seeded: boolean }> {
   if (!app.config.demo) return { seeded: false };
-  const seeded = await seedDemo(app.repos, app.config.demoPassword, app.log);
+  // Nodes booting together on one database: one seeds, the others then find the data there.
+  const seeded = await app.cluster.exclusive('seed', () => seedDemo(app.repos, app.config.demoPassword, app.log));
   // The demo credentials are meant to be seen, so that a visitor can sign in; only ever in demo mode.
   if (seeded)
     app.log.info(
@@ -17,12 +18,25 @@ export async function prepare(app: App): Promise<{ seeded: boolean }> {
   return { seeded };
 }
 
-/** Call before listen (it adds a shutdown hook); `run` after listen. */
+/**
+ * Call before listen (it adds a shutdown hook); `run` after listen. One node of a cluster
+ * simulates; the node that takes it over fills the gap since the last simulated reading.
+ */
 export function simulator(app: App) {
   const sim = simulatorService(app.repos, app.services.readings, app.log);
   app.addHook('preClose', async () => sim.stop());
   return {
-    run: (seeded: boolean) => (app.config.simulator ? runSimulator(app, sim, seeded) : undefined),
+    run: (seeded: boolean) => {
+      if (!app.config.simulator) return;
+      let first = true;
+      app.cluster.singleton('simulator', {
+        start() {
+          runSimulator(app, sim, seeded && first);
+          first = false;
+        },
+        stop: () => sim.stop(),
+      });
+    },
   };
 }
 
@@ -49,7 +63,16 @@ export function retention(app: App): void {
           deleted > 0 && app.log.info({ deleted, retentionDays: app.config.retentionDays }, 'old raw readings deleted'),
       )
       .catch((err: unknown) => app.log.warn({ err }, 'retention failed'));
-  const timer = setInterval(run, HOUR_MS).unref();
-  app.addHook('onReady', async () => void run());
+  // On one node of a cluster: at start (of the node that holds it), then every hour.
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () =>
+    app.cluster.singleton('retention', {
+      start() {
+        void run();
+        timer = setInterval(run, HOUR_MS).unref();
+      },
+      stop: () => clearInterval(timer),
+    }),
+  );
   app.addHook('preClose', async () => clearInterval(timer));
 }

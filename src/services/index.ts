@@ -1,3 +1,4 @@
+import type { StreamSlots, Throttle } from '../db/coordination.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { alarmsService } from './alarms.js';
 import { authService } from './auth.js';
@@ -18,10 +19,18 @@ import { usersService } from './users.js';
 
 export function createServices(
   repos: Repositories,
-  opts: { hub?: LiveHub; streamOptions?: Partial<StreamOptions>; retentionDays?: number; tokenMaxDays?: number } = {},
+  opts: {
+    hub?: LiveHub;
+    streamOptions?: Partial<StreamOptions>;
+    retentionDays?: number;
+    tokenMaxDays?: number;
+    /** Shared by the nodes of a cluster (src/db/coordination.ts); in memory when absent. */
+    throttle?: Throttle;
+    streamSlots?: StreamSlots;
+  } = {},
 ) {
-  const { hub = new LiveHub(), streamOptions, retentionDays = 0, tokenMaxDays } = opts;
-  const auth = authService(repos, { hub, tokenMaxDays });
+  const { hub = new LiveHub(), streamOptions, retentionDays = 0, tokenMaxDays, throttle, streamSlots } = opts;
+  const auth = authService(repos, { hub, tokenMaxDays, throttle });
   const subscriptions = subscriptionsService(repos, hub);
   const users = usersService(repos, hub);
   const sites = sitesService(repos, hub);
@@ -45,7 +54,7 @@ export function createServices(
     subscriptions,
     timeseries,
     energy,
-    streams: streamsService(hub, subscriptions, streamOptions),
+    streams: streamsService(hub, subscriptions, streamOptions, streamSlots),
     health: healthService(repos),
     alarms: alarmsService(repos),
   };

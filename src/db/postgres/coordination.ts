@@ -131,3 +131,22 @@ export async function pruneCoordination(
   await pool.query('DELETE FROM login_failures WHERE at < $1', [now - keepMs.loginWindowMs]);
   await pool.query('DELETE FROM stream_leases WHERE expires_at < now()');
 }
+
+/**
+ * Runs `fn` holding a session-level advisory lock named `name` (in this schema) on a connection of
+ * its own, so that nodes booting together do not both do it; the others wait, then find it done.
+ */
+export async function pgExclusive<T>(pool: pg.Pool, name: string, fn: () => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  const key = "hashtext('sitewatt.' || $1 || '.' || current_schema())";
+  try {
+    await c.query(`SELECT pg_advisory_lock(${key})`, [name]);
+    try {
+      return await fn();
+    } finally {
+      await c.query(`SELECT pg_advisory_unlock(${key})`, [name]);
+    }
+  } finally {
+    c.release();
+  }
+}

@@ -21,6 +21,7 @@ export const EnvSchema = Type.Object({
   DEMO: Type.Optional(Bool),
   DEMO_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   SIMULATOR: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
+  SIMULATOR_BACKFILL_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
   LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('pretty'), Type.Literal('json')])),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
@@ -58,6 +59,8 @@ export interface Config {
   cookieSecure: boolean;
   demo: boolean;
   demoPassword: string;
+  /** History the simulator writes at first start, and at most fills after a pause (SIMULATOR_BACKFILL_DAYS). */
+  simulatorBackfillDays: number;
   simulator: boolean;
   logLevel: string;
   /** Human-readable logs (terminals) or JSON lines (everything else). */
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: truthy(e.DEMO, !production),
     demoPassword: e.DEMO_PASSWORD ?? 'sitewatt-demo',
     simulator: (e.SIMULATOR ?? 'on') === 'on',
+    simulatorBackfillDays: Number(e.SIMULATOR_BACKFILL_DAYS ?? 30),
     logLevel: e.LOG_LEVEL ?? 'info',
     logPretty: (e.LOG_FORMAT ?? (process.stdout.isTTY && !production ? 'pretty' : 'json')) === 'pretty',
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
@@ -201,6 +205,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     cookieSecure: false,
     demo: false,
     demoPassword: 'sitewatt-demo',
+    simulatorBackfillDays: 30,
     simulator: false,
     logLevel: 'silent',
     logPretty: false,

@@ -45,7 +45,8 @@ function runSimulator(app: App, sim: ReturnType<typeof simulatorService>, seeded
     const now = Date.now();
     const resume = seeded ? null : await sim.resumeFrom();
     // First start: 30 days of history. A restart: fill the gap since the last reading (at most 30 days).
-    const from = resume === null ? now - 30 * DAY_MS : Math.max(now - 30 * DAY_MS, resume + MINUTE_MS);
+    const days = app.config.simulatorBackfillDays;
+    const from = resume === null ? now - days * DAY_MS : Math.max(now - days * DAY_MS, resume + MINUTE_MS);
     if (now - from > MINUTE_MS) await sim.backfill(from, now);
     sim.start(10_000);
   })().catch((err: unknown) => app.log.error({ err }, 'simulator failed'));

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { migratePg } from '../../src/db/postgres/client.js';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { migratePg, PG_MIGRATIONS_FOLDER } from '../../src/db/postgres/client.js';
 
 /** Where the tests' PostgreSQL is; null runs everything on SQLite. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null;
@@ -16,6 +17,7 @@ const SEEDED = [
   'INSERT INTO catalog_version (id, version) VALUES (1, 0)',
 ];
 
+const MIGRATIONS = readMigrationFiles({ migrationsFolder: PG_MIGRATIONS_FOLDER }).length;
 const free: string[] = [];
 const made: string[] = [];
 let admin: pg.Pool | undefined;
@@ -35,11 +37,17 @@ async function migrated(): Promise<string> {
   return name;
 }
 
+/** The schema emptied, or a new one when a test has damaged it (its record of migrations, say). */
 async function emptied(name: string): Promise<string> {
   const { rows } = await adminPool().query<{ t: string }>(
     "SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 AND tablename <> '__drizzle_migrations'",
     [name],
   );
+  const recorded = await adminPool()
+    .query<{ n: number }>(`SELECT count(*) AS n FROM ${name}."__drizzle_migrations"`)
+    .then((r) => r.rows[0].n)
+    .catch(() => -1);
+  if (recorded !== MIGRATIONS) return migrated();
   const tables = rows.map((r) => `${name}."${r.t}"`).join(', ');
   const seeded = SEEDED.map((s) => s.replace('INSERT INTO ', `INSERT INTO ${name}.`)).join(';\n');
   await adminPool().query(`BEGIN;\nTRUNCATE ${tables} RESTART IDENTITY CASCADE;\n${seeded};\nCOMMIT;`);

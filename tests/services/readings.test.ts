@@ -3,6 +3,7 @@ import type { App } from '../../src/app.js';
 import type { LiveReading } from '../../src/services/live.js';
 import type { Actor } from '../../src/services/policy.js';
 import { buildTestApp, createWorld } from '../helpers/app.js';
+import { sqlRow, sqlRows } from '../helpers/sql.js';
 
 type World = Awaited<ReturnType<typeof createWorld>>;
 
@@ -20,18 +21,14 @@ afterEach(() => app.close());
 const NOW = Date.parse('2026-01-15T12:00:00Z');
 const ingest = (timestamp: string, value = 1, now = NOW) =>
   app.services.readings.ingest(tech, [{ metricId: w.metrics[0].id, timestamp, value }], now);
-const rows = () =>
-  app.db.$client.prepare('SELECT ts, value FROM readings ORDER BY ts').all() as { ts: number; value: number }[];
+const rows = () => sqlRows<{ ts: number; value: number }>(app, 'SELECT ts, value FROM readings ORDER BY ts');
 const rollups = () =>
-  app.db.$client
-    .prepare(
-      'SELECT start, count, sum, min, max, first, last, first_ts AS firstTs, last_ts AS lastTs, delta_in AS deltaIn FROM rollups_1h ORDER BY metric_pk, start',
-    )
-    .all();
+  sqlRows(
+    app,
+    'SELECT start, count, sum, min, max, first, last, first_ts AS "firstTs", last_ts AS "lastTs", delta_in AS "deltaIn" FROM rollups_1h ORDER BY metric_pk, start',
+  );
 const latest = () =>
-  app.db.$client
-    .prepare('SELECT latest_ts AS ts, latest_value AS value FROM metrics WHERE pk = ?')
-    .get(w.metrics[0].pk);
+  sqlRow(app, 'SELECT latest_ts AS ts, latest_value AS value FROM metrics WHERE pk = ?', [w.metrics[0].pk]);
 
 async function refusal(promise: Promise<unknown>) {
   const err = (await promise.then(
@@ -54,7 +51,7 @@ describe('readingsService.ingest: timestamps', () => {
     await ingest('2026-01-15T15:30:00+05:30', 1);
     await ingest('2026-01-15T10:01Z', 2);
     await ingest('2026-01-15T10:02:03.25-00:00', 3);
-    expect(rows()).toEqual([
+    expect(await rows()).toEqual([
       { ts: Date.parse('2026-01-15T10:00:00Z'), value: 1 },
       { ts: Date.parse('2026-01-15T10:01:00Z'), value: 2 },
       { ts: Date.parse('2026-01-15T10:02:03.250Z'), value: 3 },
@@ -79,7 +76,7 @@ describe('readingsService.ingest: timestamps', () => {
       const err = await refusal(ingest(timestamp));
       expect(err.statusCode).toBe(422);
       expect(err.errors).toEqual([{ path: '/readings/0/timestamp', message: expect.stringMatching(/ISO 8601/) }]);
-      expect(rows()).toEqual([]);
+      expect(await rows()).toEqual([]);
     },
   );
 
@@ -101,12 +98,14 @@ describe('readingsService.ingest: timestamps', () => {
 describe('readingsService.write: live fan-out', () => {
   it('When readings are ingested, then the hub publishes them after commit; a backfill (live: false) publishes nothing', async () => {
     const seen: LiveReading[] = [];
+    const readable: Promise<number[]>[] = [];
     app.services.hub.onReadings((batch) => {
-      // Published after the commit: the reading is already readable.
-      expect(rows().map((r) => r.ts)).toContain(batch[0].ts);
+      // Published after the commit: the reading is already readable (read now, checked below).
+      readable.push(rows().then((r) => r.map((x) => x.ts).filter((ts) => ts === batch[0].ts)));
       seen.push(...batch);
     });
     await ingest('2026-01-15T11:00:00Z', 7);
+    expect(await Promise.all(readable)).toEqual([[Date.parse('2026-01-15T11:00:00Z')]]);
     expect(seen).toEqual([
       {
         seq: 1,
@@ -121,20 +120,20 @@ describe('readingsService.write: live fan-out', () => {
       { live: false },
     );
     expect(seen).toHaveLength(1);
-    expect(rows()).toHaveLength(2);
+    expect(await rows()).toHaveLength(2);
   });
 });
 
 describe('readingsRepository.ingest: one transaction', () => {
   it('When one row of a batch fails in the database, then no reading, roll-up or latest value of the batch is kept', async () => {
     await app.repos.readings.ingest([{ metricPk: w.metrics[0].pk, ts: NOW - 3_600_000, value: 5 }]);
-    const before = { rows: rows(), rollups: rollups(), latest: latest() };
+    const before = { rows: await rows(), rollups: await rollups(), latest: await latest() };
     const batch = [
       { metricPk: w.metrics[0].pk, ts: NOW - 60_000, value: 6 },
       { metricPk: 999_999, ts: NOW, value: 7 }, // no such metric: the foreign key fails
     ];
-    await expect(app.repos.readings.ingest(batch)).rejects.toThrow(/FOREIGN KEY/);
-    expect({ rows: rows(), rollups: rollups(), latest: latest() }).toEqual(before);
+    await expect(app.repos.readings.ingest(batch)).rejects.toThrow(/FOREIGN KEY/i);
+    expect({ rows: await rows(), rollups: await rollups(), latest: await latest() }).toEqual(before);
   });
 
   it('When one batch sends a timestamp twice and out of order, then the table, the roll-up and the latest value all keep the value sent last', async () => {
@@ -145,11 +144,11 @@ describe('readingsRepository.ingest: one transaction', () => {
       { metricPk: pk, ts: H + 600_000, value: 10 },
       { metricPk: pk, ts: H + 1_200_000, value: 6 },
     ]);
-    expect(rows()).toEqual([
+    expect(await rows()).toEqual([
       { ts: H + 600_000, value: 10 },
       { ts: H + 1_200_000, value: 6 },
     ]);
-    expect(rollups()).toEqual([
+    expect(await rollups()).toEqual([
       {
         start: H,
         count: 2,
@@ -163,7 +162,7 @@ describe('readingsRepository.ingest: one transaction', () => {
         deltaIn: 6,
       },
     ]);
-    expect(latest()).toEqual({ ts: H + 1_200_000, value: 6 });
+    expect(await latest()).toEqual({ ts: H + 1_200_000, value: 6 });
   });
 
   it('When readings of an hour arrive in pieces and one is replaced, then its roll-up equals one built from all of them', async () => {
@@ -179,7 +178,7 @@ describe('readingsRepository.ingest: one transaction', () => {
     ]);
     await app.repos.readings.ingest([{ metricPk: pk, ts: H + 1_200_000, value: 2 }]);
     // 8, 10, 2, 12: a drop from 10 to 2 counts as a reset (+2).
-    expect(rollups()).toEqual([
+    expect(await rollups()).toEqual([
       {
         start: H,
         count: 4,
@@ -193,6 +192,6 @@ describe('readingsRepository.ingest: one transaction', () => {
         deltaIn: 2 + 2 + 10,
       },
     ]);
-    expect(latest()).toEqual({ ts: H + 3_000_000, value: 12 });
+    expect(await latest()).toEqual({ ts: H + 3_000_000, value: 12 });
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createDevice, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
+import { sqlRow, sqlRows } from '../../helpers/sql.js';
 
 const MIN = 60_000;
 // Two hours ago on a whole minute: readings stay in the past whatever the test adds.
@@ -51,9 +52,9 @@ describe('POST /api/metrics/:metricId/alarm-rules', () => {
     expect(res.headers.location).toBe(`/api/alarm-rules/${rule.id}`);
     const read = await injectAs(app, w.viewer, { url: `/api/alarm-rules/${rule.id}` });
     expect(read.statusCode).toBe(200);
-    const audit = app.db.$client
-      .prepare('SELECT action, actor_id AS actorId FROM audit_log WHERE entity_id = ?')
-      .all(rule.id);
+    const audit = await sqlRows(app, 'SELECT action, actor_id AS "actorId" FROM audit_log WHERE entity_id = ?', [
+      rule.id,
+    ]);
     expect(audit).toEqual([{ action: 'create', actorId: w.technician.id }]);
   });
 
@@ -63,7 +64,7 @@ describe('POST /api/metrics/:metricId/alarm-rules', () => {
     const hidden = await addRule(w.outsider, soc().id, body);
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json().code).toBe('METRIC_NOT_FOUND');
-    expect(app.db.$client.prepare('SELECT count(*) AS n FROM alarm_rules').get()).toEqual({ n: 0 });
+    expect(await sqlRow(app, 'SELECT count(*) AS n FROM alarm_rules')).toEqual({ n: 0 });
   });
 
   it('When the fields do not fit the condition, then 422 names each field', async () => {
@@ -277,7 +278,7 @@ describe('PATCH and DELETE /api/alarm-rules/:ruleId', () => {
     expect((await alarms(w.viewer)).items).toMatchObject([
       { ruleId: null, state: 'cleared', clearReason: 'Rule deleted' },
     ]);
-    const audit = app.db.$client.prepare('SELECT action FROM audit_log WHERE entity_id = ? ORDER BY id').all(rule.id);
+    const audit = await sqlRows(app, 'SELECT action FROM audit_log WHERE entity_id = ? ORDER BY id', [rule.id]);
     expect(audit).toEqual([{ action: 'create' }, { action: 'delete' }]);
   });
 });

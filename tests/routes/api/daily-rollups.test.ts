@@ -12,6 +12,7 @@ import type { App } from '../../../src/app.js';
 import { AGGREGATIONS } from '../../../src/timeseries/aggregate.js';
 import { buildTestApp, createDevice, createSite, createWorld, injectAs } from '../../helpers/app.js';
 import type { World } from './support.js';
+import { sqlRow, sqlRun } from '../../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -36,22 +37,24 @@ async function values(metricId: string, query: string): Promise<(number | null)[
   return (res.json() as { series: { values: (number | null)[] }[] }).series[0].values;
 }
 
-const sql = () => app.db.$client;
-const dailyRows = (metricPk: number) =>
-  sql().prepare('SELECT count(*) FROM rollups_1d WHERE metric_pk = ?').pluck().get(metricPk) as number;
+const count = async (query: string, params: unknown[]) =>
+  Number(Object.values((await sqlRow(app, query, params)) ?? {})[0]);
+const dailyRows = (metricPk: number) => count('SELECT count(*) FROM rollups_1d WHERE metric_pk = ?', [metricPk]);
 const pendingRows = (metricPk: number) =>
-  sql().prepare('SELECT count(*) FROM rollups_1d_pending WHERE metric_pk = ?').pluck().get(metricPk) as number;
-const dailyTz = (siteId: string) =>
-  sql().prepare('SELECT daily_tz FROM sites WHERE id = ?').pluck().get(siteId) as string | null;
+  count('SELECT count(*) FROM rollups_1d_pending WHERE metric_pk = ?', [metricPk]);
+const dailyTz = async (siteId: string) =>
+  (await sqlRow<{ daily_tz: string | null }>(app, 'SELECT daily_tz FROM sites WHERE id = ?', [siteId]))!.daily_tz;
+const pkOf = async (metricId: string) =>
+  (await sqlRow<{ pk: number }>(app, 'SELECT pk FROM metrics WHERE id = ?', [metricId]))!.pk;
 
 /** The same request answered from the hourly roll-ups: the site's daily ones marked incomplete meanwhile. */
 async function viaHourly(siteId: string, metricId: string, query: string) {
-  const tz = dailyTz(siteId);
-  sql().prepare('UPDATE sites SET daily_tz = NULL WHERE id = ?').run(siteId);
+  const tz = await dailyTz(siteId);
+  await sqlRun(app, 'UPDATE sites SET daily_tz = NULL WHERE id = ?', [siteId]);
   try {
     return await values(metricId, query);
   } finally {
-    sql().prepare('UPDATE sites SET daily_tz = ? WHERE id = ?').run(tz, siteId);
+    await sqlRun(app, 'UPDATE sites SET daily_tz = ? WHERE id = ?', [tz, siteId]);
   }
 }
 
@@ -91,7 +94,7 @@ describe('Daily roll-ups', () => {
       fc.asyncProperty(fc.uniqueArray(reading, { minLength: 1, maxLength: 150, selector: ([m]) => m }), async (raw) => {
         const { metrics } = await createDevice(app, w.site.id, { name: `Daily ${++run}`, type: 'meter' });
         const [metric] = metrics;
-        const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metric.id) as number;
+        const pk = await pkOf(metric.id);
         // Batch b of each reading is random, so later batches bring readings older than earlier ones.
         // Days are folded between batches (as the periodic fold does), except after the last one.
         for (let b = 1; b <= 4; b++) {
@@ -102,10 +105,10 @@ describe('Daily roll-ups', () => {
           if (b < 4) await app.repos.readings.foldPendingDailies();
         }
         // Ingestion lists the days it changed; the first read of the metric's days folds them.
-        if (raw.some(([, , k]) => k === 4)) expect(pendingRows(pk)).toBeGreaterThan(0);
+        if (raw.some(([, , k]) => k === 4)) expect(await pendingRows(pk)).toBeGreaterThan(0);
         await expectSameAsHourly(w.site.id, metric.id, T0 - 2 * 86_400_000, T0 + 12 * 86_400_000, 'Europe/Berlin');
-        expect(pendingRows(pk)).toBe(0);
-        expect(dailyRows(pk)).toBeGreaterThan(0);
+        expect(await pendingRows(pk)).toBe(0);
+        expect(await dailyRows(pk)).toBeGreaterThan(0);
       }),
       { numRuns: 12 },
     );
@@ -127,7 +130,7 @@ describe('Daily roll-ups', () => {
       payload: { timezone: 'America/New_York' },
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(dailyTz(w.site.id)).toBe('America/New_York');
+    expect(await dailyTz(w.site.id)).toBe('America/New_York');
     // New York's first local day starts at 05:00 UTC: a day bucket there holds 24 of the site's hours.
     const q = `from=${iso(T0)}&to=${iso(T0 + 3 * 86_400_000)}&interval=1d&agg=count&tz=America/New_York`;
     expect(await values(metrics[0].id, q)).toEqual([20, 96, 96, 76]);
@@ -149,20 +152,22 @@ describe('Daily roll-ups', () => {
     const q = `from=${iso(T0)}&to=${iso(T0 + 5 * 86_400_000)}&interval=1d&agg=sum&tz=Europe/Berlin`;
     const before = await values(metrics[0].id, q);
     // As a database migrated from before daily roll-ups: none, and the zone unknown.
-    sql().exec('DELETE FROM rollups_1d; UPDATE sites SET daily_tz = NULL');
+    await sqlRun(app, 'DELETE FROM rollups_1d');
+    await sqlRun(app, 'UPDATE sites SET daily_tz = NULL');
     expect(await values(metrics[0].id, q)).toEqual(before);
     expect(await app.repos.readings.buildPendingDailies()).toBeGreaterThanOrEqual(2);
-    expect(dailyTz(w.site.id)).toBe('Europe/Berlin');
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
-    expect(dailyRows(pk)).toBe(6);
+    expect(await dailyTz(w.site.id)).toBe('Europe/Berlin');
+    const pk = await pkOf(metrics[0].id);
+    expect(await dailyRows(pk)).toBe(6);
     expect(await values(metrics[0].id, q)).toEqual(before);
     expect(await app.repos.readings.buildPendingDailies()).toBe(0);
     // And the answers really come from them: a day's roll-up changed by hand shows, in its day and its week.
     const week = `from=${iso(T0)}&to=${iso(T0 + 5 * 86_400_000)}&interval=1w&agg=sum&tz=Europe/Berlin`;
     const weekBefore = await values(metrics[0].id, week);
-    sql()
-      .prepare('UPDATE rollups_1d SET sum = sum + 1000 WHERE metric_pk = ? AND start = ?')
-      .run(pk, Date.parse('2026-03-27T23:00:00Z'));
+    await sqlRun(app, 'UPDATE rollups_1d SET sum = sum + 1000 WHERE metric_pk = ? AND start = ?', [
+      pk,
+      Date.parse('2026-03-27T23:00:00Z'),
+    ]);
     expect(await values(metrics[0].id, q)).toEqual(before.map((v, i) => (i === 1 ? (v ?? 0) + 1000 : v)));
     expect(await values(metrics[0].id, week)).toEqual([weekBefore[0]! + 1000, weekBefore[1]]);
   });
@@ -177,12 +182,12 @@ describe('Daily roll-ups', () => {
         value: i % 13,
       })),
     );
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
-    expect(pendingRows(pk)).toBe(11);
+    const pk = await pkOf(metrics[0].id);
+    expect(await pendingRows(pk)).toBe(11);
     expect(await app.repos.readings.foldPendingDailies(4)).toBe(4);
-    expect(pendingRows(pk)).toBe(7);
+    expect(await pendingRows(pk)).toBe(7);
     expect(await app.repos.readings.foldPendingDailies()).toBe(7);
-    expect([pendingRows(pk), dailyRows(pk)]).toEqual([0, 11]);
+    expect([await pendingRows(pk), await dailyRows(pk)]).toEqual([0, 11]);
     await expectSameAsHourly(w.site.id, metrics[0].id, T0, T0 + 10 * 86_400_000, 'Europe/Berlin');
   });
 
@@ -192,8 +197,10 @@ describe('Daily roll-ups', () => {
     w = await createWorld(app);
     const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
     await ingest([{ metricId: metrics[0].id, timestamp: '2026-02-01T12:00:00Z', value: 1.5 }]);
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
-    await expect.poll(() => [pendingRows(pk), dailyRows(pk)], { timeout: 2_000, interval: 10 }).toEqual([0, 1]);
+    const pk = await pkOf(metrics[0].id);
+    await expect
+      .poll(async () => [await pendingRows(pk), await dailyRows(pk)], { timeout: 2_000, interval: 10 })
+      .toEqual([0, 1]);
   });
 
   it('When a database file from before daily roll-ups is opened, then the server builds them in the background', async () => {
@@ -217,8 +224,8 @@ describe('Daily roll-ups', () => {
       db.close();
       app = await buildTestApp({ databasePath });
       await expect.poll(() => dailyTz(w.site.id), { timeout: 2_000, interval: 10 }).toBe('Europe/Berlin');
-      const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
-      expect(dailyRows(pk)).toBe(3);
+      const pk = await pkOf(metrics[0].id);
+      expect(await dailyRows(pk)).toBe(3);
     } finally {
       await app.close();
       app = await buildTestApp(); // afterEach closes it
@@ -228,7 +235,7 @@ describe('Daily roll-ups', () => {
 
   it('When the daily roll-ups hold another zone than the one asked, then the repository says so and the hourly ones answer', async () => {
     const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
+    const pk = await pkOf(metrics[0].id);
     const edges = [Date.parse('2026-02-01T05:00:00Z'), Date.parse('2026-02-02T05:00:00Z')];
     expect(await app.repos.readings.dailyPerBucket(pk, 'America/New_York', edges, 'sum')).toBeNull();
     expect(
@@ -252,9 +259,9 @@ describe('Daily roll-ups', () => {
         value: 1,
       })),
     );
-    const pk = sql().prepare('SELECT pk FROM metrics WHERE id = ?').pluck().get(metrics[0].id) as number;
+    const pk = await pkOf(metrics[0].id);
     await app.repos.readings.foldPendingDailies();
-    expect([pendingRows(pk), dailyRows(pk)]).toEqual([0, 0]);
+    expect([await pendingRows(pk), await dailyRows(pk)]).toEqual([0, 0]);
     // Local midnight is 18:30 UTC: the first day holds 19 hourly readings (00:00–18:00 UTC).
     expect(
       await values(metrics[0].id, `from=${iso(T0)}&to=${iso(T0 + 2 * 86_400_000)}&interval=1d&agg=sum&tz=Asia/Kolkata`),

@@ -3,6 +3,7 @@ import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs } from '../../helpers/app.js';
 import { signIn } from '../../helpers/pages.js';
 import { expectInvalid, type World } from './support.js';
+import { sqlRow } from '../../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -67,13 +68,10 @@ describe('Energy roles of metrics', () => {
       [`metrics[${i}][intervalSeconds]`]: m.intervalSeconds,
       ...(role === undefined ? {} : { [`metrics[${i}][energyRole]`]: role }),
     });
-    const post = (fields: object) =>
+    const post = async (fields: object) =>
       b.post(`/devices/${w.device.id}`, {
-        version: (
-          app.db.$client.prepare('SELECT version FROM devices WHERE id = ?').get(w.device.id) as {
-            version: number;
-          }
-        ).version,
+        version: (await sqlRow<{ version: number }>(app, 'SELECT version FROM devices WHERE id = ?', [w.device.id]))!
+          .version,
         name: w.device.name,
         type: 'battery',
         manufacturer: '',

@@ -6,6 +6,7 @@ import type { App } from '../../../src/app.js';
 import { HOUR_MS } from '../../../src/time.js';
 import { addMember, buildTestApp, createSite, createWorld, injectAs } from '../../helpers/app.js';
 import { expectProblem, type World } from './support.js';
+import { sqlRun } from '../../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -136,7 +137,7 @@ describe('GET /api/sites/:siteId/energy', () => {
   });
 
   it('When a site has no energy roles, then every bucket is null and nothing is measured', async () => {
-    await app.db.$client.prepare('UPDATE metrics SET energy_role = NULL').run();
+    await sqlRun(app, 'UPDATE metrics SET energy_role = NULL');
     const res = await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}/energy?interval=1w` });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ measured: [], consumptionSource: null });

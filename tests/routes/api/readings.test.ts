@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs, loginCookie, type TestUser } from '../../helpers/app.js';
 import { expectInvalid, expectProblem, type World } from './support.js';
+import { sqlRows } from '../../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -26,11 +27,10 @@ interface Reading {
 const post = (user: TestUser, readings: Reading[]) =>
   injectAs(app, user, { method: 'POST', url: '/api/readings', payload: { readings } });
 const stored = () =>
-  app.db.$client.prepare('SELECT metric_pk, ts, value FROM readings ORDER BY metric_pk, ts').all() as {
-    metric_pk: number;
-    ts: number;
-    value: number;
-  }[];
+  sqlRows<{ metric_pk: number; ts: number; value: number }>(
+    app,
+    'SELECT metric_pk, ts, value FROM readings ORDER BY metric_pk, ts',
+  );
 const latestOf = async (metricId: string) =>
   (await injectAs(app, w.admin, { method: 'GET', url: `/api/metrics/${metricId}` })).json().latest;
 const good = (minutes: number, value: number, metric = soc): Reading => ({
@@ -49,7 +49,7 @@ describe('POST /api/readings: validation', () => {
     ]);
     const body = expectInvalid(res, '/readings/1/timestamp');
     expect(body.errors).toEqual([{ path: '/readings/1/timestamp', message: expect.stringMatching(/future/) }]);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
     expect(await latestOf(w.metrics[soc].id)).toBeNull();
   });
 
@@ -78,7 +78,7 @@ describe('POST /api/readings: validation', () => {
     expect(body.errors![0].message).toContain('met_doesnotexist');
     expect(body.errors![2].message).toMatch(/zone/);
     expect(body.detail).toMatch(/4 of 6 readings are invalid; nothing was stored/);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When a reading names a metric of a site the user cannot see, then the 422 is the same as for a metric that does not exist', async () => {
@@ -87,7 +87,7 @@ describe('POST /api/readings: validation', () => {
     expect(invisible.statusCode).toBe(422);
     const scrub = (body: string, id: string) => body.replaceAll(id, '<id>');
     expect(scrub(invisible.body, w.metrics[soc].id)).toBe(scrub(unknown.body, 'met_doesnotexist'));
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When a value is not a number, then it gets 422 naming the index and field', async () => {
@@ -98,7 +98,7 @@ describe('POST /api/readings: validation', () => {
     ]);
     const body = expectInvalid(res, '/readings/1/value');
     expect(body.errors!.map((e) => e.path)).toEqual(['/readings/1/value', '/readings/2/value']);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When a reading or the body carries an unknown field, then it gets 422 naming it', async () => {
@@ -110,7 +110,7 @@ describe('POST /api/readings: validation', () => {
     const body = expectInvalid(res, '/readings/1/unit');
     expect(body.errors!.map((e) => e.path).sort()).toEqual(['/readings/1/unit', '/source']);
     expect(body.errors!.find((e) => e.path === '/source')!.message).toBe('is not an allowed field');
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When a batch has 10,001 readings, then it gets 422 and nothing is stored; 10,000 are accepted', async () => {
@@ -122,7 +122,7 @@ describe('POST /api/readings: validation', () => {
       }));
     const tooMany = await post(w.technician, batch(10_001));
     expect(expectInvalid(tooMany, '/readings').errors![0].message).toMatch(/10000/);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
     const ok = await post(w.technician, batch(10_000));
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toEqual({ stored: 10_000 });
@@ -136,7 +136,7 @@ describe('POST /api/readings: validation', () => {
 describe('POST /api/readings: who may write', () => {
   it('When a viewer of the site sends readings, then it gets 403 and nothing is stored', async () => {
     expectProblem(await post(w.viewer, [good(0, 1)]), 403, 'FORBIDDEN');
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 
   it('When a site technician sends readings with a session cookie, then they are stored and the answer counts them', async () => {
@@ -149,13 +149,13 @@ describe('POST /api/readings: who may write', () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ stored: 3 });
-    expect(stored()).toHaveLength(3);
+    expect(await stored()).toHaveLength(3);
   });
 
   it('When an admin (not a member) sends readings, then they are stored', async () => {
     const res = await post(w.admin, [good(0, 1)]);
     expect(res.json()).toEqual({ stored: 1 });
-    expect(stored()).toEqual([{ metric_pk: expect.any(Number), ts: T0, value: 1 }]);
+    expect(await stored()).toEqual([{ metric_pk: expect.any(Number), ts: T0, value: 1 }]);
   });
 
   it('When anonymous, then it gets 401', async () => {
@@ -164,7 +164,7 @@ describe('POST /api/readings: who may write', () => {
       401,
       'UNAUTHENTICATED',
     );
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
   });
 });
 
@@ -173,20 +173,20 @@ describe('POST /api/readings: storage', () => {
     await post(w.technician, [good(0, 10), good(1, 11)]);
     const again = await post(w.technician, [good(1, 99)]);
     expect(again.json()).toEqual({ stored: 1 });
-    expect(stored().map((r) => r.value)).toEqual([10, 99]);
+    expect((await stored()).map((r) => r.value)).toEqual([10, 99]);
     expect(await latestOf(w.metrics[soc].id)).toMatchObject({ value: 99, timestamp: at(1) });
   });
 
   it('When the same metric and timestamp appear twice in one batch, then the later one wins', async () => {
     await post(w.technician, [good(0, 1), good(0, 2)]);
-    expect(stored().map((r) => r.value)).toEqual([2]);
+    expect((await stored()).map((r) => r.value)).toEqual([2]);
   });
 
   it('When a newer reading arrives before an older one, then latest stays on the newest by timestamp', async () => {
     await post(w.technician, [good(30, 70)]);
     await post(w.technician, [good(10, 20)]);
     expect(await latestOf(w.metrics[soc].id)).toMatchObject({ value: 70, unit: '%', timestamp: at(30) });
-    expect(stored()).toHaveLength(2);
+    expect(await stored()).toHaveLength(2);
   });
 
   it('When a batch is refused, then an earlier latest value is unchanged', async () => {
@@ -195,7 +195,7 @@ describe('POST /api/readings: storage', () => {
     const res = await post(w.technician, [good(60, 6), { metricId: 'met_nope', timestamp: at(61), value: 7 }]);
     expect(res.statusCode).toBe(422);
     expect(await latestOf(w.metrics[soc].id)).toEqual(before);
-    expect(stored().map((r) => r.value)).toEqual([5]);
+    expect((await stored()).map((r) => r.value)).toEqual([5]);
   });
 
   it('When readings are ingested, then the hourly roll-ups answer interval=1h with the averages of each hour', async () => {

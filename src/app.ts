@@ -99,6 +99,8 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     tokenMaxDays: config.tokenMaxDays,
     streamRecheckMs: config.streamRecheckMs,
     webhooks: config.webhooks,
+    jobLeaseMs: config.jobLeaseMs,
+    rateWindowMs: config.rateLimit.windowSeconds * 1000,
   });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
@@ -106,7 +108,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   await app.register(helmet);
   // Budgets count the principal auth finds, on every route registered after them.
   await app.register(auth);
-  await app.register(rateLimits, config.rateLimit);
+  await app.register(rateLimits, { ...config.rateLimit, storeFor: app.cluster.rateLimitStore });
   await app.register(swagger);
   await app.register(staticAssets);
   await app.register(view, { production: config.env === 'production' });

@@ -16,11 +16,13 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$' })),
   DATABASE_STATEMENT_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,7}$' })),
+  JOB_LEASE_SECONDS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$' })),
   SESSION_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   COOKIE_SECURE: Type.Optional(Bool),
   DEMO: Type.Optional(Bool),
   DEMO_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
   SIMULATOR: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('mqtt')])),
+  SIMULATOR_BACKFILL_DAYS: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
   LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('pretty'), Type.Literal('json')])),
   TRUST_PROXY: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
@@ -60,10 +62,17 @@ export interface Config {
    * created if missing: the test harness gives each app one.
    */
   postgres: { url: string; poolSize: number; statementTimeoutMs: number; schema?: string } | null;
+  /**
+   * With PostgreSQL, how long a singleton job's lease (simulator, retention, daily fold, no_data
+   * sweep) lasts unrenewed: a dead node's jobs move to another within this (JOB_LEASE_SECONDS).
+   */
+  jobLeaseMs: number;
   sessionSecret: string;
   cookieSecure: boolean;
   demo: boolean;
   demoPassword: string;
+  /** History the simulator writes at first start, and at most fills after a pause (SIMULATOR_BACKFILL_DAYS). */
+  simulatorBackfillDays: number;
   simulator: boolean;
   /**
    * How the simulator's live readings enter: `direct` through the readings service, `mqtt` through
@@ -228,12 +237,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           statementTimeoutMs: Number(e.DATABASE_STATEMENT_TIMEOUT_MS ?? 30_000),
         }
       : null,
+    jobLeaseMs: Number(e.JOB_LEASE_SECONDS ?? 30) * 1000,
     sessionSecret: e.SESSION_SECRET ?? localSessionSecret(databasePath),
     cookieSecure: truthy(e.COOKIE_SECURE, production),
     demo: truthy(e.DEMO, !production),
     demoPassword: e.DEMO_PASSWORD ?? 'sitewatt-demo',
     simulator: (e.SIMULATOR ?? 'on') !== 'off',
     simulatorTransport: e.SIMULATOR === 'mqtt' ? 'mqtt' : 'direct',
+    simulatorBackfillDays: Number(e.SIMULATOR_BACKFILL_DAYS ?? 30),
     logLevel: e.LOG_LEVEL ?? 'info',
     logPretty: (e.LOG_FORMAT ?? (process.stdout.isTTY && !production ? 'pretty' : 'json')) === 'pretty',
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
@@ -317,10 +328,12 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     host: '127.0.0.1',
     databasePath: ':memory:',
     postgres: null,
+    jobLeaseMs: 30_000,
     sessionSecret: 'test-secret-test-secret-test-secret-0123',
     cookieSecure: false,
     demo: false,
     demoPassword: 'sitewatt-demo',
+    simulatorBackfillDays: 30,
     simulator: false,
     simulatorTransport: 'direct',
     logLevel: 'silent',

@@ -8,7 +8,8 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 /** Demo data before listening; the simulator's backfill and ticks after (they do not block start-up). */
 export async function prepare(app: App): Promise<{ seeded: boolean }> {
   if (!app.config.demo) return { seeded: false };
-  const seeded = await seedDemo(app.repos, app.config.demoPassword, app.log);
+  // Nodes booting together on one database: one seeds, the others then find the data there.
+  const seeded = await app.cluster.exclusive('seed', () => seedDemo(app.repos, app.config.demoPassword, app.log));
   // The demo credentials are meant to be seen, so that a visitor can sign in; only ever in demo mode.
   if (seeded)
     app.log.info(
@@ -18,7 +19,10 @@ export async function prepare(app: App): Promise<{ seeded: boolean }> {
   return { seeded };
 }
 
-/** Call before listen (it adds a shutdown hook); `run` after listen. */
+/**
+ * Call before listen (it adds a shutdown hook); `run` after listen. One node of a cluster
+ * simulates; the node that takes it over fills the gap since the last simulated reading.
+ */
 export function simulator(app: App) {
   const sim = simulatorService(app.repos, app.services.readings, app.log);
   const feed = app.config.simulatorTransport === 'mqtt' ? mqttFeed(app) : undefined;
@@ -27,7 +31,17 @@ export function simulator(app: App) {
     await feed?.close();
   });
   return {
-    run: (seeded: boolean) => (app.config.simulator ? runSimulator(app, sim, seeded, feed?.send) : undefined),
+    run: (seeded: boolean) => {
+      if (!app.config.simulator) return;
+      let first = true;
+      app.cluster.singleton('simulator', {
+        start() {
+          runSimulator(app, sim, seeded && first, feed?.send);
+          first = false;
+        },
+        stop: () => sim.stop(),
+      });
+    },
   };
 }
 
@@ -58,7 +72,8 @@ function runSimulator(
     const now = Date.now();
     const resume = seeded ? null : await sim.resumeFrom();
     // First start: 30 days of history. A restart: fill the gap since the last reading (at most 30 days).
-    const from = resume === null ? now - 30 * DAY_MS : Math.max(now - 30 * DAY_MS, resume + MINUTE_MS);
+    const days = app.config.simulatorBackfillDays;
+    const from = resume === null ? now - days * DAY_MS : Math.max(now - days * DAY_MS, resume + MINUTE_MS);
     if (now - from > MINUTE_MS) await sim.backfill(from, now);
     sim.start(10_000, send);
   })().catch((err: unknown) => app.log.error({ err }, 'simulator failed'));
@@ -76,7 +91,16 @@ export function retention(app: App): void {
           deleted > 0 && app.log.info({ deleted, retentionDays: app.config.retentionDays }, 'old raw readings deleted'),
       )
       .catch((err: unknown) => app.log.warn({ err }, 'retention failed'));
-  const timer = setInterval(run, HOUR_MS).unref();
-  app.addHook('onReady', async () => void run());
+  // On one node of a cluster: at start (of the node that holds it), then every hour.
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () =>
+    app.cluster.singleton('retention', {
+      start() {
+        void run();
+        timer = setInterval(run, HOUR_MS).unref();
+      },
+      stop: () => clearInterval(timer),
+    }),
+  );
   app.addHook('preClose', async () => clearInterval(timer));
 }

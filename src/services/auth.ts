@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Repositories } from '../db/repositories/index.js';
 import { errors, invalid } from '../errors.js';
 import type { LiveHub } from './live.js';
-import { LoginThrottle } from './login-throttle.js';
+import { LoginThrottle, type Throttle } from './login-throttle.js';
 import { verifyPassword } from './passwords.js';
 import { requireAdmin, requireSession, type Actor, type AuthMethod, type IngestPrincipal } from './policy.js';
 import { iso, userView } from './views.js';
@@ -24,7 +24,7 @@ export interface AuthOptions {
   hub?: LiveHub;
   /** The longest lifetime of a token, in days (TOKEN_MAX_DAYS). */
   tokenMaxDays?: number;
-  throttle?: LoginThrottle;
+  throttle?: Throttle;
 }
 
 export function authService(repos: Repositories, opts: AuthOptions = {}) {
@@ -96,15 +96,15 @@ export function authService(repos: Repositories, opts: AuthOptions = {}) {
      */
     async login(email: string, password: string) {
       const key = email.trim().toLowerCase();
-      const wait = throttle.retryAfter(key);
+      const wait = await throttle.retryAfter(key);
       if (wait > 0) throw Object.assign(new errors.RATE_LIMITED(), { retryAfter: wait });
       const user = await repos.users.findByEmailWithHash(key);
       const ok = await verifyPassword(user?.passwordHash ?? null, password);
       if (!user || !ok || !user.active) {
-        throttle.fail(key);
+        await throttle.fail(key);
         throw new errors.INVALID_CREDENTIALS();
       }
-      throttle.succeed(key);
+      await throttle.succeed(key);
       const { passwordHash: _h, ...rest } = user;
       return userView(rest);
     },

@@ -1,3 +1,4 @@
+import type { StreamSlots, Throttle } from '../db/coordination.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { alarmStreamsService, type AlarmStreamOptions } from './alarm-streams.js';
 import { alarmsService } from './alarms.js';
@@ -27,10 +28,21 @@ export function createServices(
     retentionDays?: number;
     tokenMaxDays?: number;
     webhookOptions?: Partial<WebhookOptions>;
+    /** Shared by the nodes of a cluster (src/db/coordination.ts); in memory when absent. */
+    throttle?: Throttle;
+    streamSlots?: StreamSlots;
   } = {},
 ) {
-  const { hub = new LiveHub(), streamOptions, alarmStreamOptions, retentionDays = 0, tokenMaxDays } = opts;
-  const auth = authService(repos, { hub, tokenMaxDays });
+  const {
+    hub = new LiveHub(),
+    streamOptions,
+    alarmStreamOptions,
+    retentionDays = 0,
+    tokenMaxDays,
+    throttle,
+    streamSlots,
+  } = opts;
+  const auth = authService(repos, { hub, tokenMaxDays, throttle });
   const subscriptions = subscriptionsService(repos, hub);
   const users = usersService(repos, hub);
   const sites = sitesService(repos, hub);
@@ -55,7 +67,7 @@ export function createServices(
     subscriptions,
     timeseries,
     energy,
-    streams: streamsService(hub, subscriptions, streamOptions),
+    streams: streamsService(hub, subscriptions, streamOptions, streamSlots),
     health: healthService(repos),
     alarms,
     webhooks: webhooksService(repos, hub, opts.webhookOptions),

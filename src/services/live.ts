@@ -1,6 +1,10 @@
-// In-process fan-out of committed readings to live streams, with a replay buffer so a client
-// that reconnects with Last-Event-ID gets what it missed. Plain EventEmitter-style code: no fastify.
+// Fan-out of committed readings to live streams, with a replay buffer so a client that reconnects
+// with Last-Event-ID gets what it missed. Plain EventEmitter-style code: no fastify.
+// One process numbers its readings itself. Several nodes on one database share a relay
+// (src/db/postgres/live-feed.ts): every batch goes through the database, each node's hub receives
+// the batches in one order through `deliver`, and an event id means the same reading on every node.
 import { randomBytes } from 'node:crypto';
+import { BATCH_SPAN, type LiveInput, type LiveRelay, type LiveSink } from '../db/coordination.js';
 
 export interface LiveReading {
   seq: number;
@@ -12,6 +16,8 @@ export interface LiveReading {
   sse?: string;
 }
 
+export type { LiveInput, LiveRelay };
+
 type ReadingsListener = (batch: LiveReading[]) => void;
 type AccessListener = (userId: string | null) => void;
 type SubscriptionListener = (subscriptionId: string) => void;
@@ -19,10 +25,13 @@ type SubscriptionListener = (subscriptionId: string) => void;
 /** About ten minutes of a 10,000-metric fleet reporting every 10 s. */
 const DEFAULT_BUFFER = 200_000;
 
-export class LiveHub {
-  /** Changes at every start: an id from before a restart cannot be resumed and gets a reset. */
-  readonly bootId = randomBytes(4).toString('hex');
+export class LiveHub implements LiveSink {
+  /** Changes at every start (or names the database): an id from elsewhere cannot be resumed and gets a reset. */
+  private epoch = randomBytes(4).toString('hex');
+  private relay: LiveRelay | null = null;
   private seq = 0;
+  /** The smallest Last-Event-ID that the buffer replays without a gap; null: none yet. */
+  private floor: number | null = 0;
   private buffer: LiveReading[] = [];
   private readonly readings = new Set<ReadingsListener>();
   private readonly access = new Set<AccessListener>();
@@ -32,36 +41,70 @@ export class LiveHub {
 
   constructor(private readonly bufferSize = DEFAULT_BUFFER) {}
 
-  publish(batch: Omit<LiveReading, 'seq'>[]): void {
+  /** From now on batches go through `relay` and come back through `deliver`. Call before any publish. */
+  useRelay(relay: LiveRelay): void {
+    this.relay = relay;
+    this.epoch = relay.epoch;
+    this.floor = null;
+  }
+
+  get bootId(): string {
+    return this.epoch;
+  }
+
+  /** A committed batch, to every stream that shows its metrics (on every node, with a relay). */
+  publish(batch: LiveInput[]): void | Promise<void> {
     if (batch.length === 0) return;
-    const stamped = batch.map((r): LiveReading => ({
-      seq: ++this.seq,
-      metricPk: r.metricPk,
-      metricId: r.metricId,
-      ts: r.ts,
-      value: r.value,
-    }));
+    if (this.relay) return this.relay.publish(batch);
+    const first = this.seq + 1;
+    this.seq += batch.length;
+    this.push(batch.map((r, i) => stamp(r, first + i)));
+  }
+
+  /** A batch from the relay, in the relay's order: its readings' ids are `batchId` × BATCH_SPAN + index. */
+  deliver(batchId: number, batch: LiveInput[]): void {
+    const base = batchId * BATCH_SPAN;
+    if (batch.length === 0 || base <= this.seq) return;
+    this.floor ??= base;
+    this.seq = base + batch.length - 1;
+    this.push(batch.map((r, i) => stamp(r, base + i)));
+  }
+
+  private push(stamped: LiveReading[]): void {
     this.buffer.push(...stamped);
-    if (this.buffer.length > this.bufferSize * 1.25) this.buffer = this.buffer.slice(-this.bufferSize);
+    if (this.buffer.length > this.bufferSize * 1.25) {
+      const dropped = this.buffer.length - this.bufferSize;
+      this.floor = this.buffer[dropped - 1].seq;
+      this.buffer = this.buffer.slice(dropped);
+    }
     for (const l of this.readings) l(stamped);
   }
 
   eventId(seq: number): string {
-    return `${this.bootId}-${seq}`;
+    return `${this.epoch}-${seq}`;
   }
 
   /**
-   * Readings after a Last-Event-ID. null means a gap cannot be ruled out (another boot, or older
-   * than the buffer): the client should reload its history.
+   * Readings after a Last-Event-ID. null means a gap cannot be ruled out (another boot or database,
+   * older than the buffer, or an id from the future): the client should reload its history.
    */
   since(lastEventId: string): LiveReading[] | null {
-    const m = /^([0-9a-f]+)-(\d+)$/.exec(lastEventId);
-    if (!m || m[1] !== this.bootId) return null;
-    const after = Number(m[2]);
-    if (after > this.seq) return null;
-    const oldest = this.buffer.length ? this.buffer[0].seq : this.seq + 1;
-    if (after < oldest - 1) return null;
+    const after = this.parse(lastEventId);
+    if (after === null || after > this.seq) return null;
+    if (this.floor === null || after < this.floor) return null;
     return this.buffer.filter((r) => r.seq > after);
+  }
+
+  /** `since`, after catching up with the relay when the id is newer than this node has seen (it came from another node). */
+  async replay(lastEventId: string): Promise<LiveReading[] | null> {
+    const after = this.parse(lastEventId);
+    if (this.relay && after !== null && after > this.seq) await this.relay.catchUp();
+    return this.since(lastEventId);
+  }
+
+  private parse(lastEventId: string): number | null {
+    const m = /^([0-9a-f]+)-(\d+)$/.exec(lastEventId);
+    return m && m[1] === this.epoch ? Number(m[2]) : null;
   }
 
   get lastSeq(): number {
@@ -73,7 +116,7 @@ export class LiveHub {
     return () => this.readings.delete(l);
   }
 
-  /** userId null: anyone may have lost access (a site was deleted). */
+  /** userId null: anyone may have lost access (a site was deleted, or another node changed access). */
   accessChanged(userId: string | null): void {
     for (const l of this.access) l(userId);
   }
@@ -112,3 +155,11 @@ export class LiveHub {
     for (const l of [...this.closers]) l();
   }
 }
+
+const stamp = (r: LiveInput, seq: number): LiveReading => ({
+  seq,
+  metricPk: r.metricPk,
+  metricId: r.metricId,
+  ts: r.ts,
+  value: r.value,
+});

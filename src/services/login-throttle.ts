@@ -1,15 +1,22 @@
 // Per-account brake on password guessing. A sliding window of failures: after `maxFailures`
 // within `windowMs` the account's sign-in answers 429 until the oldest failure ages out, so an
 // attacker can lock a real user out for at most one window (15 minutes), never indefinitely.
-// In memory: a restart forgets, which errs on the side of letting people in.
+// In memory for one process: a restart forgets, which errs on the side of letting people in.
+// Several nodes on one database count in a table instead (src/db/postgres/coordination.ts).
+import type { Throttle } from '../db/coordination.js';
 import { MINUTE_MS } from '../time.js';
 
-export class LoginThrottle {
+export type { Throttle };
+
+export const LOGIN_MAX_FAILURES = 20;
+export const LOGIN_WINDOW_MS = 15 * MINUTE_MS;
+
+export class LoginThrottle implements Throttle {
   private readonly failures = new Map<string, number[]>();
 
   constructor(
-    private readonly maxFailures = 20,
-    private readonly windowMs = 15 * MINUTE_MS,
+    private readonly maxFailures = LOGIN_MAX_FAILURES,
+    private readonly windowMs = LOGIN_WINDOW_MS,
   ) {}
 
   /** Seconds until the next attempt is allowed, or 0. */

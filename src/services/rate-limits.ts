@@ -1,17 +1,12 @@
 // Request budgets per principal (a user, whether by session or bearer token) or, without one, per
-// client address, in fixed windows. Counting sits behind RateLimitStore so that several nodes can
-// share counts later (a table keyed by policy, key and window); today each process counts in memory,
-// so with N nodes behind a balancer a client gets up to N times the quota, and a restart forgets.
+// client address, in fixed windows. Counting sits behind RateLimitStore: one process on SQLite
+// counts in memory (a restart forgets); the nodes of a cluster count in one table keyed by policy,
+// key and window (src/db/postgres/coordination.ts), so N nodes still give a client one quota.
 // Headers follow draft-ietf-httpapi-ratelimit-headers-10:
 // https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-ratelimit-headers-10
+import type { RateLimitStore } from '../db/coordination.js';
 
-export interface RateLimitStore {
-  /**
-   * Counts one request of `key` in the window starting at `windowStart` (epoch ms); returns how
-   * many `key` has made in that window, this one included. A shared store may answer a promise.
-   */
-  hit(key: string, windowStart: number): number | Promise<number>;
-}
+export type { RateLimitStore };
 
 /** Keys counted per window at most; past it the window's counts start over (bounded memory). */
 export const MAX_KEYS_PER_WINDOW = 100_000;

@@ -93,7 +93,7 @@ export function readingsService(repos: Repositories, hub: LiveHub, retentionDays
      */
     async write(rows: (ReadingRow & { metricId: string })[], opts: { now?: number; live?: boolean } = {}) {
       const stored = await repos.readings.ingest(rows, opts.now ?? Date.now());
-      if (opts.live !== false) hub.publish(rows);
+      if (opts.live !== false) await hub.publish(rows);
       // The batch may have raised or cleared alarms (evaluated in its transaction).
       hub.alarmsChanged();
       return stored;

@@ -2,6 +2,7 @@
 // Access is checked when the stream opens; then the credential that opened it is read again from
 // the database every `recheckMs` and at once on this process's access events, and the visible
 // metrics are resolved again whenever access or the subscription changed.
+import type { StreamSlots } from '../db/coordination.js';
 import { errors } from '../errors.js';
 import type { LiveHub, LiveReading } from './live.js';
 import type { Actor } from './policy.js';
@@ -21,6 +22,28 @@ export interface StreamSink {
  */
 export type Credential = () => Promise<Actor | null>;
 
+// A user's open streams: counted in memory by one process; by the nodes of a cluster in lease rows
+// that the serving node renews (src/db/postgres/coordination.ts), so a limit holds across nodes.
+export type { StreamSlots };
+
+/** One process's count. */
+export function memorySlots(): StreamSlots {
+  const open = new Map<string, number>();
+  return {
+    take(userId, max) {
+      const n = open.get(userId) ?? 0;
+      if (n >= max) return Promise.resolve(null);
+      open.set(userId, n + 1);
+      return Promise.resolve(userId);
+    },
+    give(userId) {
+      const n = (open.get(userId) ?? 1) - 1;
+      if (n > 0) open.set(userId, n);
+      else open.delete(userId);
+    },
+  };
+}
+
 export interface StreamOptions {
   maxPerUser: number;
   heartbeatMs: number;
@@ -34,9 +57,9 @@ export function streamsService(
   hub: LiveHub,
   subscriptions: SubscriptionsService,
   options: Partial<StreamOptions> = {},
+  slots: StreamSlots = memorySlots(),
 ) {
   const opts = { ...DEFAULTS, ...options };
-  const open = new Map<string, number>();
   let total = 0;
 
   return {
@@ -53,8 +76,9 @@ export function streamsService(
       sink: StreamSink,
     ): Promise<() => void> {
       const { metrics } = await subscriptions.resolve(actor, subscriptionId); // 404 for anyone but the owner
-      if ((open.get(actor.id) ?? 0) >= opts.maxPerUser) throw new errors.TOO_MANY_STREAMS();
-      open.set(actor.id, (open.get(actor.id) ?? 0) + 1);
+      const taken = await slots.take(actor.id, opts.maxPerUser);
+      if (taken === null) throw new errors.TOO_MANY_STREAMS();
+      const slot = taken;
       total++;
 
       let visible = new Set(metrics.map((m) => m.pk));
@@ -64,7 +88,10 @@ export function streamsService(
       const text = (r: LiveReading) =>
         (r.sse ??= `id: ${hub.eventId(r.seq)}\nevent: reading\ndata: ${JSON.stringify({ metricId: r.metricId, timestamp: iso(r.ts), value: r.value })}\n\n`);
       // One write per stream per batch: a thousand streams cost a thousand writes, not a thousand per reading.
+      // While a Last-Event-ID is replayed (a read of the database with a relay), live batches wait.
+      let waiting: LiveReading[][] | null = lastEventId ? [] : null;
       const sendAll = (batch: LiveReading[]) => {
+        if (waiting) return void waiting.push(batch);
         let chunk = '';
         for (const r of batch) if (visible.has(r.metricPk)) chunk += text(r);
         if (chunk) sink.write(chunk);
@@ -121,17 +148,23 @@ export function streamsService(
         clearInterval(heartbeat);
         clearInterval(rechecking);
         for (const stop of stops) stop();
-        open.set(actor.id, (open.get(actor.id) ?? 1) - 1);
+        slots.give(slot);
         total--;
         sink.end();
       }
 
       sink.write(`retry: 3000\n: stream of ${subscriptionId}\n\n`);
       if (lastEventId) {
-        const missed = hub.since(lastEventId);
+        const missed = await hub.replay(lastEventId);
+        if (closed) return close;
+        const held = waiting ?? [];
+        waiting = null;
         // Without a gap-free replay the client is told to reload its history instead.
         if (missed === null) sink.write(`id: ${hub.eventId(hub.lastSeq)}\nevent: reset\ndata: {}\n\n`);
         else sendAll(missed);
+        // Batches that arrived meanwhile, less what the replay already sent.
+        const sent = missed?.at(-1)?.seq ?? -1;
+        for (const batch of held) sendAll(batch.filter((r) => r.seq > sent));
       }
       return close;
     },

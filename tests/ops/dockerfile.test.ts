@@ -282,4 +282,19 @@ describe('Dockerfile', () => {
     expect(config).toMatchObject({ env: 'production', demo: true, port: 3000, host: '0.0.0.0' });
     expect(config.mqtt).toMatchObject({ port: 1883, host: '0.0.0.0' });
   });
+
+  // No Docker engine here: this proves only that the postgres profile's replicas pass the config
+  // checks with one shared database and secret, not that the images start or the proxy balances
+  // (tests/cluster/cluster.test.ts runs two real nodes on PostgreSQL without containers).
+  it('When the postgres profile of docker-compose.yml is read, then both replicas share one DATABASE_URL and SESSION_SECRET that production config accepts', () => {
+    const compose = readFileSync(join(REPO, 'docker-compose.yml'), 'utf8');
+    const block = /environment: &replica-env\n((?:\s{6}.*\n)+)/.exec(compose)![1];
+    const replicaEnv = Object.fromEntries(
+      [...block.matchAll(/^\s+([A-Z_]+):\s*'?([^'\n]*)'?$/gm)].map(([, k, v]) => [k, v]),
+    );
+    expect(compose).toMatch(/sitewatt-b:\n\s+<<: \*replica\n\s+environment: \*replica-env/);
+    const config = loadConfig({ ...imageEnv, ...replicaEnv });
+    expect(config.postgres?.url).toBe('postgres://sitewatt:change-me@postgres:5432/sitewatt');
+    expect(config).toMatchObject({ env: 'production', demo: true, sessionSecret: replicaEnv.SESSION_SECRET });
+  });
 });

@@ -5,6 +5,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import pg from 'pg';
 import { projectRoot } from '../../paths.js';
+import { isRetryable } from './errors.js';
 import * as schema from './schema.js';
 
 export type PgDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -105,4 +106,22 @@ export async function openPgDatabase(config: PgConfig): Promise<PgDb> {
     throw err;
   }
   return drizzle(pool, { schema }) as PgDb;
+}
+
+const ATTEMPTS = 3;
+
+/**
+ * A write transaction, run again when PostgreSQL aborts it for a deadlock or a serialization
+ * failure. Two writers can lock the same rows in opposite orders (a row, then the access or
+ * catalogue version row its trigger moves), which SQLite's single writer never allowed; the
+ * aborted one has changed nothing, so it retries rather than answering 500.
+ */
+export async function writeTransaction<T>(db: PgDb, fn: (tx: PgTx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      if (attempt >= ATTEMPTS || !isRetryable(err)) throw err;
+    }
+  }
 }

@@ -6,6 +6,7 @@ import { createPgRepositories } from '../../db/postgres/repositories/index.js';
 import { createRepositories, type Repositories } from '../../db/repositories/index.js';
 import type { Config } from '../../config.js';
 import { createServices, type Services } from '../../services/index.js';
+import { clusterNode, soleNode, type Cluster } from './cluster.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,6 +16,8 @@ declare module 'fastify' {
     pg: PgDb | null;
     repos: Repositories;
     services: Services;
+    /** Singleton jobs, start-up locks and shared counts: several nodes on PostgreSQL, one process on SQLite. */
+    cluster: Cluster;
   }
 }
 
@@ -30,6 +33,10 @@ export default fp(
       dailyFoldMs?: number;
       tokenMaxDays?: number;
       streamRecheckMs?: number;
+      /** How long a singleton job's lease lasts unrenewed on PostgreSQL (a dead node's jobs move after it). */
+      jobLeaseMs?: number;
+      /** The rate-limit window, so that shared counts of past windows are pruned. */
+      rateWindowMs?: number;
       /** How often no_data alarm rules are checked (0: never; tests call the sweep themselves). */
       alarmSweepMs?: number;
       webhooks?: { allowHosts: string[]; dispatchMs: number; retryBaseMs: number };
@@ -59,9 +66,21 @@ export default fp(
       });
     app.decorate('pg', pg);
     app.decorate('repos', repos);
+    const node = pg
+      ? await clusterNode(pg, {
+          url: opts.postgres!.url,
+          leaseMs: opts.jobLeaseMs ?? 30_000,
+          rateWindowMs: opts.rateWindowMs ?? 60_000,
+          log: app.log,
+        })
+      : soleNode();
+    app.decorate('cluster', node.cluster);
     app.decorate(
       'services',
       createServices(repos, {
+        hub: node.hub,
+        throttle: node.throttle,
+        streamSlots: node.streamSlots,
         retentionDays: opts.retentionDays,
         tokenMaxDays: opts.tokenMaxDays,
         streamOptions: opts.streamRecheckMs ? { recheckMs: opts.streamRecheckMs } : {},
@@ -79,26 +98,36 @@ export default fp(
       .catch((err: unknown) => app.log.error({ err }, 'building daily roll-ups failed'));
     // Days that ingestion changed are folded into the daily roll-ups every few seconds (and before
     // any read of them), so a day written by many batches meanwhile is folded once.
+    // One node of a cluster folds (app.cluster.singleton).
     const foldEvery = opts.dailyFoldMs ?? 5_000;
-    const folding =
-      foldEvery > 0
-        ? setInterval(() => {
+    let folding: NodeJS.Timeout | undefined;
+    if (foldEvery > 0)
+      node.cluster.singleton('daily-fold', {
+        start() {
+          folding = setInterval(() => {
             Promise.resolve()
               .then(() => repos.readings.foldPendingDailies())
               .catch((err: unknown) => app.log.error({ err }, 'folding daily roll-ups failed'));
-          }, foldEvery).unref()
-        : undefined;
-    // no_data rules raise on silence, which no reading announces: a timer looks for it. Several
-    // processes may sweep the same database; the open-alarm unique index keeps each alarm single.
+          }, foldEvery).unref();
+        },
+        stop: () => clearInterval(folding),
+      });
+    // no_data rules raise on silence, which no reading announces: a timer looks for it, on one node
+    // of a cluster. Two sweeps at once (a lease changing hands) still raise each alarm once: the
+    // open-alarm unique index keeps it single.
     const sweepEvery = opts.alarmSweepMs ?? 30_000;
-    const sweeping =
-      sweepEvery > 0
-        ? setInterval(() => {
+    let sweeping: NodeJS.Timeout | undefined;
+    if (sweepEvery > 0)
+      node.cluster.singleton('alarm-sweep', {
+        start() {
+          sweeping = setInterval(() => {
             Promise.resolve()
               .then(() => app.services.alarms.sweepNoData())
               .catch((err: unknown) => app.log.error({ err }, 'no_data alarm sweep failed'));
-          }, sweepEvery).unref()
-        : undefined;
+          }, sweepEvery).unref();
+        },
+        stop: () => clearInterval(sweeping),
+      });
     // The webhook outbox is emptied by every process (a lease keeps each delivery to one at a time).
     const dispatchEvery = opts.webhooks?.dispatchMs ?? 0;
     const stopDispatch =
@@ -111,8 +140,7 @@ export default fp(
     });
     app.addHook('onClose', async () => {
       closing = true;
-      clearInterval(folding);
-      clearInterval(sweeping);
+      await node.close();
       await stopDispatch?.();
       await building;
       // The worker's connection first: the last connection to close folds the log into the file.

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { overQuota, type DetailedError } from '../../errors.js';
-import { policy, windowStart, type RateLimitPolicy } from '../../services/rate-limits.js';
+import { policy, windowStart, type RateLimitPolicy, type RateLimitStore } from '../../services/rate-limits.js';
 
 /** What a route is counted under: its caller's principal, else the client address. */
 interface RouteLimits {
@@ -25,6 +25,8 @@ export interface RateLimitOptions {
   /** Requests per window for each client address without a principal (and health checks, ten times). */
   perAddress: number;
   windowSeconds: number;
+  /** A policy's shared counts (the nodes of a cluster); undefined: this process counts in memory. */
+  storeFor?: (policy: string) => RateLimitStore | undefined;
 }
 
 /**
@@ -107,14 +109,14 @@ interface Limiter {
  */
 export default fp(
   async (app, opts: RateLimitOptions) => {
-    const { perPrincipal, perAddress, windowSeconds } = opts;
+    const { perPrincipal, perAddress, windowSeconds, storeFor = () => undefined } = opts;
     const standard: RouteLimits = {
-      byPrincipal: policy('default', perPrincipal, windowSeconds, 'user'),
-      byAddress: policy('anonymous', perAddress, windowSeconds, 'client address'),
+      byPrincipal: policy('default', perPrincipal, windowSeconds, 'user', storeFor('default')),
+      byAddress: policy('anonymous', perAddress, windowSeconds, 'client address', storeFor('anonymous')),
     };
     const probes: RouteLimits = {
       byPrincipal: null,
-      byAddress: policy('health', perAddress * 10, windowSeconds, 'client address'),
+      byAddress: policy('health', perAddress * 10, windowSeconds, 'client address', storeFor('health')),
     };
     const standardHook = hookFor(standard);
     const probesHook = hookFor(probes);

@@ -3,7 +3,7 @@ import { newId } from '../../ids.js';
 import type { Repositories } from '../../repositories/index.js';
 import type { IngestKeyRow } from '../../repositories/ingest-keys.js';
 import { MINUTE_MS } from '../../../time.js';
-import type { PgDb } from '../client.js';
+import { writeTransaction, type PgDb } from '../client.js';
 import { devices, ingestKeys, users } from '../schema.js';
 import { writeAudit } from './audit.js';
 
@@ -42,7 +42,7 @@ export function pgIngestKeysRepository(db: PgDb): Repositories['ingestKeys'] {
   return {
     async create(input) {
       const row = { id: newId('ikey'), ...input, createdAt: Date.now(), lastUsedAt: null, revokedAt: null };
-      await db.transaction(async (tx) => {
+      await writeTransaction(db, async (tx) => {
         await tx.insert(ingestKeys).values(row);
         await writeAudit(tx, {
           actorId: input.createdBy,
@@ -77,7 +77,7 @@ export function pgIngestKeysRepository(db: PgDb): Repositories['ingestKeys'] {
       return true;
     },
     async revoke(id, actorId, now = Date.now()) {
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         // The conditional update is the check: of two revocations, one changes the row, one finds it revoked.
         const [before] = await tx
           .update(ingestKeys)

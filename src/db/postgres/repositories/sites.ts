@@ -3,7 +3,7 @@ import { newId } from '../../ids.js';
 import type { Repositories } from '../../repositories/index.js';
 import type { Site } from '../../repositories/sites.js';
 import { decodeCursor, toPage } from '../../repositories/page.js';
-import type { PgDb, PgTx } from '../client.js';
+import { writeTransaction, type PgDb, type PgTx } from '../client.js';
 import { siteMembers, sites, users } from '../schema.js';
 import { writeAudit } from './audit.js';
 
@@ -19,6 +19,9 @@ const cols = {
   // Table names spelled out: inside a subquery Drizzle would render bare, ambiguous column names.
   deviceCount: sql<number>`(SELECT count(*) FROM devices d WHERE d.site_id = "sites"."id")`.mapWith(Number),
 };
+
+/** The class of advisory locks that order upserts of one membership (the second key is the pair's hash). */
+const MEMBERSHIP_LOCK = 16_001;
 
 /** Escapes LIKE wildcards so a search for "100%" means the text, not a pattern. */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -56,7 +59,7 @@ export function pgSitesRepository(db: PgDb): Repositories['sites'] {
     },
     async create(input, actorId) {
       const now = Date.now();
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         const id = newId('site');
         // A new site has no readings: its (no) daily roll-ups are complete in its zone.
         await tx.insert(sites).values({ id, ...input, dailyTz: input.timezone, createdAt: now, updatedAt: now });
@@ -66,7 +69,7 @@ export function pgSitesRepository(db: PgDb): Repositories['sites'] {
       });
     },
     async update(id, patch, actorId) {
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         // FOR UPDATE: two edits of one site audit one after the other, each with the right "before".
         await tx.select({ id: sites.id }).from(sites).where(eq(sites.id, id)).for('update');
         const before = await find(tx, id);
@@ -93,7 +96,7 @@ export function pgSitesRepository(db: PgDb): Repositories['sites'] {
       });
     },
     async delete(id, actorId) {
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         const before = await find(tx, id);
         if (!before) return false;
         const gone = await tx.delete(sites).where(eq(sites.id, id)).returning({ id: sites.id });
@@ -118,10 +121,15 @@ export function pgSitesRepository(db: PgDb): Repositories['sites'] {
         .orderBy(asc(users.email));
     },
     async setMember(siteId, userId, role, actorId) {
-      return db.transaction(async (tx) => {
-        // Lock the membership if it exists, else insert it; a concurrent insert that wins the race
-        // makes ours do nothing, and the loop then finds (and waits for) its row: every caller
-        // ends with one row and an audit record saying whether it created or changed it.
+      return writeTransaction(db, async (tx) => {
+        // Upserts of one membership take turns (a transaction-level advisory lock on the pair): a
+        // second caller then finds the first one's row and changes it. Without the turn, an insert
+        // that loses the race fires the version trigger for nothing, holding the version row while
+        // it waits for the winner's membership row, which waits for the version row: a deadlock.
+        // ON CONFLICT and the loop stay as a guard against writers that skip the lock.
+        await tx.execute(
+          sql`SELECT pg_advisory_xact_lock(${MEMBERSHIP_LOCK}, hashtext(${siteId} || ':' || ${userId}))`,
+        );
         for (;;) {
           const [before] = await tx.select().from(siteMembers).where(memberWhere(siteId, userId)).for('update');
           let after;
@@ -153,7 +161,7 @@ export function pgSitesRepository(db: PgDb): Repositories['sites'] {
       });
     },
     async removeMember(siteId, userId, actorId) {
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         const [before] = await tx.delete(siteMembers).where(memberWhere(siteId, userId)).returning();
         if (!before) return false;
         await writeAudit(tx, {

@@ -3,7 +3,7 @@ import { newId } from '../../ids.js';
 import type { Repositories } from '../../repositories/index.js';
 import type { Subscription } from '../../repositories/subscriptions.js';
 import { decodeCursor, toPage } from '../../repositories/page.js';
-import type { PgDb, PgTx } from '../client.js';
+import { writeTransaction, type PgDb, type PgTx } from '../client.js';
 import { devices, metrics, sites, subscriptionMetrics, subscriptions } from '../schema.js';
 import { metricCols } from './metric-columns.js';
 
@@ -71,7 +71,7 @@ export function pgSubscriptionsRepository(db: PgDb): Repositories['subscriptions
     },
     async create(ownerId, name, metricPks) {
       const now = Date.now();
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         const id = newId('sub');
         await tx.insert(subscriptions).values({ id, ownerId, name, createdAt: now, updatedAt: now });
         await setMetrics(tx, id, metricPks);
@@ -79,7 +79,7 @@ export function pgSubscriptionsRepository(db: PgDb): Repositories['subscriptions
       });
     },
     async update(id, patch) {
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         // The row lock orders two edits of one subscription: its metric list is replaced whole.
         const [locked] = await tx
           .select({ id: subscriptions.id })

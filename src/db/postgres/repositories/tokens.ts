@@ -3,7 +3,7 @@ import { newId } from '../../ids.js';
 import type { Repositories } from '../../repositories/index.js';
 import type { ApiToken } from '../../repositories/tokens.js';
 import { MINUTE_MS } from '../../../time.js';
-import type { PgDb, PgTx } from '../client.js';
+import { writeTransaction, type PgDb, type PgTx } from '../client.js';
 import { apiTokens } from '../schema.js';
 import { writeAudit } from './audit.js';
 
@@ -48,7 +48,7 @@ export function pgTokensRepository(db: PgDb): Repositories['tokens'] {
     async create(input, actorId = input.userId) {
       const row = { id: newId('tok'), ...input, createdAt: Date.now(), lastUsedAt: null };
       const { userId, tokenHash: _h, ...token } = row;
-      await db.transaction(async (tx) => {
+      await writeTransaction(db, async (tx) => {
         await tx.insert(apiTokens).values(row);
         await writeAudit(tx, {
           actorId,
@@ -82,7 +82,7 @@ export function pgTokensRepository(db: PgDb): Repositories['tokens'] {
       return true;
     },
     async delete(userId, id, actorId = userId) {
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         const [before] = await tx
           .delete(apiTokens)
           .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId)))

@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, inArray, or } from 'drizzle-orm';
 import { newId } from '../../ids.js';
 import type { Repositories } from '../../repositories/index.js';
 import { EmailTaken, type Membership, type User } from '../../repositories/users.js';
-import type { PgDb } from '../client.js';
+import { writeTransaction, type PgDb } from '../client.js';
 import { isUniqueViolation } from '../errors.js';
 import { siteMembers, sites, users } from '../schema.js';
 import { decodeCursor, toPage } from '../../repositories/page.js';
@@ -67,7 +67,7 @@ export function pgUsersRepository(db: PgDb): Repositories['users'] {
       const now = Date.now();
       const row = { id: newId('usr'), ...input, active: true, createdAt: now, updatedAt: now };
       return emailTaken(() =>
-        db.transaction(async (tx) => {
+        writeTransaction(db, async (tx) => {
           await tx.insert(users).values(row);
           const { passwordHash: _omit, ...user } = row;
           await writeAudit(tx, {
@@ -84,7 +84,7 @@ export function pgUsersRepository(db: PgDb): Repositories['users'] {
     },
     async update(id, patch, actorId, opts = {}) {
       return emailTaken(() =>
-        db.transaction(async (tx) => {
+        writeTransaction(db, async (tx) => {
           // FOR UPDATE: two edits of one user audit one after the other, each with the right "before".
           const [before] = await tx.select(publicCols).from(users).where(eq(users.id, id)).for('update');
           if (!before) return null;
@@ -109,7 +109,7 @@ export function pgUsersRepository(db: PgDb): Repositories['users'] {
       );
     },
     async delete(id, actorId) {
-      return db.transaction(async (tx) => {
+      return writeTransaction(db, async (tx) => {
         const [before] = await tx.delete(users).where(eq(users.id, id)).returning(publicCols);
         if (!before) return false;
         await writeAudit(tx, { actorId, siteId: null, entityType: 'user', entityId: id, action: 'delete', before });

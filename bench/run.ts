@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --tsx]: the benchmark (docs/performance.md). Builds a dataset with
 // the seed generator, runs the real server on it as a child process, measures P1–P9 against their
-// baselines and prints the results; a full run also writes them to bench/results/latest.md.
+// baselines (P10/P11: the offered MQTT and HTTP device load) and prints the results; a full run also writes them to bench/results/latest.md.
 // Children are killed in `finally` and on SIGINT.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { buildDataset, type Plan } from './dataset.js';
 import { ceilingRows, goalRows, measureRounds, paths } from './figures.js';
 import { createToken, expectOk, login } from './load.js';
 import { freePort, killAll, ROOT, startChild, stopChild, type Child } from './processes.js';
+import { mqttRows } from './mqtt.js';
 import { fanoutRow } from './sse.js';
 import { fmt, machine, markdown, median, type CeilingRow, type Row } from './table.js';
 
@@ -23,6 +24,9 @@ const plan: Plan = quick
   ? { sites: 12, longDays: 7, recentHours: 1, streamUsers: 10, streamsPerUser: 10 }
   : { sites: 200, longDays: 365, recentHours: 2, streamUsers: 100, streamsPerUser: 10 };
 const seconds = quick ? 1 : 5;
+// P10/P11's devices (`--mqtt-connections N`): the issue's goal is 10,000; quick proves the harness.
+const mqttArg = process.argv.indexOf('--mqtt-connections');
+const mqttConnections = mqttArg > 0 ? Number(process.argv[mqttArg + 1]) : quick ? 300 : 10_000;
 // Five full rounds: on the VMs we run on, one figure moves a lot from round to round (docs/performance.md).
 const roundCount = quick ? 3 : 5;
 const started = performance.now();
@@ -69,6 +73,15 @@ async function main(): Promise<{ ceilings: CeilingRow[]; rows: Row[] }> {
     RATE_LIMIT: '999999999',
     RATE_LIMIT_ANONYMOUS: '999999999',
   };
+  // P10/P11: the built-in broker, with the per-key limits out of reach (one key per site carries
+  // hundreds of connections here); the HTTP budgets above likewise.
+  const mqttPort = await freePort();
+  Object.assign(env, {
+    MQTT_PORT: String(mqttPort),
+    MQTT_RATE_PER_KEY: '999999',
+    MQTT_BURST_PER_KEY: '999999',
+    MQTT_CONNECTIONS_PER_KEY: '999999',
+  });
   const serverArgs = useTsx ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
   const startServer = (args = serverArgs, extra: Record<string, string> = {}, avoid: number[] = []) =>
     startChild(args, { ...env, ...extra }, '/healthz', join(dir, 'server.log'), 60_000, avoid);
@@ -127,6 +140,13 @@ async function main(): Promise<{ ceilings: CeilingRow[]; rows: Row[] }> {
   });
   log(`P6: ${plan.streamUsers * plan.streamsPerUser} streams`);
   rows.push(await fanoutRow(server, ds, token));
+  rows.push(
+    ...(await mqttRows(server, mqttPort, ds.dbPath, token, {
+      connections: mqttConnections,
+      seconds: quick ? 6 : 30,
+      log,
+    })),
+  );
   notes.push(`storage by table/index (bytes): ${JSON.stringify(ds.storage.breakdown)}`);
   return { ceilings, rows: rows.sort((a, b) => a.figure.localeCompare(b.figure, 'en', { numeric: true })) };
 }

@@ -30,6 +30,7 @@ export interface PgConfig {
   onError?: (err: Error) => void;
 }
 
+const CONNECT_TIMEOUT_MS = 10_000;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Drizzle writes tables as "public"."x"; unqualified, they land in the schema search_path names. */
@@ -95,6 +96,9 @@ export async function openPgDatabase(config: PgConfig): Promise<PgDb> {
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolSize,
+    // A query waits this long for a free connection, then fails (and /readyz answers 503) rather
+    // than queueing forever behind a pool that a stuck database has filled.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     options: options.join(' ') || undefined,
   });
   // An idle connection that the server drops must not crash the process; the next query reconnects.

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Actor } from '../../src/services/policy.js';
 import { buildTestApp, createWorld } from '../helpers/app.js';
+import { sqlRow, sqlRun } from '../helpers/sql.js';
 
 type World = Awaited<ReturnType<typeof createWorld>>;
 
@@ -41,8 +42,8 @@ async function refusal(promise: Promise<unknown>) {
   return err!;
 }
 
-const readingCount = (pk: number) =>
-  (app.db.$client.prepare('SELECT count(*) AS n FROM readings WHERE metric_pk = ?').get(pk) as { n: number }).n;
+const readingCount = async (pk: number) =>
+  (await sqlRow<{ n: number }>(app, 'SELECT count(*) AS n FROM readings WHERE metric_pk = ?', [pk]))!.n;
 const snapshot = async () => ({
   device: await app.repos.devices.findById(w.device.id),
   metrics: await app.repos.metrics.listByDevice(w.device.id),
@@ -128,15 +129,15 @@ describe('devicesService.updateWithMetrics', () => {
       { metricId: soc.id, timestamp: ts, value: 50 },
       { metricId: power.id, timestamp: ts, value: 3 },
     ]);
-    expect(readingCount(power.pk)).toBe(1);
+    expect(await readingCount(power.pk)).toBe(1);
     await app.services.devices.updateWithMetrics(
       tech,
       w.device.id,
       { metrics: [row({ id: soc.id, key: 'soc', name: 'State of charge', unit: '%' })] },
       etag(),
     );
-    expect(readingCount(power.pk)).toBe(0);
-    expect(readingCount(soc.pk)).toBe(1);
+    expect(await readingCount(power.pk)).toBe(0);
+    expect(await readingCount(soc.pk)).toBe(1);
   });
 
   it('When two metrics swap their keys, then both are saved (the unique key never collides half-way)', async () => {
@@ -262,9 +263,21 @@ describe('devicesRepository.updateWithMetrics', () => {
   it('When the database fails half-way (after the delete and the rename), then the whole edit is rolled back', async () => {
     const [soc, power] = w.metrics;
     // A trigger that refuses one insert stands in for any failure inside the transaction.
-    app.db.$client.exec(
-      "CREATE TRIGGER boom BEFORE INSERT ON metrics WHEN NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
-    );
+    if (app.pg) {
+      await sqlRun(
+        app,
+        `CREATE OR REPLACE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$`,
+      );
+      await sqlRun(app, 'DROP TRIGGER IF EXISTS boom ON metrics');
+      await sqlRun(
+        app,
+        "CREATE TRIGGER boom BEFORE INSERT ON metrics FOR EACH ROW WHEN (NEW.key = 'boom') EXECUTE FUNCTION boom()",
+      );
+    } else
+      await sqlRun(
+        app,
+        "CREATE TRIGGER boom BEFORE INSERT ON metrics WHEN NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+      );
     const before = await snapshot();
     const m = { unit: '', kind: 'gauge' as const, intervalSeconds: 60 };
     const change = app.repos.devices.updateWithMetrics(

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createWorld, injectAs } from '../../helpers/app.js';
 import { expectInvalid, expectProblem, snapshot, type World } from './support.js';
+import { sqlRun } from '../../helpers/sql.js';
 
 let app: App;
 let w: World;
@@ -124,12 +125,9 @@ describe('GET /api/sites/:siteId/latest', () => {
 
   it('When a metric has a recent reading, then latest carries value, unit and stale: false; an old one is stale', async () => {
     const now = Date.now();
-    app.db.$client
-      .prepare('UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE id = ?')
-      .run(now - 30_000, 81.5, now - 29_000, w.metrics[soc].id);
-    app.db.$client
-      .prepare('UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE id = ?')
-      .run(now - 181_000, -3, now - 181_000, w.metrics[power].id);
+    const setLatest = 'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE id = ?';
+    await sqlRun(app, setLatest, [now - 30_000, 81.5, now - 29_000, w.metrics[soc].id]);
+    await sqlRun(app, setLatest, [now - 181_000, -3, now - 181_000, w.metrics[power].id]);
     const res = await injectAs(app, w.viewer, { method: 'GET', url: `/api/sites/${w.site.id}/latest` });
     const [a, b] = res.json().items;
     expect(a.latest).toEqual({

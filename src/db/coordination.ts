@@ -1,7 +1,7 @@
 // What the nodes of a cluster share besides the data, as the services see it: request counts,
 // sign-in failures, job leases, open-stream slots and the live relay. One process on SQLite keeps
 // these in memory (src/services); PostgreSQL keeps them in tables (src/db/postgres/coordination.ts,
-// live-feed.ts). See docs/decisions/017-stateless-nodes.md.
+// live-feed.ts). See docs/decisions/018-stateless-nodes.md.
 
 export interface RateLimitStore {
   /**

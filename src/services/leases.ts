@@ -1,7 +1,7 @@
 // Singleton jobs (the simulator, retention and partition maintenance, the daily fold, the no_data
 // sweep) run on one node of a cluster at a time. A node holds a job's lease while it renews it; a
 // node that dies stops renewing, and another takes the lease once it expires
-// (docs/decisions/017-stateless-nodes.md). One process on SQLite holds every lease.
+// (docs/decisions/018-stateless-nodes.md). One process on SQLite holds every lease.
 
 import type { Leases } from '../db/coordination.js';
 

@@ -1,6 +1,6 @@
 // What the nodes of a cluster share besides the data: request counts, sign-in failures, job leases
 // and open-stream leases, in the tables of drizzle-pg/0003_cluster.sql
-// (docs/decisions/017-stateless-nodes.md). Each answers the interface its service defines.
+// (docs/decisions/018-stateless-nodes.md). Each answers the interface its service defines.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Leases, RateLimitStore, StreamSlots, Throttle } from '../coordination.js';

@@ -1,4 +1,4 @@
-// Live streams across the nodes of a cluster (docs/decisions/017-stateless-nodes.md). A committed
+// Live streams across the nodes of a cluster (docs/decisions/018-stateless-nodes.md). A committed
 // ingestion batch is written to live_batches and announced with NOTIFY; every node (the writer
 // too) reads new rows in id order and feeds its LiveHub, so an event id names the same reading on
 // every node and a Last-Event-ID resumes on any of them from the table's few minutes. Writers

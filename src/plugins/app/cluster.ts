@@ -1,4 +1,4 @@
-// What makes several nodes on one PostgreSQL database behave as one (docs/decisions/017-stateless-nodes.md):
+// What makes several nodes on one PostgreSQL database behave as one (docs/decisions/018-stateless-nodes.md):
 // shared counts and slots, live batches through the database, singleton jobs under leases, and
 // start-up work under a lock. On SQLite one process is the whole cluster: jobs just run, counts
 // stay in memory, and nothing here touches the database.

@@ -1,4 +1,4 @@
-// P10/P11: field devices' sustained load. N devices, each on its own MQTT connection (spread over
+// P11/P12: field devices' sustained load. N devices, each on its own MQTT connection (spread over
 // several 127.0.0.x source addresses, as many devices' addresses would be), each sending 3 data
 // points every 3 s at QoS 1; messages and data points stored per second, p99 publish-to-PUBACK,
 // lost messages (never PUBACKed), server RSS per connection. Then the same load over HTTP telemetry.
@@ -103,7 +103,7 @@ export async function mqttRows(
   // More connections than devices: devices are reused (each connection still sends its own messages).
   const deviceOf = (i: number) => devices[i % devices.length];
   const rssBefore = rssMb(server.proc.pid!);
-  opts.log(`P10: opening ${n} MQTT connections from ${SOURCES} source addresses`);
+  opts.log(`P11: opening ${n} MQTT connections from ${SOURCES} source addresses`);
   const clients: MqttClient[] = [];
   for (let i = 0; i < n; i += 200) {
     const batch = Array.from({ length: Math.min(200, n - i) }, (_, j) => {
@@ -126,7 +126,7 @@ export async function mqttRows(
     clients.push(...(await Promise.all(batch)));
   }
   const rssPerConnection = ((rssMb(server.proc.pid!) - rssBefore) * 1024) / n;
-  opts.log(`P10: ${n} connected; ${fmt(rssPerConnection, 1)} KiB RSS each; sending for ${opts.seconds} s`);
+  opts.log(`P11: ${n} connected; ${fmt(rssPerConnection, 1)} KiB RSS each; sending for ${opts.seconds} s`);
   const mqtt = await drive(n, opts.seconds, (i, ts) => {
     const d = deviceOf(i);
     const values = Object.fromEntries(d.keys.map((k, j) => [k, (i + j) % 100]));
@@ -136,7 +136,7 @@ export async function mqttRows(
   });
   await Promise.all(clients.map((c) => c.endAsync(true)));
 
-  opts.log(`P11: the same load over HTTP telemetry (${n} devices, fetch's keep-alive pool)`);
+  opts.log(`P12: the same load over HTTP telemetry (${n} devices, fetch's keep-alive pool)`);
   const http = await drive(n, opts.seconds, async (i, ts) => {
     const d = deviceOf(i);
     const values = Object.fromEntries(d.keys.map((k, j) => [k, (i + j) % 100]));
@@ -166,10 +166,10 @@ export async function mqttRows(
   };
   return [
     row(
-      'P10',
+      'P11',
       `MQTT QoS 1, one connection per device (${fmt(rssPerConnection, 1)} KiB server RSS per connection)`,
       mqtt,
     ),
-    row('P11', 'HTTP telemetry, the same devices and rate', http),
+    row('P12', 'HTTP telemetry, the same devices and rate', http),
   ];
 }

@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --tsx]: the benchmark (docs/performance.md). Builds a dataset with
 // the seed generator, runs the real server on it as a child process, measures P1–P9 against their
-// baselines (P10/P11: the offered MQTT and HTTP device load) and prints the results; a full run also writes them to bench/results/latest.md.
+// baselines (P11/P12: the offered MQTT and HTTP device load) and prints the results; a full run also writes them to bench/results/latest.md.
 // Children are killed in `finally` and on SIGINT.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +24,7 @@ const plan: Plan = quick
   ? { sites: 12, longDays: 7, recentHours: 1, streamUsers: 10, streamsPerUser: 10 }
   : { sites: 200, longDays: 365, recentHours: 2, streamUsers: 100, streamsPerUser: 10 };
 const seconds = quick ? 1 : 5;
-// P10/P11's devices (`--mqtt-connections N`): the issue's goal is 10,000; quick proves the harness.
+// P11/P12's devices (`--mqtt-connections N`): the issue's goal is 10,000; quick proves the harness.
 const mqttArg = process.argv.indexOf('--mqtt-connections');
 const mqttConnections = mqttArg > 0 ? Number(process.argv[mqttArg + 1]) : quick ? 300 : 10_000;
 // Five full rounds: on the VMs we run on, one figure moves a lot from round to round (docs/performance.md).
@@ -73,7 +73,7 @@ async function main(): Promise<{ ceilings: CeilingRow[]; rows: Row[] }> {
     RATE_LIMIT: '999999999',
     RATE_LIMIT_ANONYMOUS: '999999999',
   };
-  // P10/P11: the built-in broker, with the per-key limits out of reach (one key per site carries
+  // P11/P12: the built-in broker, with the per-key limits out of reach (one key per site carries
   // hundreds of connections here); the HTTP budgets above likewise.
   const mqttPort = await freePort();
   Object.assign(env, {

@@ -63,8 +63,7 @@ describe('MQTT broker (MQTT_PORT)', () => {
               topicOf(w.device.id),
               JSON.stringify({ ts: T0 + i, values: { soc: i } }),
               { qos: 1 },
-              (err) =>
-                err ? reject(err) : resolve(readingAt(T0 + i)),
+              (err) => (err ? reject(err) : resolve(readingAt(T0 + i))),
             ),
           ),
       ),

@@ -97,6 +97,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     tokenMaxDays: config.tokenMaxDays,
     streamRecheckMs: config.streamRecheckMs,
     webhooks: config.webhooks,
+    alarmSweepMs: config.alarmSweepMs,
   });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });

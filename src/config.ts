@@ -29,6 +29,7 @@ export const EnvSchema = Type.Object({
   MQTT_PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   MQTT_HOST: Type.Optional(Type.String({ minLength: 1 })),
   WEBHOOK_ALLOW_HOSTS: Type.Optional(Type.String({ maxLength: 2000 })),
+  ALARM_SWEEP_SECONDS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -81,6 +82,8 @@ export interface Config {
    * (0: never, tests call it) and the first retry's delay.
    */
   webhooks: { allowHosts: string[]; dispatchMs: number; retryBaseMs: number };
+  /** How often no_data alarm rules are checked (ALARM_SWEEP_SECONDS); 0 never (tests call the sweep). */
+  alarmSweepMs: number;
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
@@ -146,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mqtt: mqttPort === null ? null : { port: mqttPort, host: e.MQTT_HOST ?? '127.0.0.1' },
     dailyFoldMs: 5_000,
     webhooks: { allowHosts: hostList(e.WEBHOOK_ALLOW_HOSTS), dispatchMs: 2_000, retryBaseMs: 30_000 },
+    alarmSweepMs: Number(e.ALARM_SWEEP_SECONDS ?? 30) * 1000,
   };
 }
 
@@ -209,6 +213,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     mqtt: null,
     // Off in tests: a webhook test turns it on with the receiver's host allowed.
     webhooks: { allowHosts: [], dispatchMs: 0, retryBaseMs: 30_000 },
+    alarmSweepMs: 30_000,
     ...overrides,
   };
 }

@@ -12,6 +12,7 @@ import { buildDataset, type Plan } from './dataset.js';
 import { ceilingRows, goalRows, measureRounds, paths } from './figures.js';
 import { createToken, expectOk, login } from './load.js';
 import { freePort, killAll, ROOT, startChild, stopChild, type Child } from './processes.js';
+import { alarmIngestRows } from './alarms-ingest.js';
 import { fanoutRow } from './sse.js';
 import { fmt, machine, markdown, median, type CeilingRow, type Row } from './table.js';
 
@@ -127,6 +128,8 @@ async function main(): Promise<{ ceilings: CeilingRow[]; rows: Row[] }> {
   });
   log(`P6: ${plan.streamUsers * plan.streamsPerUser} streams`);
   rows.push(await fanoutRow(server, ds, token));
+  log('P10, P11: alarm evaluation at ingest');
+  rows.push(...(await alarmIngestRows(quick ? 20 : 100, quick ? 200 : 1000)));
   notes.push(`storage by table/index (bytes): ${JSON.stringify(ds.storage.breakdown)}`);
   return { ceilings, rows: rows.sort((a, b) => a.figure.localeCompare(b.figure)) };
 }

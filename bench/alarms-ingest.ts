@@ -1,22 +1,21 @@
 // Ingestion with one alarm rule per metric against none: the same batches through the readings
 // service's write path (no HTTP, so evaluation is the largest share it can be).
-// Run: npx tsx bench/alarms-ingest.ts [devices] [batches]
+// Run: npx tsx bench/alarms-ingest.ts [devices] [batches]; `npm run bench` runs it as rows P13 and P14.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { testConfig } from '../src/config.js';
 import { defaultMetricsFor } from '../src/domain/device-types.js';
+import type { Row } from './table.js';
 
-const devices = Number(process.argv[2] ?? 50);
-const batches = Number(process.argv[3] ?? 400);
 /** quiet: values never reach the threshold (the usual case); flapping: they cross it every few readings. */
 const VALUES = {
   quiet: (b: number, i: number) => 20 + ((b + i) % 10),
   flapping: (b: number, i: number) => (b * 7 + i * 13) % 100,
 };
 
-async function run(withRules: boolean, values: (b: number, i: number) => number) {
+async function run(devices: number, batches: number, withRules: boolean, values: (b: number, i: number) => number) {
   const dir = mkdtempSync(join(tmpdir(), 'sitewatt-alarm-bench-'));
   const app = await buildApp(testConfig({ databasePath: join(dir, 'bench.db') }));
   await app.ready();
@@ -72,16 +71,31 @@ async function run(withRules: boolean, values: (b: number, i: number) => number)
   return { rate: ((batches - 20) * metrics.length) / seconds, metrics: metrics.length, alarms };
 }
 
-for (const [name, values] of Object.entries(VALUES)) {
-  const none = await run(false, values);
-  const rules = await run(true, values);
-  const none2 = await run(false, values);
-  const rules2 = await run(true, values);
-  const base = (none.rate + none2.rate) / 2;
-  const withRules = (rules.rate + rules2.rate) / 2;
-  console.log(
-    `${name}: ${none.metrics} metrics, ${batches - 20} batches of one reading per metric: ` +
-      `no rules ${Math.round(base)} readings/s, 1 rule per metric ${Math.round(withRules)} readings/s ` +
-      `(${(withRules / base).toFixed(2)}×, ${rules.alarms} alarms raised)`,
-  );
+/** Ingest rate with 1 rule per metric against none (two runs of each, interleaved), per kind of values. */
+export async function alarmIngestRows(devices: number, batches: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [i, [name, values]] of Object.entries(VALUES).entries()) {
+    const none = await run(devices, batches, false, values);
+    const rules = await run(devices, batches, true, values);
+    const none2 = await run(devices, batches, false, values);
+    const rules2 = await run(devices, batches, true, values);
+    const base = (none.rate + none2.rate) / 2;
+    const withRules = (rules.rate + rules2.rate) / 2;
+    const ratio = withRules / base;
+    rows.push({
+      figure: `P1${i + 3}`,
+      what: `ingest with 1 alarm rule per metric vs none, ${name} values (${none.metrics} metrics, ${rules.alarms} alarms)`,
+      ours: `${Math.round(withRules)} readings/s`,
+      baseline: `${Math.round(base)} readings/s`,
+      ratio: `${ratio.toFixed(2)}×`,
+      goal: '≥ 0.8×',
+      pass: ratio >= 0.8,
+    });
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await alarmIngestRows(Number(process.argv[2] ?? 50), Number(process.argv[3] ?? 400));
+  for (const r of rows) console.log(`${r.figure} ${r.what}: ${r.ours} vs ${r.baseline} (${r.ratio})`);
 }

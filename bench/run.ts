@@ -13,6 +13,7 @@ import { ceilingRows, goalRows, measureRounds, paths } from './figures.js';
 import { createToken, expectOk, login } from './load.js';
 import { freePort, killAll, ROOT, startChild, stopChild, type Child } from './processes.js';
 import { mqttRows } from './mqtt.js';
+import { alarmIngestRows } from './alarms-ingest.js';
 import { fanoutRow } from './sse.js';
 import { fmt, machine, markdown, median, type CeilingRow, type Row } from './table.js';
 
@@ -147,6 +148,8 @@ async function main(): Promise<{ ceilings: CeilingRow[]; rows: Row[] }> {
       log,
     })),
   );
+  log('P13, P14: alarm evaluation at ingest');
+  rows.push(...(await alarmIngestRows(quick ? 20 : 100, quick ? 200 : 1000)));
   notes.push(`storage by table/index (bytes): ${JSON.stringify(ds.storage.breakdown)}`);
   return { ceilings, rows: rows.sort((a, b) => a.figure.localeCompare(b.figure, 'en', { numeric: true })) };
 }

@@ -101,6 +101,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
     webhooks: config.webhooks,
     jobLeaseMs: config.jobLeaseMs,
     rateWindowMs: config.rateLimit.windowSeconds * 1000,
+    alarmSweepMs: config.alarmSweepMs,
   });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });

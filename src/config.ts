@@ -45,6 +45,7 @@ export const EnvSchema = Type.Object({
   MQTT_BRIDGE_TOPIC: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   MQTT_BRIDGE_CONNECTIONS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]?$' })),
   MQTT_BRIDGE_CLIENT_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,20}$' })),
+  ALARM_SWEEP_SECONDS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,4}$' })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -120,6 +121,8 @@ export interface Config {
    * the filter subscribed to, with one `+` where the device id is.
    */
   mqttBridge: MqttBridgeConfig | null;
+  /** How often no_data alarm rules are checked (ALARM_SWEEP_SECONDS); 0 never (tests call the sweep). */
+  alarmSweepMs: number;
   /** How often days that ingestion changed are folded into the daily roll-ups; 0: only when read. Not an environment variable. */
   dailyFoldMs: number;
 }
@@ -286,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : null,
     dailyFoldMs: 5_000,
     webhooks: { allowHosts: hostList(e.WEBHOOK_ALLOW_HOSTS), dispatchMs: 2_000, retryBaseMs: 30_000 },
+    alarmSweepMs: Number(e.ALARM_SWEEP_SECONDS ?? 30) * 1000,
   };
 }
 
@@ -354,6 +358,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Off in tests: a webhook test turns it on with the receiver's host allowed.
     webhooks: { allowHosts: [], dispatchMs: 0, retryBaseMs: 30_000 },
     mqttBridge: null,
+    alarmSweepMs: 30_000,
     ...overrides,
   };
 }

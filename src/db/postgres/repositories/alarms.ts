@@ -5,6 +5,7 @@
 // whoever raises it (a second raise is ON CONFLICT … DO NOTHING).
 import type { PoolClient } from 'pg';
 import { describeRule, evaluate, noDataCutoff, type RuleSpec, type Severity } from '../../../alarms/evaluate.js';
+import { webhookBody, type AlarmEventKind } from '../../../alarms/view.js';
 import type { AlarmRow, AlarmRule, AlarmRuleInput, AlarmState } from '../../repositories/alarms.js';
 import type { Repositories } from '../../repositories/index.js';
 import { newId } from '../../ids.js';
@@ -31,6 +32,9 @@ const STATE_SQL: Record<AlarmState, string> = {
 };
 const SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 WHEN 'minor' THEN 2 ELSE 3 END";
 
+/** Long enough for a stream to resume after a night offline; the outbox keeps its own copies. */
+const EVENTS_KEPT_MS = 24 * 60 * 60 * 1000;
+
 type MetricRule = RuleSpec & { id: string; severity: Severity };
 type Place = { siteId: string; metricPk: number | null; deviceType: string | null; metricKey: string | null };
 
@@ -52,10 +56,56 @@ const SEEN = {
     'CASE WHEN peak_value IS NULL OR abs(@peak::float8 - @mid::float8) > abs(peak_value - @mid::float8) THEN @peak::float8 ELSE peak_value END',
   ),
 };
+/** What an alarm change returns, for its event and webhook deliveries. */
+const CHANGED = 'RETURNING id, site_id AS "siteId", severity';
+type Changed = { id: string; siteId: string; severity: Severity };
 const CLEAR_OPEN = `UPDATE alarms SET cleared_at = @at::int8, cleared_by = @by, clear_reason = @reason
-  WHERE rule_id = @ruleId AND metric_pk = @metricPk::int4 AND cleared_at IS NULL`;
+  WHERE rule_id = @ruleId AND metric_pk = @metricPk::int4 AND cleared_at IS NULL ${CHANGED}`;
 
 const run = (q: Queryable, text: string, params: Record<string, unknown>) => q.query(named(text, params));
+const changedBy = async (q: Queryable, text: string, params: Record<string, unknown>) =>
+  (await q.query<Changed>(named(text, params))).rows;
+
+/**
+ * One event per changed alarm, and a delivery for each of its site's webhooks that wants its
+ * severity; called inside the transaction of the change, so all of it commits together or not at all.
+ */
+async function record(c: Queryable, changed: Changed[], kind: AlarmEventKind, now: number): Promise<void> {
+  for (const a of changed) {
+    const seq = (
+      await c.query<{ seq: number }>(
+        'INSERT INTO alarm_events (alarm_id, site_id, kind, at) VALUES ($1, $2, $3, $4) RETURNING seq',
+        [a.id, a.siteId, kind, now],
+      )
+    ).rows[0].seq;
+    const hooks = (
+      await c.query<{ id: string }>(
+        `SELECT id FROM webhooks WHERE site_id = $1 AND enabled AND $2 = ANY(string_to_array(severities, ','))`,
+        [a.siteId, a.severity],
+      )
+    ).rows;
+    if (hooks.length === 0) continue;
+    const alarm = (await c.query<AlarmRow>(`SELECT ${ALARM_COLS} ${ALARM_FROM} WHERE a.id = $1`, [a.id])).rows[0];
+    const body = JSON.stringify(webhookBody(seq, kind, now, alarm));
+    for (const hook of hooks)
+      await c.query(
+        `INSERT INTO webhook_deliveries (id, webhook_id, event, alarm_id, body, state, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)`,
+        [newId('whd'), hook.id, `alarm.${kind}`, a.id, body, now],
+      );
+  }
+}
+
+/** Raises unless one is open already; records the event when it did. */
+async function raiseOne(
+  c: Queryable,
+  row: { id: string; siteId: string; severity: Severity } & Record<string, unknown>,
+  now: number,
+): Promise<number> {
+  if (((await run(c, RAISE, row)).rowCount ?? 0) === 0) return 0;
+  await record(c, [row], 'raised', now);
+  return 1;
+}
 
 /** Alarm evaluation for the ingestion transaction, and the repository services see. */
 export function pgAlarms(db: PgHandle): {
@@ -113,7 +163,12 @@ export function pgAlarms(db: PgHandle): {
       if (rule.condition === 'no_data') {
         const newest = fresh[fresh.length - 1][0];
         if (newest >= noDataCutoff(rule, receivedAt))
-          await run(c, CLEAR_OPEN, { ...key, at: newest, by: null, reason: 'Data arrived' });
+          await record(
+            c,
+            await changedBy(c, CLEAR_OPEN, { ...key, at: newest, by: null, reason: 'Data arrived' }),
+            'cleared',
+            receivedAt,
+          );
         continue;
       }
       const row = rows.find((r) => r.ruleId === rule.id);
@@ -128,15 +183,19 @@ export function pgAlarms(db: PgHandle): {
               [metricPk],
             )
           ).rows[0];
-          await run(c, RAISE, {
-            ...key,
-            ...place,
-            id: newId('alm'),
-            severity: rule.severity,
-            summary: describeRule(rule),
-            at: t.at,
-            value: t.value,
-          });
+          await raiseOne(
+            c,
+            {
+              ...key,
+              ...place,
+              id: newId('alm'),
+              severity: rule.severity,
+              summary: describeRule(rule),
+              at: t.at,
+              value: t.value,
+            },
+            receivedAt,
+          );
         } else if (t.kind === 'seen')
           await run(c, SEEN[rule.condition], {
             ...key,
@@ -144,7 +203,18 @@ export function pgAlarms(db: PgHandle): {
             peak: t.peak,
             mid: ((rule.low ?? 0) + (rule.high ?? 0)) / 2,
           });
-        else await run(c, CLEAR_OPEN, { ...key, at: t.at, by: null, reason: `Cleared by the data (value ${t.value})` });
+        else
+          await record(
+            c,
+            await changedBy(c, CLEAR_OPEN, {
+              ...key,
+              at: t.at,
+              by: null,
+              reason: `Cleared by the data (value ${t.value})`,
+            }),
+            'cleared',
+            receivedAt,
+          );
       }
       if (standing.firing !== firing || standing.pendingSince !== pendingSince)
         await c.query(
@@ -163,9 +233,25 @@ export function pgAlarms(db: PgHandle): {
       )
     ).rows[0];
   const clearRule = `UPDATE alarms SET cleared_at = @at::int8, cleared_by = @by, clear_reason = @reason
-    WHERE rule_id = @ruleId AND cleared_at IS NULL`;
+    WHERE rule_id = @ruleId AND cleared_at IS NULL ${CHANGED}`;
 
   const repository: Repositories['alarms'] = {
+    async eventsAfter(seq, limit) {
+      const r = await pool.query<AlarmRow & { seq: number; kind: AlarmEventKind; at: number }>(
+        `SELECT e.seq, e.kind, e.at, ${ALARM_COLS} FROM alarm_events e JOIN alarms a ON a.id = e.alarm_id
+           JOIN sites s ON s.id = a.site_id JOIN devices d ON d.id = a.device_id JOIN metrics m ON m.pk = a.metric_pk
+           LEFT JOIN users u ON u.id = a.acknowledged_by
+         WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`,
+        [seq, limit],
+      );
+      return r.rows.map(({ seq, kind, at, ...alarm }) => ({ seq, kind, at, alarm }));
+    },
+    async eventBounds() {
+      const r = await pool.query<{ first: number | null; last: number | null }>(
+        'SELECT min(seq) AS first, max(seq) AS last FROM alarm_events',
+      );
+      return { first: r.rows[0].first ?? 0, last: r.rows[0].last ?? 0 };
+    },
     async sweepNoData(now = Date.now()) {
       return transaction(pool, async (c) => {
         const silent = await c.query<{
@@ -194,24 +280,28 @@ export function pgAlarms(db: PgHandle): {
         );
         let raised = 0;
         for (const s of silent.rows) {
-          const r = await run(c, RAISE, {
-            id: newId('alm'),
-            ruleId: s.ruleId,
-            siteId: s.siteId,
-            deviceId: s.deviceId,
-            metricPk: s.metricPk,
-            severity: s.severity,
-            summary: `no data for ${s.noDataMinutes} min`,
-            at: now,
-            value: null,
-          });
-          raised += r.rowCount ?? 0;
+          raised += await raiseOne(
+            c,
+            {
+              id: newId('alm'),
+              ruleId: s.ruleId,
+              siteId: s.siteId,
+              deviceId: s.deviceId,
+              metricPk: s.metricPk,
+              severity: s.severity,
+              summary: `no data for ${s.noDataMinutes} min`,
+              at: now,
+              value: null,
+            },
+            now,
+          );
         }
         await c.query(
           `UPDATE alarms SET last_seen = $1 WHERE cleared_at IS NULL
              AND rule_id IN (SELECT id FROM alarm_rules WHERE condition = 'no_data')`,
           [now],
         );
+        await c.query('DELETE FROM alarm_events WHERE at < $1', [now - EVENTS_KEPT_MS]);
         return raised;
       });
     },
@@ -282,18 +372,16 @@ export function pgAlarms(db: PgHandle): {
         const spec = (r: AlarmRule) =>
           JSON.stringify([r.condition, r.threshold, r.low, r.high, r.clearThreshold, r.forSeconds, r.noDataMinutes]);
         if (spec(before) !== spec(after) || (before.enabled && !after.enabled)) {
-          await run(c, clearRule, {
-            ruleId: before.id,
-            at,
-            by: actorId,
-            reason: after.enabled ? 'Rule changed' : 'Rule disabled',
-          });
+          const reason = after.enabled ? 'Rule changed' : 'Rule disabled';
+          await record(c, await changedBy(c, clearRule, { ruleId: before.id, at, by: actorId, reason }), 'cleared', at);
           await c.query('DELETE FROM alarm_states WHERE rule_id = $1', [before.id]);
-        } else if (before.severity !== after.severity)
-          await c.query('UPDATE alarms SET severity = $1 WHERE rule_id = $2 AND cleared_at IS NULL', [
-            after.severity,
-            before.id,
-          ]);
+        } else if (before.severity !== after.severity) {
+          const changed = await c.query<Changed>(
+            `UPDATE alarms SET severity = $1 WHERE rule_id = $2 AND cleared_at IS NULL ${CHANGED}`,
+            [after.severity, before.id],
+          );
+          await record(c, changed.rows, 'updated', at);
+        }
         await writeAudit(
           c,
           {
@@ -313,7 +401,12 @@ export function pgAlarms(db: PgHandle): {
     async deleteRule(rule, actorId) {
       const at = Date.now();
       await transaction(pool, async (c) => {
-        await run(c, clearRule, { ruleId: rule.id, at, by: actorId, reason: 'Rule deleted' });
+        await record(
+          c,
+          await changedBy(c, clearRule, { ruleId: rule.id, at, by: actorId, reason: 'Rule deleted' }),
+          'cleared',
+          at,
+        );
         await c.query('DELETE FROM alarm_rules WHERE id = $1', [rule.id]);
         await writeAudit(
           c,
@@ -370,23 +463,37 @@ export function pgAlarms(db: PgHandle): {
       );
       return r.rows[0].n;
     },
-    async acknowledge(id, by, comment) {
-      const r = await pool.query(
-        'UPDATE alarms SET acknowledged_by = $1, acknowledged_at = $2, ack_comment = $3 WHERE id = $4 AND acknowledged_at IS NULL',
-        [by, Date.now(), comment, id],
+    async countActiveBySite(siteIds) {
+      const r = await pool.query<{ siteId: string; n: number }>(
+        `SELECT a.site_id AS "siteId", count(*)::int AS n FROM alarms a WHERE a.cleared_at IS NULL AND a.acknowledged_at IS NULL
+           AND ($1::text[] IS NULL OR a.site_id = ANY($1::text[])) GROUP BY a.site_id`,
+        [siteIds],
       );
-      return r.rowCount === 1;
+      return new Map(r.rows.map((x) => [x.siteId, x.n]));
+    },
+    async acknowledge(id, by, comment) {
+      const at = Date.now();
+      return transaction(pool, async (c) => {
+        const changed = await c.query<Changed>(
+          `UPDATE alarms SET acknowledged_by = $1, acknowledged_at = $2, ack_comment = $3 WHERE id = $4 AND acknowledged_at IS NULL
+           ${CHANGED}`,
+          [by, at, comment, id],
+        );
+        await record(c, changed.rows, 'acknowledged', at);
+        return changed.rowCount === 1;
+      });
     },
     async clear(id, by, reason) {
       const at = Date.now();
       return transaction(pool, async (c) => {
-        const r = await c.query<{ ruleId: string | null; metricPk: number }>(
+        const r = await c.query<Changed & { ruleId: string | null; metricPk: number }>(
           `UPDATE alarms SET cleared_at = $1, cleared_by = $2, clear_reason = $3 WHERE id = $4 AND cleared_at IS NULL
-           RETURNING rule_id AS "ruleId", metric_pk AS "metricPk"`,
+           RETURNING id, site_id AS "siteId", severity, rule_id AS "ruleId", metric_pk AS "metricPk"`,
           [at, by, reason, id],
         );
         if (r.rowCount === 0) return false;
         const a = r.rows[0];
+        await record(c, [a], 'cleared', at);
         // A hand clear starts the rule over for that metric.
         if (a.ruleId !== null)
           await c.query(

@@ -13,6 +13,7 @@ import { pgSitesRepository } from './sites.js';
 import { pgSubscriptionsRepository } from './subscriptions.js';
 import { pgTokensRepository } from './tokens.js';
 import { pgUsersRepository } from './users.js';
+import { pgWebhooksRepository } from './webhooks.js';
 
 /** Every repository over one PostgreSQL database, the same functions and shapes as createRepositories. */
 export function createPgRepositories(db: PgDb): Repositories {
@@ -32,5 +33,6 @@ export function createPgRepositories(db: PgDb): Repositories {
     fleet: pgFleetRepository(db),
     subscriptions: pgSubscriptionsRepository(db),
     health: pgHealthRepository(db),
+    webhooks: pgWebhooksRepository(db),
   };
 }

@@ -3,7 +3,7 @@
 // its connection) under the metric's advisory lock, so two writers of one metric evaluate one after
 // the other; the unique partial index alarms_open_idx keeps one open alarm per rule and metric
 // whoever raises it (a second raise is ON CONFLICT … DO NOTHING).
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { describeRule, evaluate, noDataCutoff, type RuleSpec, type Severity } from '../../../alarms/evaluate.js';
 import { webhookBody, type AlarmEventKind } from '../../../alarms/view.js';
 import type { AlarmRow, AlarmRule, AlarmRuleInput, AlarmState } from '../../repositories/alarms.js';
@@ -66,35 +66,75 @@ const run = (q: Queryable, text: string, params: Record<string, unknown>) => q.q
 const changedBy = async (q: Queryable, text: string, params: Record<string, unknown>) =>
   (await q.query<Changed>(named(text, params))).rows;
 
+/** The first key of the two-key advisory lock that numbers alarm events in commit order. */
+const EVENT_LOCK = 0x5357_0002;
+
+type Pending = { a: Changed; kind: AlarmEventKind; now: number; hooks: string[]; alarm: AlarmRow | undefined };
+/** Events of each open transaction not written yet: they are written at its end (flush). */
+const pending = new WeakMap<Queryable, Pending[]>();
+
 /**
  * One event per changed alarm, and a delivery for each of its site's webhooks that wants its
- * severity; called inside the transaction of the change, so all of it commits together or not at all.
+ * severity. The alarm is read now (the body shows it as this change left it); the rows are
+ * written by flush at the end of the same transaction, so all of it commits together or not at all.
  */
 async function record(c: Queryable, changed: Changed[], kind: AlarmEventKind, now: number): Promise<void> {
   for (const a of changed) {
+    const hooks = (
+      await c.query<{ id: string }>(
+        `SELECT id FROM webhooks WHERE site_id = $1 AND enabled AND $2 = ANY(string_to_array(severities, ','))`,
+        [a.siteId, a.severity],
+      )
+    ).rows.map((h) => h.id);
+    const alarm = hooks.length
+      ? (await c.query<AlarmRow>(`SELECT ${ALARM_COLS} ${ALARM_FROM} WHERE a.id = $1`, [a.id])).rows[0]
+      : undefined;
+    let list = pending.get(c);
+    if (!list) pending.set(c, (list = []));
+    list.push({ a, kind, now, hooks, alarm });
+  }
+}
+
+/**
+ * Writes the transaction's recorded events and deliveries; its last statements before COMMIT.
+ * Streams read events by number, so numbers must be taken in commit order (as SQLite's single
+ * writer gives): the event lock is held from the first number to the commit. Taken last, when
+ * the transaction needs no other lock, so a holder never waits for a transaction that waits for it.
+ */
+async function flush(c: Queryable): Promise<void> {
+  const list = pending.get(c);
+  if (!list?.length) return;
+  pending.delete(c);
+  await c.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [EVENT_LOCK]);
+  for (const { a, kind, now, hooks, alarm } of list) {
     const seq = (
       await c.query<{ seq: number }>(
         'INSERT INTO alarm_events (alarm_id, site_id, kind, at) VALUES ($1, $2, $3, $4) RETURNING seq',
         [a.id, a.siteId, kind, now],
       )
     ).rows[0].seq;
-    const hooks = (
-      await c.query<{ id: string }>(
-        `SELECT id FROM webhooks WHERE site_id = $1 AND enabled AND $2 = ANY(string_to_array(severities, ','))`,
-        [a.siteId, a.severity],
-      )
-    ).rows;
-    if (hooks.length === 0) continue;
-    const alarm = (await c.query<AlarmRow>(`SELECT ${ALARM_COLS} ${ALARM_FROM} WHERE a.id = $1`, [a.id])).rows[0];
+    if (!alarm) continue;
     const body = JSON.stringify(webhookBody(seq, kind, now, alarm));
     for (const hook of hooks)
       await c.query(
         `INSERT INTO webhook_deliveries (id, webhook_id, event, alarm_id, body, state, attempts, next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)`,
-        [newId('whd'), hook.id, `alarm.${kind}`, a.id, body, now],
+        [newId('whd'), hook, `alarm.${kind}`, a.id, body, now],
       );
   }
 }
+
+/** A transaction whose recorded alarm events are written at its end. */
+const recording = <T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> =>
+  transaction(pool, async (c) => {
+    try {
+      const out = await fn(c);
+      await flush(c);
+      return out;
+    } finally {
+      pending.delete(c);
+    }
+  });
 
 /** Raises unless one is open already; records the event when it did. */
 async function raiseOne(
@@ -115,6 +155,10 @@ export function pgAlarms(db: PgHandle): {
     fresh: readonly (readonly [number, number])[],
     receivedAt: number,
   ) => Promise<void>;
+  /** Ends the ingestion transaction's alarm changes: writes their events (call last before COMMIT). */
+  flushEvents: (c: PoolClient) => Promise<void>;
+  /** Forgets them (the transaction rolled back). */
+  discardEvents: (c: PoolClient) => void;
   repository: Repositories['alarms'];
 } {
   const pool = db.$client;
@@ -253,7 +297,7 @@ export function pgAlarms(db: PgHandle): {
       return { first: r.rows[0].first ?? 0, last: r.rows[0].last ?? 0 };
     },
     async sweepNoData(now = Date.now()) {
-      return transaction(pool, async (c) => {
+      return recording(pool, async (c) => {
         const silent = await c.query<{
           ruleId: string;
           siteId: string;
@@ -330,7 +374,7 @@ export function pgAlarms(db: PgHandle): {
     },
     async createRule(place: Place, input: AlarmRuleInput, actorId) {
       const at = Date.now();
-      return transaction(pool, async (c) => {
+      return recording(pool, async (c) => {
         const id = newId('alr');
         await run(
           c,
@@ -359,7 +403,7 @@ export function pgAlarms(db: PgHandle): {
     },
     async updateRule(before, input, actorId) {
       const at = Date.now();
-      return transaction(pool, async (c) => {
+      return recording(pool, async (c) => {
         await run(
           c,
           `UPDATE alarm_rules SET condition = @condition, threshold = @threshold::float8, low = @low::float8,
@@ -400,7 +444,7 @@ export function pgAlarms(db: PgHandle): {
     },
     async deleteRule(rule, actorId) {
       const at = Date.now();
-      await transaction(pool, async (c) => {
+      await recording(pool, async (c) => {
         await record(
           c,
           await changedBy(c, clearRule, { ruleId: rule.id, at, by: actorId, reason: 'Rule deleted' }),
@@ -473,7 +517,7 @@ export function pgAlarms(db: PgHandle): {
     },
     async acknowledge(id, by, comment) {
       const at = Date.now();
-      return transaction(pool, async (c) => {
+      return recording(pool, async (c) => {
         const changed = await c.query<Changed>(
           `UPDATE alarms SET acknowledged_by = $1, acknowledged_at = $2, ack_comment = $3 WHERE id = $4 AND acknowledged_at IS NULL
            ${CHANGED}`,
@@ -485,7 +529,7 @@ export function pgAlarms(db: PgHandle): {
     },
     async clear(id, by, reason) {
       const at = Date.now();
-      return transaction(pool, async (c) => {
+      return recording(pool, async (c) => {
         const r = await c.query<Changed & { ruleId: string | null; metricPk: number }>(
           `UPDATE alarms SET cleared_at = $1, cleared_by = $2, clear_reason = $3 WHERE id = $4 AND cleared_at IS NULL
            RETURNING id, site_id AS "siteId", severity, rule_id AS "ruleId", metric_pk AS "metricPk"`,
@@ -505,5 +549,5 @@ export function pgAlarms(db: PgHandle): {
       });
     },
   };
-  return { evaluateMetric, repository };
+  return { evaluateMetric, flushEvents: flush, discardEvents: (c) => void pending.delete(c), repository };
 }

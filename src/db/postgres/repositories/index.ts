@@ -29,7 +29,10 @@ export function createPgRepositories(db: PgDb): Repositories {
     devices: pgDevicesRepository(db),
     metrics: pgMetricsRepository(db),
     audit: pgAuditRepository(db),
-    readings: pgReadingsRepository(db, alarms.evaluateMetric),
+    readings: pgReadingsRepository(db, alarms.evaluateMetric, {
+      flush: alarms.flushEvents,
+      discard: alarms.discardEvents,
+    }),
     fleet: pgFleetRepository(db),
     subscriptions: pgSubscriptionsRepository(db),
     health: pgHealthRepository(db),

@@ -131,6 +131,7 @@ export const metrics = pgTable(
     kind: text('kind').$type<'gauge' | 'counter'>().notNull(),
     intervalSeconds: integer('interval_seconds').notNull(),
     energyRole: text('energy_role').$type<EnergyRole>(),
+    decimals: integer('decimals'),
     latestTs: ms('latest_ts'),
     latestValue: doublePrecision('latest_value'),
     latestReceivedAt: ms('latest_received_at'),
@@ -369,4 +370,74 @@ export const alarms = pgTable(
     index('alarms_device_idx').on(t.deviceId, t.raisedAt),
     index('alarms_raised_idx').on(t.raisedAt),
   ],
+);
+
+export const alarmEvents = pgTable(
+  'alarm_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    alarmId: text('alarm_id')
+      .notNull()
+      .references(() => alarms.id, { onDelete: 'cascade' }),
+    siteId: text('site_id').notNull(),
+    kind: text('kind').$type<'raised' | 'acknowledged' | 'cleared' | 'updated'>().notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [index('alarm_events_at_idx').on(t.at)],
+);
+
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    secret: text('secret').notNull(),
+    severities: text('severities').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [index('webhooks_site_idx').on(t.siteId)],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    event: text('event').notNull(),
+    alarmId: text('alarm_id').notNull(),
+    body: text('body').notNull(),
+    state: text('state').$type<'pending' | 'delivered' | 'failed'>().notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ms('next_attempt_at').notNull(),
+    lockedUntil: ms('locked_until'),
+    createdAt: createdAt(),
+    finishedAt: ms('finished_at'),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.state, t.nextAttemptAt),
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
+  ],
+);
+
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    at: ms('at').notNull(),
+    ok: boolean('ok').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.at)],
 );

@@ -3,6 +3,7 @@ import type { App } from '../../../src/app.js';
 import { HOUR_MS } from '../../../src/time.js';
 import { buildTestApp, createWorld, injectAs } from '../../helpers/app.js';
 import { signIn } from '../../helpers/pages.js';
+import { sqlOf } from '../../helpers/sql.js';
 import { expectInvalid, type World } from './support.js';
 
 let app: App;
@@ -69,8 +70,7 @@ describe("A metric's decimals", () => {
     expect(csv[1].split(',')[1]).toBe('1.79');
     expect((await series(q('max', 'csv'))).body.trim().split('\n')[1].split(',')[1]).toBe('2.34567');
     // Storage keeps the reading exact.
-    const stored = app.db.$client.prepare('SELECT max(value) AS v FROM readings').get() as { v: number };
-    expect(stored.v).toBe(2.34567);
+    expect(await sqlOf(app).value('SELECT max(value) FROM readings')).toBe(2.34567);
   });
 
   it('When a technician fills in Decimals in the device form, then it is saved; empty clears it; 9 comes back with 422 beside the field', async () => {
@@ -86,12 +86,10 @@ describe("A metric's decimals", () => {
       [`metrics[${i}][intervalSeconds]`]: m.intervalSeconds,
       [`metrics[${i}][decimals]`]: decimals,
     });
-    const version = () =>
-      (app.db.$client.prepare('SELECT version FROM devices WHERE id = ?').get(w.device.id) as { version: number })
-        .version;
-    const post = (fields: object) =>
+    const version = () => sqlOf(app).value<number>('SELECT version FROM devices WHERE id = ?', w.device.id);
+    const post = async (fields: object) =>
       b.post(`/devices/${w.device.id}`, {
-        version: version(),
+        version: await version(),
         name: w.device.name,
         type: 'battery',
         manufacturer: '',

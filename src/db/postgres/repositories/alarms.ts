@@ -3,8 +3,9 @@
 // its connection) under the metric's advisory lock, so two writers of one metric evaluate one after
 // the other; the unique partial index alarms_open_idx keeps one open alarm per rule and metric
 // whoever raises it (a second raise is ON CONFLICT … DO NOTHING).
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { describeRule, evaluate, noDataCutoff, type RuleSpec, type Severity } from '../../../alarms/evaluate.js';
+import { webhookBody, type AlarmEventKind } from '../../../alarms/view.js';
 import type { AlarmRow, AlarmRule, AlarmRuleInput, AlarmState } from '../../repositories/alarms.js';
 import type { Repositories } from '../../repositories/index.js';
 import { newId } from '../../ids.js';
@@ -31,6 +32,9 @@ const STATE_SQL: Record<AlarmState, string> = {
 };
 const SEVERITY_RANK = "CASE a.severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 WHEN 'minor' THEN 2 ELSE 3 END";
 
+/** Long enough for a stream to resume after a night offline; the outbox keeps its own copies. */
+const EVENTS_KEPT_MS = 24 * 60 * 60 * 1000;
+
 type MetricRule = RuleSpec & { id: string; severity: Severity };
 type Place = { siteId: string; metricPk: number | null; deviceType: string | null; metricKey: string | null };
 
@@ -52,10 +56,96 @@ const SEEN = {
     'CASE WHEN peak_value IS NULL OR abs(@peak::float8 - @mid::float8) > abs(peak_value - @mid::float8) THEN @peak::float8 ELSE peak_value END',
   ),
 };
+/** What an alarm change returns, for its event and webhook deliveries. */
+const CHANGED = 'RETURNING id, site_id AS "siteId", severity';
+type Changed = { id: string; siteId: string; severity: Severity };
 const CLEAR_OPEN = `UPDATE alarms SET cleared_at = @at::int8, cleared_by = @by, clear_reason = @reason
-  WHERE rule_id = @ruleId AND metric_pk = @metricPk::int4 AND cleared_at IS NULL`;
+  WHERE rule_id = @ruleId AND metric_pk = @metricPk::int4 AND cleared_at IS NULL ${CHANGED}`;
 
 const run = (q: Queryable, text: string, params: Record<string, unknown>) => q.query(named(text, params));
+const changedBy = async (q: Queryable, text: string, params: Record<string, unknown>) =>
+  (await q.query<Changed>(named(text, params))).rows;
+
+/** The first key of the two-key advisory lock that numbers alarm events in commit order. */
+const EVENT_LOCK = 0x5357_0002;
+
+type Pending = { a: Changed; kind: AlarmEventKind; now: number; hooks: string[]; alarm: AlarmRow | undefined };
+/** Events of each open transaction not written yet: they are written at its end (flush). */
+const pending = new WeakMap<Queryable, Pending[]>();
+
+/**
+ * One event per changed alarm, and a delivery for each of its site's webhooks that wants its
+ * severity. The alarm is read now (the body shows it as this change left it); the rows are
+ * written by flush at the end of the same transaction, so all of it commits together or not at all.
+ */
+async function record(c: Queryable, changed: Changed[], kind: AlarmEventKind, now: number): Promise<void> {
+  for (const a of changed) {
+    const hooks = (
+      await c.query<{ id: string }>(
+        `SELECT id FROM webhooks WHERE site_id = $1 AND enabled AND $2 = ANY(string_to_array(severities, ','))`,
+        [a.siteId, a.severity],
+      )
+    ).rows.map((h) => h.id);
+    const alarm = hooks.length
+      ? (await c.query<AlarmRow>(`SELECT ${ALARM_COLS} ${ALARM_FROM} WHERE a.id = $1`, [a.id])).rows[0]
+      : undefined;
+    let list = pending.get(c);
+    if (!list) pending.set(c, (list = []));
+    list.push({ a, kind, now, hooks, alarm });
+  }
+}
+
+/**
+ * Writes the transaction's recorded events and deliveries; its last statements before COMMIT.
+ * Streams read events by number, so numbers must be taken in commit order (as SQLite's single
+ * writer gives): the event lock is held from the first number to the commit. Taken last, when
+ * the transaction needs no other lock, so a holder never waits for a transaction that waits for it.
+ */
+async function flush(c: Queryable): Promise<void> {
+  const list = pending.get(c);
+  if (!list?.length) return;
+  pending.delete(c);
+  await c.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [EVENT_LOCK]);
+  for (const { a, kind, now, hooks, alarm } of list) {
+    const seq = (
+      await c.query<{ seq: number }>(
+        'INSERT INTO alarm_events (alarm_id, site_id, kind, at) VALUES ($1, $2, $3, $4) RETURNING seq',
+        [a.id, a.siteId, kind, now],
+      )
+    ).rows[0].seq;
+    if (!alarm) continue;
+    const body = JSON.stringify(webhookBody(seq, kind, now, alarm));
+    for (const hook of hooks)
+      await c.query(
+        `INSERT INTO webhook_deliveries (id, webhook_id, event, alarm_id, body, state, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)`,
+        [newId('whd'), hook, `alarm.${kind}`, a.id, body, now],
+      );
+  }
+}
+
+/** A transaction whose recorded alarm events are written at its end. */
+const recording = <T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> =>
+  transaction(pool, async (c) => {
+    try {
+      const out = await fn(c);
+      await flush(c);
+      return out;
+    } finally {
+      pending.delete(c);
+    }
+  });
+
+/** Raises unless one is open already; records the event when it did. */
+async function raiseOne(
+  c: Queryable,
+  row: { id: string; siteId: string; severity: Severity } & Record<string, unknown>,
+  now: number,
+): Promise<number> {
+  if (((await run(c, RAISE, row)).rowCount ?? 0) === 0) return 0;
+  await record(c, [row], 'raised', now);
+  return 1;
+}
 
 /** Alarm evaluation for the ingestion transaction, and the repository services see. */
 export function pgAlarms(db: PgHandle): {
@@ -65,6 +155,10 @@ export function pgAlarms(db: PgHandle): {
     fresh: readonly (readonly [number, number])[],
     receivedAt: number,
   ) => Promise<void>;
+  /** Ends the ingestion transaction's alarm changes: writes their events (call last before COMMIT). */
+  flushEvents: (c: PoolClient) => Promise<void>;
+  /** Forgets them (the transaction rolled back). */
+  discardEvents: (c: PoolClient) => void;
   repository: Repositories['alarms'];
 } {
   const pool = db.$client;
@@ -113,7 +207,12 @@ export function pgAlarms(db: PgHandle): {
       if (rule.condition === 'no_data') {
         const newest = fresh[fresh.length - 1][0];
         if (newest >= noDataCutoff(rule, receivedAt))
-          await run(c, CLEAR_OPEN, { ...key, at: newest, by: null, reason: 'Data arrived' });
+          await record(
+            c,
+            await changedBy(c, CLEAR_OPEN, { ...key, at: newest, by: null, reason: 'Data arrived' }),
+            'cleared',
+            receivedAt,
+          );
         continue;
       }
       const row = rows.find((r) => r.ruleId === rule.id);
@@ -128,15 +227,19 @@ export function pgAlarms(db: PgHandle): {
               [metricPk],
             )
           ).rows[0];
-          await run(c, RAISE, {
-            ...key,
-            ...place,
-            id: newId('alm'),
-            severity: rule.severity,
-            summary: describeRule(rule),
-            at: t.at,
-            value: t.value,
-          });
+          await raiseOne(
+            c,
+            {
+              ...key,
+              ...place,
+              id: newId('alm'),
+              severity: rule.severity,
+              summary: describeRule(rule),
+              at: t.at,
+              value: t.value,
+            },
+            receivedAt,
+          );
         } else if (t.kind === 'seen')
           await run(c, SEEN[rule.condition], {
             ...key,
@@ -144,7 +247,18 @@ export function pgAlarms(db: PgHandle): {
             peak: t.peak,
             mid: ((rule.low ?? 0) + (rule.high ?? 0)) / 2,
           });
-        else await run(c, CLEAR_OPEN, { ...key, at: t.at, by: null, reason: `Cleared by the data (value ${t.value})` });
+        else
+          await record(
+            c,
+            await changedBy(c, CLEAR_OPEN, {
+              ...key,
+              at: t.at,
+              by: null,
+              reason: `Cleared by the data (value ${t.value})`,
+            }),
+            'cleared',
+            receivedAt,
+          );
       }
       if (standing.firing !== firing || standing.pendingSince !== pendingSince)
         await c.query(
@@ -163,11 +277,27 @@ export function pgAlarms(db: PgHandle): {
       )
     ).rows[0];
   const clearRule = `UPDATE alarms SET cleared_at = @at::int8, cleared_by = @by, clear_reason = @reason
-    WHERE rule_id = @ruleId AND cleared_at IS NULL`;
+    WHERE rule_id = @ruleId AND cleared_at IS NULL ${CHANGED}`;
 
   const repository: Repositories['alarms'] = {
+    async eventsAfter(seq, limit) {
+      const r = await pool.query<AlarmRow & { seq: number; kind: AlarmEventKind; at: number }>(
+        `SELECT e.seq, e.kind, e.at, ${ALARM_COLS} FROM alarm_events e JOIN alarms a ON a.id = e.alarm_id
+           JOIN sites s ON s.id = a.site_id JOIN devices d ON d.id = a.device_id JOIN metrics m ON m.pk = a.metric_pk
+           LEFT JOIN users u ON u.id = a.acknowledged_by
+         WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`,
+        [seq, limit],
+      );
+      return r.rows.map(({ seq, kind, at, ...alarm }) => ({ seq, kind, at, alarm }));
+    },
+    async eventBounds() {
+      const r = await pool.query<{ first: number | null; last: number | null }>(
+        'SELECT min(seq) AS first, max(seq) AS last FROM alarm_events',
+      );
+      return { first: r.rows[0].first ?? 0, last: r.rows[0].last ?? 0 };
+    },
     async sweepNoData(now = Date.now()) {
-      return transaction(pool, async (c) => {
+      return recording(pool, async (c) => {
         const silent = await c.query<{
           ruleId: string;
           siteId: string;
@@ -194,24 +324,28 @@ export function pgAlarms(db: PgHandle): {
         );
         let raised = 0;
         for (const s of silent.rows) {
-          const r = await run(c, RAISE, {
-            id: newId('alm'),
-            ruleId: s.ruleId,
-            siteId: s.siteId,
-            deviceId: s.deviceId,
-            metricPk: s.metricPk,
-            severity: s.severity,
-            summary: `no data for ${s.noDataMinutes} min`,
-            at: now,
-            value: null,
-          });
-          raised += r.rowCount ?? 0;
+          raised += await raiseOne(
+            c,
+            {
+              id: newId('alm'),
+              ruleId: s.ruleId,
+              siteId: s.siteId,
+              deviceId: s.deviceId,
+              metricPk: s.metricPk,
+              severity: s.severity,
+              summary: `no data for ${s.noDataMinutes} min`,
+              at: now,
+              value: null,
+            },
+            now,
+          );
         }
         await c.query(
           `UPDATE alarms SET last_seen = $1 WHERE cleared_at IS NULL
              AND rule_id IN (SELECT id FROM alarm_rules WHERE condition = 'no_data')`,
           [now],
         );
+        await c.query('DELETE FROM alarm_events WHERE at < $1', [now - EVENTS_KEPT_MS]);
         return raised;
       });
     },
@@ -240,7 +374,7 @@ export function pgAlarms(db: PgHandle): {
     },
     async createRule(place: Place, input: AlarmRuleInput, actorId) {
       const at = Date.now();
-      return transaction(pool, async (c) => {
+      return recording(pool, async (c) => {
         const id = newId('alr');
         await run(
           c,
@@ -269,7 +403,7 @@ export function pgAlarms(db: PgHandle): {
     },
     async updateRule(before, input, actorId) {
       const at = Date.now();
-      return transaction(pool, async (c) => {
+      return recording(pool, async (c) => {
         await run(
           c,
           `UPDATE alarm_rules SET condition = @condition, threshold = @threshold::float8, low = @low::float8,
@@ -282,18 +416,16 @@ export function pgAlarms(db: PgHandle): {
         const spec = (r: AlarmRule) =>
           JSON.stringify([r.condition, r.threshold, r.low, r.high, r.clearThreshold, r.forSeconds, r.noDataMinutes]);
         if (spec(before) !== spec(after) || (before.enabled && !after.enabled)) {
-          await run(c, clearRule, {
-            ruleId: before.id,
-            at,
-            by: actorId,
-            reason: after.enabled ? 'Rule changed' : 'Rule disabled',
-          });
+          const reason = after.enabled ? 'Rule changed' : 'Rule disabled';
+          await record(c, await changedBy(c, clearRule, { ruleId: before.id, at, by: actorId, reason }), 'cleared', at);
           await c.query('DELETE FROM alarm_states WHERE rule_id = $1', [before.id]);
-        } else if (before.severity !== after.severity)
-          await c.query('UPDATE alarms SET severity = $1 WHERE rule_id = $2 AND cleared_at IS NULL', [
-            after.severity,
-            before.id,
-          ]);
+        } else if (before.severity !== after.severity) {
+          const changed = await c.query<Changed>(
+            `UPDATE alarms SET severity = $1 WHERE rule_id = $2 AND cleared_at IS NULL ${CHANGED}`,
+            [after.severity, before.id],
+          );
+          await record(c, changed.rows, 'updated', at);
+        }
         await writeAudit(
           c,
           {
@@ -312,8 +444,13 @@ export function pgAlarms(db: PgHandle): {
     },
     async deleteRule(rule, actorId) {
       const at = Date.now();
-      await transaction(pool, async (c) => {
-        await run(c, clearRule, { ruleId: rule.id, at, by: actorId, reason: 'Rule deleted' });
+      await recording(pool, async (c) => {
+        await record(
+          c,
+          await changedBy(c, clearRule, { ruleId: rule.id, at, by: actorId, reason: 'Rule deleted' }),
+          'cleared',
+          at,
+        );
         await c.query('DELETE FROM alarm_rules WHERE id = $1', [rule.id]);
         await writeAudit(
           c,
@@ -370,23 +507,37 @@ export function pgAlarms(db: PgHandle): {
       );
       return r.rows[0].n;
     },
-    async acknowledge(id, by, comment) {
-      const r = await pool.query(
-        'UPDATE alarms SET acknowledged_by = $1, acknowledged_at = $2, ack_comment = $3 WHERE id = $4 AND acknowledged_at IS NULL',
-        [by, Date.now(), comment, id],
+    async countActiveBySite(siteIds) {
+      const r = await pool.query<{ siteId: string; n: number }>(
+        `SELECT a.site_id AS "siteId", count(*)::int AS n FROM alarms a WHERE a.cleared_at IS NULL AND a.acknowledged_at IS NULL
+           AND ($1::text[] IS NULL OR a.site_id = ANY($1::text[])) GROUP BY a.site_id`,
+        [siteIds],
       );
-      return r.rowCount === 1;
+      return new Map(r.rows.map((x) => [x.siteId, x.n]));
+    },
+    async acknowledge(id, by, comment) {
+      const at = Date.now();
+      return recording(pool, async (c) => {
+        const changed = await c.query<Changed>(
+          `UPDATE alarms SET acknowledged_by = $1, acknowledged_at = $2, ack_comment = $3 WHERE id = $4 AND acknowledged_at IS NULL
+           ${CHANGED}`,
+          [by, at, comment, id],
+        );
+        await record(c, changed.rows, 'acknowledged', at);
+        return changed.rowCount === 1;
+      });
     },
     async clear(id, by, reason) {
       const at = Date.now();
-      return transaction(pool, async (c) => {
-        const r = await c.query<{ ruleId: string | null; metricPk: number }>(
+      return recording(pool, async (c) => {
+        const r = await c.query<Changed & { ruleId: string | null; metricPk: number }>(
           `UPDATE alarms SET cleared_at = $1, cleared_by = $2, clear_reason = $3 WHERE id = $4 AND cleared_at IS NULL
-           RETURNING rule_id AS "ruleId", metric_pk AS "metricPk"`,
+           RETURNING id, site_id AS "siteId", severity, rule_id AS "ruleId", metric_pk AS "metricPk"`,
           [at, by, reason, id],
         );
         if (r.rowCount === 0) return false;
         const a = r.rows[0];
+        await record(c, [a], 'cleared', at);
         // A hand clear starts the rule over for that metric.
         if (a.ruleId !== null)
           await c.query(
@@ -398,5 +549,5 @@ export function pgAlarms(db: PgHandle): {
       });
     },
   };
-  return { evaluateMetric, repository };
+  return { evaluateMetric, flushEvents: flush, discardEvents: (c) => void pending.delete(c), repository };
 }

@@ -22,7 +22,7 @@ const DEVICE_COLS = `id, site_id AS "siteId", name, type, manufacturer, model, s
 const FIRST_PAGES_MAX_ROWS = 20_000;
 const FIRST_PAGE_ROWS = 201;
 
-const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds', 'energyRole'] as const;
+const metricFields = ['key', 'name', 'unit', 'kind', 'intervalSeconds', 'energyRole', 'decimals'] as const;
 
 async function deviceById(q: Queryable, id: string, lock = false): Promise<Device | null> {
   const r = await q.query<Device>(`SELECT ${DEVICE_COLS} FROM devices WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
@@ -156,9 +156,19 @@ export function pgDevicesRepository(db: PgHandle): Repositories['devices'] {
           const { id: _id, ...fields } = kept.get(m.id)!;
           const next = { ...m, ...definedOf(fields) };
           await c.query(
-            `UPDATE metrics SET key = $2, name = $3, unit = $4, kind = $5, interval_seconds = $6, energy_role = $7, updated_at = $8
-             WHERE id = $1`,
-            [m.id, next.key, next.name, next.unit, next.kind, next.intervalSeconds, next.energyRole, now],
+            `UPDATE metrics SET key = $2, name = $3, unit = $4, kind = $5, interval_seconds = $6, energy_role = $7,
+               decimals = $8, updated_at = $9 WHERE id = $1`,
+            [
+              m.id,
+              next.key,
+              next.name,
+              next.unit,
+              next.kind,
+              next.intervalSeconds,
+              next.energyRole,
+              next.decimals,
+              now,
+            ],
           );
         }
         for (const e of edits.filter((x) => !x.id)) {

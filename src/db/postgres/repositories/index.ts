@@ -13,6 +13,7 @@ import { pgSitesRepository } from './sites.js';
 import { pgSubscriptionsRepository } from './subscriptions.js';
 import { pgTokensRepository } from './tokens.js';
 import { pgUsersRepository } from './users.js';
+import { pgWebhooksRepository } from './webhooks.js';
 
 /** Every repository over one PostgreSQL database, the same functions and shapes as createRepositories. */
 export function createPgRepositories(db: PgDb): Repositories {
@@ -28,9 +29,13 @@ export function createPgRepositories(db: PgDb): Repositories {
     devices: pgDevicesRepository(db),
     metrics: pgMetricsRepository(db),
     audit: pgAuditRepository(db),
-    readings: pgReadingsRepository(db, alarms.evaluateMetric),
+    readings: pgReadingsRepository(db, alarms.evaluateMetric, {
+      flush: alarms.flushEvents,
+      discard: alarms.discardEvents,
+    }),
     fleet: pgFleetRepository(db),
     subscriptions: pgSubscriptionsRepository(db),
     health: pgHealthRepository(db),
+    webhooks: pgWebhooksRepository(db),
   };
 }

@@ -12,6 +12,7 @@ export const metricCols = {
   kind: metrics.kind,
   intervalSeconds: metrics.intervalSeconds,
   energyRole: metrics.energyRole,
+  decimals: metrics.decimals,
   latestTs: metrics.latestTs,
   latestValue: metrics.latestValue,
   latestReceivedAt: metrics.latestReceivedAt,

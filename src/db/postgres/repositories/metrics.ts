@@ -14,7 +14,7 @@ import { catalogueCache, isUniqueViolation, transaction, writeAudit, type PgHand
 
 /** The columns of a MetricRow under its field names; `m` is the metrics table. */
 export const METRIC_COLS = `m.pk, m.id, m.device_id AS "deviceId", m.site_id AS "siteId", m.key, m.name, m.unit, m.kind,
-  m.interval_seconds AS "intervalSeconds", m.energy_role AS "energyRole", m.latest_ts AS "latestTs",
+  m.interval_seconds AS "intervalSeconds", m.energy_role AS "energyRole", m.decimals, m.latest_ts AS "latestTs",
   m.latest_value AS "latestValue", m.latest_received_at AS "latestReceivedAt", m.created_at AS "createdAt",
   m.updated_at AS "updatedAt"`;
 
@@ -49,8 +49,8 @@ export type NewMetric = MetricInput & {
 
 export async function insertMetric(c: Queryable, m: NewMetric): Promise<void> {
   await c.query(
-    `INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, energy_role, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    `INSERT INTO metrics (id, device_id, site_id, key, name, unit, kind, interval_seconds, energy_role, decimals, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [
       m.id,
       m.deviceId,
@@ -61,6 +61,7 @@ export async function insertMetric(c: Queryable, m: NewMetric): Promise<void> {
       m.kind,
       m.intervalSeconds,
       m.energyRole ?? null,
+      m.decimals ?? null,
       m.createdAt,
       m.updatedAt,
     ],
@@ -191,9 +192,19 @@ export function pgMetricsRepository(db: PgHandle): Repositories['metrics'] {
           }
           const next = { ...before, ...definedOf(patch) };
           await c.query(
-            `UPDATE metrics SET key = $2, name = $3, unit = $4, kind = $5, interval_seconds = $6, energy_role = $7, updated_at = $8
-             WHERE id = $1`,
-            [id, next.key, next.name, next.unit, next.kind, next.intervalSeconds, next.energyRole, Date.now()],
+            `UPDATE metrics SET key = $2, name = $3, unit = $4, kind = $5, interval_seconds = $6, energy_role = $7,
+               decimals = $8, updated_at = $9 WHERE id = $1`,
+            [
+              id,
+              next.key,
+              next.name,
+              next.unit,
+              next.kind,
+              next.intervalSeconds,
+              next.energyRole,
+              next.decimals,
+              Date.now(),
+            ],
           );
           const metric = (await metricById(c, id))!;
           await writeAudit(c, {

@@ -50,7 +50,17 @@ interface Neighbours {
   n_first: number | null;
 }
 
-export function pgReadingsRepository(db: PgHandle, onIngest?: PgOnIngest): Repositories['readings'] {
+/** What the alarm evaluator writes at the end of an ingestion transaction (alarms.ts). */
+export interface PgIngestEvents {
+  flush(c: PoolClient): Promise<void>;
+  discard(c: PoolClient): void;
+}
+
+export function pgReadingsRepository(
+  db: PgHandle,
+  onIngest?: PgOnIngest,
+  events?: PgIngestEvents,
+): Repositories['readings'] {
   const pool = db.$client;
   /** Months whose readings partition this process knows to exist. */
   const months = new Set<number>();
@@ -64,6 +74,16 @@ export function pgReadingsRepository(db: PgHandle, onIngest?: PgOnIngest): Repos
   }
 
   async function ingestTx(c: PoolClient, groups: ReturnType<typeof groupByHour>, receivedAt: number): Promise<void> {
+    try {
+      await writeBatch(c, groups, receivedAt);
+      if (events) await events.flush(c);
+    } catch (err) {
+      events?.discard(c);
+      throw err;
+    }
+  }
+
+  async function writeBatch(c: PoolClient, groups: ReturnType<typeof groupByHour>, receivedAt: number): Promise<void> {
     const pks = [...new Set(groups.map((g) => g[0]))];
     await dailies.lockMetrics(c, pks);
     // One row per metric and timestamp (groupByHour keeps the last value sent), as arrays.

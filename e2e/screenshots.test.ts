@@ -45,13 +45,11 @@ describe('Main pages', { timeout: 120_000 }, () => {
         .toMatch(/Showing|unavailable/);
       await shot(page, `device-${label}`);
       await page.getByRole('button', { name: 'Add device' }).count();
-      await page.goto(
-        page.url().replace(/\/devices\/.*/, '/sites/') +
-          (await page.getByRole('link', { name: 'Rotterdam Harbour Microgrid' }).last().getAttribute('href'))!
-            .split('/')
-            .pop() +
-          '/devices/new',
-      );
+      // The site's own link (/sites/<id>); other links on the page name the site too.
+      const siteHrefs = await page
+        .getByRole('link', { name: 'Rotterdam Harbour Microgrid' })
+        .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+      await page.goto(siteHrefs.find((h) => /^\/sites\/[^/?#]+$/.test(h))! + '/devices/new');
       await page.getByRole('heading', { level: 1, name: 'Add a device' }).waitFor();
       await shot(page, `device-new-${label}`);
       await page.getByRole('link', { name: 'API tokens' }).click();

@@ -103,7 +103,7 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
 
     /**
      * The audit trail: technicians of the site and admins; viewers get 403. Its membership rows name
-     * members and their roles, so only those who may read the members see them.
+     * members and their roles, so only those who may read the members see them; webhook rows only admins.
      */
     async audit(actor: Actor, siteId: string, query: { limit: number; cursor?: string; entityId?: string }) {
       await load(actor, siteId);
@@ -117,7 +117,11 @@ export function sitesService(repos: Repositories, hub: LiveHub) {
             ? Number.parseInt(query.cursor, 36)
             : NaN;
       if (before !== undefined && !(before > 0)) throw new errors.INVALID_CURSOR();
-      const hidden = canReadMembers(actor, siteId) ? [] : ['membership' as const];
+      // Webhooks are admins' (their URL may carry a credential), so their rows are too.
+      const hidden = [
+        ...(canReadMembers(actor, siteId) ? [] : ['membership' as const]),
+        ...(actor.isAdmin ? [] : ['webhook' as const]),
+      ];
       const rows = await repos.audit.list(
         { siteId, entityId: query.entityId, exceptTypes: hidden },
         query.limit + 1,

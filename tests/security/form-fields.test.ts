@@ -102,6 +102,12 @@ describe('Hand-made bodies to every page form', () => {
       [tech, await subscriptionOf(w.technician.id)],
       [admin, await subscriptionOf(w.admin.id)],
     ]);
+    // A rule for the rule-editing form to reach (an unknown id answers 404 before the form is read).
+    const rule = await app.services.alarms.createForMetric(
+      (await app.services.auth.loadActor(w.technician.id))!,
+      w.metrics[0].id,
+      { condition: 'below', threshold: 10, severity: 'major' },
+    );
     const failures: string[] = [];
     for (const route of posts) {
       // Sign-in is limited to 30 posts a minute per address: one browser is enough there.
@@ -112,6 +118,7 @@ describe('Hand-made bodies to every page form', () => {
           userId: w.viewer.id,
           subscriptionId: subs.get(b)!,
           tokenId: 'tok_missing',
+          ruleId: rule.id,
         };
         const url = route.url.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? 'x');
         for (const body of forms) {

@@ -5,7 +5,7 @@ import { auditLog, users } from '../schema.js';
 export interface AuditEntry {
   actorId: string | null;
   siteId: string | null;
-  entityType: 'site' | 'device' | 'metric' | 'membership' | 'user' | 'token' | 'ingest_key' | 'alarm_rule';
+  entityType: 'site' | 'device' | 'metric' | 'membership' | 'user' | 'token' | 'ingest_key' | 'alarm_rule' | 'webhook';
   entityId: string;
   action: 'create' | 'update' | 'delete';
   before?: unknown;

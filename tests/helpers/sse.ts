@@ -12,6 +12,8 @@ export interface SseStream {
   headers: IncomingMessage['headers'];
   readonly body: string;
   readonly events: SseEvent[];
+  /** Resolves when the server ends the response (or the socket closes). */
+  ended: Promise<void>;
   /** Resolves once `n` events of type `type` have arrived; rejects after `ms`. */
   waitFor(type: string, n: number, ms?: number): Promise<SseEvent[]>;
   close(): void;
@@ -54,11 +56,15 @@ export function openSse(port: number, path: string, headers: Record<string, stri
       clearTimeout(timer);
       let body = '';
       const waiters = new Set<() => void>();
+      let endResolve!: () => void;
+      const ended = new Promise<void>((r) => (endResolve = r));
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         body += chunk;
         for (const check of [...waiters]) check();
       });
+      res.on('end', endResolve);
+      res.on('close', endResolve);
       res.on('error', () => undefined);
       resolve({
         status: res.statusCode ?? 0,
@@ -69,6 +75,7 @@ export function openSse(port: number, path: string, headers: Record<string, stri
         get events() {
           return parseSse(body);
         },
+        ended,
         waitFor(type, n, wait = 8000) {
           return new Promise((ok, fail) => {
             const check = () => {

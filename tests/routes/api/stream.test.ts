@@ -1,5 +1,5 @@
 // Server-Sent Events over a real socket: inject() cannot show a response that never ends.
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../../src/app.js';
@@ -8,12 +8,13 @@ import type { Config } from '../../../src/config.js';
 import { buildTestApp, createWorld, injectAs, loginCookie, type TestUser } from '../../helpers/app.js';
 import { siteLikeMain, type World } from './support.js';
 import { sqlOf } from '../../helpers/sql.js';
+import { openSse, type SseEvent, type SseStream } from '../../helpers/sse.js';
 
 let app: App;
 let w: World;
 let port: number;
 let closed: boolean;
-const clients: Stream[] = [];
+const clients: SseStream[] = [];
 
 beforeEach(async () => {
   app = await buildTestApp();
@@ -28,115 +29,19 @@ afterEach(async () => {
   if (!closed) await app.close();
 });
 
-interface SseEvent {
-  id?: string;
-  event?: string;
-  data?: string;
-}
-
-interface Stream {
-  status: number;
-  headers: IncomingMessage['headers'];
-  body: string;
-  events: SseEvent[];
-  ended: Promise<void>;
-  /** Resolves once `n` events of type `type` have arrived; rejects after `ms`. */
-  waitFor(type: string, n: number, ms?: number): Promise<SseEvent[]>;
-  close(): void;
-}
-
-function parse(text: string): SseEvent[] {
-  return text
-    .split('\n\n')
-    .slice(0, -1) // the last piece is an unfinished event (or empty)
-    .map((block) => {
-      const e: SseEvent = {};
-      for (const line of block.split('\n')) {
-        const m = /^(id|event|data): (.*)$/.exec(line);
-        if (m) e[m[1] as keyof SseEvent] = m[2];
-      }
-      return e;
-    })
-    .filter((e) => e.event !== undefined);
-}
-
 /** Opens the stream; resolves when the status line and headers have arrived. */
-function open(
+async function open(
   user: TestUser,
   subscriptionId: string,
   lastEventId?: string,
   ms = 10_000,
   auth: Record<string, string> = { authorization: `Bearer ${user.token}` },
-): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...auth, accept: 'text/event-stream' };
-    if (lastEventId) headers['last-event-id'] = lastEventId;
-    const req: ClientRequest = request({
-      host: '127.0.0.1',
-      port,
-      path: `/api/subscriptions/${subscriptionId}/stream`,
-      headers,
-      agent: false,
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new Error('no response headers in time'));
-    }, ms);
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    req.on('response', (res) => {
-      clearTimeout(timer);
-      let body = '';
-      const waiters = new Set<() => void>();
-      let endResolve!: () => void;
-      const ended = new Promise<void>((r) => (endResolve = r));
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-        for (const check of [...waiters]) check();
-      });
-      res.on('end', endResolve);
-      res.on('close', endResolve);
-      res.on('error', () => undefined);
-      const stream: Stream = {
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        get body() {
-          return body;
-        },
-        get events() {
-          return parse(body);
-        },
-        ended,
-        waitFor(type, n, wait = 8000) {
-          return new Promise((ok, fail) => {
-            const check = () => {
-              const found = parse(body).filter((e) => e.event === type);
-              if (found.length >= n) {
-                waiters.delete(check);
-                clearTimeout(t);
-                ok(found);
-              }
-            };
-            const t = setTimeout(() => {
-              waiters.delete(check);
-              fail(new Error(`waited ${wait} ms for ${n} "${type}" events; got:\n${body}`));
-            }, wait);
-            waiters.add(check);
-            check();
-          });
-        },
-        close() {
-          req.destroy();
-        },
-      };
-      clients.push(stream);
-      resolve(stream);
-    });
-    req.end();
-  });
+): Promise<SseStream> {
+  const headers: Record<string, string> = { ...auth };
+  if (lastEventId) headers['last-event-id'] = lastEventId;
+  const stream = await openSse(port, `/api/subscriptions/${subscriptionId}/stream`, headers, ms);
+  clients.push(stream);
+  return stream;
 }
 
 const T0 = Date.parse('2026-01-15T10:00:00Z');
@@ -261,7 +166,7 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
 
   it('When a user opens an 11th stream, then it gets 429; closing one frees a place', async () => {
     const sub = await subscribe(w.technician, [w.metrics[0].id]);
-    const ten: Stream[] = [];
+    const ten: SseStream[] = [];
     for (let i = 0; i < 10; i++) ten.push(await open(w.technician, sub));
     expect(ten.map((s) => s.status)).toEqual(Array(10).fill(200));
     const eleventh = await open(w.technician, sub);
@@ -275,7 +180,7 @@ describe('GET /api/subscriptions/:subscriptionId/stream', () => {
 
     ten[0].close();
     await ten[0].ended;
-    let next: Stream | undefined;
+    let next: SseStream | undefined;
     for (let i = 0; i < 20 && next?.status !== 200; i++) {
       await tick(50);
       next = await open(w.technician, sub);
@@ -356,7 +261,7 @@ async function restart(overrides: Partial<Config>) {
   port = (app.server.address() as AddressInfo).port;
 }
 
-async function endsWithin(s: Stream, ms: number) {
+async function endsWithin(s: SseStream, ms: number) {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     s.ended,
@@ -365,7 +270,7 @@ async function endsWithin(s: Stream, ms: number) {
   clearTimeout(timer);
 }
 
-async function expectOpenFor(s: Stream, ms: number) {
+async function expectOpenFor(s: SseStream, ms: number) {
   expect(await Promise.race([s.ended.then(() => 'ended'), tick(ms).then(() => 'open')])).toBe('open');
 }
 

@@ -34,10 +34,96 @@ export interface SeriesReads {
     width: number,
     agg: Aggregation,
   ): Promise<[number, number][]>;
+  /** The first and last hourly roll-up start in [start, end), or null when there is none there. */
+  rollupExtent(metricPk: number, start: number, end: number): Promise<[number, number] | null>;
   /** One value per bucket [edges[i], edges[i + 1]) (on UTC hours) from the hourly roll-ups, null where there is none. */
   rollupPerBucket(metricPk: number, edges: number[], agg: Aggregation): Promise<(number | null)[]>;
   /** Like rollupPerBucket from the daily roll-ups; null when they do not hold `tz`'s days. */
   dailyPerBucket(metricPk: number, tz: string, edges: number[], agg: Aggregation): Promise<(number | null)[] | null>;
+}
+
+/** A daily roll-up as both dialects read it for folding: [start, count, sum, min, max, first, last, delta]. */
+export type DayRow = [number, number, number, number, number, number, number, number];
+
+/**
+ * One value per bucket [edges[i], edges[i + 1]) from daily roll-ups read as one key range, in
+ * ascending start order: a range read returns only the days that hold data, where a lookup per
+ * bucket costs a statement step even for the empty ones (a fleet's year is mostly empty days).
+ * Sums run in start order, as the per-bucket SQL summed them.
+ */
+export function foldDays(rows: readonly DayRow[], edges: readonly number[], agg: Aggregation): (number | null)[] {
+  const out = new Array<number | null>(edges.length - 1).fill(null);
+  let b = 0;
+  let count = 0,
+    sum = 0,
+    min = Infinity,
+    max = -Infinity,
+    first = 0,
+    last = 0,
+    delta = 0,
+    seen = false;
+  const pick = (): number => {
+    switch (agg) {
+      case 'avg':
+        return sum / count;
+      case 'sum':
+        return sum;
+      case 'count':
+        return count;
+      case 'min':
+        return min;
+      case 'max':
+        return max;
+      case 'first':
+        return first;
+      case 'last':
+        return last;
+      case 'delta':
+        return delta;
+    }
+  };
+  const close = () => {
+    if (!seen) return;
+    out[b] = pick();
+    count = sum = delta = 0;
+    min = Infinity;
+    max = -Infinity;
+    seen = false;
+  };
+  for (const row of rows) {
+    const start = row[0];
+    if (start < edges[b]) continue;
+    while (b < out.length && start >= edges[b + 1]) {
+      close();
+      b++;
+    }
+    if (b === out.length) break;
+    if (!seen) first = row[5];
+    seen = true;
+    count += row[1];
+    sum += row[2];
+    if (row[3] < min) min = row[3];
+    if (row[4] > max) max = row[4];
+    last = row[6];
+    delta += row[7];
+  }
+  if (b < out.length) close();
+  return out;
+}
+
+/** The indexes [first, end) of the buckets between `edges` that hold the instants first..last. */
+function bucketsSpanning(edges: readonly number[], [first, last]: [number, number]): [number, number] {
+  const bucketOf = (t: number) => {
+    let lo = 0;
+    let hi = edges.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (edges[mid] <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  return [bucketOf(first), bucketOf(last) + 1];
 }
 
 interface Plan {
@@ -83,8 +169,17 @@ export async function readSeries(
   if (plan.perBucket) {
     // Over the daily roll-ups where they hold the zone's days (a 24th of the rows), else the hourly.
     const daily = plan.wholeDays ? await reads.dailyPerBucket(metricPk, w.tz, edges, agg) : null;
-    const perBucket = daily ?? (await reads.rollupPerBucket(metricPk, edges, agg));
-    perBucket.forEach((v, i) => v !== null && (values[i] = v));
+    if (daily) {
+      daily.forEach((v, i) => v !== null && (values[i] = v));
+      return values;
+    }
+    // Only the buckets between the metric's first and last hour in the window are read: a lookup
+    // per bucket costs a step even where there is nothing, and a fleet's metrics are often sparse.
+    const extent = await reads.rollupExtent(metricPk, edges[0], edges[edges.length - 1]);
+    if (!extent) return values;
+    const [a, b] = bucketsSpanning(edges, extent);
+    const perBucket = await reads.rollupPerBucket(metricPk, edges.slice(a, b + 1), agg);
+    perBucket.forEach((v, i) => v !== null && (values[a + i] = v));
     return values;
   }
   for (let a = 0; a < w.starts.length;) {

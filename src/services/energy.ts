@@ -64,18 +64,22 @@ export const ROLE_FIELD = {
   battery_discharge: 'batteryDischarge',
 } as const satisfies Record<EnergyCounterRole, keyof Balance>;
 
-const partsOf = (sites: SiteEnergy[], i: number) =>
-  sites.map((s) => ({
-    balance: s.buckets[i],
-    measures: (f: keyof Balance) =>
-      f === 'consumption' ? s.consumptionSource !== null : s.measured.some((role) => ROLE_FIELD[role] === f),
-  }));
+/** Whether a site measures a balance field: worked out once per site, not once per bucket. */
+function measuresOf(s: SiteEnergy): (f: keyof Balance) => boolean {
+  const fields = new Set<keyof Balance>(s.measured.map((role) => ROLE_FIELD[role]));
+  if (s.consumptionSource !== null) fields.add('consumption');
+  return (f) => fields.has(f);
+}
 
-/** The sites' sum in their i-th buckets (energy-balance.ts, sumBalances). */
-const totalOf = (sites: SiteEnergy[], i: number, start: string): EnergyBucket => ({
-  start,
-  ...sumBalances(partsOf(sites, i)),
-});
+/** The sites' i-th buckets with what each site measures, as sumBalances and sumKnown take them. */
+const partsOf = (sites: SiteEnergy[], i: number, measures = sites.map(measuresOf)) =>
+  sites.map((s, k) => ({ balance: s.buckets[i], measures: measures[k] }));
+
+/** The sites' sum in each of their buckets (energy-balance.ts, sumBalances). */
+function totalsOf(sites: SiteEnergy[], starts: readonly number[]): EnergyBucket[] {
+  const measures = sites.map(measuresOf);
+  return starts.map((start, i) => ({ start: iso(start), ...sumBalances(partsOf(sites, i, measures)) }));
+}
 
 export function energyService(repos: Repositories, timeseries: TimeseriesService) {
   function windowOf(q: EnergyQuery, defaultTz: string): Window {
@@ -214,7 +218,7 @@ export function energyService(repos: Repositories, timeseries: TimeseriesService
       const sites: SiteEnergy[] = [];
       for (const list of bySite.values())
         sites.push(await siteEnergy({ id: list[0].siteId, name: list[0].siteName }, list, w));
-      const total = w.starts.map((start, i) => totalOf(sites, i, iso(start)));
+      const total = totalsOf(sites, w.starts);
       return { ...headOf(w), total, sites };
     },
   };

@@ -4,7 +4,7 @@ import { counterIncrease, type Aggregation, type Partial } from '../../timeserie
 import { HOUR_MS } from '../../time.js';
 import type { Db } from '../client.js';
 import { groupByHour, rollupOf, type ReadingRow } from '../rollup-math.js';
-import { readSeries, type SeriesReads, type SeriesWindow } from '../series.js';
+import { foldDays, readSeries, type DayRow, type SeriesReads, type SeriesWindow } from '../series.js';
 import { dailyRollups } from './dailies.js';
 
 export { groupByHour, rollupOf, type ReadingRow };
@@ -76,10 +76,9 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
         `SELECT (${subquery}) FROM json_each(@edges) e ORDER BY e.key`,
       )
       .pluck(true);
-  // Every aggregation that way over one roll-up table: the hourly one, or the daily one for
-  // buckets of whole local days in the site's zone (dailies.ts); `delta` is each table's own sum.
-  const perBucketAggs = (table: 'rollups_1h' | 'rollups_1d', delta: string) => {
-    const inBucket = `FROM ${table} WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1`;
+  // Every aggregation that way over the hourly roll-ups.
+  const perBucketAggs = () => {
+    const inBucket = `FROM rollups_1h WHERE metric_pk = @pk AND start >= e.value ->> 0 AND start < e.value ->> 1`;
     const one = (expr: string) => perBucket(`SELECT ${expr} ${inBucket}`);
     return {
       avg: one('sum(sum) / sum(count)'),
@@ -90,11 +89,26 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
       // A scalar subquery has one column: the first and last roll-up by key order, not min()/max().
       first: perBucket(`SELECT first ${inBucket} ORDER BY start LIMIT 1`),
       last: perBucket(`SELECT last ${inBucket} ORDER BY start DESC LIMIT 1`),
-      delta: one(delta),
+      delta: one('sum(delta_in + delta_prev)'),
     };
   };
-  const rollOnes = perBucketAggs('rollups_1h', 'sum(delta_in + delta_prev)');
-  const dayOnes = perBucketAggs('rollups_1d', 'sum(delta)');
+  const rollOnes = perBucketAggs();
+  const firstRollup = c
+    .prepare<[number, number, number], number>(
+      'SELECT start FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start LIMIT 1',
+    )
+    .pluck(true);
+  const lastRollup = c
+    .prepare<[number, number, number], number>(
+      'SELECT start FROM rollups_1h WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start DESC LIMIT 1',
+    )
+    .pluck(true);
+  // Daily roll-ups are read as one key range and folded into buckets (series.ts, foldDays).
+  const dayRange = c
+    .prepare<[number, number, number], DayRow>(
+      'SELECT start, count, sum, min, max, first, last, delta FROM rollups_1d WHERE metric_pk = ? AND start >= ? AND start < ? ORDER BY start',
+    )
+    .raw(true);
   const setLatest = c.prepare(
     'UPDATE metrics SET latest_ts = ?, latest_value = ?, latest_received_at = ? WHERE pk = ? AND (latest_ts IS NULL OR latest_ts <= ?)',
   );
@@ -224,6 +238,10 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
       }
       return rawAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });
     },
+    async rollupExtent(metricPk, start, end) {
+      const first = firstRollup.get(metricPk, start, end);
+      return first === undefined ? null : [first, lastRollup.get(metricPk, start, end)!];
+    },
     async rollupPerBucket(metricPk, edges, agg) {
       return rollOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
     },
@@ -231,7 +249,7 @@ export function readingsRepository(db: Db, onIngest?: OnIngest) {
       // Checked, folded and read in one synchronous step: a change of zone cannot come in between.
       if (dailies.zoneOf(metricPk) !== tz) return null;
       foldPendingOf(metricPk);
-      return dayOnes[agg].all({ pk: metricPk, edges: bucketPairs(edges) });
+      return foldDays(dayRange.all(metricPk, edges[0], edges[edges.length - 1]), edges, agg);
     },
     async rollupBucketed(metricPk, start, end, width, agg) {
       return rollAggs[agg].all({ pk: metricPk, s: start, e: end, w: width });

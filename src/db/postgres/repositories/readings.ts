@@ -10,7 +10,7 @@
 import type { PoolClient } from 'pg';
 import type { Repositories } from '../../repositories/index.js';
 import { groupByHour, rollupOf, type ReadingRow } from '../../rollup-math.js';
-import { readSeries, type SeriesReads } from '../../series.js';
+import { foldDays, readSeries, type DayRow, type SeriesReads } from '../../series.js';
 import { counterIncrease, type Aggregation, type Partial } from '../../../timeseries/aggregate.js';
 import { HOUR_MS } from '../../../time.js';
 import * as dailies from './dailies.js';
@@ -260,8 +260,8 @@ export function pgReadingsRepository(
         AND ts >= coalesce((SELECT max(ts) FROM readings WHERE metric_pk = $1 AND ts < $2::int8), $2::int8)) x
     WHERE ts >= $2::int8 GROUP BY i`;
   // One value per bucket [s, e): a range read per bucket, the buckets as two arrays.
-  const perBucket = (table: 'rollups_1h' | 'rollups_1d', delta: string): Record<Aggregation, string> => {
-    const inBucket = `FROM ${table} WHERE metric_pk = $1 AND start >= e.s AND start < e.e`;
+  const perBucket = (): Record<Aggregation, string> => {
+    const inBucket = `FROM rollups_1h WHERE metric_pk = $1 AND start >= e.s AND start < e.e`;
     const one = (expr: string) =>
       `SELECT (SELECT ${expr} ${inBucket}) FROM unnest($2::int8[], $3::int8[]) WITH ORDINALITY e(s, e, i) ORDER BY e.i`;
     return {
@@ -272,11 +272,16 @@ export function pgReadingsRepository(
       count: one('sum(count)::float8'),
       first: one('(array_agg(first ORDER BY start))[1]'),
       last: one('(array_agg(last ORDER BY start DESC))[1]'),
-      delta: one(delta),
+      delta: one('sum(delta_in + delta_prev ORDER BY start)'),
     };
   };
-  const rollOnes = perBucket('rollups_1h', 'sum(delta_in + delta_prev ORDER BY start)');
-  const dayOnes = perBucket('rollups_1d', 'sum(delta ORDER BY start)');
+  const rollOnes = perBucket();
+  // Two index probes: the first and the last roll-up of the range.
+  const rollupExtent = `SELECT (SELECT start FROM rollups_1h WHERE metric_pk = $1 AND start >= $2 AND start < $3 ORDER BY start LIMIT 1),
+    (SELECT start FROM rollups_1h WHERE metric_pk = $1 AND start >= $2 AND start < $3 ORDER BY start DESC LIMIT 1)`;
+  // Daily roll-ups are read as one key range and folded into buckets (series.ts, foldDays).
+  const dayRange =
+    'SELECT start, count, sum, min, max, first, last, delta FROM rollups_1d WHERE metric_pk = $1 AND start >= $2 AND start < $3 ORDER BY start';
   const pairs = async (text: string, values: unknown[]): Promise<[number, number][]> =>
     (await pool.query<[number, number]>({ text, values, rowMode: 'array' })).rows;
   const column = async (text: string, pk: number, edges: number[]) =>
@@ -295,6 +300,15 @@ export function pgReadingsRepository(
     async rollupBucketed(metricPk, start, end, width, agg) {
       return pairs(rollAggs[agg], [metricPk, start, end, width]);
     },
+    async rollupExtent(metricPk, start, end) {
+      const { rows } = await pool.query<[number | null, number | null]>({
+        text: rollupExtent,
+        values: [metricPk, start, end],
+        rowMode: 'array',
+      });
+      const [first, last] = rows[0];
+      return first === null ? null : [first, last!];
+    },
     async rollupPerBucket(metricPk, edges, agg) {
       return column(rollOnes[agg], metricPk, edges);
     },
@@ -305,7 +319,13 @@ export function pgReadingsRepository(
         await dailies.foldPendingOf(c, metricPk);
         return true;
       });
-      return ok ? column(dayOnes[agg], metricPk, edges) : null;
+      if (!ok) return null;
+      const { rows } = await pool.query<DayRow>({
+        text: dayRange,
+        values: [metricPk, edges[0], edges[edges.length - 1]],
+        rowMode: 'array',
+      });
+      return foldDays(rows, edges, agg);
     },
   };
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { MqttBridgeConfig } from '../../src/config.js';
 import { topicPattern } from '../../src/plugins/app/mqtt-bridge.js';
+import { bridgeCrashRounds } from '../../tools/crash-bridge.js';
 import { buildTestApp, createWorld } from '../helpers/app.js';
 import { refuseInserts, sqlOf } from '../helpers/sql.js';
 import { stored, T0, type World } from './helpers.js';
@@ -120,4 +121,15 @@ describe.skipIf(!runnable)('MQTT bridge (MQTT_BRIDGE_URL) against the real Mosqu
     await new Promise((r) => setTimeout(r, 2_500));
     expect(app.mqttBridge.counts.stored).toBe(1);
   });
+
+  it(
+    'When the bridging server is killed with SIGKILL during a stream of messages (2 rounds), then after restarts every message Mosquitto accepted is stored whole, none partly (tools/crash-bridge.ts)',
+    { timeout: 90_000 },
+    async () => {
+      const results = await bridgeCrashRounds({ rounds: 2 });
+      // The kills must land while messages were on their way for the check to mean anything.
+      expect(results).toHaveLength(2);
+      expect(results.at(-1)!.stored).toBeGreaterThan(0);
+    },
+  );
 });

@@ -37,7 +37,7 @@ async function brokerPort(server: Server, timeoutMs = 10_000): Promise<number> {
 }
 
 /** Every PUBACKed message whole, none partial; throws with every violation. */
-function verify(databasePath: string, t0: number, messages: Message[], perMessage: number) {
+export function verify(databasePath: string, t0: number, messages: Message[], perMessage: number) {
   const db = new Database(databasePath);
   try {
     const problems: string[] = [];

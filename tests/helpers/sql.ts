@@ -95,20 +95,21 @@ export async function withoutForeignKeys(app: App, statements: string): Promise<
 
 /**
  * Makes the database refuse inserts into `table` whose `column` equals `value`: a failure in the
- * middle of a transaction, to show that the whole change is rolled back.
+ * middle of a transaction, to show that the whole change is rolled back. The column is compared as
+ * text, so an integer column is matched too (a trigger's NEW values carry no column affinity in SQLite).
  */
 export async function refuseInserts(app: App, table: string, column: string, value: string): Promise<void> {
   const sql = sqlOf(app);
   const name = `refuse_${table}`;
   if (!app.pg) {
     await sql.exec(
-      `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}' BEGIN SELECT RAISE(ABORT, '${name}'); END`,
+      `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} WHEN CAST(NEW.${column} AS TEXT) = '${value}' BEGIN SELECT RAISE(ABORT, '${name}'); END`,
     );
     return;
   }
   await sql.exec(
     `CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${name}'; END $$;
-     CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW WHEN (NEW.${column} = '${value}') EXECUTE FUNCTION ${name}()`,
+     CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW WHEN (NEW.${column}::text = '${value}') EXECUTE FUNCTION ${name}()`,
   );
 }
 

@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { MqttBridgeConfig } from '../../src/config.js';
 import { topicPattern } from '../../src/plugins/app/mqtt-bridge.js';
+import { bridgeCrashRounds } from '../../tools/crash-bridge.js';
 import { buildTestApp, createWorld } from '../helpers/app.js';
+import { refuseInserts, sqlOf } from '../helpers/sql.js';
 import { stored, T0, type World } from './helpers.js';
 
 // The machine's Mosquitto (Debian's package), as a site's existing broker.
@@ -27,17 +29,18 @@ afterEach(async () => {
 const run = `swtest-${randomBytes(4).toString('hex')}`;
 let seq = 0;
 
-async function startBridged(prefix: string): Promise<{ app: App; w: World }> {
+async function startBridged(prefix: string, options: Partial<MqttBridgeConfig> = {}): Promise<{ app: App; w: World }> {
   const bridge: MqttBridgeConfig = {
     url: `mqtt://${MOSQUITTO.host}:${MOSQUITTO.port}`,
     topic: `${prefix}/devices/+/telemetry`,
     connections: 2,
     clientId: `${run}-${++seq}`,
     sessionExpirySeconds: 0,
+    ...options,
   };
   const app = await buildTestApp({ mqttBridge: bridge });
   apps.push(app);
-  await expect.poll(() => app.mqttBridge.connected(), { timeout: 5_000 }).toBe(2);
+  await expect.poll(() => app.mqttBridge.connected(), { timeout: 5_000 }).toBe(bridge.connections);
   // The SUBACK follows the CONNACK: give it a moment before publishing.
   await new Promise((r) => setTimeout(r, 200));
   return { app, w: await createWorld(app) };
@@ -97,4 +100,36 @@ describe.skipIf(!runnable)('MQTT bridge (MQTT_BRIDGE_URL) against the real Mosqu
     expect(handled()).toBe(10);
     expect(await stored(a.app)).toHaveLength(a.app.mqttBridge.counts.stored);
   });
+
+  it('When the commit fails, then the bridge does not acknowledge: Mosquitto sends the message again until it is stored, and it is stored once', async () => {
+    const prefix = `${run}/d`;
+    // A session Mosquitto keeps across the bridge's reconnections: it re-sends what it has not had a PUBACK for.
+    const { app, w } = await startBridged(prefix, { connections: 1, sessionExpirySeconds: 30 });
+    const pk = await sqlOf(app).value<number>(
+      'SELECT pk FROM metrics WHERE device_id = ? AND key = ?',
+      w.device.id,
+      'soc',
+    );
+    await refuseInserts(app, 'readings', 'metric_pk', String(pk));
+    await mosquittoPub(`${prefix}/devices/${w.device.id}/telemetry`, JSON.stringify({ ts: T0, values: { soc: 42 } }));
+    // The first delivery and at least one re-delivery after the bridge reconnected, each refused by the database.
+    await expect.poll(() => app.mqttBridge.counts.refused, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(await stored(app)).toEqual([]);
+    await sqlOf(app).exec('DROP TRIGGER refuse_readings');
+    await expect.poll(() => stored(app), { timeout: 10_000 }).toEqual([{ key: 'soc', ts: T0, value: 42 }]);
+    // Acknowledged now: nothing comes again.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(app.mqttBridge.counts.stored).toBe(1);
+  });
+
+  it(
+    'When the bridging server is killed with SIGKILL during a stream of messages (2 rounds), then after restarts every message Mosquitto accepted is stored whole, none partly (tools/crash-bridge.ts)',
+    { timeout: 90_000 },
+    async () => {
+      const results = await bridgeCrashRounds({ rounds: 2 });
+      // The kills must land while messages were on their way for the check to mean anything.
+      expect(results).toHaveLength(2);
+      expect(results.at(-1)!.stored).toBeGreaterThan(0);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 // The crash harness's MQTT rounds (`npm run crash` runs them after the HTTP ones): the real server
 // with its built-in broker on a file database, clients streaming QoS 1 messages whose timestamp and
-// values name the message, and SIGKILL at a random moment. Then every message that got its PUBACK
+// values name the message, and SIGKILL at a random moment. Rounds alternate MQTT 3.1.1 and MQTT 5. Then every message that got its PUBACK
 // must be stored whole, no message may be partly stored, and the file must pass integrity_check.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ interface Message {
 
 export interface MqttRoundResult {
   round: number;
+  protocolVersion: 4 | 5;
   sent: number;
   acked: number;
   killedAfterMs: number;
@@ -72,9 +73,10 @@ export async function mqttCrashRounds(opts: {
   for (let round = 1; round <= opts.rounds; round++) {
     const server = await startServer(databasePath, 20_000, env);
     const port = await brokerPort(server);
+    const protocolVersion = round % 2 === 1 ? 4 : 5;
     const clients: MqttClient[] = await Promise.all(
       Array.from({ length: CLIENTS }, () =>
-        connectAsync(`mqtt://127.0.0.1:${port}`, { username: ingestKey, reconnectPeriod: 0, protocolVersion: 4 }),
+        connectAsync(`mqtt://127.0.0.1:${port}`, { username: ingestKey, reconnectPeriod: 0, protocolVersion }),
       ),
     );
     let dead = false;
@@ -106,9 +108,9 @@ export async function mqttCrashRounds(opts: {
     await Promise.race([Promise.all(streams), new Promise((r) => setTimeout(r, 2_000))]);
     verify(databasePath, t0, messages, metricKeys.length);
     const acked = messages.filter((m) => m.acked).length;
-    results.push({ round, sent: messages.length, acked, killedAfterMs: killAfter });
+    results.push({ round, protocolVersion, sent: messages.length, acked, killedAfterMs: killAfter });
     log(
-      `MQTT round ${round}: killed after ${killAfter} ms; ${acked} of ${messages.length} messages PUBACKed so far; all stored`,
+      `MQTT round ${round} (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'}): killed after ${killAfter} ms; ${acked} of ${messages.length} messages PUBACKed so far; all stored`,
     );
   }
   if (!opts.dir) rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,8 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { MqttConfig } from '../../config.js';
 import { writeBatcher } from '../../services/write-batcher.js';
 import { BATCH_MAX_ROWS, messagesCounter, parsePayload, reasonOf, type RefusalReason } from './mqtt-common.js';
-import { keyBuckets, limitPacketSize } from './mqtt-limits.js';
+import { keyBuckets } from './mqtt-limits.js';
+import { answerRefusalV5, REASON_CODES, type Refusal } from './mqtt-v5.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,12 +40,13 @@ interface Holder {
 }
 
 /**
- * Field devices' MQTT transport: an aedes broker (MQTT 3.1.1) that only receives. The MQTT
+ * Field devices' MQTT transport: an aedes broker (MQTT 3.1.1 and 5) that only receives. The MQTT
  * username is an ingest key; every message is checked by the telemetry service and committed
  * inside authorizePublish (with the messages that arrive within `batchMs`, in one transaction), so
- * aedes sends a QoS 1 PUBACK only once the readings are committed, and a refused message closes
- * that client's connection (MQTT 3.1.1 has no other way to say no). Nothing is forwarded to
- * subscribers: subscriptions are refused. Limits: docs/field-devices.md#limits.
+ * aedes sends a QoS 1 PUBACK only once the readings are committed. A refused message closes an
+ * MQTT 3.1.1 client's connection (it has no other way to say no); an MQTT 5 client gets a reason
+ * code (mqtt-v5.ts). Nothing is forwarded to subscribers: subscriptions are refused.
+ * Limits and reason codes: docs/field-devices.md#limits.
  */
 export default fp(
   async (app, opts: MqttConfig) => {
@@ -60,7 +62,7 @@ export default fp(
       metric.refused(reason);
       const keyId = holders.get(client)?.keyId;
       app.log.warn({ mqttClientId: client.id, keyId, reason, ...details }, `MQTT message refused: ${message}`);
-      return new Error(message);
+      return Object.assign(new Error(message), { reason }) as Refusal;
     };
 
     async function receive(client: Client, holder: Holder, topic: string, payload: Buffer) {
@@ -89,6 +91,9 @@ export default fp(
     }
 
     const broker = new Aedes({
+      // Refused as soon as a packet's header says its length, before the rest of it is read; MQTT 5
+      // clients also learn the limit from the CONNACK and get a DISCONNECT 0x95 past it.
+      maximumPacketSize: opts.maxPacketBytes,
       // A device's last will would be published as telemetry when it drops; wills are not kept.
       preConnect(_client, packet, done) {
         delete packet.will;
@@ -98,6 +103,7 @@ export default fp(
         const raw = username ?? '';
         auth.ingestKeyFor(raw).then(
           (key) => {
+            // MQTT 5 clients get the matching reason code: 4 is 0x86, 5 is 0x87, 3 is 0x88.
             if (!key) return done(authError('bad user name or password', 4), null);
             // A client that reconnects with its id replaces its old connection: that one does not count.
             const open = [...holders].filter(([c, h]) => h.keyId === key.keyId && c.id !== client.id).length;
@@ -125,21 +131,22 @@ export default fp(
         packet.retain = false;
         receive(client, holder, packet.topic, packet.payload as Buffer).then(
           () => done(null),
-          (err: Error) => done(err),
+          (err: Refusal) => (client.version === 5 ? answerRefusalV5(client, packet, err, done) : done(err)),
         );
       },
       authorizeSubscribe(_client, _subscription, done) {
-        done(null, null); // SUBACK 0x80: the broker only receives
+        done(null, null); // SUBACK 0x80 (MQTT 3.1.1), 0x87 (MQTT 5): the broker only receives
       },
     });
     await broker.listen();
-
-    const handle = (socket: Socket) => {
-      const client = broker.handle(socket);
-      limitPacketSize(client, opts.maxPacketBytes, (length) => {
-        refuse(client, 'size', 'packet too large', { length });
-      });
+    // aedes reports a packet over maximumPacketSize as the error of its client (connected or not).
+    const countTooLarge = (client: Client, err: Error & { size?: number; maximumPacketSize?: number }) => {
+      if (err.maximumPacketSize !== undefined) refuse(client, 'size', 'packet too large', { length: err.size });
     };
+    broker.on('clientError', countTooLarge);
+    broker.on('connectionError', countTooLarge);
+
+    const handle = (socket: Socket) => broker.handle(socket);
     const server: Server = opts.tls
       ? createTlsServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, handle)
       : createServer(handle);
@@ -168,7 +175,9 @@ export default fp(
           if (!(await auth.ingestKeyFor(raw))) {
             app.log.info({ mqttClientId: client.id, keyId }, 'MQTT client closed: its ingest key is revoked');
             holders.delete(client);
-            client.close();
+            // MQTT 5 clients are told why; MQTT 3.1.1 ones are only closed.
+            const reasonString = 'ingest key revoked';
+            client.disconnect({ reasonCode: REASON_CODES.notAuthorized, properties: { reasonString } });
           }
         }
       })()

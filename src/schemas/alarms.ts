@@ -46,7 +46,14 @@ const ruleFields = {
   enabled: Type.Optional(Type.Boolean({ default: true })),
 };
 
-export const CreateAlarmRuleBody = Type.Object(ruleFields, { additionalProperties: false });
+/** One rule of each shape: which numbers a condition takes is checked by the service, not the schema. */
+const ruleExamples = [
+  { condition: 'above', threshold: 90, clearThreshold: 85, forSeconds: 60, severity: 'major' },
+  { condition: 'outside', low: 10, high: 90, severity: 'minor' },
+  { condition: 'no_data', noDataMinutes: 15, severity: 'warning' },
+];
+
+export const CreateAlarmRuleBody = Type.Object(ruleFields, { additionalProperties: false, examples: ruleExamples });
 export type CreateAlarmRuleBody = Static<typeof CreateAlarmRuleBody>;
 
 export const CreateSiteAlarmRuleBody = Type.Object(
@@ -55,7 +62,10 @@ export const CreateSiteAlarmRuleBody = Type.Object(
     deviceType: Type.String({ enum: [...DEVICE_TYPES], description: 'A device type, e.g. battery' }),
     metricKey: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9_]*$' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: ruleExamples.map((rule) => ({ ...rule, deviceType: 'battery', metricKey: 'soc' })),
+  },
 );
 export type CreateSiteAlarmRuleBody = Static<typeof CreateSiteAlarmRuleBody>;
 
@@ -72,7 +82,11 @@ export const UpdateAlarmRuleBody = Type.Object(
     severity: Type.Optional(Severity),
     enabled: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    examples: [{ threshold: 95, clearThreshold: 90 }, { severity: 'critical' }, { enabled: false }],
+  },
 );
 export type UpdateAlarmRuleBody = Static<typeof UpdateAlarmRuleBody>;
 

@@ -82,11 +82,13 @@ describe('Hand-made bodies to every page form', () => {
   ];
 
   it('When any page POST route (from the route table) gets a crafted form, or a JSON body, then the answer is a 4xx or a redirect, never a 5xx', async () => {
-    // Deletions last, so every other form still finds its site, device and subscription.
+    // Deletions last, so every other form still finds its site, device and subscription; the site's
+    // own last of all, as it takes its devices, rules, keys and webhooks with it.
     const destructive = (url: string) => /\/(delete|remove|revoke)$/.test(url);
+    const rank = (url: string) => (url === '/admin/sites/:siteId/delete' ? 2 : Number(destructive(url)));
     const posts = (await registeredRoutes())
       .filter((r) => r.method === 'POST' && !r.url.startsWith('/api') && r.url !== '/logout')
-      .sort((a, b) => Number(destructive(a.url)) - Number(destructive(b.url)));
+      .sort((a, b) => rank(a.url) - rank(b.url));
     expect(posts.length).toBeGreaterThan(15);
     const tech = await signIn(app, w.technician.email);
     const admin = await signIn(app, w.admin.email);
@@ -102,12 +104,25 @@ describe('Hand-made bodies to every page form', () => {
       [tech, await subscriptionOf(w.technician.id)],
       [admin, await subscriptionOf(w.admin.id)],
     ]);
-    // A rule for the rule-editing form to reach (an unknown id answers 404 before the form is read).
-    const rule = await app.services.alarms.createForMetric(
-      (await app.services.auth.loadActor(w.technician.id))!,
-      w.metrics[0].id,
-      { condition: 'below', threshold: 10, severity: 'major' },
-    );
+    // A rule for the rule-editing form to reach (an unknown id answers 404 before the form is read),
+    // the alarm a reading below it raises, for the acknowledge and clear forms.
+    const technician = (await app.services.auth.loadActor(w.technician.id))!;
+    const rule = await app.services.alarms.createForMetric(technician, w.metrics[0].id, {
+      condition: 'below',
+      threshold: 10,
+      severity: 'major',
+    });
+    await app.services.readings.ingest(technician, [
+      { metricId: w.metrics[0].id, timestamp: new Date(Date.now() - 60_000).toISOString(), value: 1 },
+    ]);
+    const [alarm] = (await app.services.alarms.list(technician, { limit: 1, siteId: w.site.id })).items;
+    const admins = (await app.services.auth.loadActor(w.admin.id))!;
+    // A reserved name (RFC 6761) that never resolves; dispatch is off in tests anyway.
+    const webhook = await app.services.webhooks.create(admins, w.site.id, {
+      url: 'https://hooks.sitewatt.invalid/alarms',
+      secret: 'form-fields-webhook-secret',
+    });
+    const key = await app.services.ingestKeys.create(admins, w.site.id, { name: 'Form fields' });
     const failures: string[] = [];
     for (const route of posts) {
       // Sign-in is limited to 30 posts a minute per address: one browser is enough there.
@@ -119,6 +134,9 @@ describe('Hand-made bodies to every page form', () => {
           subscriptionId: subs.get(b)!,
           tokenId: 'tok_missing',
           ruleId: rule.id,
+          alarmId: alarm.id,
+          webhookId: webhook.id,
+          keyId: key.id,
         };
         const url = route.url.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? 'x');
         for (const body of forms) {

@@ -33,13 +33,23 @@ export interface Hints {
   ids: string[];
   /** Ids by the name of the field or parameter that takes them (siteId, metricId …). */
   byName: Record<string, string[]>;
+  /**
+   * Other strings the world accepts by field name, where the schema alone rarely gives one: a
+   * webhook `url` on the allow-list (random text is almost never an http URL).
+   */
+  values?: Record<string, string[]>;
 }
 
-/** A real id for the name (or any real id), sometimes any string the pattern allows. */
+/**
+ * A real id for the name (or any real id), sometimes any string the pattern allows. The first id of
+ * a name is the world's main one and comes up most: what nests in a path (a site's webhooks and
+ * members) lives under it.
+ */
 export function idArbitrary(hints: Hints, name: string, fallback: fc.Arbitrary<string>): fc.Arbitrary<string> {
   const own = hints.byName[name] ?? hints.ids;
   return fc.oneof(
-    { weight: 5, arbitrary: fc.constantFrom(...own) },
+    { weight: 3, arbitrary: fc.constant(own[0]) },
+    { weight: 3, arbitrary: fc.constantFrom(...own) },
     { weight: 1, arbitrary: fc.constantFrom(...hints.ids) },
     { weight: 1, arbitrary: fallback },
   );
@@ -126,6 +136,9 @@ function stringArbitrary(s: JsonSchema, name: string, hints: Hints): fc.Arbitrar
   const max = Math.min(s.maxLength ?? 64, 200);
   const fits = (v: string) => v.length >= min && v.length <= (s.maxLength ?? Infinity);
   if (/Id$|^entityId$/.test(name) && hints.ids.length > 0) return idArbitrary(hints, name, plain());
+  const known = hints.values?.[name];
+  if (known?.length)
+    return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: plain() });
   if (s.format === 'date-time' || name === 'timestamp') return isoTimestamp;
   if (s.format === 'email') return fc.emailAddress().filter(fits);
   if (name === 'tz' || name === 'timezone')

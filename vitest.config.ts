@@ -61,8 +61,6 @@ const NOT_YET_ON_POSTGRES = [
   // the write returns, and these two expect them in the same turn.
   'tests/routes/api/telemetry.test.ts',
   'tests/services/readings.test.ts',
-  // It reaches the database through app.db, SQLite's handle.
-  'tests/services/write-batcher.test.ts',
 ];
 
 const shared = { testTimeout: 20_000, hookTimeout: 60_000 };

@@ -52,16 +52,8 @@ const POSTGRES_RUN = [
   'tests/cluster/**/*.test.ts',
 ];
 
-/** In the PostgreSQL run's folders but not yet passing there, each with why. */
-const NOT_YET_ON_POSTGRES = [
-  // Its demo-alarm tests read the SQLite handle directly, and the "leaves a technician's device
-  // alone" test fails on PostgreSQL for a reason not yet found.
-  'tests/services/simulator-service.test.ts',
-  // Live events reach the hub through the relay (a live_batches row, then NOTIFY) on PostgreSQL, after
-  // the write returns, and these two expect them in the same turn.
-  'tests/routes/api/telemetry.test.ts',
-  'tests/services/readings.test.ts',
-];
+/** In the PostgreSQL run's folders but not yet passing there, each with why (none at present). */
+const NOT_YET_ON_POSTGRES: string[] = [];
 
 const shared = { testTimeout: 20_000, hookTimeout: 60_000 };
 

@@ -50,6 +50,12 @@ const POSTGRES_RUN = [
   'tests/services/**/*.test.ts',
   'tests/db/postgres/**/*.test.ts',
   'tests/cluster/**/*.test.ts',
+  'tests/routes/pages/**/*.test.ts',
+  'tests/routes/ops.test.ts',
+  'tests/security/**/*.test.ts',
+  'tests/plugins/**/*.test.ts',
+  'tests/mqtt/**/*.test.ts',
+  'tests/ops/**/*.test.ts',
 ];
 
 /** In the PostgreSQL run's folders but not yet passing there, each with why (none at present). */

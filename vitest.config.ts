@@ -32,6 +32,7 @@ const NO_DATABASE = [
   'tests/ops/bench-table.test.ts',
   'tests/ops/build-if-stale.test.ts',
   'tests/plugins/rate-limit.test.ts',
+  'tests/routes/pages/energy-flow.test.ts',
   'tests/routes/pages/format.test.ts',
   'tests/services/energy-balance.test.ts',
   'tests/services/policy.test.ts',
@@ -41,9 +42,10 @@ const NO_DATABASE = [
 ];
 
 /**
- * The PostgreSQL run covers what has been seen passing there: the API, the services, PostgreSQL's
- * own tests and the cluster. Pages, security, MQTT, plugins, ops and e2e are not yet run on
- * PostgreSQL (docs/operations.md, "The tests on PostgreSQL"); they still run on SQLite.
+ * The PostgreSQL run covers every folder whose tests build an app: the API, pages, services,
+ * security (the route matrix and the fuzz sweep included), plugins, MQTT, ops, PostgreSQL's own
+ * tests and the cluster. Not in it: the browser tests (e2e/, which start their own server) and
+ * tests/db's SQLite migration test (docs/operations.md, "The tests on PostgreSQL").
  */
 const POSTGRES_RUN = [
   'tests/routes/api/**/*.test.ts',

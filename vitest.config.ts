@@ -32,6 +32,7 @@ const NO_DATABASE = [
   'tests/ops/bench-table.test.ts',
   'tests/ops/build-if-stale.test.ts',
   'tests/plugins/rate-limit.test.ts',
+  'tests/routes/pages/energy-flow.test.ts',
   'tests/routes/pages/format.test.ts',
   'tests/services/energy-balance.test.ts',
   'tests/services/policy.test.ts',
@@ -41,29 +42,26 @@ const NO_DATABASE = [
 ];
 
 /**
- * The PostgreSQL run covers what has been seen passing there: the API, the services, PostgreSQL's
- * own tests and the cluster. Pages, security, MQTT, plugins, ops and e2e are not yet run on
- * PostgreSQL (docs/operations.md, "The tests on PostgreSQL"); they still run on SQLite.
+ * The PostgreSQL run covers every folder whose tests build an app: the API, pages, services,
+ * security (the route matrix and the fuzz sweep included), plugins, MQTT, ops, PostgreSQL's own
+ * tests and the cluster. Not in it: the browser tests (e2e/, which start their own server) and
+ * tests/db's SQLite migration test (docs/operations.md, "The tests on PostgreSQL").
  */
 const POSTGRES_RUN = [
   'tests/routes/api/**/*.test.ts',
   'tests/services/**/*.test.ts',
   'tests/db/postgres/**/*.test.ts',
   'tests/cluster/**/*.test.ts',
+  'tests/routes/pages/**/*.test.ts',
+  'tests/routes/ops.test.ts',
+  'tests/security/**/*.test.ts',
+  'tests/plugins/**/*.test.ts',
+  'tests/mqtt/**/*.test.ts',
+  'tests/ops/**/*.test.ts',
 ];
 
-/** In the PostgreSQL run's folders but not yet passing there, each with why. */
-const NOT_YET_ON_POSTGRES = [
-  // Its demo-alarm tests read the SQLite handle directly, and the "leaves a technician's device
-  // alone" test fails on PostgreSQL for a reason not yet found.
-  'tests/services/simulator-service.test.ts',
-  // Live events reach the hub through the relay (a live_batches row, then NOTIFY) on PostgreSQL, after
-  // the write returns, and these two expect them in the same turn.
-  'tests/routes/api/telemetry.test.ts',
-  'tests/services/readings.test.ts',
-  // It reaches the database through app.db, SQLite's handle.
-  'tests/services/write-batcher.test.ts',
-];
+/** In the PostgreSQL run's folders but not yet passing there, each with why (none at present). */
+const NOT_YET_ON_POSTGRES: string[] = [];
 
 const shared = { testTimeout: 20_000, hookTimeout: 60_000 };
 

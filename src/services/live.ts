@@ -95,10 +95,13 @@ export class LiveHub implements LiveSink {
     return this.buffer.filter((r) => r.seq > after);
   }
 
-  /** `since`, after catching up with the relay when the id is newer than this node has seen (it came from another node). */
+  /**
+   * `since`, after catching up with the relay: the id may come from another node, which can be
+   * ahead of this one (a batch it has delivered and this node not yet), so the replay holds every
+   * batch committed before the request, wherever the client saw its last event.
+   */
   async replay(lastEventId: string): Promise<LiveReading[] | null> {
-    const after = this.parse(lastEventId);
-    if (this.relay && after !== null && after > this.seq) await this.relay.catchUp();
+    if (this.relay && this.parse(lastEventId) !== null) await this.relay.catchUp();
     return this.since(lastEventId);
   }
 

@@ -56,6 +56,10 @@ describe.skipIf(!URL_)(title, { timeout: 180_000 }, () => {
     const url = new URL(URL_!);
     url.pathname = `/${dbName}`;
     db = new pg.Pool({ connectionString: url.href, max: 2 });
+    // pool.end() resolves before the server has closed each backend, so DROP DATABASE … FORCE at the
+    // end can still terminate one and send its client a FATAL nobody listens for any more.
+    db.on('error', () => {});
+    db.on('connect', (client) => client.on('error', () => {}));
     // Both boot at once on the empty database: migrations and the demo seed must happen once.
     const env = { DEMO: 'true', SIMULATOR: 'on', SIMULATOR_BACKFILL_DAYS: '0', JOB_LEASE_SECONDS: '3' };
     [a, b] = await Promise.all([startNode(url.href, env), startNode(url.href, env)]);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { InjectOptions } from 'fastify';
+import type { FastifyServerOptions, InjectOptions } from 'fastify';
 import { buildApp, type App } from '../../src/app.js';
 import { testConfig, type Config } from '../../src/config.js';
 import { hashToken } from '../../src/services/auth.js';
@@ -19,11 +19,12 @@ let passwordHash: Promise<string> | undefined;
 /** True when test apps run on PostgreSQL (TEST_DATABASE_URL). */
 export const onPostgres = TEST_DATABASE_URL !== null;
 
-export async function buildTestApp(overrides: Partial<Config> = {}): Promise<App> {
+/** `options` reach Fastify (a test's own log stream, say), as buildApp's second argument. */
+export async function buildTestApp(overrides: Partial<Config> = {}, options: FastifyServerOptions = {}): Promise<App> {
   // A test that asks for a SQLite file (or PostgreSQL itself) keeps it.
   const pg = onPostgres && overrides.postgres === undefined && (overrides.databasePath ?? ':memory:') === ':memory:';
   if (!pg) {
-    const app = await buildApp(testConfig(overrides));
+    const app = await buildApp(testConfig(overrides), options);
     await app.ready();
     return app;
   }
@@ -31,7 +32,7 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<App
   const postgres = pgSettings(schema);
   // If this throws, the schema is not given back (a half-built app may still hold connections to
   // it); it is dropped after the file.
-  const app = await buildApp(testConfig({ ...overrides, postgres }));
+  const app = await buildApp(testConfig({ ...overrides, postgres }), options);
   await app.ready();
   const close = app.close.bind(app);
   let released = false;

@@ -113,6 +113,12 @@ export async function refuseInserts(app: App, table: string, column: string, val
   );
 }
 
+/** Takes back refuseInserts on `table`: inserts are stored again. */
+export async function allowInserts(app: App, table: string): Promise<void> {
+  const name = `refuse_${table}`;
+  await sqlOf(app).exec(app.pg ? `DROP TRIGGER ${name} ON ${table}; DROP FUNCTION ${name}()` : `DROP TRIGGER ${name}`);
+}
+
 // The same as free functions, for tests that read one statement at a time.
 
 /** The rows `query` returns. */

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../../src/app.js';
-import { MQTT_DEFAULTS, testConfig, type MqttConfig } from '../../src/config.js';
-import { createWorld } from '../helpers/app.js';
+import type { App } from '../../src/app.js';
+import { MQTT_DEFAULTS, type MqttConfig } from '../../src/config.js';
+import { buildTestApp, createWorld } from '../helpers/app.js';
 import * as helpers from './helpers.js';
 import { closeClients, refusedPublish, stored, T0, topicOf, type World } from './helpers.js';
 
@@ -19,11 +19,10 @@ async function start(limits: Partial<MqttConfig>) {
       done();
     },
   });
-  app = await buildApp(
-    testConfig({ logLevel: 'warn', metricsToken: METRICS_TOKEN, mqtt: { ...MQTT_DEFAULTS, port: 0, ...limits } }),
+  app = await buildTestApp(
+    { logLevel: 'warn', metricsToken: METRICS_TOKEN, mqtt: { ...MQTT_DEFAULTS, port: 0, ...limits } },
     { logger: { stream } },
   );
-  await app.ready();
   w = await createWorld(app);
 }
 afterEach(async () => {

@@ -1,18 +1,16 @@
-// Two real server processes on one SQLite file: both ingest the same readings and both run the
-// no_data sweep, and each alarm is raised exactly once (docs/alarms.md, "Several processes").
+// Two real server processes on one database (a SQLite file, or a PostgreSQL schema): both ingest
+// the same readings and both run the no_data sweep, and each alarm is raised exactly once
+// (docs/alarms.md, "Several processes").
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createWorld, type TestUser } from '../helpers/app.js';
+import { buildTestApp, createWorld, sharedDatabase, type SharedDatabase, type TestUser } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 
 const TSX = createRequire(import.meta.url).resolve('tsx/cli');
-let dir: string;
-let databasePath: string;
+let database: SharedDatabase;
 const servers: { child: ChildProcess; url: string }[] = [];
 let technician: TestUser;
 let socId: string;
@@ -24,10 +22,10 @@ function serve(): Promise<{ child: ChildProcess; url: string }> {
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? dir,
+      HOME: process.env.HOME ?? tmpdir(),
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_PATH: databasePath,
+      ...databaseEnv(),
       SESSION_SECRET: randomBytes(32).toString('hex'),
       DEMO: 'false',
       SIMULATOR: 'off',
@@ -55,11 +53,19 @@ function serve(): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
+/** The shared database as a server reads it from its environment. */
+function databaseEnv(): Record<string, string> {
+  const o = database.overrides;
+  if (!('postgres' in o) || !o.postgres) return { DATABASE_PATH: (o as { databasePath: string }).databasePath };
+  const url = new URL(o.postgres.url);
+  url.searchParams.set('options', `-c search_path=${o.postgres.schema}`);
+  return { DATABASE_URL: url.href };
+}
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sitewatt-two-'));
-  databasePath = join(dir, 'shared.db');
+  database = await sharedDatabase();
   // The world and the rules, written before either server starts.
-  const app = await buildTestApp({ databasePath });
+  const app = await buildTestApp(database.overrides);
   const w = await createWorld(app);
   technician = w.technician;
   const tech = (await app.services.auth.loadActor(w.technician.id))!;
@@ -74,15 +80,16 @@ beforeAll(async () => {
     severity: 'minor',
   });
   // Silent for long enough already: created (and its rule changed) two minutes ago.
-  app.db.$client.prepare('UPDATE metrics SET created_at = ? WHERE pk = ?').run(Date.now() - 120_000, power.pk);
-  app.db.$client.prepare('UPDATE alarm_rules SET updated_at = ?').run(Date.now() - 120_000);
+  await sqlOf(app).run('UPDATE metrics SET created_at = ? WHERE pk = ?', Date.now() - 120_000, power.pk);
+  await sqlOf(app).run('UPDATE alarm_rules SET updated_at = ?', Date.now() - 120_000);
   await app.close();
   servers.push(...(await Promise.all([serve(), serve()])));
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all(
-    servers.map(
+/** Stops both servers (SIGTERM, then SIGKILL after 10 s). */
+const stopServers = () =>
+  Promise.all(
+    servers.splice(0).map(
       ({ child }) =>
         new Promise<void>((r) => {
           if (child.exitCode !== null) return r();
@@ -92,7 +99,10 @@ afterAll(async () => {
         }),
     ),
   );
-  rmSync(dir, { recursive: true, force: true });
+
+afterAll(async () => {
+  await stopServers();
+  database?.close();
 }, 30_000);
 
 const ingest = (url: string, readings: { metricId: string; timestamp: string; value: number }[]) =>
@@ -102,7 +112,7 @@ const ingest = (url: string, readings: { metricId: string; timestamp: string; va
     body: JSON.stringify({ readings }),
   });
 
-describe('Two server processes on one database file', { timeout: 60_000 }, () => {
+describe('Two server processes on one database', { timeout: 60_000 }, () => {
   it('When both ingest the same readings at once and both sweep, then each alarm is raised exactly once', async () => {
     const t0 = Date.now() - 60_000;
     // Rounds of the same readings to both at once: low, low, back up, low again.
@@ -114,25 +124,25 @@ describe('Two server processes on one database file', { timeout: 60_000 }, () =>
     // Both sweep every second: a few seconds cover several sweeps of each.
     await new Promise((r) => setTimeout(r, 3_500));
 
-    const db = new Database(databasePath, { readonly: true });
+    // Read with the servers stopped, through an app of the test's own (it runs no sweep of its own).
+    await stopServers();
+    const app = await buildTestApp(database.overrides);
     try {
-      const bySoc = db
-        .prepare(
-          `SELECT a.raised_at AS raisedAt, a.cleared_at IS NOT NULL AS cleared FROM alarms a
-             JOIN metrics m ON m.pk = a.metric_pk WHERE m.id = ? ORDER BY a.raised_at`,
-        )
-        .all(socId);
+      const sql = sqlOf(app);
+      const bySoc = await sql.all<{ raisedAt: number; cleared: boolean }>(
+        `SELECT a.raised_at AS "raisedAt", a.cleared_at IS NOT NULL AS cleared FROM alarms a
+           JOIN metrics m ON m.pk = a.metric_pk WHERE m.id = ? ORDER BY a.raised_at`,
+        socId,
+      );
       // Raised at the first low reading, cleared at 50, raised again at 3: two alarms, not four.
-      expect(bySoc).toEqual([
-        { raisedAt: t0, cleared: 1 },
-        { raisedAt: t0 + 30_000, cleared: 0 },
+      expect(bySoc.map((a) => ({ ...a, cleared: Boolean(a.cleared) }))).toEqual([
+        { raisedAt: t0, cleared: true },
+        { raisedAt: t0 + 30_000, cleared: false },
       ]);
-      const silent = db.prepare('SELECT count(*) AS n FROM alarms WHERE metric_pk = ?').get(powerPk);
-      expect(silent).toEqual({ n: 1 });
-      const raisedEvents = db.prepare("SELECT count(*) AS n FROM alarm_events WHERE kind = 'raised'").get();
-      expect(raisedEvents).toEqual({ n: 3 });
+      expect(await sql.value('SELECT count(*) AS n FROM alarms WHERE metric_pk = ?', powerPk)).toBe(1);
+      expect(await sql.value("SELECT count(*) AS n FROM alarm_events WHERE kind = 'raised'")).toBe(3);
     } finally {
-      db.close();
+      await app.close();
     }
   });
 });

@@ -220,9 +220,12 @@ describe("a site's devices and metrics (cached while the catalogue version is un
       now,
       now,
     );
-    expect(await catalogueVersion()).toBe(before + 1);
+    const added = await catalogueVersion();
+    expect(added).toBeGreaterThan(before);
     await sql('DELETE FROM metrics WHERE id = ?', world.metrics[power].id);
-    expect(await catalogueVersion()).toBe(before + 2);
+    // By how much is the database's affair: PostgreSQL's statement triggers also fire for the
+    // delete's cascade to alarm rules, even when it removes none.
+    expect(await catalogueVersion()).toBeGreaterThan(added);
   });
 
   it('When metrics are added and deleted by hand in SQL, or a device with its metrics, then the next poll lists exactly what is left', async () => {

@@ -2,9 +2,7 @@
 // at the most verbose level, through sign-in, token creation, bearer use, a failed sign-in, logout.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { testConfig } from '../../src/config.js';
-import { createUser, PASSWORD } from '../helpers/app.js';
+import { buildTestApp, createUser, PASSWORD } from '../helpers/app.js';
 import { sqlOf } from '../helpers/sql.js';
 
 function capture() {
@@ -22,8 +20,7 @@ describe('Logs', () => {
   it('When a user signs in, creates a token, uses it, signs out, and someone fails to sign in, then no secret appears in any log line', async () => {
     const { lines, stream } = capture();
     // Only the stream is ours: level and redaction are the app's own (buildApp merges logger options).
-    const app = await buildApp(testConfig({ logLevel: 'trace' }), { logger: { stream } });
-    await app.ready();
+    const app = await buildTestApp({ logLevel: 'trace' }, { logger: { stream } });
     try {
       const user = await createUser(app, { email: 'log-me@example.com' });
       const hash = await sqlOf(app).value<string>('SELECT password_hash AS h FROM users WHERE id = ?', user.id);

@@ -6,8 +6,8 @@
 // an allowed change to users, sites, memberships, devices or metrics leaves audit rows naming the caller.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
-import { buildApp, type App } from '../../src/app.js';
-import { testConfig } from '../../src/config.js';
+import type { App } from '../../src/app.js';
+import { buildTestApp } from '../helpers/app.js';
 import { DECLARATIONS, type Access, type Declaration } from './matrix-declarations.js';
 import { AUDITED, call, normalize, watchAudit, watchWrites, type Response } from './matrix-http.js';
 import { registeredRoutes } from './matrix-routes.js';
@@ -122,7 +122,7 @@ interface World {
   startAudit: () => Promise<() => Promise<(string | null)[]>>;
 }
 
-// One app (one in-memory database) per group of routes, e.g. /api/sites or /admin, rather than ~90
+// One app (one fresh database) per group of routes, e.g. /api/sites or /admin, rather than ~90
 // apps; every call still acts on its own fresh target with fresh credentials, so no call sees another's.
 const worlds = new Map<string, Promise<World>>();
 const groupOf = (url: string) =>
@@ -136,7 +136,7 @@ function worldFor(url: string): Promise<World> {
   let world = worlds.get(group);
   if (!world) {
     world = (async () => {
-      const app = await buildApp(testConfig({ metricsToken: METRICS_TOKEN }));
+      const app = await buildTestApp({ metricsToken: METRICS_TOKEN });
       await app.listen({ port: 0, host: '127.0.0.1' });
       return {
         app,

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import type { LiveReading } from '../../src/services/live.js';
+import { BATCH_SPAN } from '../../src/db/coordination.js';
 import type { Actor } from '../../src/services/policy.js';
 import { buildTestApp, createWorld } from '../helpers/app.js';
+import { tapLive } from '../helpers/live.js';
 import { sqlOf } from '../helpers/sql.js';
 
 type World = Awaited<ReturnType<typeof createWorld>>;
@@ -96,30 +97,30 @@ describe('readingsService.ingest: timestamps', () => {
 
 describe('readingsService.write: live fan-out', () => {
   it('When readings are ingested, then the hub publishes them after commit; a backfill (live: false) publishes nothing', async () => {
-    const seen: LiveReading[] = [];
     const readable: Promise<void>[] = [];
     app.services.hub.onReadings((batch) => {
       // Published after the commit: the reading is already readable (the query starts here).
       readable.push(rows().then((stored) => expect(stored.map((r) => r.ts)).toContain(batch[0].ts)));
-      seen.push(...batch);
+    });
+    const live = tapLive(app);
+    const reading = (ts: string, value: number) => ({
+      metricPk: w.metrics[0].pk,
+      metricId: w.metrics[0].id,
+      ts: Date.parse(ts),
+      value,
     });
     await ingest('2026-01-15T11:00:00Z', 7);
+    await live.until((seen) => seen.length >= 1);
     await Promise.all(readable);
-    expect(seen).toEqual([
-      {
-        seq: 1,
-        metricPk: w.metrics[0].pk,
-        metricId: w.metrics[0].id,
-        ts: Date.parse('2026-01-15T11:00:00Z'),
-        value: 7,
-      },
-    ]);
-    await app.services.readings.write(
-      [{ metricPk: w.metrics[0].pk, metricId: w.metrics[0].id, ts: Date.parse('2026-01-15T11:01:00Z'), value: 8 }],
-      { live: false },
-    );
-    expect(seen).toHaveLength(1);
-    expect(await rows()).toHaveLength(2);
+    // One process numbers readings from 1; PostgreSQL's relay numbers them by batch (the first is 1).
+    expect(live.seen).toEqual([{ seq: app.pg ? BATCH_SPAN : 1, ...reading('2026-01-15T11:00:00Z', 7) }]);
+    await app.services.readings.write([reading('2026-01-15T11:01:00Z', 8)], { live: false });
+    // Live events arrive in the order of their writes: once the next ingested reading is here, a
+    // published backfill would have been too.
+    await ingest('2026-01-15T11:02:00Z', 9);
+    await live.until((seen) => seen.length >= 2);
+    expect(live.seen.map((r) => r.value)).toEqual([7, 9]);
+    expect(await rows()).toHaveLength(3);
   });
 });
 

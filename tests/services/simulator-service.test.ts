@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { DEFAULT_METRICS, DEFAULT_RATED_KW, DEVICE_TYPES, type DeviceType } from '../../src/domain/device-types.js';
 import { seedDemo } from '../../src/seed/demo.js';
-import type { LiveReading } from '../../src/services/live.js';
 import { simulatorService } from '../../src/services/simulator.js';
 import { createDeviceModel, loggerSilent } from '../../src/simulator/index.js';
 import { addMember, buildTestApp, createDevice, createSite, createUser, injectAs } from '../helpers/app.js';
+import { tapLive } from '../helpers/live.js';
 import { sqlOf } from '../helpers/sql.js';
 
 interface Row {
@@ -45,6 +45,7 @@ const rows = () =>
       ORDER BY m.pk, r.ts`,
   );
 const metricCount = () => sqlOf(app).value<number>('SELECT count(*) AS n FROM metrics');
+const readingCount = () => sqlOf(app).value<number>('SELECT count(*) AS n FROM readings');
 
 // 02:00 to 04:00 summer time in Sevilla: deep night.
 const NIGHT = Date.parse('2026-06-15T00:00:00Z');
@@ -112,10 +113,15 @@ describe('simulatorService.backfill on the demo fleet', () => {
   });
 
   it('When backfilled readings are written, then nothing is published to live streams', async () => {
-    const seen: LiveReading[] = [];
-    app.services.hub.onReadings((b) => seen.push(...b));
+    const live = tapLive(app);
     await sim.backfill(NIGHT, NIGHT + 10 * 60_000);
-    expect(seen).toEqual([]);
+    // Live events arrive in the order of their writes: once a live write's event is here, a
+    // published backfill's would have been too.
+    const [metric] = (await app.repos.fleet.devices())[0].metrics;
+    await app.services.readings.write([
+      { metricPk: metric.pk, metricId: metric.id, ts: NIGHT + 11 * 60_000, value: 1 },
+    ]);
+    expect(await live.until((seen) => seen.length >= 1)).toEqual([expect.objectContaining({ metricId: metric.id })]);
   });
 });
 
@@ -210,17 +216,17 @@ describe('simulatorService and the rated power of a device', () => {
 
 describe('simulatorService.start', () => {
   it('When running, then each tick writes one reading per demo metric and publishes it live; stop() ends the ticks', async () => {
-    const batches: LiveReading[][] = [];
-    app.services.hub.onReadings((b) => batches.push(b));
+    const live = tapLive(app);
     sim.start(25);
-    const deadline = Date.now() + 5000;
-    while (batches.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await live.until(() => live.batches.length >= 2);
     sim.stop();
-    expect(batches.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(batches[0].map((r) => r.metricId)).size).toBe(await metricCount());
-    const settled = batches.length;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(batches.length).toBeLessThanOrEqual(settled + 1); // at most a tick already under way
+    expect(new Set(live.batches[0].map((r) => r.metricId)).size).toBe(await metricCount());
+    // Ticks already under way finish (on PostgreSQL their events follow through the relay); then
+    // nothing more is written or published.
+    await live.quiet();
+    const settled = { batches: live.batches.length, readings: await readingCount() };
+    await new Promise((r) => setTimeout(r, 200));
+    expect({ batches: live.batches.length, readings: await readingCount() }).toEqual(settled);
   });
 });
 
@@ -256,21 +262,22 @@ describe('simulatorService and devices it does not own', () => {
     expect(created.statusCode).toBe(201);
     expect(created.json().simulated).toBe(false);
     const soc = created.json().metrics.find((m: { key: string }) => m.key === 'soc');
+    const pushedLive = tapLive(app);
     const pushed = await injectAs(app, technician, {
       method: 'POST',
       url: '/api/readings',
       payload: { readings: [{ metricId: soc.id, timestamp: new Date(Date.now() - 1000).toISOString(), value: 42.5 }] },
     });
     expect(pushed.statusCode).toBeLessThan(300);
+    // The push's own live event, which on PostgreSQL arrives through the relay after the request
+    // has returned: the ticks are watched only from after it.
+    await pushedLive.until((seen) => seen.some((r) => r.metricId === soc.id && r.value === 42.5));
 
-    const batches: LiveReading[][] = [];
-    app.services.hub.onReadings((b) => batches.push(b));
+    const ticks = tapLive(app);
     sim.start(25);
-    const deadline = Date.now() + 5000;
-    while (batches.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await ticks.until(() => ticks.batches.length >= 2);
     sim.stop();
-    expect(batches.length).toBeGreaterThanOrEqual(2);
-    expect(batches.flat().some((r) => r.metricId === soc.id)).toBe(false);
+    expect(ticks.seen.some((r) => r.metricId === soc.id)).toBe(false);
     expect((await rows()).filter((r) => r.device === 'Container Battery 2')).toEqual([
       expect.objectContaining({ key: 'soc', value: 42.5 }),
     ]);
@@ -370,21 +377,19 @@ describe('The demo fleet as described', () => {
 
 describe('The demo alarm material', () => {
   it('When the demo is seeded and five days of history are written, then its rules have raised alarms, some cleared by the data', async () => {
-    const rules = app.db.$client
-      .prepare('SELECT device_type AS type, metric_key AS key, condition FROM alarm_rules ORDER BY device_type')
-      .all();
+    const rules = await sqlOf(app).all(
+      'SELECT device_type AS type, metric_key AS key, condition FROM alarm_rules ORDER BY device_type',
+    );
     expect(rules).toEqual([
       { type: 'battery', key: 'soc', condition: 'below' },
       { type: 'heat_pump', key: 'power', condition: 'no_data' },
       { type: 'wind_turbine', key: 'power', condition: 'below' },
     ]);
     await sim.backfill(Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-11-06T00:00:00Z'));
-    const alarms = app.db.$client
-      .prepare(
-        `SELECT d.type, count(*) AS raised, count(a.cleared_at) AS cleared FROM alarms a
-           JOIN devices d ON d.id = a.device_id GROUP BY d.type ORDER BY d.type`,
-      )
-      .all() as { type: string; raised: number; cleared: number }[];
+    const alarms = await sqlOf(app).all<{ type: string; raised: number; cleared: number }>(
+      `SELECT d.type, count(*) AS raised, count(a.cleared_at) AS cleared FROM alarms a
+         JOIN devices d ON d.id = a.device_id GROUP BY d.type ORDER BY d.type`,
+    );
     // The turbines trip in any five days; whether the storage block dips below 10 % in these five
     // depends on its random seed (the device id), so only the turbines are asserted.
     const turbines = alarms.find((a) => a.type === 'wind_turbine')!;
@@ -392,15 +397,15 @@ describe('The demo alarm material', () => {
   });
 
   it('When the heat pump logger has been silent past its rule, then the sweep raises its no_data alarm', async () => {
-    const pump = app.db.$client.prepare("SELECT id FROM devices WHERE type = 'heat_pump'").get() as { id: string };
+    const pump = (await sqlOf(app).get<{ id: string }>("SELECT id FROM devices WHERE type = 'heat_pump'"))!;
     // The start of a silence: readings up to it, then none for 20 minutes.
     let t = Date.parse('2026-11-02T00:00:00Z');
     while (loggerSilent('heat_pump', pump.id, t)) t += 60_000;
     while (!loggerSilent('heat_pump', pump.id, t)) t += 60_000;
     await sim.backfill(t - 30 * 60_000, t + 15 * 60_000);
     // Silence counts from the rule's and the metric's creation too, which are now, not then.
-    app.db.$client.prepare('UPDATE alarm_rules SET updated_at = 0').run();
-    app.db.$client.prepare('UPDATE metrics SET created_at = 0').run();
+    await sqlOf(app).run('UPDATE alarm_rules SET updated_at = 0');
+    await sqlOf(app).run('UPDATE metrics SET created_at = 0');
     expect(await app.services.alarms.sweepNoData(t + 15 * 60_000)).toBe(1);
   });
 });

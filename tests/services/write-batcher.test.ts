@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { writeBatcher } from '../../src/services/write-batcher.js';
 import { buildTestApp, createWorld } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 
 let app: App;
 beforeEach(async () => {
@@ -12,18 +13,19 @@ afterEach(async () => {
 });
 
 const T0 = Date.now() - 60_000;
-const stored = () => app.db.$client.prepare('SELECT ts, value FROM readings ORDER BY ts').all();
+const stored = () => sqlOf(app).all('SELECT ts, value FROM readings ORDER BY ts');
 
 describe('writeBatcher (messages committed together)', () => {
   it('When messages arrive within the window, then one transaction commits them and each learns its count only after', async () => {
     const { metrics } = await createWorld(app);
-    const batcher = writeBatcher(app.services.readings, { windowMs: 20, maxRows: 1_000 });
+    // A window long enough that the look at the table (a round trip on PostgreSQL) comes before the commit.
+    const batcher = writeBatcher(app.services.readings, { windowMs: 200, maxRows: 1_000 });
     const row = (i: number) => ({ metricPk: metrics[0].pk, metricId: metrics[0].id, ts: T0 + i, value: i });
     const first = batcher.write([row(0)]);
     const second = batcher.write([row(1), row(2)]);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
     expect(await Promise.all([first, second])).toEqual([1, 2]);
-    expect(stored()).toHaveLength(3);
+    expect(await stored()).toHaveLength(3);
     expect(batcher.stats).toEqual({ batches: 1, messages: 2, fallbacks: 0 });
   });
 
@@ -36,7 +38,7 @@ describe('writeBatcher (messages committed together)', () => {
     const gone = batcher.write([{ metricPk: 987_654, metricId: 'metric_gone', ts: T0, value: 1 }]);
     const results = await Promise.allSettled([good(0), gone, good(1)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(stored()).toEqual([
+    expect(await stored()).toEqual([
       { ts: T0, value: 0 },
       { ts: T0 + 1, value: 1 },
     ]);

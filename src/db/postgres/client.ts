@@ -75,12 +75,24 @@ export async function migratePg(pool: pg.Pool): Promise<number> {
   }
 }
 
+/** The URL without its `options` parameter, and that parameter's value (null without one). */
+function withoutOptions(raw: string): { url: string; options: string | null } {
+  if (!/[?&]options=/.test(raw)) return { url: raw, options: null };
+  const url = new URL(raw);
+  const options = url.searchParams.get('options');
+  url.searchParams.delete('options');
+  return { url: url.href, options };
+}
+
 /** A pool over `config.url` with pending migrations applied; close it with `db.$client.end()`. */
 export async function openPgDatabase(config: PgConfig): Promise<PgDb> {
   if (config.schema !== undefined && !SCHEMA_NAME.test(config.schema)) {
     throw new Error(`Invalid schema name ${JSON.stringify(config.schema)}`);
   }
-  const options = [];
+  // pg lets an `options` parameter of the URL replace the pool's options whole, which would drop
+  // the statement timeout and the schema: the URL's come first and ours are added to them.
+  const { url, options: urlOptions } = withoutOptions(config.url);
+  const options = urlOptions ? [urlOptions] : [];
   if (config.schema) options.push(`-c search_path=${config.schema}`);
   if (config.statementTimeoutMs > 0) options.push(`-c statement_timeout=${config.statementTimeoutMs}`);
   if (config.schema) {
@@ -94,7 +106,7 @@ export async function openPgDatabase(config: PgConfig): Promise<PgDb> {
     }
   }
   const pool = new pg.Pool({
-    connectionString: config.url,
+    connectionString: url,
     max: config.poolSize,
     // A query waits this long for a free connection, then fails (and /readyz answers 503) rather
     // than queueing forever behind a pool that a stuck database has filled.

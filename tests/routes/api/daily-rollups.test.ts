@@ -6,15 +6,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { AGGREGATIONS } from '../../../src/timeseries/aggregate.js';
-import {
-  buildTestApp,
-  createDevice,
-  createSite,
-  createWorld,
-  injectAs,
-  onPostgres,
-  sharedDatabase,
-} from '../../helpers/app.js';
+import { buildTestApp, createDevice, createSite, createWorld, injectAs, sharedDatabase } from '../../helpers/app.js';
 import { metricPk, sqlOf } from '../../helpers/sql.js';
 import type { World } from './support.js';
 
@@ -114,35 +106,30 @@ describe('Daily roll-ups', () => {
     );
   }, 120_000);
 
-  // Not yet on PostgreSQL: there a change of zone clears the site's daily roll-ups (charts read the
-  // hourly ones, same answers) instead of refolding them in the same transaction.
-  it.skipIf(onPostgres)(
-    'When the site changes its time zone, then its daily roll-ups are refolded on the new local days',
-    async () => {
-      const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
-      const T0 = Date.parse('2026-01-10T00:00:00Z');
-      await ingest(
-        Array.from({ length: 3 * 24 * 4 }, (_, i) => ({
-          metricId: metrics[0].id,
-          timestamp: iso(T0 + i * 15 * MINUTE),
-          value: i % 97,
-        })),
-      );
-      const res = await injectAs(app, w.admin, {
-        method: 'PATCH',
-        url: `/api/sites/${w.site.id}`,
-        payload: { timezone: 'America/New_York' },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      expect(await dailyTz(w.site.id)).toBe('America/New_York');
-      // New York's first local day starts at 05:00 UTC: a day bucket there holds 24 of the site's hours.
-      const q = `from=${iso(T0)}&to=${iso(T0 + 3 * 86_400_000)}&interval=1d&agg=count&tz=America/New_York`;
-      expect(await values(metrics[0].id, q)).toEqual([20, 96, 96, 76]);
-      await expectSameAsHourly(w.site.id, metrics[0].id, T0, T0 + 3 * 86_400_000, 'America/New_York');
-      // The old zone's days are not used for it any more: Berlin now goes to the hourly path, and agrees.
-      await expectSameAsHourly(w.site.id, metrics[0].id, T0, T0 + 3 * 86_400_000, 'Europe/Berlin');
-    },
-  );
+  it('When the site changes its time zone, then its daily roll-ups are refolded on the new local days', async () => {
+    const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });
+    const T0 = Date.parse('2026-01-10T00:00:00Z');
+    await ingest(
+      Array.from({ length: 3 * 24 * 4 }, (_, i) => ({
+        metricId: metrics[0].id,
+        timestamp: iso(T0 + i * 15 * MINUTE),
+        value: i % 97,
+      })),
+    );
+    const res = await injectAs(app, w.admin, {
+      method: 'PATCH',
+      url: `/api/sites/${w.site.id}`,
+      payload: { timezone: 'America/New_York' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(await dailyTz(w.site.id)).toBe('America/New_York');
+    // New York's first local day starts at 05:00 UTC: a day bucket there holds 24 of the site's hours.
+    const q = `from=${iso(T0)}&to=${iso(T0 + 3 * 86_400_000)}&interval=1d&agg=count&tz=America/New_York`;
+    expect(await values(metrics[0].id, q)).toEqual([20, 96, 96, 76]);
+    await expectSameAsHourly(w.site.id, metrics[0].id, T0, T0 + 3 * 86_400_000, 'America/New_York');
+    // The old zone's days are not used for it any more: Berlin now goes to the hourly path, and agrees.
+    await expectSameAsHourly(w.site.id, metrics[0].id, T0, T0 + 3 * 86_400_000, 'Europe/Berlin');
+  });
 
   it('When a database has no daily roll-ups yet, then charts read the hourly ones and the start-up build brings them back', async () => {
     const { metrics } = await createDevice(app, w.site.id, { type: 'meter' });

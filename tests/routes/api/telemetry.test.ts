@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
 import { buildTestApp, createDevice, createWorld, injectAs, type TestUser } from '../../helpers/app.js';
 import { expectInvalid, expectProblem, type World } from './support.js';
+import { tapLive } from '../../helpers/live.js';
 import { sqlOf } from '../../helpers/sql.js';
 
 let app: App;
@@ -173,10 +174,10 @@ describe('POST /api/telemetry', () => {
 describe('telemetry: live events and budgets', () => {
   it('When a device sends telemetry, then live streams get the readings, as for POST /api/readings', async () => {
     const key = await keyFor();
-    const seen: { metricId: string; value: number }[] = [];
-    app.services.hub.onReadings((batch) => seen.push(...batch.map((r) => ({ metricId: r.metricId, value: r.value }))));
-    await send(key, { soc: 12, power: 3 });
-    expect(seen).toEqual(
+    const live = tapLive(app);
+    expect((await send(key, { soc: 12, power: 3 })).statusCode).toBe(200);
+    const seen = await live.until((got) => got.length >= 2);
+    expect(seen.map((r) => ({ metricId: r.metricId, value: r.value }))).toEqual(
       expect.arrayContaining([
         { metricId: w.metrics[0].id, value: 12 },
         { metricId: w.metrics[1].id, value: 3 },

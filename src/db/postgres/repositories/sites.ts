@@ -6,6 +6,8 @@ import { decodeCursor, toPage } from '../../repositories/page.js';
 import { writeTransaction, type PgDb, type PgTx } from '../client.js';
 import { siteMembers, sites, users } from '../schema.js';
 import { writeAudit } from './audit.js';
+import { rebuildIfPending } from './dailies.js';
+import { transaction } from './sql.js';
 
 const cols = {
   id: sites.id,
@@ -69,15 +71,12 @@ export function pgSitesRepository(db: PgDb): Repositories['sites'] {
       });
     },
     async update(id, patch, actorId) {
-      return writeTransaction(db, async (tx) => {
+      const done = await writeTransaction(db, async (tx) => {
         // FOR UPDATE: two edits of one site audit one after the other, each with the right "before".
         await tx.select({ id: sites.id }).from(sites).where(eq(sites.id, id)).for('update');
         const before = await find(tx, id);
         if (!before) return null;
         const zoneMoved = patch.timezone !== undefined && patch.timezone !== before.timezone;
-        // Local days move with the zone. Until the daily roll-ups are refolded from the hourly ones
-        // in the new zone, daily_tz is null and charts read the hourly ones (the same answers).
-        // TODO(pg-b): refold in this transaction once the PostgreSQL dailies exist, as SQLite does.
         await tx
           .update(sites)
           .set({ ...patch, ...(zoneMoved ? { dailyTz: null } : {}), updatedAt: Date.now() })
@@ -92,8 +91,16 @@ export function pgSitesRepository(db: PgDb): Repositories['sites'] {
           before,
           after,
         });
-        return after;
+        return { after, zoneMoved };
       });
+      // Local days move with the zone. The change commits with daily_tz null, so charts read the
+      // hourly roll-ups (the same answers) until the daily ones are refolded in the new zone, here,
+      // before the answer. The fold is its own transaction on a connection of its own (dailies.ts
+      // speaks SQL to pg directly): it re-reads the site under FOR UPDATE and folds in whatever
+      // zone is current by then, so two quick changes end in the last one's zone; a process that
+      // stops in between leaves it to the start-up build, which finds the site the same way.
+      if (done?.zoneMoved) await transaction(db.$client, (c) => rebuildIfPending(c, id));
+      return done?.after ?? null;
     },
     async delete(id, actorId) {
       return writeTransaction(db, async (tx) => {

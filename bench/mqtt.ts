@@ -20,6 +20,8 @@ const SOURCES = 8;
 /** Every SAMPLE_EVERY-th device's messages are timed to their SSE event, over up to SSE_STREAMS streams. */
 const SAMPLE_EVERY = 10;
 const SSE_STREAMS = 3;
+/** At most this many devices timed: a subscription holds at most 1,000 metrics. */
+const MAX_SAMPLED = 300;
 
 /** The soft limit of open files: the bench holds one socket per connection, and so does the server. */
 function openFilesLimit(): number {
@@ -59,6 +61,34 @@ async function devicesWithKeys(base: string, dbPath: string, token: string) {
     .filter((r) => keys.has(r.siteId))
     .map((r) => ({ ...r, metrics: r.metrics.slice(0, 3) }));
   return { devices, keys };
+}
+
+/**
+ * Adds devices (three gauges each) through the API until there are `n`, spread over the sites the
+ * keys write to: each connection then sends as a device of its own, as a field device does, so each
+ * metric's readings arrive in time order. Connections sharing a device interleave their timestamps,
+ * and a reading older than its hour's newest makes ingestion re-read that hour.
+ */
+async function addDevices(base: string, token: string, devices: Device[], keys: Map<string, string>, n: number) {
+  const sites = [...keys.keys()];
+  const missing = n - devices.length;
+  const one = async (k: number) => {
+    const siteId = sites[k % sites.length];
+    const res = await fetch(`${base}/api/sites/${siteId}/devices`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: `Bench logger ${k}`,
+        type: 'meter',
+        metrics: ['power', 'voltage', 'current'].map((key) => ({ key, name: key, unit: 'x' })),
+      }),
+    });
+    if (res.status !== 201) throw new Error(`bench: creating a device answered ${res.status}: ${await res.text()}`);
+    const body = (await res.json()) as { id: string; metrics: { id: string; key: string }[] };
+    devices.push({ id: body.id, siteId, metrics: body.metrics.map((m) => ({ id: m.id, key: m.key })) });
+  };
+  for (let k = 0; k < missing; k += 20)
+    await Promise.all(Array.from({ length: Math.min(20, missing - k) }, (_, j) => one(k + j)));
 }
 
 interface Load {
@@ -120,13 +150,17 @@ export async function mqttRows(
     throw new Error(`bench: ${n} connections need \`ulimit -n\` of at least ${n + 1_000} (it is ${openFilesLimit()})`);
   const { devices, keys } = await devicesWithKeys(server.url, dbPath, token);
   if (devices.length === 0) throw new Error('bench: no device the bench token may send for');
+  if (devices.length < n) {
+    opts.log(`P11: adding ${n - devices.length} devices so that each connection sends as its own device`);
+    await addDevices(server.url, token, devices, keys, n);
+  }
   // More connections than devices: devices are reused (each connection still sends its own messages).
   const deviceOf = (i: number) => devices[i % devices.length];
   const used = devices.slice(0, Math.min(n, devices.length));
   const probe = await openProbe(
     server.url,
     token,
-    used.filter((_, i) => i % SAMPLE_EVERY === 0),
+    used.filter((_, i) => i % SAMPLE_EVERY === 0).slice(0, MAX_SAMPLED),
     SSE_STREAMS,
   );
   const valuesOf = (i: number, d: Device, ts: number) => {

@@ -1,9 +1,12 @@
 // npm run seed -- --sites N --days D [--devices-per-site K] [--interval-seconds S] [--db PATH] [--seed X]
 // Generates a synthetic fleet (src/seed/synthetic.ts); progress and the achieved rate go to stderr.
+// Into DATABASE_URL's PostgreSQL database when it is set and --db is not, else the SQLite file.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createRepositories } from '../db/repositories/index.js';
+import { openPgDatabase } from '../db/postgres/client.js';
+import { createPgRepositories } from '../db/postgres/repositories/index.js';
+import { createRepositories, type Repositories } from '../db/repositories/index.js';
 import { BENCH_ADMIN, BENCH_PASSWORD, BENCH_TECH, seedSynthetic } from '../seed/synthetic.js';
 
 const USAGE =
@@ -53,18 +56,25 @@ const devicesPerSite = Math.max(1, Math.floor(positive('devices-per-site', value
 const intervalSeconds = Math.max(1, positive('interval-seconds', values['interval-seconds'], 60));
 
 let path = values.db;
+let postgres: Config['postgres'] = null;
 try {
-  path ??= loadConfig().databasePath;
+  const config = loadConfig();
+  if (path === undefined) postgres = config.postgres;
+  path ??= config.databasePath;
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);
   process.exit(1);
 }
 
-const db = openDatabase(path);
+// The migrations are applied on opening, either way, so a fresh database can be seeded.
+const pg = postgres ? await openPgDatabase(postgres) : null;
+const db = pg ? null : openDatabase(path);
+const repos: Repositories = pg ? createPgRepositories(pg) : createRepositories(db!);
+const target = postgres ? 'the PostgreSQL database of DATABASE_URL' : path;
 const started = Date.now();
 let lastReport = 0;
-const { readings } = await seedSynthetic(createRepositories(db), {
+const { readings } = await seedSynthetic(repos, {
   sites,
   days,
   devicesPerSite,
@@ -79,11 +89,14 @@ const { readings } = await seedSynthetic(createRepositories(db), {
     );
   },
 });
-db.$client.pragma('wal_checkpoint(TRUNCATE)');
-db.$client.close();
+if (pg) await pg.$client.end();
+else {
+  db!.$client.pragma('wal_checkpoint(TRUNCATE)');
+  db!.$client.close();
+}
 const s = (Date.now() - started) / 1000;
 console.error(
-  `seed: ${sites} sites, ${sites * devicesPerSite} devices, ${readings.toLocaleString('en')} readings in ${s.toFixed(1)} s (${Math.round(readings / s).toLocaleString('en')} readings/s) into ${path}`,
+  `seed: ${sites} sites, ${sites * devicesPerSite} devices, ${readings.toLocaleString('en')} readings in ${s.toFixed(1)} s (${Math.round(readings / s).toLocaleString('en')} readings/s) into ${target}`,
 );
 console.error(
   `seed: sign in as ${BENCH_ADMIN} (admin) or ${BENCH_TECH} (technician, first 10 sites), password "${BENCH_PASSWORD}"`,

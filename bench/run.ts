@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --db sqlite|postgres] [-- --tsx] [-- --only mqtt]: the benchmark
+// npm run bench [-- --quick] [-- --db sqlite|postgres|sqlite,postgres] [-- --tsx] [-- --only mqtt]: the benchmark
 // (docs/performance.md). Per backend (bench/suite.ts): builds a dataset with the seed generator, runs
 // the real server on it as a child process, measures P1–P15 against their baselines and prints the
 // results. Without --db a full run measures SQLite, then PostgreSQL when TEST_DATABASE_URL or
@@ -26,14 +26,15 @@ const option = (name: string) => {
   const at = process.argv.indexOf(name);
   return at > 0 ? process.argv[at + 1] : undefined;
 };
-const db = option('--db');
-if (db !== undefined && db !== 'sqlite' && db !== 'postgres')
-  throw new Error(`--db: "sqlite" or "postgres", not ${db}`);
+// `--db sqlite,postgres` asks for both explicitly (a quick run then also prints them side by side).
+const db = option('--db')?.split(',') as Backend[] | undefined;
+for (const b of db ?? [])
+  if (b !== 'sqlite' && b !== 'postgres') throw new Error(`--db: "sqlite", "postgres" or both, not ${b}`);
 // The bench makes a database of its own on this server and drops it at the end.
 const pgUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || null;
 // A quick run without --db stays on SQLite: CI runs it to prove the harness, and its test suite
 // already runs on PostgreSQL (docs/performance.md says what a quick PostgreSQL pass costs).
-const backends: Backend[] = db ? [db] : !quick && pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
+const backends: Backend[] = db ?? (!quick && pgUrl ? ['sqlite', 'postgres'] : ['sqlite']);
 // P11/P12's devices (`--mqtt-connections N`): the issue's goal is 10,000; quick proves the harness.
 // PostgreSQL's full pass uses fewer unless told (docs/performance.md).
 const mqttConnections = (backend: Backend) =>
@@ -107,7 +108,7 @@ try {
   // The results go to standard output (the log is on standard error). Only a full run is kept:
   // a quick run proves the harness in CI and must leave the checkout as it found it.
   console.log(`\n${md}`);
-  const file = db === 'postgres' ? 'latest-postgres.md' : 'latest.md';
+  const file = backends.join() === 'postgres' ? 'latest-postgres.md' : 'latest.md';
   if (!quick && !only && results.length > 0) writeFileSync(join(ROOT, 'bench', 'results', file), md);
   const missed = results.some((r) => r.rows.some((row) => row.pass === false));
   process.exitCode = results.length < backends.length || (!quick && missed) ? 1 : 0;

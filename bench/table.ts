@@ -67,8 +67,8 @@ export function sideBySide(passes: { label: string; ceilings: CeilingRow[]; rows
     for (const r of ceilings)
       byFigure.set(r.figure, {
         what: r.what,
-        goal: '— (beside its ceiling)',
-        cell: `${r.ours}; ${r.ratio} of bare route`,
+        goal: '— (× bare route, beside its ceiling)',
+        cell: `${r.ours}; ${r.ratio}`,
       });
     for (const r of rows) {
       const ratio = r.ratio === '—' ? '' : `; ${r.ratio} of ${r.baseline}`;

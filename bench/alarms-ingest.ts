@@ -1,9 +1,12 @@
 // Ingestion with one alarm rule per metric against none: the same batches through the readings
 // service's write path (no HTTP, so evaluation is the largest share it can be).
-// Run: npx tsx bench/alarms-ingest.ts [devices] [batches]; `npm run bench` runs it as rows P13 and P14.
+// Run: npx tsx bench/alarms-ingest.ts [devices] [batches]; `npm run bench` runs it as rows P13 and P14
+// (on PostgreSQL, each app in a schema of its own in the bench's database).
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { testConfig } from '../src/config.js';
 import { defaultMetricsFor } from '../src/domain/device-types.js';
@@ -15,9 +18,22 @@ const VALUES = {
   flapping: (b: number, i: number) => (b * 7 + i * 13) % 100,
 };
 
-async function run(devices: number, batches: number, withRules: boolean, values: (b: number, i: number) => number) {
+async function run(
+  devices: number,
+  batches: number,
+  withRules: boolean,
+  values: (b: number, i: number) => number,
+  pgUrl: string | null,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'sitewatt-alarm-bench-'));
-  const app = await buildApp(testConfig({ databasePath: join(dir, 'bench.db') }));
+  const schema = `alarm_bench_${randomBytes(4).toString('hex')}`;
+  const app = await buildApp(
+    testConfig(
+      pgUrl
+        ? { postgres: { url: pgUrl, poolSize: 4, statementTimeoutMs: 0, schema } }
+        : { databasePath: join(dir, 'bench.db') },
+    ),
+  );
   await app.ready();
   const site = await app.repos.sites.create(
     { name: 'Bench', description: '', latitude: 0, longitude: 0, timezone: 'UTC' },
@@ -65,20 +81,30 @@ async function run(devices: number, batches: number, withRules: boolean, values:
   const t0 = performance.now();
   for (let b = 20; b < batches; b++) await write(b);
   const seconds = (performance.now() - t0) / 1000;
-  const alarms = app.db.$client.prepare<[], { n: number }>('SELECT count(*) AS n FROM alarms').get()!.n;
+  const alarms = app.pg
+    ? (await app.pg.$client.query<{ n: number }>('SELECT count(*)::int AS n FROM alarms')).rows[0].n
+    : app.db.$client.prepare<[], { n: number }>('SELECT count(*) AS n FROM alarms').get()!.n;
   await app.close();
+  if (pgUrl) {
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    await c.query(`DROP SCHEMA ${schema} CASCADE`).finally(() => c.end());
+  }
   rmSync(dir, { recursive: true, force: true });
   return { rate: ((batches - 20) * metrics.length) / seconds, metrics: metrics.length, alarms };
 }
 
-/** Ingest rate with 1 rule per metric against none (two runs of each, interleaved), per kind of values. */
-export async function alarmIngestRows(devices: number, batches: number): Promise<Row[]> {
+/**
+ * Ingest rate with 1 rule per metric against none (two runs of each, interleaved), per kind of values;
+ * on PostgreSQL when `pgUrl` names a database the bench may make schemas in.
+ */
+export async function alarmIngestRows(devices: number, batches: number, pgUrl: string | null = null): Promise<Row[]> {
   const rows: Row[] = [];
   for (const [i, [name, values]] of Object.entries(VALUES).entries()) {
-    const none = await run(devices, batches, false, values);
-    const rules = await run(devices, batches, true, values);
-    const none2 = await run(devices, batches, false, values);
-    const rules2 = await run(devices, batches, true, values);
+    const none = await run(devices, batches, false, values, pgUrl);
+    const rules = await run(devices, batches, true, values, pgUrl);
+    const none2 = await run(devices, batches, false, values, pgUrl);
+    const rules2 = await run(devices, batches, true, values, pgUrl);
     const base = (none.rate + none2.rate) / 2;
     const withRules = (rules.rate + rules2.rate) / 2;
     const ratio = withRules / base;

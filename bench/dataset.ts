@@ -2,11 +2,9 @@
 // before the server starts. Site 0 holds the long history (P5, and most of P8/P9's readings);
 // the other sites hold a little recent data, like a fleet whose dashboards poll latest values.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { openDatabase } from '../src/db/client.js';
-import { createRepositories } from '../src/db/repositories/index.js';
 import { hashToken } from '../src/services/auth.js';
 import { createBenchUsers, createFleet, writeReadings, type SyntheticSite } from '../src/seed/synthetic.js';
+import type { BenchStore } from './store.js';
 
 export interface Plan {
   sites: number;
@@ -16,13 +14,6 @@ export interface Plan {
   recentHours: number;
   streamUsers: number;
   streamsPerUser: number;
-}
-
-export interface Storage {
-  bytes: number;
-  readings: number;
-  /** Bytes per table or index, from SQLite's dbstat. */
-  breakdown: Record<string, number>;
 }
 
 const MINUTE = 60_000;
@@ -35,10 +26,9 @@ export const ENERGY_SITES = 50;
 const metricIds = (s: SyntheticSite) => s.devices.flatMap((d) => d.metrics.map((m) => m.id));
 const metricPks = (s: SyntheticSite) => s.devices.flatMap((d) => d.metrics.map((m) => m.pk));
 
-export async function buildDataset(dir: string, plan: Plan, log: (msg: string) => void) {
-  const dbPath = join(dir, 'bench.db');
-  const db = openDatabase(dbPath);
-  const repos = createRepositories(db);
+/** Seeds `store` through its repositories, then closes its seeding connection. */
+export async function buildDataset(store: BenchStore, plan: Plan, log: (msg: string) => void) {
+  const { repos } = store;
   const sites = await createFleet(repos, { sites: plan.sites, devicesPerSite: 9 });
   const { technician, passwordHash } = await createBenchUsers(repos, sites, TECH_SITES);
 
@@ -110,10 +100,9 @@ export async function buildDataset(dir: string, plan: Plan, log: (msg: string) =
   // The running server folds the days ingestion listed within seconds; P8 counts them folded.
   while ((await repos.readings.foldPendingDailies(10_000)) > 0);
   log('measuring storage');
-  const storage = measureStorage(db.$client);
-  db.$client.close();
+  const storage = await store.storage();
+  await store.closeSeed();
   return {
-    dbPath,
     readings,
     seedMs,
     storage,
@@ -129,18 +118,3 @@ export async function buildDataset(dir: string, plan: Plan, log: (msg: string) =
 }
 
 export type Dataset = Awaited<ReturnType<typeof buildDataset>>;
-
-/** P8: the whole file (roll-ups and indexes included) after a checkpoint, per stored reading. */
-function measureStorage(c: ReturnType<typeof openDatabase>['$client']): Storage {
-  c.pragma('wal_checkpoint(TRUNCATE)');
-  const pages = c.pragma('page_count', { simple: true }) as number;
-  const pageSize = c.pragma('page_size', { simple: true }) as number;
-  const readings = (c.prepare('SELECT count(*) AS n FROM readings').get() as { n: number }).n;
-  const breakdown: Record<string, number> = {};
-  for (const r of c
-    .prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6')
-    .all() as { name: string; bytes: number }[]) {
-    breakdown[r.name] = r.bytes;
-  }
-  return { bytes: pages * pageSize, readings, breakdown };
-}

@@ -2,7 +2,7 @@
 // so drift on a shared machine hits both sides of a ratio alike.
 import type { Dataset } from './dataset.js';
 import { hammer, ingestLoad, loginStorm, sequential, type Load } from './load.js';
-import { rawInserter } from './raw-insert.js';
+import type { BenchStore } from './store.js';
 import { fmt, median, type CeilingRow, type Row } from './table.js';
 
 export interface Target {
@@ -11,7 +11,7 @@ export interface Target {
   cookie: string;
   token: string;
   ds: Dataset;
-  dir: string;
+  store: BenchStore;
 }
 
 export interface Round {
@@ -57,8 +57,8 @@ export async function measureRounds(
   rounds: number,
   seconds: number,
   log: (m: string) => void,
-): Promise<Round[]> {
-  const raw = rawInserter(t.dir, t.ds.writable.length, 5000);
+): Promise<{ rounds: Round[]; rawName: string }> {
+  const raw = await t.store.rawInserter(t.ds.writable.length, 5000);
   // P4 writes fresh minutes before site 0's history starts, so every reading is a new row.
   const cursor = { ts: Date.now() - 800 * DAY };
   const out: Round[] = [];
@@ -72,7 +72,7 @@ export async function measureRounds(
       const p7 = await underStorm(t, p.p1, seconds, false, log);
       const p7spread = await underStorm(t, p.p1, seconds, true, log);
       const p4 = (await ingestLoad(t.base, t.token, t.ds.writable, 5000, cursor, seconds)).readingsPerSecond;
-      const rawRate = raw.run(seconds);
+      const rawRate = await raw.run(seconds);
       const samples = Math.max(5, seconds * 4);
       const year = await sequential(p.year.url, samples, p.year.headers);
       const day = await sequential(p.day.url, samples, p.day.headers);
@@ -82,9 +82,9 @@ export async function measureRounds(
       out.push({ bare, p1, p2, p3, p7, p7spread, p4, raw: rawRate, year, day, energy });
     }
   } finally {
-    raw.close();
+    await raw.close();
   }
-  return out;
+  return { rounds: out, rawName: raw.name };
 }
 
 /** P1 during a login storm that starts 0.5 s before and ends after it; then queued argon2 work drains. */
@@ -154,7 +154,12 @@ export function ceilingRows(rounds: Round[]): CeilingRow[] {
 }
 
 /** P4, P5 and P7 against their goals. Ratios are medians of per-round ratios; "ours" and "baseline" are medians of their own. */
-export function goalRows(rounds: Round[], windowLabel: string, energySites = 50): Row[] {
+export function goalRows(
+  rounds: Round[],
+  windowLabel: string,
+  energySites = 50,
+  rawName = 'raw prepared INSERT, 5,000/tx',
+): Row[] {
   const row = (
     figure: string,
     what: string,
@@ -188,7 +193,7 @@ export function goalRows(rounds: Round[], windowLabel: string, energySites = 50)
       (r) => r.raw,
       'readings/s',
       0.5,
-      'raw prepared INSERT, 5,000/tx',
+      rawName,
     ),
     {
       figure: 'P5',

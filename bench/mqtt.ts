@@ -3,12 +3,12 @@
 // 28,000 ephemeral ports), each sending 3 data points every 3 s at QoS 1; messages and data points
 // stored per second, p99 publish-to-PUBACK, p99 publish-to-SSE-event on a sample of the devices,
 // lost messages (never PUBACKed), server RSS per connection. Then the same load over HTTP telemetry.
-import Database from 'better-sqlite3';
 import { MqttClient } from 'mqtt';
 import { readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { openProbe, type Delivery, type SampledDevice } from './mqtt-latency.js';
 import { rssMb, type Child } from './processes.js';
+import type { DeviceMetric } from './store.js';
 import { fmt, type Row } from './table.js';
 
 interface Device extends SampledDevice {
@@ -33,14 +33,7 @@ const percentile = (xs: number[], p: number) =>
   xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : Number.NaN;
 
 /** Devices of the dataset with three metrics each, and a site ingest key for each site the token may manage. */
-async function devicesWithKeys(base: string, dbPath: string, token: string) {
-  const db = new Database(dbPath, { readonly: true });
-  const metrics = db
-    .prepare(
-      `SELECT d.id AS deviceId, d.site_id AS siteId, m.id AS id, m.key AS key FROM devices d JOIN metrics m ON m.device_id = d.id ORDER BY d.id, m.key`,
-    )
-    .all() as { deviceId: string; siteId: string; id: string; key: string }[];
-  db.close();
+async function devicesWithKeys(base: string, metrics: DeviceMetric[], token: string) {
   const byDevice = new Map<string, Device>();
   for (const m of metrics) {
     const d = byDevice.get(m.deviceId) ?? { id: m.deviceId, siteId: m.siteId, metrics: [] };
@@ -140,7 +133,7 @@ async function drive(n: number, seconds: number, send: (i: number, ts: number) =
 export async function mqttRows(
   server: Child,
   mqttPort: number,
-  dbPath: string,
+  deviceMetrics: () => Promise<DeviceMetric[]>,
   token: string,
   opts: { connections: number; seconds: number; log: (m: string) => void },
 ): Promise<Row[]> {
@@ -148,7 +141,7 @@ export async function mqttRows(
   // The bench's own process holds n sockets, the server n more; neither may run out of descriptors.
   if (openFilesLimit() < n + 1_000)
     throw new Error(`bench: ${n} connections need \`ulimit -n\` of at least ${n + 1_000} (it is ${openFilesLimit()})`);
-  const { devices, keys } = await devicesWithKeys(server.url, dbPath, token);
+  const { devices, keys } = await devicesWithKeys(server.url, await deviceMetrics(), token);
   if (devices.length === 0) throw new Error('bench: no device the bench token may send for');
   if (devices.length < n) {
     opts.log(`P11: adding ${n - devices.length} devices so that each connection sends as its own device`);

@@ -42,7 +42,8 @@ export function httpStatus(url: string): Promise<number> {
 /** Spawns `node args…` with env and polls `healthPath` every 5 ms until it answers 200; its port is none of `avoid`. */
 export async function startChild(
   args: string[],
-  env: Record<string, string>,
+  /** Added to the bench's own environment; an undefined value removes the variable. */
+  env: Record<string, string | undefined>,
   healthPath: string,
   logFile: string,
   timeoutMs = 60_000,

@@ -10,7 +10,8 @@ export interface Row {
   baseline: string;
   ratio: string;
   goal: string;
-  pass: boolean;
+  /** null: the goal does not apply on this backend (printed as —). */
+  pass: boolean | null;
 }
 
 /** A figure read beside the ceiling that the layers every such answer carries set; it has no goal. */
@@ -30,6 +31,8 @@ export const median = (xs: number[]) => {
 
 export const fmt = (n: number, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a';
+
+const verdict = (r: Row) => (r.pass === null ? '—' : r.pass ? 'pass' : '**FAIL**');
 
 const table = (head: string[], lines: string[][]) =>
   [head, head.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
@@ -52,9 +55,37 @@ export function markdown(ceilings: CeilingRow[], goals: Row[]): string {
     '### Figures with goals',
     table(
       ['#', 'figure', 'ours', 'baseline', 'ratio', 'goal', 'result'],
-      goals.map((r) => [r.figure, r.what, r.ours, r.baseline, r.ratio, r.goal, r.pass ? 'pass' : '**FAIL**']),
+      goals.map((r) => [r.figure, r.what, r.ours, r.baseline, r.ratio, r.goal, verdict(r)]),
     ),
   ].join('\n\n');
+}
+
+/** Each backend's pass, in one table: a column per backend, a line per figure either measured. */
+export function sideBySide(passes: { label: string; ceilings: CeilingRow[]; rows: Row[] }[]): string {
+  const cells = passes.map(({ ceilings, rows }) => {
+    const byFigure = new Map<string, { what: string; goal: string; cell: string }>();
+    for (const r of ceilings)
+      byFigure.set(r.figure, {
+        what: r.what,
+        goal: '— (× bare route, beside its ceiling)',
+        cell: `${r.ours}; ${r.ratio}`,
+      });
+    for (const r of rows) {
+      const ratio = r.ratio === '—' ? '' : `; ${r.ratio} of ${r.baseline}`;
+      byFigure.set(r.figure, { what: r.what, goal: r.goal, cell: `${r.ours}${ratio}; ${verdict(r)}` });
+    }
+    return byFigure;
+  });
+  const figures = [...new Set(cells.flatMap((c) => [...c.keys()]))].sort((a, b) =>
+    a.localeCompare(b, 'en', { numeric: true }),
+  );
+  return table(
+    ['#', 'figure', 'goal', ...passes.map((p) => p.label)],
+    figures.map((f) => {
+      const first = cells.find((c) => c.has(f))!.get(f)!;
+      return [f, first.what, first.goal, ...cells.map((c) => c.get(f)?.cell ?? '— (not measured)')];
+    }),
+  );
 }
 
 export function machine(): string {

@@ -2,7 +2,7 @@
 // whose goals the stack's own layers put out of reach, are figures beside that ceiling, not verdicts.
 import { describe, expect, it } from 'vitest';
 import { ceilingRows, goalRows, ratioText, type Round } from '../../bench/figures.js';
-import { markdown } from '../../bench/table.js';
+import { markdown, sideBySide, type Row } from '../../bench/table.js';
 import type { Load } from '../../bench/load.js';
 
 const load = (rps: number, p50 = 10): Load => ({ rps, p50, p99: p50 * 2, failures: 0 });
@@ -54,6 +54,55 @@ describe('bench result tables', () => {
     expect(line('P10')).toContain('GET /api/energy, 50 sites, daily buckets over a year');
     expect(line('P10')).toMatch(
       /p50 26 ms \| p50 13 ms \(P5's subscription chart of the same window\) \| 2\.00× \| ≤ 1× \(as fast as the subscription chart\) \| \*\*FAIL\*\* \|$/,
+    );
+  });
+});
+
+describe('bench side by side', () => {
+  const ceilings = ceilingRows([round, round, round]);
+  const sqlite = goalRows([round, round, round], 'a year');
+  const p8 = (pass: boolean | null): Row => ({
+    figure: 'P8',
+    what: 'database bytes per reading',
+    ours: pass === null ? '87.0 B' : '24.5 B',
+    baseline: '—',
+    ratio: '—',
+    goal: '≤ 32 B',
+    pass,
+  });
+  const p15: Row = {
+    figure: 'P15',
+    what: 'cluster efficiency',
+    ours: '2,000 req per CPU-s',
+    baseline: '2,100 req per CPU-s',
+    ratio: '0.95×',
+    goal: '≥ 0.9×',
+    pass: true,
+  };
+  const table = sideBySide([
+    { label: 'SQLite', ceilings, rows: [...sqlite, p8(true)] },
+    { label: 'PostgreSQL', ceilings, rows: [...sqlite, p8(null), p15] },
+  ]);
+  const line = (figure: string) => table.split('\n').find((l) => l.startsWith(`| ${figure} |`)) ?? '';
+
+  it('When both backends ran, then each figure is one line with a column per backend, in figure order', () => {
+    expect(table.split('\n')[0]).toBe('| # | figure | goal | SQLite | PostgreSQL |');
+    expect(
+      table
+        .split('\n')
+        .slice(2)
+        .map((l) => l.split(' | ')[0]),
+    ).toEqual(['P1', 'P2', 'P3', 'P4', 'P5', 'P7', 'P7′', 'P8', 'P10', 'P15'].map((f) => `| ${f}`));
+    expect(line('P4')).toMatch(/0\.57× of .*; pass \| .*0\.57× of .*; pass \|$/);
+  });
+
+  it('When a goal does not apply on a backend, then its cell shows — rather than pass or FAIL', () => {
+    expect(line('P8')).toMatch(/24\.5 B; pass \| 87\.0 B; — \|$/);
+  });
+
+  it('When a figure is measured on one backend only, then the other says so', () => {
+    expect(line('P15')).toMatch(
+      /\| — \(not measured\) \| 2,000 req per CPU-s; 0\.95× of 2,100 req per CPU-s; pass \|$/,
     );
   });
 });

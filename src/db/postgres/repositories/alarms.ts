@@ -172,9 +172,14 @@ export function pgAlarms(db: PgHandle): {
        WHERE m.pk = $1)`;
   // Ingestion never moves the catalogue version, so reading it inside the ingestion transaction is safe.
   const cache = catalogueCache<MetricRule>(pool, 500_000);
+  // The cache checked once per ingestion transaction, not once per metric of its batch: the
+  // version cannot move under the transaction's metric locks (see above). Forgotten at its end.
+  const synced = new WeakMap<PoolClient, boolean>();
   async function rulesFor(c: PoolClient, metricPk: number): Promise<MetricRule[]> {
     const read = async () => (await c.query<MetricRule>(rulesOfMetric, [metricPk])).rows;
-    if (!(await cache.sync(c))) return read();
+    let fresh = synced.get(c);
+    if (fresh === undefined) synced.set(c, (fresh = await cache.sync(c)));
+    if (!fresh) return read();
     const key = String(metricPk);
     let rules = cache.get(key);
     if (!rules) cache.set(key, (rules = await read()));
@@ -549,5 +554,16 @@ export function pgAlarms(db: PgHandle): {
       });
     },
   };
-  return { evaluateMetric, flushEvents: flush, discardEvents: (c) => void pending.delete(c), repository };
+  return {
+    evaluateMetric,
+    async flushEvents(c) {
+      synced.delete(c);
+      await flush(c);
+    },
+    discardEvents(c) {
+      synced.delete(c);
+      pending.delete(c);
+    },
+    repository,
+  };
 }

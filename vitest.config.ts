@@ -58,6 +58,7 @@ const POSTGRES_RUN = [
   'tests/plugins/**/*.test.ts',
   'tests/mqtt/**/*.test.ts',
   'tests/ops/**/*.test.ts',
+  'e2e/**/*.test.ts',
 ];
 
 /** In the PostgreSQL run's folders but not yet passing there, each with why (none at present). */

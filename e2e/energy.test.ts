@@ -89,8 +89,13 @@ describe('Energy page', { timeout: 120_000 }, () => {
         await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
         await expect(page.getByRole('heading', { level: 2, name: 'Power now' }).count()).resolves.toBe(1);
         await expect(page.getByRole('heading', { level: 2, name: 'This month' }).count()).resolves.toBe(1);
+        // The second click must find the link the first one's answer put there (it now sorts descending).
+        const sortedBy = (dir: string) =>
+          page.getByRole('table', { name: `Your sites, sorted by Produced today (kWh), ${dir}` });
         await page.getByRole('link', { name: /^Produced today/ }).click();
+        await sortedBy('ascending').waitFor();
         await page.getByRole('link', { name: /^Produced today/ }).click();
+        await sortedBy('descending').waitFor();
         await page.waitForURL(/sort=produced&dir=desc/);
         await expect(page.locator('tbody tr').first().textContent()).resolves.toMatch(/Sevilla/);
         // The page fits the phone: the table scrolls inside its box, and says so.

@@ -12,7 +12,8 @@ import { seedDemo } from '../src/seed/demo.js';
 import { buildTestApp, onPostgres } from '../tests/helpers/app.js';
 
 export const DEMO_PASSWORD = 'sitewatt-demo';
-export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+// The PostgreSQL run (which runs beside SQLite's) keeps its own, so neither overwrites the other's.
+export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots', ...(onPostgres ? ['postgres'] : []));
 
 export interface Harness {
   app: App;

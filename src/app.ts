@@ -105,7 +105,7 @@ export async function buildApp(config: Config, options: FastifyServerOptions = {
   });
   await app.register(session, { secret: config.sessionSecret, secure: config.cookieSecure, repo: app.repos.sessions });
   await app.register(underPressure, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
-  await app.register(rateLimit);
+  await app.register(rateLimit, { shared: app.cluster.rateLimitStore('sign-in') });
   await app.register(helmet);
   // Budgets count the principal auth finds, on every route registered after them.
   await app.register(auth);

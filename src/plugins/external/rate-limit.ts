@@ -37,10 +37,42 @@ export const MAX_HELD_REFUSALS = 1_000;
  * Held, each of its connections asks at most once a second, up to `maxHeld` connections. A person
  * who is refused waits one second more to read it.
  */
+/** Counts shared by the nodes of a cluster: how many requests `key` made in a window, this one included. */
+interface SharedCounts {
+  hit(key: string, windowStart: number): number | Promise<number>;
+}
+
+type StoreCallback = (err: Error | null, res?: { current: number; ttl: number }) => void;
+
+/**
+ * The plugin's store over counts that every node shares (PostgreSQL), in fixed windows: an address
+ * gets its attempts once across the cluster, not once per node. Both sign-in routes (API and page)
+ * count in the same budget.
+ */
+function sharedStore(counts: SharedCounts) {
+  return class SharedStore {
+    incr(key: string, cb: StoreCallback, timeWindow: number) {
+      const now = Date.now();
+      const windowStart = Math.floor(now / timeWindow) * timeWindow;
+      Promise.resolve(counts.hit(key, windowStart)).then(
+        (current) => cb(null, { current, ttl: windowStart + timeWindow - now }),
+        (err: Error) => cb(err),
+      );
+    }
+    child() {
+      return this;
+    }
+  };
+}
+
 export default fp(
-  async (app, opts: { holdMs?: number; maxHeld?: number } = {}) => {
+  async (app, opts: { holdMs?: number; maxHeld?: number; shared?: SharedCounts } = {}) => {
     const { holdMs = REFUSAL_HOLD_MS, maxHeld = MAX_HELD_REFUSALS } = opts;
-    await app.register(rateLimit, { global: false, errorResponseBuilder: tooManyRequests });
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: tooManyRequests,
+      ...(opts.shared ? { store: sharedStore(opts.shared) } : {}),
+    });
     let held = 0;
     const holdRefusal = async (_request: FastifyRequest, reply: FastifyReply, error: FastifyError) => {
       if ((error.statusCode ?? reply.statusCode) !== 429 || held >= maxHeld) return;

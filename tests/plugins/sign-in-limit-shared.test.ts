@@ -3,9 +3,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOGIN_RATE_LIMIT } from '../../src/plugins/external/rate-limit.js';
 import { buildTestApp, onPostgres, sharedDatabase } from '../helpers/app.js';
+import { sqlOf } from '../helpers/sql.js';
 import type { App } from '../../src/app.js';
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -32,5 +33,8 @@ describe.skipIf(!onPostgres)('the sign-in limit per address across nodes', () =>
     const onB = await attempt(b, LOGIN_RATE_LIMIT.max);
     expect(onB.statusCode).toBe(429);
     expect(Number(onB.headers['retry-after'])).toBeGreaterThan(0);
+    // Counted per route, as a single node's limiter does: the page's sign-in has its own budget.
+    const keys = await sqlOf(b).all<{ key: string }>("SELECT key FROM rate_limit_counts WHERE policy = 'sign-in'");
+    expect(keys.map((k) => k.key)).toEqual([expect.stringContaining('POST /api/auth/login')]);
   }, 60_000);
 });

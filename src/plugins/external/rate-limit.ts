@@ -1,4 +1,4 @@
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStore } from '@fastify/rate-limit';
 import type { FastifyError, FastifyReply, FastifyRequest, onErrorHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,21 +46,28 @@ type StoreCallback = (err: Error | null, res?: { current: number; ttl: number })
 
 /**
  * The plugin's store over counts that every node shares (PostgreSQL), in fixed windows: an address
- * gets its attempts once across the cluster, not once per node. Both sign-in routes (API and page)
- * count in the same budget.
+ * gets its attempts once across the cluster, not once per node. Each route counts on its own, as
+ * the plugin's own store does (its `child` per route).
  */
 function sharedStore(counts: SharedCounts) {
   return class SharedStore {
+    /** The route this store counts for (the plugin makes the first one with its options, then a child per route). */
+    route = '';
     incr(key: string, cb: StoreCallback, timeWindow: number) {
       const now = Date.now();
       const windowStart = Math.floor(now / timeWindow) * timeWindow;
-      Promise.resolve(counts.hit(key, windowStart)).then(
+      Promise.resolve(counts.hit(`${this.route} ${key}`, windowStart)).then(
         (current) => cb(null, { current, ttl: windowStart + timeWindow - now }),
         (err: Error) => cb(err),
       );
     }
-    child() {
-      return this;
+    child(params: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
+      // The plugin passes its merged options with the route under `routeInfo` (its typings say the route).
+      const route: { method?: unknown; url?: string } = (params as { routeInfo?: typeof params }).routeInfo ?? params;
+      const { method = '', url = '' } = route;
+      const store = new SharedStore();
+      store.route = `${String(method)} ${url}`;
+      return store;
     }
   };
 }

@@ -88,6 +88,52 @@ describe.skipIf(!PG_URL)('concurrent writers on PostgreSQL', () => {
     }
   });
 
+  it('When a device is deleted while a batch of its readings waits to be stored, then the batch is refused and no reading is left behind', async () => {
+    const s = await freshSchema(2, 4);
+    drop = s.drop;
+    const [a] = s.dbs.map(dataRepos);
+    const { device, metrics } = await siteWithDevice(s.dbs[0]);
+    const [pk] = (await a.metrics.findManyByIds([metrics[0].id])).map((m) => m.pk);
+    // The other node's deletion holds the metric's row while the batch arrives.
+    const deleter = await s.dbs[1].$client.connect();
+    try {
+      await deleter.query('BEGIN');
+      await deleter.query('DELETE FROM devices WHERE id = $1', [device.id]);
+      const batch = a.readings.ingest([{ metricPk: pk, ts: Date.UTC(2026, 4, 1), value: 1 }]);
+      await new Promise((r) => setTimeout(r, 200));
+      await deleter.query('COMMIT');
+      await expect(batch).rejects.toThrow(/foreign key/i);
+    } finally {
+      deleter.release();
+    }
+    const left = await s.dbs[0].$client.query('SELECT count(*)::int AS n FROM readings WHERE metric_pk = $1', [pk]);
+    expect(left.rows[0].n).toBe(0);
+  });
+
+  it('When a device is deleted while a batch of its readings is being committed, then the deletion waits and takes those readings too', async () => {
+    const s = await freshSchema(2, 4);
+    drop = s.drop;
+    const [a, b] = s.dbs.map(dataRepos);
+    const { device, metrics } = await siteWithDevice(s.dbs[0]);
+    const [pk] = (await a.metrics.findManyByIds([metrics[0].id])).map((m) => m.pk);
+    await a.readings.ingest([{ metricPk: pk, ts: Date.UTC(2026, 4, 1), value: 1 }]);
+    // A batch in flight on one node: its metric's row locked as ingestion locks it, one reading written.
+    const writer = await s.dbs[0].$client.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query('SELECT pk FROM metrics WHERE pk = $1 FOR KEY SHARE', [pk]);
+      await writer.query('INSERT INTO readings (metric_pk, ts, value) VALUES ($1, $2, 2)', [pk, Date.UTC(2026, 4, 2)]);
+      const deletion = b.devices.delete(device.id, null);
+      await new Promise((r) => setTimeout(r, 200));
+      await writer.query('COMMIT');
+      await deletion;
+    } finally {
+      writer.release();
+    }
+    const left = await s.dbs[0].$client.query('SELECT count(*)::int AS n FROM readings WHERE metric_pk = $1', [pk]);
+    expect(left.rows[0].n).toBe(0);
+  });
+
   it('When two nodes edit a device with the same If-Match version at once, then one edit wins and the other is stale', async () => {
     const s = await freshSchema(2, 4);
     drop = s.drop;

@@ -74,6 +74,42 @@ describe.skipIf(!PG_URL)('concurrent writers on PostgreSQL', () => {
     }
   });
 
+  it('When two nodes send the same metrics’ timestamps at once with different values, then neither fails and each hourly roll-up equals its stored readings', async () => {
+    const s = await freshSchema(2, 4);
+    drop = s.drop;
+    const [a, b] = s.dbs.map(dataRepos);
+    const { metrics } = await siteWithDevice(s.dbs[0]);
+    const pks = (await a.metrics.findManyByIds(metrics.map((m) => m.id))).map((m) => m.pk).slice(0, 3);
+    const start = Date.UTC(2026, 4, 1);
+    // Both nodes write the same keys (each batch two hours of its metrics), so their inserts wait
+    // on each other's rows while the roll-ups wait on the metrics' locks.
+    const run = async (repos: typeof a, node: number) => {
+      for (let i = 0; i < 60; i++) {
+        const rows = pks.flatMap((pk) =>
+          [0, 20, 40, 60, 80, 100].map((m) => ({
+            metricPk: pk,
+            ts: start + i * HOUR + m * 60_000,
+            value: node * 100 + m,
+          })),
+        );
+        await repos.readings.ingest(rows);
+      }
+    };
+    await Promise.all([run(a, 0), run(b, 1)]);
+    const q = s.dbs[0].$client;
+    const mismatched = await q.query(
+      `SELECT h.metric_pk, h.start FROM rollups_1h h
+        LEFT JOIN LATERAL (SELECT count(*)::int AS n, sum(value ORDER BY ts) AS s, min(value) AS lo, max(value) AS hi,
+          (array_agg(value ORDER BY ts DESC))[1] AS last FROM readings r
+          WHERE r.metric_pk = h.metric_pk AND r.ts >= h.start AND r.ts < h.start + ${HOUR}) r ON true
+       WHERE h.metric_pk = ANY($1::int4[]) AND (h.count <> r.n OR h.sum <> r.s OR h.min <> r.lo OR h.max <> r.hi OR h.last <> r.last)`,
+      [pks],
+    );
+    expect(mismatched.rows).toEqual([]);
+    const hours = await q.query('SELECT count(*)::int AS n FROM rollups_1h WHERE metric_pk = ANY($1::int4[])', [pks]);
+    expect(hours.rows[0].n).toBe(pks.length * 61);
+  });
+
   it('When two nodes delete a device’s last two metrics at once, then one delete is refused and the device keeps a metric', async () => {
     const s = await freshSchema(2, 4);
     drop = s.drop;

@@ -3,9 +3,10 @@
 // (multi-row upsert of the readings from arrays, one read of the stored roll-ups and their
 // neighbours, one upsert of the new roll-ups); the roll-up maths is the SQLite repository's own
 // (../../rollup-math.ts), so both databases store the same sums. Each metric's roll-ups are
-// read-modify-write, so a batch first takes its metrics' advisory locks in ascending order
-// (dailies.ts, lockMetrics): two writers of one metric-hour then run one after the other. Then it
-// locks the metrics' rows, which stands in for a foreign key (lockMetricRows).
+// read-modify-write, so a batch takes its metrics' advisory locks in ascending order (dailies.ts,
+// lockMetrics) after storing its raw readings and before reading any roll-up: two writers of one
+// metric-hour then maintain its roll-ups one after the other. Then it locks the metrics' rows,
+// which stands in for a foreign key (lockMetricRows).
 // Readings are partitioned by month (drizzle-pg's readings migration); partitions are created
 // ahead and on demand, and retention drops whole partitions.
 import type { PoolClient } from 'pg';
@@ -111,8 +112,6 @@ export function pgReadingsRepository(
 
   async function writeBatch(c: PoolClient, groups: ReturnType<typeof groupByHour>, receivedAt: number): Promise<void> {
     const pks = [...new Set(groups.map((g) => g[0]))];
-    await dailies.lockMetrics(c, pks);
-    const zones = await lockMetricRows(c, pks);
     // One row per metric and timestamp (groupByHour keeps the last value sent), as arrays.
     const rp: number[] = [];
     const rt: number[] = [];
@@ -128,6 +127,12 @@ export function pgReadingsRepository(
        ON CONFLICT (metric_pk, ts) DO UPDATE SET value = excluded.value`,
       [rp, rt, rv],
     );
+    // The raw rows go in before the locks: what the roll-ups read under them is committed rows and
+    // the batch's own, so two writers of one metric store their readings at the same time and take
+    // turns only for the roll-ups. Rows go in ascending (metric, ts) order (groupByHour), so two
+    // batches writing the same keys wait for each other in one direction and cannot deadlock.
+    await dailies.lockMetrics(c, pks);
+    const zones = await lockMetricRows(c, pks);
     const gp = groups.map((g) => g[0]);
     const gs = groups.map((g) => g[1]);
     // Each hour's stored roll-up, the roll-up before it (its last value steps into this hour) and

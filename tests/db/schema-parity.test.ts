@@ -75,7 +75,11 @@ describe('the PostgreSQL schema beside the SQLite one', () => {
     (name) => {
       const pg = pgTables.get(name);
       expect(pg, `${name} is missing from src/db/postgres/schema.ts`).toBeDefined();
-      expect(shape(pg!)).toEqual(shape(sqliteTables.get(name)!));
+      const sqlite = shape(sqliteTables.get(name)!);
+      // On PostgreSQL the readings' reference to metrics is kept by ingestion and a trigger, not a
+      // foreign key (src/db/postgres/schema.ts says why); everything else of the table must match.
+      if (name === 'readings') sqlite.foreignKeys = sqlite.foreignKeys.filter((fk) => fk.table !== 'metrics');
+      expect(shape(pg!)).toEqual(sqlite);
     },
   );
 });

@@ -74,6 +74,42 @@ describe.skipIf(!PG_URL)('concurrent writers on PostgreSQL', () => {
     }
   });
 
+  it('When two nodes send the same metrics’ timestamps at once with different values, then neither fails and each hourly roll-up equals its stored readings', async () => {
+    const s = await freshSchema(2, 4);
+    drop = s.drop;
+    const [a, b] = s.dbs.map(dataRepos);
+    const { metrics } = await siteWithDevice(s.dbs[0]);
+    const pks = (await a.metrics.findManyByIds(metrics.map((m) => m.id))).map((m) => m.pk).slice(0, 3);
+    const start = Date.UTC(2026, 4, 1);
+    // Both nodes write the same keys (each batch two hours of its metrics), so their inserts wait
+    // on each other's rows while the roll-ups wait on the metrics' locks.
+    const run = async (repos: typeof a, node: number) => {
+      for (let i = 0; i < 60; i++) {
+        const rows = pks.flatMap((pk) =>
+          [0, 20, 40, 60, 80, 100].map((m) => ({
+            metricPk: pk,
+            ts: start + i * HOUR + m * 60_000,
+            value: node * 100 + m,
+          })),
+        );
+        await repos.readings.ingest(rows);
+      }
+    };
+    await Promise.all([run(a, 0), run(b, 1)]);
+    const q = s.dbs[0].$client;
+    const mismatched = await q.query(
+      `SELECT h.metric_pk, h.start FROM rollups_1h h
+        LEFT JOIN LATERAL (SELECT count(*)::int AS n, sum(value ORDER BY ts) AS s, min(value) AS lo, max(value) AS hi,
+          (array_agg(value ORDER BY ts DESC))[1] AS last FROM readings r
+          WHERE r.metric_pk = h.metric_pk AND r.ts >= h.start AND r.ts < h.start + ${HOUR}) r ON true
+       WHERE h.metric_pk = ANY($1::int4[]) AND (h.count <> r.n OR h.sum <> r.s OR h.min <> r.lo OR h.max <> r.hi OR h.last <> r.last)`,
+      [pks],
+    );
+    expect(mismatched.rows).toEqual([]);
+    const hours = await q.query('SELECT count(*)::int AS n FROM rollups_1h WHERE metric_pk = ANY($1::int4[])', [pks]);
+    expect(hours.rows[0].n).toBe(pks.length * 61);
+  });
+
   it('When two nodes delete a device’s last two metrics at once, then one delete is refused and the device keeps a metric', async () => {
     const s = await freshSchema(2, 4);
     drop = s.drop;
@@ -86,6 +122,52 @@ describe.skipIf(!PG_URL)('concurrent writers on PostgreSQL', () => {
       expect(results.map((r) => r.status).sort()).toEqual(['last', 'ok']);
       expect(await a.metrics.listByDevice(device.id)).toHaveLength(1);
     }
+  });
+
+  it('When a device is deleted while a batch of its readings waits to be stored, then the batch is refused and no reading is left behind', async () => {
+    const s = await freshSchema(2, 4);
+    drop = s.drop;
+    const [a] = s.dbs.map(dataRepos);
+    const { device, metrics } = await siteWithDevice(s.dbs[0]);
+    const [pk] = (await a.metrics.findManyByIds([metrics[0].id])).map((m) => m.pk);
+    // The other node's deletion holds the metric's row while the batch arrives.
+    const deleter = await s.dbs[1].$client.connect();
+    try {
+      await deleter.query('BEGIN');
+      await deleter.query('DELETE FROM devices WHERE id = $1', [device.id]);
+      const batch = a.readings.ingest([{ metricPk: pk, ts: Date.UTC(2026, 4, 1), value: 1 }]);
+      await new Promise((r) => setTimeout(r, 200));
+      await deleter.query('COMMIT');
+      await expect(batch).rejects.toThrow(/foreign key/i);
+    } finally {
+      deleter.release();
+    }
+    const left = await s.dbs[0].$client.query('SELECT count(*)::int AS n FROM readings WHERE metric_pk = $1', [pk]);
+    expect(left.rows[0].n).toBe(0);
+  });
+
+  it('When a device is deleted while a batch of its readings is being committed, then the deletion waits and takes those readings too', async () => {
+    const s = await freshSchema(2, 4);
+    drop = s.drop;
+    const [a, b] = s.dbs.map(dataRepos);
+    const { device, metrics } = await siteWithDevice(s.dbs[0]);
+    const [pk] = (await a.metrics.findManyByIds([metrics[0].id])).map((m) => m.pk);
+    await a.readings.ingest([{ metricPk: pk, ts: Date.UTC(2026, 4, 1), value: 1 }]);
+    // A batch in flight on one node: its metric's row locked as ingestion locks it, one reading written.
+    const writer = await s.dbs[0].$client.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query('SELECT pk FROM metrics WHERE pk = $1 FOR KEY SHARE', [pk]);
+      await writer.query('INSERT INTO readings (metric_pk, ts, value) VALUES ($1, $2, 2)', [pk, Date.UTC(2026, 4, 2)]);
+      const deletion = b.devices.delete(device.id, null);
+      await new Promise((r) => setTimeout(r, 200));
+      await writer.query('COMMIT');
+      await deletion;
+    } finally {
+      writer.release();
+    }
+    const left = await s.dbs[0].$client.query('SELECT count(*)::int AS n FROM readings WHERE metric_pk = $1', [pk]);
+    expect(left.rows[0].n).toBe(0);
   });
 
   it('When two nodes edit a device with the same If-Match version at once, then one edit wins and the other is stale', async () => {

@@ -3,8 +3,10 @@
 // (multi-row upsert of the readings from arrays, one read of the stored roll-ups and their
 // neighbours, one upsert of the new roll-ups); the roll-up maths is the SQLite repository's own
 // (../../rollup-math.ts), so both databases store the same sums. Each metric's roll-ups are
-// read-modify-write, so a batch first takes its metrics' advisory locks in ascending order
-// (dailies.ts, lockMetrics): two writers of one metric-hour then run one after the other.
+// read-modify-write, so a batch takes its metrics' advisory locks in ascending order (dailies.ts,
+// lockMetrics) after storing its raw readings and before reading any roll-up: two writers of one
+// metric-hour then maintain its roll-ups one after the other. Then it locks the metrics' rows,
+// which stands in for a foreign key (lockMetricRows).
 // Readings are partitioned by month (drizzle-pg's readings migration); partitions are created
 // ahead and on demand, and retention drops whole partitions.
 import type { PoolClient } from 'pg';
@@ -50,6 +52,31 @@ interface Neighbours {
   n_first: number | null;
 }
 
+/**
+ * What the readings' foreign key to metrics did, once per batch instead of once per row (the
+ * schema says why there is none): the batch's metric rows locked FOR KEY SHARE until the
+ * transaction ends, so a deletion waits for it (and the deletion's trigger then removes these
+ * readings too), and a batch naming a missing metric refused whole. Returns each metric's zone of
+ * daily roll-ups (null while they are not complete), read here under the metrics' locks.
+ */
+async function lockMetricRows(c: PoolClient, pks: number[]): Promise<Map<number, string | null>> {
+  const r = await c.query<{ pk: number; tz: string | null }>(
+    `SELECT m.pk, s.daily_tz AS tz FROM metrics m JOIN sites s ON s.id = m.site_id WHERE m.pk = ANY($1::int4[])
+     ORDER BY m.pk FOR KEY SHARE OF m`,
+    [pks],
+  );
+  if (r.rows.length < pks.length) {
+    const found = new Set(r.rows.map((x) => x.pk));
+    const missing = pks.filter((pk) => !found.has(pk));
+    // Worded and coded as PostgreSQL's own foreign-key violation, which callers already handle.
+    throw Object.assign(
+      new Error(`insert on table "readings" violates foreign key constraint: no metric ${missing.join(', ')}`),
+      { code: '23503' },
+    );
+  }
+  return new Map(r.rows.map((x) => [x.pk, x.tz]));
+}
+
 /** What the alarm evaluator writes at the end of an ingestion transaction (alarms.ts). */
 export interface PgIngestEvents {
   flush(c: PoolClient): Promise<void>;
@@ -85,7 +112,6 @@ export function pgReadingsRepository(
 
   async function writeBatch(c: PoolClient, groups: ReturnType<typeof groupByHour>, receivedAt: number): Promise<void> {
     const pks = [...new Set(groups.map((g) => g[0]))];
-    await dailies.lockMetrics(c, pks);
     // One row per metric and timestamp (groupByHour keeps the last value sent), as arrays.
     const rp: number[] = [];
     const rt: number[] = [];
@@ -101,6 +127,12 @@ export function pgReadingsRepository(
        ON CONFLICT (metric_pk, ts) DO UPDATE SET value = excluded.value`,
       [rp, rt, rv],
     );
+    // The raw rows go in before the locks: what the roll-ups read under them is committed rows and
+    // the batch's own, so two writers of one metric store their readings at the same time and take
+    // turns only for the roll-ups. Rows go in ascending (metric, ts) order (groupByHour), so two
+    // batches writing the same keys wait for each other in one direction and cannot deadlock.
+    await dailies.lockMetrics(c, pks);
+    const zones = await lockMetricRows(c, pks);
     const gp = groups.map((g) => g[0]);
     const gs = groups.map((g) => g[1]);
     // Each hour's stored roll-up, the roll-up before it (its last value steps into this hour) and
@@ -218,7 +250,6 @@ export function pgReadingsRepository(
        WHERE m.pk = u.pk AND (m.latest_ts IS NULL OR m.latest_ts <= u.ts)`,
       [latest.map((l) => l[0]), latest.map((l) => l[1]), latest.map((l) => l[2]), receivedAt],
     );
-    const zones = await dailies.zonesOf(c, pks);
     await dailies.markDays(
       c,
       [...changed].flatMap(([pk, hours]) => {

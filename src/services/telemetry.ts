@@ -1,4 +1,5 @@
 import type { Repositories } from '../db/repositories/index.js';
+import type { TelemetryTarget } from '../db/repositories/metrics.js';
 import type { ReadingRow } from '../db/repositories/readings.js';
 import { errors, invalid } from '../errors.js';
 import { keyMayWrite, requireManageDevices, type Actor, type IngestPrincipal } from './policy.js';
@@ -15,10 +16,10 @@ const deviceNotFound = () => new errors.DEVICE_NOT_FOUND();
  */
 export function telemetryService(repos: Repositories, readings: ReadingsService) {
   /** The readings a message holds for a device, validated as a whole (422 with every fault). */
-  async function rowsOf(deviceId: string, body: unknown, now: number) {
+  async function rowsOf(target: TelemetryTarget, body: unknown, now: number) {
     const { samples, problems } = parseTelemetry(body);
     if (problems.length > 0) throw invalid(problems, 'Not telemetry; nothing was stored');
-    const byKey = new Map((await repos.metrics.listByDevice(deviceId)).map((m) => [m.key, m]));
+    const byKey = target.metrics;
     const unknown = new Set<string>();
     const rows: (ReadingRow & { metricId: string })[] = [];
     for (const sample of samples) {
@@ -54,15 +55,22 @@ export function telemetryService(repos: Repositories, readings: ReadingsService)
   }
 
   /** The device a key names (`deviceId`, or its own for null), if the key may write to it. */
-  async function deviceForKey(key: IngestPrincipal, deviceId: string | null) {
+  async function deviceForKey(key: IngestPrincipal, deviceId: string | null): Promise<TelemetryTarget> {
     const id = deviceId ?? key.deviceId;
     if (id === null)
       throw new errors.FORBIDDEN(
         "send telemetry without naming a device with a site's key; use /api/devices/:deviceId/telemetry",
       );
-    const device = await repos.devices.findById(id);
-    if (!device || !keyMayWrite(key, device)) throw deviceNotFound();
-    return device.id;
+    const target = await repos.metrics.telemetryTarget(id);
+    if (!target || !keyMayWrite(key, { id: target.deviceId, siteId: target.siteId })) throw deviceNotFound();
+    return target;
+  }
+
+  /** A device's target, or 404. */
+  async function targetOf(deviceId: string): Promise<TelemetryTarget> {
+    const target = await repos.metrics.telemetryTarget(deviceId);
+    if (!target) throw deviceNotFound();
+    return target;
   }
 
   return {
@@ -88,8 +96,8 @@ export function telemetryService(repos: Repositories, readings: ReadingsService)
      * several messages together (write-batcher.ts).
      */
     async checkAsKey(key: IngestPrincipal, deviceId: string | null, body: unknown, now = Date.now()) {
-      const id = await deviceForKey(key, deviceId);
-      return { deviceId: id, rows: await rowsOf(id, body, now) };
+      const target = await deviceForKey(key, deviceId);
+      return { deviceId: target.deviceId, rows: await rowsOf(target, body, now) };
     },
 
     /**
@@ -97,15 +105,14 @@ export function telemetryService(repos: Repositories, readings: ReadingsService)
      * itself (an existing broker, through the bridge): a missing device is 404.
      */
     async checkForDevice(deviceId: string, body: unknown, now = Date.now()) {
-      if (!(await repos.devices.findById(deviceId))) throw deviceNotFound();
-      return rowsOf(deviceId, body, now);
+      return rowsOf(await targetOf(deviceId), body, now);
     },
 
     /** A person sends for a device they manage (technicians of its site, admins): viewers 403, others 404. */
     async sendAsPerson(actor: Actor, deviceId: string, body: unknown, now = Date.now()) {
-      const device = await repos.devices.findById(deviceId);
-      requireManageDevices(actor, device?.siteId, deviceNotFound, 'send telemetry');
-      return { stored: await readings.write(await rowsOf(deviceId, body, now), { now }) };
+      const target = await repos.metrics.telemetryTarget(deviceId);
+      requireManageDevices(actor, target?.siteId, deviceNotFound, 'send telemetry');
+      return { stored: await readings.write(await rowsOf(target!, body, now), { now }) };
     },
   };
 }

@@ -97,6 +97,14 @@ export function metricsRepository(db: Db) {
     )
     .raw(true);
   const catalogue = catalogueCache<SiteMetric>(db, CATALOGUE_MAX_ROWS);
+  // Every telemetry message looks its device up: cached per device under the catalogue version,
+  // like a site's metrics, since only an edit of devices or metrics changes the answer.
+  const targets = catalogueCache<TelemetryTarget>(db, CATALOGUE_MAX_ROWS);
+  const targetRows = db.$client
+    .prepare<[string], [string, string | null, number | null, string | null]>(
+      'SELECT d.site_id, m.key, m.pk, m.id FROM devices d LEFT JOIN metrics m ON m.device_id = d.id WHERE d.id = ?',
+    )
+    .raw(true);
   const readSite = (siteId: string): SiteMetric[] =>
     bySite.all(siteId).map((raw) => {
       const row = fromRaw(raw as unknown as RawMetric) as SiteMetric;
@@ -150,6 +158,17 @@ export function metricsRepository(db: Db) {
     },
     async listByDevice(deviceId: string): Promise<MetricRow[]> {
       return db.select(metricCols).from(metrics).where(eq(metrics.deviceId, deviceId)).orderBy(asc(metrics.pk)).all();
+    },
+    /** A device's site and metric keys, for its telemetry; null if there is no such device. */
+    async telemetryTarget(deviceId: string): Promise<TelemetryTarget | null> {
+      const read = () => telemetryTargetOf(deviceId, targetRows.all(deviceId));
+      // Not inside a caller's transaction (see catalogue-cache.ts).
+      if (db.$client.inTransaction || !targets.sync()) return read();
+      const cached = targets.get(deviceId);
+      if (cached) return cached[0];
+      const target = read();
+      if (target) targets.set(deviceId, [target]);
+      return target;
     },
     /** The site's metrics with their device names, by device name; fresh objects (the cache's stay untouched). */
     async listBySite(siteId: string): Promise<SiteMetric[]> {
@@ -263,6 +282,24 @@ const fromRaw = (r: RawMetric): MetricRow => ({
 });
 
 export type SiteMetric = MetricRow & { deviceName: string; deviceType: string };
+
+/** What a device's telemetry needs to be stored: its site, and its metrics' keys by metric key. */
+export interface TelemetryTarget {
+  deviceId: string;
+  siteId: string;
+  metrics: ReadonlyMap<string, { pk: number; id: string }>;
+}
+
+/** A device's target from its rows [site_id, key, pk, id] (key null: a device without metrics). */
+export function telemetryTargetOf(
+  deviceId: string,
+  rows: readonly (readonly [string, string | null, number | null, string | null])[],
+): TelemetryTarget | null {
+  if (rows.length === 0) return null;
+  const metrics = new Map<string, { pk: number; id: string }>();
+  for (const [, key, pk, id] of rows) if (key !== null) metrics.set(key, { pk: pk!, id: id! });
+  return { deviceId, siteId: rows[0][0], metrics };
+}
 
 /** Cached metric rows at most (about 0.5 kB each, so ~25 MB); past it the site catalogue cache starts over. */
 const CATALOGUE_MAX_ROWS = 50_000;

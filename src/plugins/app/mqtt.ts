@@ -55,6 +55,25 @@ export default fp(
     const buckets = keyBuckets(opts.ratePerKey, opts.burstPerKey);
     const metric = messagesCounter(app)('broker');
     const holders = new Map<Client, Holder>();
+    // Each key's open connections by client id, so that counting them at a CONNECT does not walk
+    // every connection of the broker (thousands of devices connect at once after an outage).
+    const openByKey = new Map<string, Map<string, Client>>();
+    const hold = (client: Client, holder: Holder) => {
+      holders.set(client, holder);
+      let open = openByKey.get(holder.keyId);
+      if (!open) openByKey.set(holder.keyId, (open = new Map()));
+      open.set(client.id, client);
+    };
+    const release = (client: Client) => {
+      const holder = holders.get(client);
+      if (!holder) return;
+      holders.delete(client);
+      const open = openByKey.get(holder.keyId);
+      // A client that reconnected with its id already holds the entry: it stays.
+      if (open?.get(client.id) !== client) return;
+      open.delete(client.id);
+      if (open.size === 0) openByKey.delete(holder.keyId);
+    };
     const counts = { stored: 0, refused: 0 };
 
     const refuse = (client: Client, reason: RefusalReason, message: string, details: Record<string, unknown> = {}) => {
@@ -106,7 +125,8 @@ export default fp(
             // MQTT 5 clients get the matching reason code: 4 is 0x86, 5 is 0x87, 3 is 0x88.
             if (!key) return done(authError('bad user name or password', 4), null);
             // A client that reconnects with its id replaces its old connection: that one does not count.
-            const open = [...holders].filter(([c, h]) => h.keyId === key.keyId && c.id !== client.id).length;
+            const byId = openByKey.get(key.keyId);
+            const open = byId ? byId.size - (byId.has(client.id) ? 1 : 0) : 0;
             if (open >= opts.connectionsPerKey) {
               app.log.warn(
                 { mqttClientId: client.id, keyId: key.keyId },
@@ -114,8 +134,8 @@ export default fp(
               );
               return done(authError('not authorized', 5), null);
             }
-            holders.set(client, { raw, keyId: key.keyId });
-            client.conn.once('close', () => holders.delete(client));
+            hold(client, { raw, keyId: key.keyId });
+            client.conn.once('close', () => release(client));
             done(null, true);
           },
           (err: unknown) => {
@@ -174,7 +194,7 @@ export default fp(
         for (const [client, { raw, keyId }] of holders) {
           if (!(await auth.ingestKeyFor(raw))) {
             app.log.info({ mqttClientId: client.id, keyId }, 'MQTT client closed: its ingest key is revoked');
-            holders.delete(client);
+            release(client);
             // MQTT 5 clients are told why; MQTT 3.1.1 ones are only closed.
             const reasonString = 'ingest key revoked';
             client.disconnect({ reasonCode: REASON_CODES.notAuthorized, properties: { reasonString } });

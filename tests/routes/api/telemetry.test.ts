@@ -150,6 +150,30 @@ describe('POST /api/devices/:deviceId/telemetry', () => {
 });
 
 describe('POST /api/telemetry', () => {
+  it("When the device's metrics change between messages, then the next message follows at once (no stale key map)", async () => {
+    const key = await keyFor();
+    const at = (n: number) => new Date(T0 + n * 1000).toISOString();
+    expect((await send(key, { ts: at(0), values: { soc: 1 } })).statusCode).toBe(200);
+    const added = await injectAs(app, w.technician, {
+      method: 'POST',
+      url: `/api/devices/${w.device.id}/metrics`,
+      payload: { key: 'temperature', name: 'Cell temperature', unit: '°C' },
+    });
+    expect(added.statusCode).toBe(201);
+    expect((await send(key, { ts: at(1), values: { temperature: 21 } })).statusCode).toBe(200);
+    const renamed = await injectAs(app, w.technician, {
+      method: 'PATCH',
+      url: `/api/metrics/${added.json().id}`,
+      payload: { key: 'cell_temp' },
+    });
+    expect(renamed.statusCode).toBe(200);
+    expectInvalid(await send(key, { ts: at(2), values: { temperature: 22 } }), '/values/temperature');
+    expect((await send(key, { ts: at(3), values: { cell_temp: 23 } })).statusCode).toBe(200);
+    const gone = await injectAs(app, w.technician, { method: 'DELETE', url: `/api/devices/${w.device.id}` });
+    expect(gone.statusCode).toBe(204);
+    expectProblem(await send(key, { ts: at(4), values: { soc: 2 } }), 404, 'DEVICE_NOT_FOUND');
+  });
+
   it('When a device key sends, then the values go to its device', async () => {
     const key = await keyFor(w.device.id);
     expect((await send(key, { ts: T0, values: { soc: 7 } }, null)).json()).toEqual({ stored: 1 });

@@ -8,6 +8,8 @@ import {
   type MetricInContext,
   type MetricRow,
   type SiteMetric,
+  telemetryTargetOf,
+  type TelemetryTarget,
 } from '../../repositories/metrics.js';
 import { newId } from '../../ids.js';
 import { catalogueCache, isUniqueViolation, transaction, writeAudit, type PgHandle, type Queryable } from './sql.js';
@@ -71,6 +73,7 @@ export async function insertMetric(c: Queryable, m: NewMetric): Promise<void> {
 export function pgMetricsRepository(db: PgHandle): Repositories['metrics'] {
   const pool = db.$client;
   const catalogue = catalogueCache<SiteMetric>(pool, CATALOGUE_MAX_ROWS);
+  const targets = catalogueCache<TelemetryTarget>(pool, CATALOGUE_MAX_ROWS);
   // Byte order (COLLATE "C"), as SQLite sorts text.
   const readSite = async (siteId: string): Promise<SiteMetric[]> =>
     (
@@ -109,6 +112,27 @@ export function pgMetricsRepository(db: PgHandle): Repositories['metrics'] {
     },
     async listByDevice(deviceId) {
       return metricsOfDevice(pool, deviceId);
+    },
+    async telemetryTarget(deviceId) {
+      const read = async () =>
+        telemetryTargetOf(
+          deviceId,
+          (
+            await pool.query<[string, string | null, number | null, string | null]>({
+              text: 'SELECT d.site_id, m.key, m.pk, m.id FROM devices d LEFT JOIN metrics m ON m.device_id = d.id WHERE d.id = $1',
+              values: [deviceId],
+              rowMode: 'array',
+            })
+          ).rows,
+        );
+      // The version first, the rows after: a change in between is filed under the older version,
+      // which the next call finds moved, so nothing stale is served from the cache.
+      if (!(await targets.sync())) return read();
+      const cached = targets.get(deviceId);
+      if (cached) return cached[0];
+      const target = await read();
+      if (target) targets.set(deviceId, [target]);
+      return target;
     },
     async listBySite(siteId) {
       // The catalogue version and the latest values in one round trip; the version is read with

@@ -101,9 +101,11 @@ export async function mqttCrashRounds(opts: {
     const streams = clients.flatMap((c) => Array.from({ length: IN_FLIGHT }, () => stream(c).catch(() => undefined)));
     const killAfter = 100 + Math.floor(Math.random() * 1_500);
     await new Promise((r) => setTimeout(r, killAfter));
-    dead = true;
+    // The streams go on until the process is gone: PUBACKs already on their way still count, and a
+    // message sent after the kill is never acknowledged, so the kill always lands mid-stream.
     server.child.kill('SIGKILL');
     await server.exited;
+    dead = true;
     await Promise.all(clients.map((c) => c.endAsync(true)));
     await Promise.race([Promise.all(streams), new Promise((r) => setTimeout(r, 2_000))]);
     verify(databasePath, t0, messages, metricKeys.length);
